@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{setFailed}from"./chunks/chunk-PVJY3DUG.js";import"./chunks/chunk-XJZX5YZ4.js";async function runSignAction(){setFailed("opk-attest: signing is not implemented yet in this build")}await runSignAction();

@@ -1,0 +1,4 @@
+/** Entry point of the GitHub Action (`dist/index.js`). */
+import { runSignAction } from './sign.js';
+
+await runSignAction();

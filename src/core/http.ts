@@ -1,0 +1,168 @@
+/**
+ * The project's one HTTP primitive: bounded body reads, timeouts, and retries with
+ * exponential backoff and jitter on 408/429/5xx and dropped connections, honouring
+ * `Retry-After`, inside a bounded total time. Part-specific clients (OIDC, Rekor, OCI,
+ * TUF) sit on top and turn statuses into their own coded errors.
+ */
+import { CoreError } from './errors.js';
+import { MAX_ERROR_BODY_BYTES } from './limits.js';
+
+/** Options of one HTTP exchange; every field has a default resolved in `resolve()`. */
+export interface HttpOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+  /** Cap on the response body; past it the read fails with CORE_TOO_LARGE. */
+  maxBytes?: number;
+  /** Per-attempt timeout. */
+  timeoutMs?: number;
+  /** Attempts in all (1 = no retry). */
+  attempts?: number;
+  /** Upper bound on the whole exchange including backoff. */
+  totalTimeoutMs?: number;
+  /** Base of the exponential backoff. */
+  backoffMs?: number;
+  /** `manual` lets the caller decide what crosses origins (credentials on redirects). */
+  redirect?: 'follow' | 'manual' | 'error';
+  /** Statuses that are final even though they would normally be retried. */
+  noRetryStatuses?: number[];
+  /** A label for errors, e.g. "Rekor POST /api/v1/log/entries"; defaults to method and redacted URL. */
+  what?: string;
+}
+
+/** A fully read response. */
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  url: string;
+}
+
+const RETRIABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** A URL for messages: no query string or credentials, which may carry signed tokens. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '<unparseable URL>';
+  }
+}
+
+/**
+ * Performs one HTTP exchange with retries and reads the body under a cap.
+ * Non-2xx statuses are returned, not thrown: callers map them to their own codes.
+ * @throws CoreError CORE_HTTP_ERROR (connection failed after all attempts) | CORE_HTTP_TIMEOUT | CORE_TOO_LARGE
+ */
+export async function httpRequest(url: string, options: HttpOptions = {}): Promise<HttpResponse> {
+  const o = resolve(url, options);
+  const deadline = Date.now() + o.totalTimeoutMs;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= o.attempts; attempt++) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    try {
+      const res = await fetch(url, {
+        method: o.method,
+        headers: o.headers,
+        body: o.body === undefined ? undefined : Buffer.from(o.body),
+        redirect: o.redirect,
+        signal: AbortSignal.timeout(Math.min(o.timeoutMs, remaining)),
+      });
+      const retriable = RETRIABLE.has(res.status) && !o.noRetryStatuses.includes(res.status);
+      if (retriable && attempt < o.attempts) {
+        await res.body?.cancel();
+        await sleep(backoff(o.backoffMs, attempt, res.headers.get('retry-after')), deadline);
+        continue;
+      }
+      const limit = res.ok ? o.maxBytes : Math.min(o.maxBytes, MAX_ERROR_BODY_BYTES);
+      return { status: res.status, headers: res.headers, body: await readAtMost(res, limit, o.what), url: res.url || url };
+    } catch (err) {
+      if (err instanceof CoreError) throw err;
+      lastError = err;
+      if (attempt < o.attempts) await sleep(backoff(o.backoffMs, attempt, null), deadline);
+    }
+  }
+  const timedOut = (lastError as Error | undefined)?.name === 'TimeoutError' || Date.now() >= deadline;
+  throw new CoreError({
+    code: timedOut ? 'CORE_HTTP_TIMEOUT' : 'CORE_HTTP_ERROR',
+    cause: lastError,
+    message: `${o.what}: ${timedOut ? 'timed out' : `connection failed (${describe(lastError)})`} after ${o.attempts} attempt(s); check that the server is reachable`,
+  });
+}
+
+/**
+ * Reads a response body, failing (not truncating) once it exceeds `maxBytes`.
+ * @throws CoreError CORE_TOO_LARGE
+ */
+export async function readAtMost(res: Response, maxBytes: number, what = redactUrl(res.url)): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw tooLarge(what, maxBytes);
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length;
+    if (total > maxBytes) throw tooLarge(what, maxBytes);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Parses a JSON body, naming the source on failure (a 200 with an HTML page is common behind proxies).
+ * @throws CoreError CORE_JSON_INVALID
+ */
+export function parseJsonBody(body: Uint8Array, what: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch (err) {
+    const start = Buffer.from(body.subarray(0, 40)).toString('utf8').replace(/\s+/g, ' ');
+    throw new CoreError({ code: 'CORE_JSON_INVALID', cause: err, message: `${what}: response is not JSON (starts with ${JSON.stringify(start)}); check the URL points at the API, not a web page` });
+  }
+}
+
+function tooLarge(what: string, maxBytes: number): CoreError {
+  return new CoreError({ code: 'CORE_TOO_LARGE', message: `${what}: response exceeds the ${maxBytes}-byte limit; refusing to read more` });
+}
+
+function resolve(url: string, o: HttpOptions): Required<Omit<HttpOptions, 'body'>> & { body?: Uint8Array | string } {
+  const method = o.method ?? 'GET';
+  return {
+    method,
+    headers: o.headers ?? {},
+    body: o.body,
+    maxBytes: o.maxBytes ?? 1024 * 1024,
+    timeoutMs: o.timeoutMs ?? 30_000,
+    attempts: o.attempts ?? 4,
+    totalTimeoutMs: o.totalTimeoutMs ?? 120_000,
+    backoffMs: o.backoffMs ?? 250,
+    redirect: o.redirect ?? 'follow',
+    noRetryStatuses: o.noRetryStatuses ?? [],
+    what: o.what ?? `${method} ${redactUrl(url)}`,
+  };
+}
+
+/** Exponential backoff with full jitter; `Retry-After` (seconds or HTTP date) wins when larger. */
+function backoff(baseMs: number, attempt: number, retryAfter: string | null): number {
+  const exp = baseMs * 2 ** (attempt - 1);
+  const jittered = exp / 2 + Math.random() * (exp / 2);
+  if (retryAfter === null) return jittered;
+  const seconds = Number(retryAfter);
+  const fromHeader = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
+  return Number.isFinite(fromHeader) ? Math.max(jittered, Math.min(fromHeader, 60_000)) : jittered;
+}
+
+function sleep(ms: number, deadline: number): Promise<void> {
+  const wait = Math.max(0, Math.min(ms, deadline - Date.now()));
+  return new Promise((r) => setTimeout(r, wait));
+}
+
+function describe(err: unknown): string {
+  const e = err as { cause?: { code?: string }; code?: string; message?: string } | undefined;
+  return e?.cause?.code ?? e?.code ?? e?.message ?? 'unknown error';
+}

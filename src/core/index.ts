@@ -1,0 +1,9 @@
+/** Shared primitives: errors, strict encodings, digests, RFC 6962 Merkle trees, bounded HTTP. */
+export { OpkError, CoreError } from './errors.js';
+export type { CoreErrorCode } from './errors.js';
+export * from './b64.js';
+export * from './digest.js';
+export * from './merkle.js';
+export * as limits from './limits.js';
+export { httpRequest, readAtMost, parseJsonBody, redactUrl } from './http.js';
+export type { HttpOptions, HttpResponse } from './http.js';

@@ -1,0 +1,29 @@
+/**
+ * Named caps on everything read from the wire. Past a cap we error (never truncate).
+ * Each value is generous for honest input and small enough that hostile input cannot
+ * exhaust memory or CPU.
+ */
+
+/** An OCI manifest or index (the distribution spec recommends registries accept 4 MiB). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** One in-toto statement or DSSE envelope (SBOMs of large images reach tens of MiB). */
+export const MAX_STATEMENT_BYTES = 64 * 1024 * 1024;
+/** A PK token in JSON form (a GQ256 signature over RSA-4096 is ~11 KiB; COS adds little). */
+export const MAX_PK_TOKEN_BYTES = 64 * 1024;
+/** A JWKS document, and the number of keys in it. */
+export const MAX_JWKS_BYTES = 1024 * 1024;
+export const MAX_JWKS_KEYS = 256;
+/** An OIDC discovery document or token endpoint response. */
+export const MAX_OIDC_RESPONSE_BYTES = 256 * 1024;
+/** Hashes in one Merkle inclusion proof (a tree of 2^64 leaves needs 64). */
+export const MAX_PROOF_HASHES = 64;
+/** Referrers listed for one subject (one page of the referrers API or the fallback index). */
+export const MAX_REFERRERS = 10_000;
+/** Manifests in one image index. */
+export const MAX_INDEX_MANIFESTS = 1024;
+/** A transparency-log response (entry, proof, checkpoint). */
+export const MAX_TLOG_RESPONSE_BYTES = 1024 * 1024;
+/** Error bodies we read only to report them. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** TUF-distributed policy file. */
+export const MAX_POLICY_BYTES = 1024 * 1024;

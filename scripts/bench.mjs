@@ -1,0 +1,30 @@
+// `npm run bench`: bundles every bench/*.bench.ts with esbuild, runs each in its own Node
+// process (so peak RSS is per benchmark), prints what they print, and records the output
+// with the command and machine in BENCHMARKS.md.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+
+const only = process.argv.slice(2);
+const files = readdirSync('bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o))));
+mkdirSync('.tmp/bench', { recursive: true });
+const sections = [];
+for (const file of files.sort()) {
+  const out = `.tmp/bench/${file.replace(/\.ts$/, '.mjs')}`;
+  await build({
+    entryPoints: [`bench/${file}`], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20',
+    packages: 'external', logLevel: 'warning',
+  });
+  process.stdout.write(`== ${file}\n`);
+  const text = execFileSync(process.execPath, [out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(text);
+  sections.push(`## ${file}\n\n\`\`\`\n${text.trimEnd()}\n\`\`\`\n`);
+}
+if (only.length === 0) {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  writeFileSync('BENCHMARKS.md', `# Benchmarks\n\nProduced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ` +
+    `Node ${process.version}, ${os.cpus().length} × ${cpu}. Figures are from one run; compare ratios, not absolutes.\n\n` +
+    sections.join('\n'));
+  process.stdout.write('wrote BENCHMARKS.md\n');
+}

@@ -18,7 +18,12 @@ export type OciErrorCode =
   | 'OCI_CREDENTIALS_INVALID'         // a docker/podman auth file that does not parse
   | 'OCI_CREDENTIALS_HELPER_FAILED'   // docker-credential-<name> missing or failing
   | 'OCI_INSECURE_REDIRECT'           // an https → http redirect, or a redirect loop
-  | 'OCI_TLS_CONFIG_INVALID';         // an unreadable CA file
+  | 'OCI_TLS_CONFIG_INVALID'          // an unreadable CA file
+  | 'OCI_SIZE_MISMATCH'               // content whose length is not the descriptor's size
+  | 'OCI_ATTESTATION_INVALID'         // a BuildKit attestation manifest that contradicts its index
+  | 'OCI_PLATFORM_INVALID'            // a platform filter that is not os/arch[/variant]
+  | 'OCI_PLATFORM_NOT_FOUND'          // no manifest of the image matches the platform filter
+  | 'OCI_READBACK_FAILED';            // what we wrote is not what the registry serves afterwards
 
 /** Thrown by `src/oci`. Messages name the reference or redacted URL, the fault and the fix; never a credential. */
 export class OciError extends OpkError<OciErrorCode> {}

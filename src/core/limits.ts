@@ -33,3 +33,12 @@ export const MAX_ENVELOPE_BYTES = Math.ceil(MAX_STATEMENT_BYTES / 3) * 4 + 2 * M
 /** Subjects in one in-toto statement, and digests named for one subject. */
 export const MAX_STATEMENT_SUBJECTS = 4096;
 export const MAX_SUBJECT_DIGESTS = 16;
+/** Nesting depth of a DER structure we parse (an X.509 certificate needs about 8). */
+export const MAX_DER_DEPTH = 16;
+/** One X.509 certificate in DER: the PK token rides in its SubjectKeyIdentifier. */
+export const MAX_CERTIFICATE_BYTES = MAX_PK_TOKEN_BYTES + 16 * 1024;
+/** One signed checkpoint (note text plus signature lines), and the lines in it. */
+export const MAX_CHECKPOINT_BYTES = 16 * 1024;
+export const MAX_CHECKPOINT_LINES = 64;
+/** Entry UUIDs accepted from one transparency-log index search. */
+export const MAX_TLOG_SEARCH_RESULTS = 256;

@@ -1,0 +1,77 @@
+/**
+ * Shape checking of untrusted JSON for the attest formats: strict UTF-8 JSON decoding,
+ * type guards, and a collector that reports every bad field at once (STYLE §3).
+ */
+import { AttestError, type AttestErrorCode } from './errors.js';
+
+/** Any value `JSON.parse` can return. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+/** A JSON object. */
+export interface JsonObject { [key: string]: JsonValue }
+
+// fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a BOM stays and JSON.parse rejects it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const MAX_REPORTED_ISSUES = 8;
+const MAX_QUOTED_CHARS = 64;
+
+/**
+ * Decodes strict UTF-8 and parses JSON.
+ * @throws AttestError with `code` when the bytes are not UTF-8 JSON
+ */
+export function parseJsonBytes(bytes: Uint8Array, code: AttestErrorCode, what: string, fix: string): JsonValue {
+  try {
+    return JSON.parse(UTF8.decode(bytes)) as JsonValue;
+  } catch (err) {
+    throw new AttestError({ code, cause: err, message: `${what} is not UTF-8 JSON (${(err as Error).message}); ${fix}` });
+  }
+}
+
+/** Whether `v` is a JSON object (not null, not an array). */
+export function isObject(v: JsonValue | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A value from untrusted input made safe and short for a one-line message. */
+export function quote(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > MAX_QUOTED_CHARS ? `${s.slice(0, MAX_QUOTED_CHARS)}…` : s;
+}
+
+/** Whether `s` is exactly `chars` lowercase hex characters. */
+export function isLowerHex(s: JsonValue | undefined, chars: number): s is string {
+  return typeof s === 'string' && s.length === chars && /^[0-9a-f]*$/.test(s);
+}
+
+/** Collects every bad field of one document, then throws one error naming them all. */
+export class Issues {
+  private readonly found: { code: AttestErrorCode; text: string }[] = [];
+
+  /** How many issues have been recorded so far. */
+  get count(): number {
+    return this.found.length;
+  }
+
+  /** Records that the field at `path` is bad. */
+  add(code: AttestErrorCode, path: string, problem: string): void {
+    this.found.push({ code, text: `${path} ${problem}` });
+  }
+
+  /** Records every key of `obj` that is not in `allowed`. */
+  rejectUnknownKeys(obj: JsonObject, allowed: readonly string[], path: string, code: AttestErrorCode): void {
+    for (const key of Object.keys(obj)) {
+      if (!allowed.includes(key)) this.add(code, `${path}.${quote(key)}`, 'is not a known field');
+    }
+  }
+
+  /**
+   * Throws when anything was recorded; the code is the first issue's.
+   * @throws AttestError
+   */
+  throwIfAny(what: string, fix: string): void {
+    const first = this.found[0];
+    if (first === undefined) return;
+    const shown = this.found.slice(0, MAX_REPORTED_ISSUES).map((i) => i.text).join('; ');
+    const more = this.found.length > MAX_REPORTED_ISSUES ? ` (and ${this.found.length - MAX_REPORTED_ISSUES} more)` : '';
+    throw new AttestError({ code: first.code, message: `${what}: ${shown}${more}; ${fix}` });
+  }
+}

@@ -59,6 +59,8 @@ export interface GithubOidc {
    * `chunked` omits Content-Length so the client must count bytes itself.
    */
   failNext(n: number, status?: number, body?: string | Buffer, opts?: FaultOptions): void;
+  /** Drops pending faults and claim overrides. */
+  reset(): void;
   /** Requests seen, per endpoint. */
   requests: { idtoken: number; discovery: number; jwks: number };
   /** Audiences requested, in order (undefined = no audience parameter). */
@@ -133,6 +135,7 @@ export async function startGithubOidc(opts: GithubOidcOptions = {}): Promise<Git
     failNext(n, status = 500, body, faultOpts = {}) {
       for (let i = 0; i < n; i++) faults.push({ status, body, opts: faultOpts });
     },
+    reset() { faults.length = 0; claims = { ...opts.claims }; },
     requests: { idtoken: 0, discovery: 0, jwks: 0 },
     audiences: [],
     issued: [],

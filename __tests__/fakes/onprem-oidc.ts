@@ -14,15 +14,26 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-// @ts-expect-error oidc-provider ships no type declarations (and @types/oidc-provider is not installed)
-import ProviderUntyped from 'oidc-provider';
 
-/** The slice of oidc-provider's API used here. */
+/** The slice of oidc-provider's API used here (it ships no type declarations). */
 interface ProviderClass {
   new (issuer: string, config: Record<string, unknown>): { callback(): (req: IncomingMessage, res: ServerResponse) => void };
   errors: { InvalidTarget: new () => Error };
 }
-const Provider = ProviderUntyped as ProviderClass;
+
+/**
+ * Runs `fn` with oidc-provider's own start-up notices (Node 20 "unsupported runtime", in-memory
+ * adapter) filtered out of console.warn; anything else still shows.
+ */
+async function withoutOpNotices<T>(fn: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => { if (!String(args[0]).startsWith('oidc-provider WARNING')) warn(...args); };
+  try {
+    return await fn();
+  } finally {
+    console.warn = warn;
+  }
+}
 
 export const RESOURCE_PREFIX = 'urn:aud:';
 
@@ -53,24 +64,14 @@ function closer(server: Server): () => Promise<void> {
   return () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
 }
 
-/** Starts `oidc-provider` with client credentials + resource indicators on 127.0.0.1, port 0. */
-export async function startOnpremOidc(): Promise<OnpremOp> {
-  const key = await signingKey();
-  const clients = {
-    basic: { id: 'ci-basic', secret: `s-${randomUUID()}` },
-    post: { id: 'ci-post', secret: `s-${randomUUID()}` },
-  };
-  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_q, res) => { res.statusCode = 503; res.end(); };
-  const server = createServer((req, res) => handler(req, res));
-  const issuer = await listen(server);
-  const provider = new Provider(issuer, {
-    clients: [
-      { client_id: clients.basic.id, client_secret: clients.basic.secret, grant_types: ['client_credentials'],
-        redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_basic' },
-      { client_id: clients.post.id, client_secret: clients.post.secret, grant_types: ['client_credentials'],
-        redirect_uris: [], response_types: [], token_endpoint_auth_method: 'client_secret_post' },
-    ],
-    jwks: { keys: [key.privateJwk] },
+type Clients = OnpremOp['clients'];
+
+function opConfig(Provider: ProviderClass, clients: Clients, privateJwk: JWK): Record<string, unknown> {
+  const client = (c: { id: string; secret: string }, method: string) => ({ client_id: c.id, client_secret: c.secret,
+    grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: method });
+  return {
+    clients: [client(clients.basic, 'client_secret_basic'), client(clients.post, 'client_secret_post')],
+    jwks: { keys: [privateJwk] },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -85,6 +86,22 @@ export async function startOnpremOidc(): Promise<OnpremOp> {
     },
     extraTokenClaims: () => ({ pipeline: 'onprem-ci' }),
     ttl: { ClientCredentials: 300 },
+  };
+}
+
+/** Starts `oidc-provider` with client credentials + resource indicators on 127.0.0.1, port 0. */
+export async function startOnpremOidc(): Promise<OnpremOp> {
+  const key = await signingKey();
+  const clients = {
+    basic: { id: 'ci-basic', secret: `s-${randomUUID()}` },
+    post: { id: 'ci-post', secret: `s-${randomUUID()}` },
+  };
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_q, res) => { res.statusCode = 503; res.end(); };
+  const server = createServer((req, res) => handler(req, res));
+  const issuer = await listen(server);
+  const provider = await withoutOpNotices(async () => {
+    const Provider = (await import('oidc-provider' as string) as { default: ProviderClass }).default;
+    return new Provider(issuer, opConfig(Provider, clients, key.privateJwk));
   });
   handler = provider.callback();
   return { issuer, clients, jwks: () => ({ keys: [key.publicJwk] }), close: closer(server) };

@@ -29,6 +29,8 @@ export type PkTokenErrorCode =
   | 'PKT_OP_SIGNATURE_INVALID'
   | 'PKT_EXPIRED'
   | 'PKT_CLAIM_INVALID'
+  | 'PKT_BASE64_INVALID'      // a segment that is not canonical unpadded base64url
+  | 'PKT_JKT_MISMATCH'        // the GQ header's jkt is not the thumbprint of the OP key found by kid
   | 'OSM_INVALID';
 
 /** Thrown when a PK token (or its parts) cannot be built, parsed or verified. */

@@ -96,13 +96,17 @@ export function parseRegistry(registry: string): string {
 export function registryBaseUrl(registry: string, options: ReferenceOptions = {}): string {
   const reg = parseRegistry(registry);
   const host = reg === DOCKER_HUB ? DOCKER_HUB_API : reg;
-  return `${isPlainHttp(reg, options) ? 'http' : 'https'}://${host}`;
+  return `${usesPlainHttp(reg, options) ? 'http' : 'https'}://${host}`;
 }
 
-function isPlainHttp(registry: string, options: ReferenceOptions): boolean {
-  const hostname = hostOf(registry);
+/**
+ * Whether a registry (or any `host[:port]`) is reached over plain http: loopback or listed insecure.
+ * @throws never
+ */
+export function usesPlainHttp(registry: string, options: ReferenceOptions = {}): boolean {
+  const hostname = hostOf(registry.toLowerCase());
   const insecure = (options.insecureRegistries ?? []).map((r) => r.toLowerCase());
-  if (insecure.includes(registry) || insecure.includes(hostname)) return true;
+  if (insecure.includes(registry.toLowerCase()) || insecure.includes(hostname)) return true;
   if (hostname === 'localhost' || hostname === '[::1]') return true;
   return isIP(hostname) === 4 && hostname.startsWith('127.');
 }

@@ -28,6 +28,8 @@ export interface HttpOptions {
   noRetryStatuses?: number[];
   /** A label for errors, e.g. "Rekor POST /api/v1/log/entries"; defaults to method and redacted URL. */
   what?: string;
+  /** An undici dispatcher for fetch (e.g. an `Agent` trusting an extra CA); default: the global one. */
+  dispatcher?: RequestInit['dispatcher'];
 }
 
 /** A fully read response. */
@@ -68,6 +70,7 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
         headers: o.headers,
         body: o.body === undefined ? undefined : Buffer.from(o.body),
         redirect: o.redirect,
+        ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }),
         signal: AbortSignal.timeout(Math.min(o.timeoutMs, remaining)),
       });
       const retriable = RETRIABLE.has(res.status) && !o.noRetryStatuses.includes(res.status);
@@ -130,7 +133,7 @@ function tooLarge(what: string, maxBytes: number): CoreError {
   return new CoreError({ code: 'CORE_TOO_LARGE', message: `${what}: response exceeds the ${maxBytes}-byte limit; refusing to read more` });
 }
 
-function resolve(url: string, o: HttpOptions): Required<Omit<HttpOptions, 'body'>> & { body?: Uint8Array | string } {
+function resolve(url: string, o: HttpOptions): Required<Omit<HttpOptions, 'body' | 'dispatcher'>> & Pick<HttpOptions, 'body' | 'dispatcher'> {
   const method = o.method ?? 'GET';
   return {
     method,
@@ -144,6 +147,7 @@ function resolve(url: string, o: HttpOptions): Required<Omit<HttpOptions, 'body'
     redirect: o.redirect ?? 'follow',
     noRetryStatuses: o.noRetryStatuses ?? [],
     what: o.what ?? `${method} ${redactUrl(url)}`,
+    dispatcher: o.dispatcher,
   };
 }
 

@@ -1,0 +1,283 @@
+/**
+ * Rekor v1 REST client (the wire only; sigstore-js `sign/src/external/rekor.ts` plays this role).
+ * Submits hashedrekord entries and reads entries, index searches, log info and the log key,
+ * through `core/http` (bounded reads, retries with backoff on 5xx, 429 and dropped
+ * connections). A 409 means the entry is already logged, which is success: the existing entry
+ * is fetched (from the `Location` header, else by searching the index for the hash), as
+ * sigstore-js `witness/tlog/client.ts` does. Every entry returned is shape-checked and, for
+ * submissions, checked to be the entry we proposed.
+ */
+import { b64Decode, hexEncode } from '../core/b64.js';
+import { bytesEqual } from '../core/digest.js';
+import { CoreError } from '../core/errors.js';
+import { httpRequest, parseJsonBody, redactUrl, type HttpResponse } from '../core/http.js';
+import { MAX_CERTIFICATE_BYTES, MAX_TLOG_RESPONSE_BYTES, MAX_TLOG_SEARCH_RESULTS } from '../core/limits.js';
+import { parseCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
+import { isEntryUuid, tlogEntryFromRekor, type TlogEntry } from './entry.js';
+import { TlogError } from './errors.js';
+import { parseHashedRekordBody, type HashedRekordProposal } from './hashedrekord.js';
+import { LogPublicKey } from './keys.js';
+import { pemDecode } from './pem.js';
+
+/** Options of {@link RekorClient}; defaults resolved in the constructor. */
+export interface RekorClientOptions {
+  /** Base URL of the log, e.g. `https://rekor.sigstore.dev`. */
+  url: string;
+  /** Per-attempt timeout (default 20 s). */
+  timeoutMs?: number;
+  /** Attempts per request, retrying 5xx/429/timeouts/dropped connections (default 4). */
+  attempts?: number;
+  /** Bound on one request including retries (default 60 s). */
+  totalTimeoutMs?: number;
+  /** Base of the exponential backoff (default 250 ms). */
+  backoffMs?: number;
+}
+
+/** `GET /api/v1/log`: the current tree head. */
+export interface RekorLogInfo {
+  rootHash: string;
+  treeSize: number;
+  /** The signed checkpoint for `treeSize`/`rootHash`. */
+  signedTreeHead: string;
+  treeID: string;
+}
+
+const ENTRIES = '/api/v1/log/entries';
+const HEX64 = /^[0-9a-f]{64}$/;
+const TREE_ID = /^-?[0-9]{1,20}$/;
+
+/** A Rekor v1 API client. */
+export class RekorClient {
+  /** The base URL without trailing slash. */
+  readonly url: string;
+  readonly #http: { timeoutMs: number; attempts: number; totalTimeoutMs: number; backoffMs: number };
+
+  /** @throws TlogError TLOG_REQUEST_FAILED when `url` is not an http(s) URL */
+  constructor(options: RekorClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch (err) {
+      throw new TlogError({ code: 'TLOG_REQUEST_FAILED', cause: err, message: `transparency log URL is not a URL; set it to e.g. https://rekor.sigstore.dev` });
+    }
+    if ((base.protocol !== 'https:' && base.protocol !== 'http:') || base.username || base.password || base.search || base.hash) {
+      throw new TlogError({ code: 'TLOG_REQUEST_FAILED', message: `transparency log URL ${redactUrl(options.url)} must be http(s) without credentials, query or fragment` });
+    }
+    this.url = base.href.replace(/\/+$/, '');
+    this.#http = {
+      timeoutMs: options.timeoutMs ?? 20_000,
+      attempts: options.attempts ?? 4,
+      totalTimeoutMs: options.totalTimeoutMs ?? 60_000,
+      backoffMs: options.backoffMs ?? 250,
+    };
+  }
+
+  /**
+   * Submits a hashedrekord entry and returns the logged entry; an entry already in the log
+   * (409) is fetched and returned the same way.
+   * @throws TlogError TLOG_REJECTED | TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID | TLOG_NOT_FOUND
+   */
+  async createEntry(proposal: HashedRekordProposal): Promise<TlogEntry> {
+    const what = `Rekor POST ${ENTRIES}`;
+    const res = await this.#request(ENTRIES, { method: 'POST', body: JSON.stringify(proposal) }, what);
+    if (res.status === 409) return this.#existingEntry(res, proposal);
+    if (res.status !== 201 && res.status !== 200) throw statusError(res, what);
+    const entry = tlogEntryFromRekor(parseJson(res, what), what);
+    if (!entryMatches(entry, proposal)) {
+      throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: the log returned entry ${entry.uuid}, which does not record the signature we submitted` });
+    }
+    return entry;
+  }
+
+  /**
+   * Fetches an entry (with its inclusion proof) by UUID.
+   * @throws TlogError TLOG_NOT_FOUND | TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID
+   */
+  async getEntry(uuid: string): Promise<TlogEntry> {
+    if (!isEntryUuid(uuid)) throw new TlogError({ code: 'TLOG_NOT_FOUND', message: `log entry UUID "${String(uuid).slice(0, 90)}" is not 64 or 80 lowercase hex characters` });
+    const what = `Rekor GET ${ENTRIES}/${uuid}`;
+    const res = await this.#request(`${ENTRIES}/${uuid}`, { method: 'GET' }, what);
+    if (res.status !== 200) throw statusError(res, what);
+    const entry = tlogEntryFromRekor(parseJson(res, what), what);
+    if (entry.uuid.slice(-64) !== uuid.slice(-64)) {
+      throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: the log answered with entry ${entry.uuid}` });
+    }
+    return entry;
+  }
+
+  /**
+   * Fetches the entry at a log index.
+   * @throws TlogError TLOG_NOT_FOUND | TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID
+   */
+  async getEntryByIndex(logIndex: number): Promise<TlogEntry> {
+    if (!Number.isSafeInteger(logIndex) || logIndex < 0) throw new TlogError({ code: 'TLOG_NOT_FOUND', message: `log index ${logIndex} is not a non-negative integer` });
+    const what = `Rekor GET ${ENTRIES}?logIndex=${logIndex}`;
+    const res = await this.#request(`${ENTRIES}?logIndex=${logIndex}`, { method: 'GET' }, what);
+    if (res.status !== 200) throw statusError(res, what);
+    const entry = tlogEntryFromRekor(parseJson(res, what), what);
+    if (entry.logIndex !== logIndex) throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: the log answered with index ${entry.logIndex}` });
+    return entry;
+  }
+
+  /**
+   * Searches the log's index for entries whose artifact hash is `sha256`.
+   * @returns entry UUIDs (at most MAX_TLOG_SEARCH_RESULTS)
+   * @throws TlogError TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID | TLOG_REJECTED
+   */
+  async searchByHash(sha256: Uint8Array): Promise<string[]> {
+    const what = 'Rekor POST /api/v1/index/retrieve';
+    const res = await this.#request('/api/v1/index/retrieve', { method: 'POST', body: JSON.stringify({ hash: `sha256:${hexEncode(sha256)}` }) }, what);
+    if (res.status !== 200) throw statusError(res, what);
+    const list = parseJson(res, what);
+    if (!Array.isArray(list) || list.length > MAX_TLOG_SEARCH_RESULTS || !list.every(isEntryUuid)) {
+      throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: expected a list of at most ${MAX_TLOG_SEARCH_RESULTS} entry UUIDs` });
+    }
+    return list;
+  }
+
+  /**
+   * Reads the current tree head. With `key`, also verifies the signed checkpoint and that it
+   * commits to the reported size and root.
+   * @throws TlogError TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID | TLOG_CHECKPOINT_INVALID | TLOG_CHECKPOINT_SIGNATURE_INVALID | TLOG_CHECKPOINT_MISMATCH
+   */
+  async getLogInfo(key?: LogPublicKey): Promise<RekorLogInfo> {
+    const what = 'Rekor GET /api/v1/log';
+    const res = await this.#request('/api/v1/log', { method: 'GET' }, what);
+    if (res.status !== 200) throw statusError(res, what);
+    const info = parseLogInfo(parseJson(res, what), what);
+    if (key) {
+      const cp = parseCheckpoint(info.signedTreeHead, `${what} signedTreeHead`);
+      verifyCheckpointSignature(cp, key, undefined, `${what} signedTreeHead`);
+      if (cp.size !== BigInt(info.treeSize) || cp.rootHash.toString('hex') !== info.rootHash) {
+        throw new TlogError({ code: 'TLOG_CHECKPOINT_MISMATCH', message: `${what}: the signed tree head does not commit to the reported size and root` });
+      }
+    }
+    return info;
+  }
+
+  /**
+   * Fetches the log's public key. Trust it only through a trusted channel (the TUF policy);
+   * this is for setting that policy up.
+   * @throws TlogError TLOG_REQUEST_FAILED | TLOG_KEY_INVALID
+   */
+  async getPublicKey(): Promise<LogPublicKey> {
+    const what = 'Rekor GET /api/v1/log/publicKey';
+    const res = await this.#request('/api/v1/log/publicKey', { method: 'GET', accept: 'application/x-pem-file' }, what);
+    if (res.status !== 200) throw statusError(res, what);
+    return LogPublicKey.fromPem(res.body.toString('utf8'), `${what} response`);
+  }
+
+  /** The entry that a 409 refers to: from `Location` when it is on this log, else by searching the hash. */
+  async #existingEntry(res: HttpResponse, proposal: HashedRekordProposal): Promise<TlogEntry> {
+    const uuid = this.#uuidFromLocation(res.headers.get('location'));
+    if (uuid !== undefined) {
+      const entry = await this.getEntry(uuid);
+      if (entryMatches(entry, proposal)) return entry;
+    }
+    for (const candidate of await this.searchByHash(Buffer.from(proposal.spec.data.hash.value, 'hex'))) {
+      const entry = await this.getEntry(candidate);
+      if (entryMatches(entry, proposal)) return entry;
+    }
+    throw new TlogError({
+      code: 'TLOG_NOT_FOUND',
+      message: `Rekor POST ${ENTRIES}: the log says the entry exists (409) but neither its Location nor an index search for sha256:${proposal.spec.data.hash.value} finds it; retry later`,
+    });
+  }
+
+  /** Accepts a Location only on this log's origin and entries path, so a hostile 409 cannot redirect our reads. */
+  #uuidFromLocation(location: string | null): string | undefined {
+    if (location === null) return undefined;
+    let url: URL;
+    try {
+      url = new URL(location, `${this.url}/`);
+    } catch {
+      // An unparseable Location is no pointer at all; the index search below still finds the entry.
+      return undefined;
+    }
+    const prefix = `${new URL(this.url).pathname.replace(/\/+$/, '')}${ENTRIES}/`;
+    if (url.origin !== new URL(this.url).origin || !url.pathname.startsWith(prefix)) return undefined;
+    const uuid = url.pathname.slice(prefix.length);
+    return isEntryUuid(uuid) ? uuid : undefined;
+  }
+
+  async #request(path: string, o: { method: string; body?: string; accept?: string }, what: string): Promise<HttpResponse> {
+    try {
+      return await httpRequest(`${this.url}${path}`, {
+        method: o.method,
+        headers: {
+          accept: o.accept ?? 'application/json',
+          ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          'user-agent': 'opk-attest',
+        },
+        ...(o.body !== undefined ? { body: o.body } : {}),
+        maxBytes: MAX_TLOG_RESPONSE_BYTES,
+        redirect: 'error',
+        what,
+        ...this.#http,
+      });
+    } catch (err) {
+      if (!(err instanceof CoreError)) throw err;
+      throw new TlogError({
+        code: err.code === 'CORE_TOO_LARGE' ? 'TLOG_RESPONSE_INVALID' : 'TLOG_REQUEST_FAILED',
+        cause: err,
+        message: `${err.message} (transparency log ${redactUrl(this.url)})`,
+      });
+    }
+  }
+}
+
+/** Whether a logged entry records the proposal: same hash, signature and certificate bytes. */
+function entryMatches(entry: TlogEntry, proposal: HashedRekordProposal): boolean {
+  try {
+    const logged = parseHashedRekordBody(b64Decode(entry.body), `log entry ${entry.uuid} body`);
+    const spec = proposal.spec;
+    const certDer = pemDecode(b64Decode(spec.signature.publicKey.content).toString('utf8'), 'CERTIFICATE', 'proposed certificate', 'TLOG_CERT_INVALID', MAX_CERTIFICATE_BYTES);
+    return logged.hash.toString('hex') === spec.data.hash.value
+      && bytesEqual(logged.signatureDer, b64Decode(spec.signature.content))
+      && bytesEqual(logged.certificate.der, certDer);
+  } catch (err) {
+    // A body we cannot parse is not our entry; the caller reports that as a mismatch.
+    if (err instanceof TlogError || err instanceof CoreError) return false;
+    throw err;
+  }
+}
+
+function parseJson(res: HttpResponse, what: string): unknown {
+  try {
+    return parseJsonBody(res.body, what);
+  } catch (err) {
+    throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', cause: err, message: (err as Error).message });
+  }
+}
+
+function parseLogInfo(v: unknown, what: string): RekorLogInfo {
+  const o = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
+  const ok = typeof o.rootHash === 'string' && HEX64.test(o.rootHash)
+    && typeof o.treeSize === 'number' && Number.isSafeInteger(o.treeSize) && o.treeSize >= 0
+    && typeof o.signedTreeHead === 'string' && o.signedTreeHead.length > 0
+    && typeof o.treeID === 'string' && TREE_ID.test(o.treeID);
+  if (!ok) throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: expected {rootHash, treeSize, signedTreeHead, treeID}; is the URL a Rekor v1 API?` });
+  return { rootHash: o.rootHash as string, treeSize: o.treeSize as number, signedTreeHead: o.signedTreeHead as string, treeID: o.treeID as string };
+}
+
+/** Maps a status we did not expect to a code, quoting the log's own message (sanitised, short). */
+function statusError(res: HttpResponse, what: string): TlogError {
+  const detail = serverMessage(res.body);
+  const suffix = detail ? `: ${detail}` : '';
+  if (res.status === 404) return new TlogError({ code: 'TLOG_NOT_FOUND', message: `${what}: 404 not found${suffix}` });
+  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+    return new TlogError({ code: 'TLOG_REJECTED', message: `${what}: the log refused the request with ${res.status}${suffix}; check the entry and the log URL` });
+  }
+  return new TlogError({ code: 'TLOG_REQUEST_FAILED', message: `${what}: unexpected status ${res.status}${suffix}; the log may be unavailable, retry later` });
+}
+
+function serverMessage(body: Buffer): string {
+  let text = body.subarray(0, 4096).toString('utf8');
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === 'string') text = parsed.message;
+  } catch {
+    // Not JSON: quote the start of the raw text instead.
+  }
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+}

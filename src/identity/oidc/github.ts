@@ -9,6 +9,8 @@
  *   any message, and no dependency on `@actions/core` for CLI users outside Actions.
  * - `actionsCoreGithubProvider` delegates to `@actions/core.getIDToken`, GitHub's own client, and
  *   exists to prove we request exactly what GitHub's toolkit requests; it applies the same checks.
+ *   Its limits are why it is not the default: it appends `&audience=` (the URL must already have a
+ *   query), retries only 502/503/504, throws plain multi-line errors, and reads `process.env` itself.
  */
 import { redactUrl } from '../../core/http.js';
 import { OidcError } from '../errors.js';
@@ -82,9 +84,11 @@ export function githubActionsProvider(options: GithubActionsOptions = {}): OidcP
   const requestToken = readVar(env, REQUEST_TOKEN_VAR);
   const setSecret = options.setSecret ?? defaultSetSecret(env);
   const issuer = options.issuer ?? GITHUB_ACTIONS_ISSUER;
+  let requestTokenMasked = false;
 
   async function requestIdToken(commitment: string): Promise<string> {
-    await setSecret?.(requestToken);
+    if (!requestTokenMasked) await setSecret?.(requestToken); // before its first use; once is enough
+    requestTokenMasked = true;
     const url = new URL(requestUrl);
     url.searchParams.set('audience', commitment); // replaces any audience already there, keeps api-version
     const what = `${WHAT} GET ${redactUrl(url.href)}`;

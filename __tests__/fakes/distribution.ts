@@ -59,7 +59,7 @@ export async function startDistribution(o: { mode: DistributionMode }): Promise<
     let auth = '';
     let tls = '';
     if (o.mode === 'htpasswd-tls') {
-      selfSignedCert(dir, 'tls', ['-newkey', 'rsa:2048'], '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1');
+      makeTlsCert(dir);
       const line = execFileSync(which(TOOLS.htpasswd)!, ['-Bbn', secrets.username, secrets.password], { encoding: 'utf8' });
       writeFileSync(path.join(dir, 'htpasswd'), line.trim() + '\n');
       tls = `, tls: {certificate: ${path.join(dir, 'tls.crt')}, key: ${path.join(dir, 'tls.key')}}`;
@@ -94,6 +94,12 @@ export async function startDistribution(o: { mode: DistributionMode }): Promise<
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Writes `tls.key`/`tls.crt` for 127.0.0.1 and localhost into `dir` (for small https fakes). */
+export function makeTlsCert(dir: string): { keyFile: string; certFile: string } {
+  selfSignedCert(dir, 'tls', ['-newkey', 'rsa:2048'], '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1');
+  return { keyFile: path.join(dir, 'tls.key'), certFile: path.join(dir, 'tls.crt') };
 }
 
 function selfSignedCert(dir: string, name: string, keyArgs: string[], subject: string, san?: string): void {

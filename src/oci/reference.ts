@@ -22,6 +22,8 @@ export interface ImageReference {
 export interface ReferenceOptions {
   /** Registries (`host` or `host:port`) to reach over plain http although they are not loopback. */
   insecureRegistries?: readonly string[];
+  /** Forces the scheme (e.g. `https` for a loopback registry that serves TLS). */
+  scheme?: 'http' | 'https';
 }
 
 /** Docker Hub as written in references, and the host that serves its API. */
@@ -90,13 +92,15 @@ export function parseRegistry(registry: string): string {
 
 /**
  * The base URL of a registry's API: plain http for loopback (`localhost`, `127.0.0.0/8`, `[::1]`)
- * and `insecureRegistries`, https otherwise; Docker Hub is served by `registry-1.docker.io`.
+ * and `insecureRegistries`, https otherwise, unless `scheme` forces one; Docker Hub is served by
+ * `registry-1.docker.io`.
  * @throws OciError OCI_REFERENCE_INVALID
  */
 export function registryBaseUrl(registry: string, options: ReferenceOptions = {}): string {
   const reg = parseRegistry(registry);
   const host = reg === DOCKER_HUB ? DOCKER_HUB_API : reg;
-  return `${usesPlainHttp(reg, options) ? 'http' : 'https'}://${host}`;
+  const scheme = options.scheme ?? (usesPlainHttp(reg, options) ? 'http' : 'https');
+  return `${scheme}://${host}`;
 }
 
 /**

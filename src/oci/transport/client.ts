@@ -19,7 +19,8 @@ export interface TransportOptions extends ReferenceOptions {
   password?: string;
   /** Environment for auth-file discovery and credential helpers; default `process.env`. */
   env?: NodeJS.ProcessEnv;
-  /** A PEM file of extra CA certificates to trust (private registries); see `tls.ts` for NODE_EXTRA_CA_CERTS. */
+  /** A PEM file of extra CA certificates to trust (private registries); see `tls.ts` for NODE_EXTRA_CA_CERTS.
+   *  Implies `scheme: 'https'` unless `scheme` says otherwise (a CA only makes sense with TLS, even on loopback). */
   caFile?: string;
   /** Sent as `User-Agent`; default `opk-attest`. */
   userAgent?: string;
@@ -54,7 +55,7 @@ class RegistryClient implements ClosableTransport {
   private http: Promise<{ settings: HttpSettings; close(): Promise<void> }> | undefined;
 
   constructor(readonly registry: string, private readonly o: TransportOptions) {
-    this.base = registryBaseUrl(registry, o);
+    this.base = registryBaseUrl(registry, { ...o, scheme: o.scheme ?? (o.caFile ? 'https' : undefined) });
     this.auth = new Authenticator(registry, {
       username: o.username, password: o.password, env: o.env, insecureRegistries: o.insecureRegistries,
       settings: () => this.settings(),

@@ -53,6 +53,15 @@ describe('parseStatement', () => {
     });
   });
 
+  describe('when a digest algorithm is named like an Object.prototype member', () => {
+    it('keeps it as plain data', () => {
+      const raw = Buffer.from(`{"_type":"${STATEMENT_TYPE_V1}","subject":[{"digest":{"__proto__":"x","constructor":"y","sha256":"${amd64.slice(7)}"}}],"predicateType":"x"}`);
+      const d = parseStatement(raw).subjects[0]!.digest;
+      expect(Object.getPrototypeOf(d)).toBe(Object.prototype);
+      expect(Object.keys(d)).toEqual(['__proto__', 'constructor', 'sha256']);
+    });
+  });
+
   describe('when the subject list is empty', () => {
     it('throws STMT_MALFORMED', () => expectCode(() => parseStatement(Buffer.from(`{"_type":"${STATEMENT_TYPE_V1}","subject":[],"predicateType":"x"}`)), 'STMT_MALFORMED'));
   });

@@ -122,16 +122,17 @@ function readDigestSet(v: JsonValue | undefined, path: string, issues: Issues): 
     issues.add('STMT_MALFORMED', path, `must be an object of 1 to ${MAX_SUBJECT_DIGESTS} digests`);
     return {};
   }
-  const out: Record<string, string> = {};
+  const good: [string, string][] = [];
   for (const [alg, value] of entries) {
-    const hexChars = HEX_DIGEST_CHARS[alg];
+    const hexChars = Object.hasOwn(HEX_DIGEST_CHARS, alg) ? HEX_DIGEST_CHARS[alg] : undefined;
     const ok = hexChars === undefined
       ? typeof value === 'string' && value.length > 0 && value.length <= MAX_DIGEST_VALUE_CHARS
       : isLowerHex(value, hexChars);
-    if (ok) out[alg] = value as string;
+    if (ok) good.push([alg, value as string]);
     else issues.add('STMT_MALFORMED', `${path}.${quote(alg)}`, hexChars === undefined ? 'must be a short non-empty string' : `must be ${hexChars} lowercase hex characters`);
   }
-  return out;
+  // fromEntries defines own properties, so an algorithm named "__proto__" stays plain data.
+  return Object.fromEntries(good);
 }
 
 /** Whether any subject of the statement has the sha256 digest `digest`. */

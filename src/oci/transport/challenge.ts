@@ -67,7 +67,7 @@ function parseParams(p: Parser, challenge: Challenge): boolean {
       return true;
     }
     p.skipSpaces();
-    const value = p.peek() === '"' ? p.quoted() : p.token();
+    const value = p.peek() === '"' ? p.quoted() : p.bareValue();
     if (value === undefined || ++count > MAX_PARAMS) return false;
     const key = name.toLowerCase();
     if (!(key in challenge.params)) challenge.params[key] = value;   // first occurrence wins
@@ -121,6 +121,13 @@ class Parser {
     if (this.done() || this.peek() === ',') return this.s.slice(start, end);
     this.pos = start;                              // a `name=value` parameter, not a token68
     return undefined;
+  }
+
+  /** An unquoted value. RFC 9110 allows only a token; registries write bare URLs, so read to a comma or space. */
+  bareValue(): string | undefined {
+    const start = this.pos;
+    while (this.pos < this.s.length && !/[\s,"]/.test(this.s[this.pos]!)) this.pos++;
+    return this.pos === start ? undefined : this.s.slice(start, this.pos);
   }
 
   /** A quoted-string with backslash escapes; undefined when unterminated. */

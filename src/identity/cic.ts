@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { b64urlEncode } from '../core/b64.js';
 import { sha3_256 } from '../core/digest.js';
+import type { Es256PublicJwk } from './ephemeral-key.js';
 import { PkTokenError } from './errors.js';
 import { goCanonicalJson, type JsonObject, type JsonValue } from './go-json.js';
 import { isJsonObject } from './jws.js';
@@ -56,7 +57,7 @@ const UNSAFE_NAME_CHARS = /["\\<>&]/;
  * @returns the header, its Go JSON and the commitment
  * @throws PkTokenError PKT_CIC_INVALID (reserved or unsafe name, non-string value) | PKT_ALG_INVALID
  */
-export function createCic(upk: Readonly<Record<string, string>>, extraClaims: Readonly<Record<string, string>> = {}): Cic {
+export function createCic(upk: Es256PublicJwk | Readonly<Record<string, string>>, extraClaims: Readonly<Record<string, string>> = {}): Cic {
   const alg = upk.alg;
   if (!isJwsAlg(alg)) {
     throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC upk "alg" ${JSON.stringify(alg)} is not ES256, RS256 or EdDSA` });

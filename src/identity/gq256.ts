@@ -286,7 +286,14 @@ export interface VerifyGqTokenOptions {
  *   | PKT_JWKS_INVALID | PKT_GQ_INVALID | PKT_JKT_MISMATCH
  */
 export function verifyGqToken(gqJwt: string, opJwk: JwkInput | PublicJwk, options: VerifyGqTokenOptions = {}): void {
-  const gq = decodeGqToken(gqJwt);
+  verifyDecodedGqToken(decodeGqToken(gqJwt), opJwk, options);
+}
+
+/**
+ * `verifyGqToken` for a token already read by `decodeGqToken`.
+ * @throws PkTokenError PKT_BASE64_INVALID | PKT_JWKS_INVALID | PKT_GQ_INVALID | PKT_JKT_MISMATCH
+ */
+export function verifyDecodedGqToken(gq: GqToken, opJwk: JwkInput | PublicJwk, options: VerifyGqTokenOptions = {}): void {
   const key = opRsaKey(opJwk);
   const proof = decodeB64url(gq.jws.signature, 'GQ token signature');
   const identity = Buffer.from(`${gq.originalHeaderSegment}.${gq.jws.payload}`, 'latin1');

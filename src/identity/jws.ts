@@ -29,15 +29,16 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
  * Splits a compact JWS into its three segments, checking each is canonical unpadded base64url.
  * @param token - `header.payload.signature`
  * @param what - names the token in messages (e.g. `ID token`)
+ * @param maxLength - cap on the token's length (default MAX_PK_TOKEN_BYTES)
  * @returns the three segments, verbatim
  * @throws PkTokenError PKT_TOO_LARGE | PKT_MALFORMED | PKT_BASE64_INVALID
  */
-export function splitCompactJws(token: string, what: string): CompactJws {
+export function splitCompactJws(token: string, what: string, maxLength = MAX_PK_TOKEN_BYTES): CompactJws {
   if (typeof token !== 'string') {
     throw new PkTokenError({ code: 'PKT_MALFORMED', message: `${what} is not a string; pass the compact JWS text` });
   }
-  if (token.length > MAX_PK_TOKEN_BYTES) {
-    throw new PkTokenError({ code: 'PKT_TOO_LARGE', message: `${what} is ${token.length} characters, over the ${MAX_PK_TOKEN_BYTES} limit` });
+  if (token.length > maxLength) {
+    throw new PkTokenError({ code: 'PKT_TOO_LARGE', message: `${what} is ${token.length} characters, over the ${maxLength} limit` });
   }
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] === '' || parts[1] === '' || parts[2] === '') {

@@ -186,7 +186,7 @@ suite('createTransport with auth against distribution 2.8', () => {
       await expectCode(() => captured(t.send(get('test/img', 'test/img/tags/list'))), 'OCI_AUTH_FAILED');
       const message = messages.at(-2)!;
       expect(message).toContain(`docker login ${reg.host}`);
-      expect(message).toContain('explicit credentials');
+      expect(message).toContain('credentials from explicit username/password');
       expect(message).not.toContain('not-the-password');
     });
 

@@ -57,7 +57,7 @@ describe('resolveCredential', () => {
     it('uses them over every file', async () => {
       writeJson(path.join(home, '.docker/config.json'), { auths: { 'ghcr.io': { auth: basic('file', 'file-pw') } } });
       expect(await resolveCredential('ghcr.io', { username: 'u', password: 'p', env: env() }))
-        .toEqual({ kind: 'basic', username: 'u', password: 'p', source: 'explicit credentials' });
+        .toEqual({ kind: 'basic', username: 'u', password: 'p', source: 'explicit username/password' });
     });
 
     it('throws OCI_CREDENTIALS_INVALID for a username without password', () =>

@@ -83,7 +83,7 @@ function explicitCredential(registry: string, o: CredentialOptions): Credential 
       message: `credentials for ${registry}: ${o.username ? 'a username without a password' : 'a password without a username'} was given; give both (registry-username and registry-password) or neither`,
     });
   }
-  return { kind: 'basic', username: o.username, password: o.password, source: 'explicit credentials' };
+  return { kind: 'basic', username: o.username, password: o.password, source: 'explicit username/password' };
 }
 
 async function readAuthFile(file: string): Promise<AuthFile | undefined> {

@@ -153,7 +153,12 @@ describe('verifyAttestationEnvelope', () => {
 
   describe('when the DER signature has a non-minimal integer', () => {
     it('throws DSSE_SIGNATURE_INVALID', () => {
-      const bytes = editEnvelope(single.bytes[0]!, (env) => { env.signatures[0].sig = nonMinimalDer(Buffer.from(env.signatures[0].sig, 'base64')).toString('base64'); });
+      const bytes = editEnvelope(single.bytes[0]!, (env) => {
+        // ECDSA is randomised: take a signature short enough that one more byte stays within 72.
+        let der: Buffer;
+        do der = single.key.signDer(paeOf(Buffer.from(env.payload, 'base64'))); while (der.length > 71);
+        env.signatures[0].sig = nonMinimalDer(der).toString('base64');
+      });
       return expectCode(() => verify(bytes), 'DSSE_SIGNATURE_INVALID');
     });
   });
@@ -223,6 +228,12 @@ describe('parseEnvelope', () => {
   describe('when the PK token exceeds MAX_PK_TOKEN_BYTES', () => {
     it('throws DSSE_TOO_LARGE', () => expectCode(() => parseEnvelope(edited((env) => {
       env.signatures[0].extension.ext.pkt = Buffer.alloc(MAX_PK_TOKEN_BYTES + 3, 0x61).toString('base64');
+    })), 'DSSE_TOO_LARGE'));
+  });
+
+  describe('when the PK token decodes to one byte over MAX_PK_TOKEN_BYTES', () => {
+    it('throws DSSE_TOO_LARGE', () => expectCode(() => parseEnvelope(edited((env) => {
+      env.signatures[0].extension.ext.pkt = Buffer.alloc(MAX_PK_TOKEN_BYTES + 1, 0x61).toString('base64');
     })), 'DSSE_TOO_LARGE'));
   });
 

@@ -61,6 +61,9 @@ export interface UpkJwk {
 /**
  * The DSSE pre-authentication encoding: "DSSEv1" SP len(type) SP type SP len(body) SP body,
  * lengths being ASCII decimal byte counts.
+ * @param payloadType - the envelope's payloadType (UTF-8)
+ * @param payload - the raw payload bytes (for us: the statement bytes)
+ * @returns the bytes that are signed; never throws
  */
 export function pae(payloadType: string, payload: Uint8Array): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
@@ -74,7 +77,11 @@ export function envelopePae(envelope: Envelope): Buffer {
   return pae(envelope.payloadType, envelope.payload);
 }
 
-/** An envelope of an in-toto statement with one OpenPubkey signature (no log entry yet unless given). */
+/**
+ * An envelope of an in-toto statement with one OpenPubkey signature (no log entry unless given).
+ * The inputs are the signer's own values; `serializeEnvelope` → `parseEnvelope` checks their form.
+ * @returns the envelope; never throws
+ */
 export function buildEnvelope(parts: { payload: Uint8Array; keyid: string; sig: Uint8Array; pkt: Uint8Array; attProof?: AttProof; tl?: TlogEntryJson }): Envelope {
   const ext: OpkExtension = {
     pkt: Buffer.from(parts.pkt),
@@ -228,13 +235,17 @@ function readBase64(v: JsonValue | undefined, path: string, maxBytes: number, sh
     issues.add('DSSE_TOO_LARGE', path, `decodes to more than ${maxBytes} bytes`);
     return undefined;
   }
+  let decoded: Buffer;
   try {
-    return b64Decode(v, path);
+    decoded = b64Decode(v, path);
   } catch {
     // Recorded, not rethrown: every bad field of the envelope is reported together.
     issues.add('DSSE_ENCODING_INVALID', path, 'is not canonical padded standard base64');
     return undefined;
   }
+  if (decoded.length <= maxBytes) return decoded;
+  issues.add('DSSE_TOO_LARGE', path, `decodes to more than ${maxBytes} bytes`);
+  return undefined;
 }
 
 /**

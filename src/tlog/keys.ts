@@ -57,8 +57,9 @@ export class LogPublicKey {
         message: `${what}: ${key.asymmetricKeyType ?? 'unknown'} key${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ''} is not supported; Rekor v1 logs sign with ECDSA P-256`,
       });
     }
-    // Re-export so the log ID is computed over the canonical SPKI, not whatever bytes were given.
-    const canonical = key.export({ format: 'der', type: 'spki' });
+    // The log ID is SHA-256 of the SPKI as Go marshals it (uncompressed point, named curve).
+    // Node re-exports a compressed point as given, so rebuild the key from its coordinates.
+    const canonical = createPublicKey({ key: key.export({ format: 'jwk' }), format: 'jwk' }).export({ format: 'der', type: 'spki' });
     if (!canonical.equals(Buffer.from(spkiDer))) {
       throw new TlogError({ code: 'TLOG_KEY_INVALID', message: `${what}: SubjectPublicKeyInfo is not in its canonical (uncompressed, named-curve) DER form` });
     }

@@ -257,7 +257,9 @@ function publicKeyOf(spkiDer: Uint8Array, what: string): KeyObject {
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw certError(what, 'public key is not ECDSA P-256 (the ES256 ephemeral key)');
   }
-  if (!bytesEqual(key.export({ format: 'der', type: 'spki' }), spkiDer)) throw certError(what, 'public key is not in canonical SPKI form');
+  // Only the uncompressed named-curve SPKI (what Go and Node write): rebuilt from the coordinates.
+  const canonical = createPublicKey({ key: key.export({ format: 'jwk' }), format: 'jwk' }).export({ format: 'der', type: 'spki' });
+  if (!bytesEqual(canonical, spkiDer)) throw certError(what, 'public key is not in canonical (uncompressed) SPKI form');
   return key;
 }
 

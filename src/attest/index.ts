@@ -21,5 +21,4 @@ export type { AttProof, RunBinding } from './binding.js';
 export { signEnvelopes } from './sign-envelopes.js';
 export type { IssuePkToken, SignEnvelopesOptions, SignedEnvelope } from './sign-envelopes.js';
 export { verifyAttestationEnvelope } from './verify-envelope.js';
-export type { VerifiedPkToken, VerifyAttestationOptions, VerifiedAttestation } from './verify-envelope.js';
-export type { JsonObject, JsonValue } from './json-shape.js';
+export type { EnvelopePkToken, VerifyAttestationOptions, VerifiedAttestation } from './verify-envelope.js';

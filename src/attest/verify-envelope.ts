@@ -11,7 +11,7 @@ import { envelopePae, parseEnvelope, verifyEnvelopeSignature, type Envelope, typ
 import { parseStatement, requireSubject, type Statement } from './intoto.js';
 
 /** The least a verified PK token must expose to this step. */
-export interface VerifiedPkToken {
+export interface EnvelopePkToken {
   /** The CIC `upk`: the ephemeral public key. */
   readonly upk: UpkJwk;
   /** The CIC protected header, carrying `att` or `atts`. */
@@ -19,7 +19,7 @@ export interface VerifiedPkToken {
 }
 
 /** Options of `verifyAttestationEnvelope`. */
-export interface VerifyAttestationOptions<T extends VerifiedPkToken> {
+export interface VerifyAttestationOptions<T extends EnvelopePkToken> {
   /** Verifies the PK token JSON (CIC, GQ256, issuer, commitment) and throws if it is not valid. */
   readonly verifyPkToken: (pktJson: Buffer) => Promise<T>;
   /**
@@ -30,7 +30,7 @@ export interface VerifyAttestationOptions<T extends VerifiedPkToken> {
 }
 
 /** An envelope whose signature, PK token and binding verified. */
-export interface VerifiedAttestation<T extends VerifiedPkToken> {
+export interface VerifiedAttestation<T extends EnvelopePkToken> {
   readonly envelope: Envelope;
   readonly statement: Statement;
   readonly pae: Buffer;
@@ -52,7 +52,7 @@ export interface VerifiedAttestation<T extends VerifiedPkToken> {
  * @throws AttestError DSSE_* (parse, keyid, signature) | BIND_* (binding) | STMT_* (statement, subject);
  *   whatever `verifyPkToken` throws (PkTokenError PKT_*) is passed through unchanged
  */
-export async function verifyAttestationEnvelope<T extends VerifiedPkToken>(
+export async function verifyAttestationEnvelope<T extends EnvelopePkToken>(
   envelopeBytes: Uint8Array, opts: VerifyAttestationOptions<T>,
 ): Promise<VerifiedAttestation<T>> {
   const envelope = parseEnvelope(envelopeBytes);

@@ -34,8 +34,9 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 export interface OciRegistryOptions {
   /** Serve `GET /v2/<name>/referrers/<digest>` (default true). Off: 404 text/plain, like distribution 2.8. */
   referrersApi?: boolean;
-  /** Send `OCI-Subject` when a manifest with a subject is pushed (default true; only with referrersApi). */
-  ociSubjectHeader?: boolean;
+  /** When to send `OCI-Subject` on a PUT of a manifest with a subject: `with-api` (default),
+   *  `always` (a registry that claims support it does not have), or `never`. */
+  ociSubjectHeader?: 'with-api' | 'always' | 'never';
   /** Honour `If-Match` / `If-None-Match: *` on manifest PUT (default true). Off: ignored, like distribution 2.8. */
   conditionalPut?: boolean;
   /** Referrers per API page (default: all on one page). */
@@ -155,7 +156,7 @@ class RegistryState {
   constructor(o: OciRegistryOptions) {
     this.options = {
       referrersApi: o.referrersApi ?? true,
-      ociSubjectHeader: o.ociSubjectHeader ?? true,
+      ociSubjectHeader: o.ociSubjectHeader ?? 'with-api',
       conditionalPut: o.conditionalPut ?? true,
       referrersFilter: o.referrersFilter ?? true,
       ...(o.referrersPageSize === undefined ? {} : { referrersPageSize: o.referrersPageSize }),
@@ -251,7 +252,8 @@ class RegistryState {
     r.manifests.set(digest, checked);
     if (!DIGEST.test(ref)) r.tags.set(ref, digest);
     const headers: Record<string, string> = { location: `/v2/${name}/manifests/${digest}`, 'docker-content-digest': digest };
-    if (checked.subject && this.options.referrersApi && this.options.ociSubjectHeader) headers['oci-subject'] = checked.subject;
+    const header = this.options.ociSubjectHeader;
+    if (checked.subject && (header === 'always' || (header === 'with-api' && this.options.referrersApi))) headers['oci-subject'] = checked.subject;
     return { status: 201, headers };
   }
 

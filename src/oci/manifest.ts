@@ -69,7 +69,7 @@ export interface ParseManifestOptions {
 
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 const MAX_ISSUES_SHOWN = 5;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Whether a parsed manifest is an index (OCI index or Docker manifest list). */
 export function isIndex(m: Manifest): m is ImageIndex {

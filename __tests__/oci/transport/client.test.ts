@@ -101,6 +101,27 @@ describe('createTransport', () => {
     });
   });
 
+  describe('when Basic auth is required but no credential exists', () => {
+    it('returns the 401 without a pointless retry', async () => {
+      const registry = await start((_req, res) => void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end());
+      const t = createTransport(registry.host, FAST);
+      expect((await t.send(get('r/manifests/v1'))).status).toBe(401);
+      expect(registry.hits.map((h) => h.url)).toEqual(['/v2/', '/v2/r/manifests/v1']);
+    });
+  });
+
+  describe('when the ping is anonymous but the repository asks for Basic', () => {
+    it('adopts the challenge and retries once with the credential', async () => {
+      const registry = await start((req, res) => {
+        if (req.url === '/v2/' || req.headers.authorization === BASIC) return void res.writeHead(200).end();
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+      });
+      const t = createTransport(registry.host, { ...FAST, username: USER, password: PASS });
+      expect((await t.send(get('r/manifests/v1'))).status).toBe(200);
+      expect(registry.hits.map((h) => h.headers.authorization)).toEqual([undefined, undefined, BASIC]);
+    });
+  });
+
   describe('when an https registry redirects to plain http', () => {
     it('throws OCI_INSECURE_REDIRECT and never contacts the http URL', async () => {
       const plain = await start((_req, res) => void res.writeHead(200).end());

@@ -36,6 +36,8 @@ export interface AuthenticatorOptions extends ReferenceOptions, Pick<CredentialO
 /** Auth state for one registry; one instance per transport. */
 export class Authenticator {
   private scheme: Promise<AuthScheme> | undefined;
+  /** The scheme once known, for the synchronous 401 decision. */
+  private known: AuthScheme | undefined;
   private readonly credentials = new Map<string, Promise<Credential | undefined>>();
   private readonly tokens = new TokenCache();
   private readonly inflight = new Map<string, Promise<RegistryToken>>();
@@ -72,11 +74,11 @@ export class Authenticator {
     if (bearer?.params['realm']) {
       if (bearer.params['error'] === 'insufficient_scope' && used.fresh) return false;
       this.tokens.delete(used.scopes);
-      this.scheme = Promise.resolve(bearerScheme(bearer));
+      this.adopt(bearerScheme(bearer));
       return true;
     }
-    if (findChallenge(header, 'basic') && used.header === undefined) {
-      this.scheme = Promise.resolve({ kind: 'basic' });
+    if (findChallenge(header, 'basic') && used.header === undefined && this.known?.kind !== 'basic') {
+      this.adopt({ kind: 'basic' });
       return true;
     }
     return false;
@@ -85,9 +87,14 @@ export class Authenticator {
   private learnScheme(): Promise<AuthScheme> {
     if (!this.scheme) {
       this.scheme = this.ping();
-      this.scheme.catch(() => { this.scheme = undefined; });   // a failed ping is retried by the next request
+      this.scheme.then((s) => { this.known = s; }, () => { this.scheme = undefined; });   // a failed ping is retried by the next request
     }
     return this.scheme;
+  }
+
+  private adopt(scheme: AuthScheme): void {
+    this.known = scheme;
+    this.scheme = Promise.resolve(scheme);
   }
 
   private async ping(): Promise<AuthScheme> {

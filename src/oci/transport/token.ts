@@ -132,11 +132,11 @@ function parseTokenResponse(res: HttpResponse, req: TokenRequest): RegistryToken
   return { token: value, expiresAt: Date.now() + lifetime * 1000 - EXPIRY_MARGIN_MS };
 }
 
-/** Tokens per scope set, dropped once expired. */
+/** Tokens per scope set, dropped once expired. Methods never throw. */
 export class TokenCache {
   private readonly tokens = new Map<string, RegistryToken>();
 
-  /** The live token for exactly these scopes, or one whose scopes cover them (push implies pull). */
+  /** The live token for exactly these scopes, or one whose scopes cover them (a pull,push token serves pull). */
   get(scopes: string[]): RegistryToken | undefined {
     for (const key of [scopeKey(scopes), scopeKey(scopes.map(widen))]) {
       const t = this.tokens.get(key);
@@ -146,10 +146,12 @@ export class TokenCache {
     return undefined;
   }
 
+  /** Stores the token for this scope set. */
   set(scopes: string[], token: RegistryToken): void {
     this.tokens.set(scopeKey(scopes), token);
   }
 
+  /** Forgets the token of this scope set (the registry refused it). */
   delete(scopes: string[]): void {
     this.tokens.delete(scopeKey(scopes));
   }

@@ -77,7 +77,8 @@ class RegistryClient implements ClosableTransport {
   async close(): Promise<void> {
     const http = this.http;
     this.http = undefined;
-    if (http) await (await http).close();
+    // A dispatcher that failed to build (bad CA file) holds no sockets: nothing to release.
+    if (http) await http.then((h) => h.close(), () => undefined);
   }
 
   private exchange(req: RegistryRequest, authz: Authorization, http: HttpSettings): Promise<HttpResponse> {

@@ -13,6 +13,8 @@ import { pemDecode } from './pem.js';
 
 const MAX_LOG_KEY_BYTES = 4096;
 const LOG_ID = /^[0-9a-f]{64}$/;
+/** The DER prefix of a P-256 SubjectPublicKeyInfo with an uncompressed point; 64 coordinate bytes follow. */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
 
 /** A trusted log's public key, with its log ID and checkpoint key hint. */
 export class LogPublicKey {
@@ -45,25 +47,20 @@ export class LogPublicKey {
    * @throws TlogError TLOG_KEY_INVALID
    */
   static fromDer(spkiDer: Uint8Array, what = 'transparency log public key'): LogPublicKey {
+    // The log ID hashes the SPKI as Go marshals it (named curve, uncompressed point), so only
+    // that exact form is accepted; checking the bytes first also keeps other key types away
+    // from OpenSSL's decoders.
+    const der = Buffer.from(spkiDer);
+    if (der.length !== P256_SPKI_PREFIX.length + 64 || !der.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX)) {
+      throw new TlogError({ code: 'TLOG_KEY_INVALID', message: `${what}: not an ECDSA P-256 key in uncompressed SubjectPublicKeyInfo form; Rekor v1 logs sign with ECDSA P-256` });
+    }
     let key: KeyObject;
     try {
-      key = createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+      key = createPublicKey({ key: der, format: 'der', type: 'spki' });
     } catch (err) {
-      throw new TlogError({ code: 'TLOG_KEY_INVALID', cause: err, message: `${what}: not a DER SubjectPublicKeyInfo; check the key file` });
+      throw new TlogError({ code: 'TLOG_KEY_INVALID', cause: err, message: `${what}: not a point on P-256; check the key file` });
     }
-    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-      throw new TlogError({
-        code: 'TLOG_KEY_INVALID',
-        message: `${what}: ${key.asymmetricKeyType ?? 'unknown'} key${key.asymmetricKeyDetails?.namedCurve ? ` on ${key.asymmetricKeyDetails.namedCurve}` : ''} is not supported; Rekor v1 logs sign with ECDSA P-256`,
-      });
-    }
-    // The log ID is SHA-256 of the SPKI as Go marshals it (uncompressed point, named curve).
-    // Node re-exports a compressed point as given, so rebuild the key from its coordinates.
-    const canonical = createPublicKey({ key: key.export({ format: 'jwk' }), format: 'jwk' }).export({ format: 'der', type: 'spki' });
-    if (!canonical.equals(Buffer.from(spkiDer))) {
-      throw new TlogError({ code: 'TLOG_KEY_INVALID', message: `${what}: SubjectPublicKeyInfo is not in its canonical (uncompressed, named-curve) DER form` });
-    }
-    return new LogPublicKey(key, canonical);
+    return new LogPublicKey(key, der);
   }
 
   /**

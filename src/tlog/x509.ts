@@ -71,6 +71,7 @@ export interface EncodedCertificate {
 export function createPkTokenCertificate(options: PkTokenCertificateOptions): EncodedCertificate {
   const { key, pkTokenJson, subject, issuer } = options;
   checkCertificateInputs(options);
+  const publicKey = publicKeyOf(key.spkiDer, 'certificate key');
   const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
   const name = derSequence(derSet(derSequence(derOid(OID.commonName), directoryString(subject))));
   const sigAlg = derSequence(derOid(OID.ecdsaWithSha256));
@@ -86,19 +87,18 @@ export function createPkTokenCertificate(options: PkTokenCertificateOptions): En
   );
   const der = derSequence(tbs, sigAlg, derBitString(key.signDer(tbs)));
   // Check what we made: a signer whose signDer does not match its spkiDer must fail here, not in a verifier.
-  if (!verifySelfSignature(tbs, publicKeyOf(key.spkiDer, 'certificate key'), readSignature(der))) {
+  if (!verifySelfSignature(tbs, publicKey, readSignature(der))) {
     throw new TlogError({ code: 'TLOG_CERT_SIGNATURE_INVALID', message: 'PK token certificate: the signing key does not match its public key; use one EphemeralKey for both' });
   }
   return { der, pem: pemEncode(der, 'CERTIFICATE') };
 }
 
-function checkCertificateInputs({ key, pkTokenJson, subject, issuer }: PkTokenCertificateOptions): void {
+function checkCertificateInputs({ pkTokenJson, subject, issuer }: PkTokenCertificateOptions): void {
   const bad = (message: string): TlogError => new TlogError({ code: 'TLOG_CERT_INVALID', message: `PK token certificate: ${message}` });
   if (pkTokenJson.length === 0 || pkTokenJson.length > MAX_PK_TOKEN_BYTES) throw bad(`PK token of ${pkTokenJson.length} bytes is empty or over the ${MAX_PK_TOKEN_BYTES}-byte limit`);
   // Go's x509 refuses a DNS SAN that is not IA5; openpubkey would fail the same way.
   if (subject.length === 0 || !/^[\x21-\x7e]+$/.test(subject)) throw bad('the token subject must be non-empty printable ASCII to be a CN and DNS SAN');
   if (issuer.length === 0 || issuer.length > 1024) throw bad('the token issuer must be a non-empty string of at most 1024 characters');
-  publicKeyOf(key.spkiDer, 'certificate key');
 }
 
 /** Go's asn1 writes a string as PrintableString when it can, else UTF8String. */
@@ -247,20 +247,19 @@ function childrenOf(node: DerNode, tag: number, count: number, what: string, fie
   return children;
 }
 
+/** The DER prefix of every P-256 SubjectPublicKeyInfo with an uncompressed point (what Go and Node write). */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04', 'hex');
+
+/** Checks the SPKI is exactly that form before OpenSSL sees it, then imports it. */
 function publicKeyOf(spkiDer: Uint8Array, what: string): KeyObject {
-  let key: KeyObject;
+  if (spkiDer.length !== P256_SPKI_PREFIX.length + 64 || !bytesEqual(spkiDer.subarray(0, P256_SPKI_PREFIX.length), P256_SPKI_PREFIX)) {
+    throw certError(what, 'public key is not ECDSA P-256 in uncompressed SubjectPublicKeyInfo form (the ES256 ephemeral key)');
+  }
   try {
-    key = createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+    return createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
   } catch (err) {
-    throw new TlogError({ code: 'TLOG_CERT_INVALID', cause: err, message: `${what}: public key is not a valid SubjectPublicKeyInfo` });
+    throw new TlogError({ code: 'TLOG_CERT_INVALID', cause: err, message: `${what}: public key is not a point on P-256` });
   }
-  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw certError(what, 'public key is not ECDSA P-256 (the ES256 ephemeral key)');
-  }
-  // Only the uncompressed named-curve SPKI (what Go and Node write): rebuilt from the coordinates.
-  const canonical = createPublicKey({ key: key.export({ format: 'jwk' }), format: 'jwk' }).export({ format: 'der', type: 'spki' });
-  if (!bytesEqual(canonical, spkiDer)) throw certError(what, 'public key is not in canonical (uncompressed) SPKI form');
-  return key;
 }
 
 function verifySelfSignature(tbs: Uint8Array, key: KeyObject, signatureDer: Uint8Array): boolean {

@@ -1,12 +1,14 @@
 import { createCic, cicCommitment, parseCicHeader } from '../../src/identity/cic.js';
 import { EphemeralKey } from '../../src/identity/ephemeral-key.js';
+import type { JsonObject } from '../../src/identity/go-json.js';
 import { expectCode, loadVectors } from '../helpers.js';
 
 const V = loadVectors();
 
 describe('cicCommitment', () => {
-  describe.each(V.cic_headers.filter((c: { expected_commitment: string | null }) => c.expected_commitment !== null).map(
-    (c: { name: string }) => [c.name, c]))('for the %s example of docs/pktoken.md', (_name, c) => {
+  const committed: { name: string; cic: JsonObject; expected_commitment: string }[] =
+    V.cic_headers.filter((c: { expected_commitment: string | null }) => c.expected_commitment !== null);
+  describe.each(committed.map((c) => [c.name, c] as const))('for the %s example of docs/pktoken.md', (_name, c) => {
     it('reproduces the commitment', () => {
       expect(cicCommitment(c.cic)).toBe(c.expected_commitment);
     });
@@ -15,7 +17,7 @@ describe('cicCommitment', () => {
   describe('when a header member order differs', () => {
     it('gives the same commitment (it hashes the canonical form)', () => {
       const c = V.cic_headers[0].cic;
-      const reordered = Object.fromEntries(Object.entries(c).reverse());
+      const reordered: JsonObject = Object.fromEntries(Object.entries(c as JsonObject).reverse());
       expect(cicCommitment(reordered)).toBe(V.cic_headers[0].expected_commitment);
     });
   });

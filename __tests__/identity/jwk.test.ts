@@ -5,7 +5,8 @@ import { expectCode, loadVectors } from '../helpers.js';
 const V = loadVectors();
 
 describe('jwkThumbprint', () => {
-  describe.each(V.jkt.map((c: { name: string }) => [c.name, c]))('for %s', (_name, c) => {
+  const cases: { name: string; jwk: Record<string, string>; expected: string }[] = V.jkt;
+  describe.each(cases.map((c) => [c.name, c] as const))('for %s', (_name, c) => {
     it('reproduces the RFC 7638 thumbprint', () => {
       expect(jwkThumbprint(parsePublicJwk(c.jwk, 'key', 'PKT_JWKS_INVALID'))).toBe(c.expected);
     });

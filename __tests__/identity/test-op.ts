@@ -1,11 +1,14 @@
 /**
  * An in-process OpenID provider for the identity tests: an RSA key (generated here, e = 65537
- * unless told), its public JWK, and RS256 ID tokens minted with jose. It computes everything
- * with jose and node:crypto, never with the `src/` code under test.
+ * unless told), its public JWK, and RS256 ID tokens minted with jose and node:crypto (never with
+ * the `src/` code under test). `issueFrom` then drives the real issuance code against it.
  */
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { EphemeralKey } from '../../src/identity/ephemeral-key.js';
+import { issuePkToken } from '../../src/identity/issue-pk-token.js';
 import type { JwkInput } from '../../src/identity/jwk.js';
+import type { PkToken } from '../../src/identity/pk-token.js';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 
@@ -47,4 +50,17 @@ export function createTestOp(opts: { issuer?: string; publicExponent?: number; m
       return iss === issuer && (k === kid || k === undefined) ? jwk : undefined;
     },
   };
+}
+
+/** Issues a PK token from `op` the way GitHub Actions does (aud commitment, GQ256). */
+export async function issueFrom(op: TestOp, opts: { key?: EphemeralKey; extraClaims?: Record<string, string>; claims?: Record<string, unknown>; commitmentClaim?: 'aud' | 'nonce'; gq?: boolean } = {}): Promise<PkToken> {
+  const claim = opts.commitmentClaim ?? 'aud';
+  return issuePkToken({
+    requestIdToken: (commitment) => op.mint({ ...opts.claims, [claim]: commitment }),
+    commitmentClaim: claim,
+    key: opts.key ?? EphemeralKey.generate(),
+    extraClaims: opts.extraClaims,
+    findKey: op.findKey,
+    gq: opts.gq ?? true,
+  });
 }

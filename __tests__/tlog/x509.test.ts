@@ -70,6 +70,11 @@ describe('createPkTokenCertificate', () => {
       expectCode(() => createPkTokenCertificate({ key, pkTokenJson: PKT, subject: 'sübject', issuer: ISS }), 'TLOG_CERT_INVALID'));
   });
 
+  describe('when the validity start is not a date', () => {
+    it('throws TLOG_CERT_INVALID', () =>
+      expectCode(() => createPkTokenCertificate({ key, pkTokenJson: PKT, subject: SUB, issuer: ISS, now: new Date(NaN) }), 'TLOG_CERT_INVALID'));
+  });
+
   describe('when the PK token is empty', () => {
     it('throws TLOG_CERT_INVALID', () =>
       expectCode(() => createPkTokenCertificate({ key, pkTokenJson: Buffer.alloc(0), subject: SUB, issuer: ISS }), 'TLOG_CERT_INVALID'));

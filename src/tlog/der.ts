@@ -25,7 +25,8 @@ export const TAG = {
   SET: 0x31,
 } as const;
 
-/** Identifier octet of a context-specific tag `[n]` (explicit tags are constructed). */
+/** Identifier octet of a context-specific tag `[n]` (explicit tags are constructed).
+ * @throws RangeError for n > 30 (the high-tag-number form is not supported) */
 export function contextTag(n: number, constructed: boolean): number {
   if (!Number.isInteger(n) || n < 0 || n > 30) throw new RangeError(`context tag [${n}] needs the high-tag-number form`);
   return 0x80 | (constructed ? 0x20 : 0) | n;
@@ -71,7 +72,8 @@ export function derInteger(value: bigint): Buffer {
   return derTlv(TAG.INTEGER, Buffer.from(bytes));
 }
 
-/** OBJECT IDENTIFIER from dotted decimal. */
+/** OBJECT IDENTIFIER from dotted decimal.
+ * @throws RangeError for a malformed OID (a programming error: OIDs are constants) */
 export function derOid(dotted: string): Buffer {
   const arcs = dotted.split('.').map((a) => {
     if (!/^(0|[1-9][0-9]*)$/.test(a)) throw new RangeError(`OID ${dotted} has a bad arc`);
@@ -100,19 +102,22 @@ export function isPrintableString(s: string): boolean {
   return PRINTABLE.test(s);
 }
 
-/** PrintableString; throws RangeError for characters outside its repertoire. */
+/** PrintableString.
+ * @throws RangeError for characters outside its repertoire */
 export function derPrintableString(s: string): Buffer {
   if (!isPrintableString(s)) throw new RangeError('value is not a PrintableString');
   return derTlv(TAG.PRINTABLE_STRING, Buffer.from(s, 'latin1'));
 }
 
-/** IA5String (ASCII) with the given tag (universal, or an implicit context tag). */
+/** IA5String (ASCII) with the given tag (universal, or an implicit context tag).
+ * @throws RangeError for non-ASCII characters */
 export function derIa5String(s: string, tag: number = TAG.IA5_STRING): Buffer {
   if (!IA5.test(s)) throw new RangeError('value is not an IA5String');
   return derTlv(tag, Buffer.from(s, 'latin1'));
 }
 
-/** The RFC 5280 §4.1.2.5 time: UTCTime through 2049, GeneralizedTime after; whole seconds. */
+/** The RFC 5280 §4.1.2.5 time: UTCTime through 2049, GeneralizedTime after; whole seconds.
+ * @throws RangeError for years before 1950 or after 9999 */
 export function derTime(date: Date): Buffer {
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   const year = date.getUTCFullYear();

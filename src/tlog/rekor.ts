@@ -46,7 +46,13 @@ const ENTRIES = '/api/v1/log/entries';
 const HEX64 = /^[0-9a-f]{64}$/;
 const TREE_ID = /^-?[0-9]{1,20}$/;
 
-/** A Rekor v1 API client. */
+/**
+ * A Rekor v1 API client.
+ * @example
+ * const { pem } = createPkTokenCertificate({ key, pkTokenJson, subject: sub, issuer: iss }); // once per run
+ * const tl = await new RekorClient({ url }).createEntry(buildHashedRekord({ paeSha256, signatureDer, certificatePem: pem }));
+ * // `tl` goes into the envelope as ext.tl; verifiers check it with verifyTlogEntry().
+ */
 export class RekorClient {
   /** The base URL without trailing slash. */
   readonly url: string;

@@ -93,8 +93,10 @@ export function createPkTokenCertificate(options: PkTokenCertificateOptions): En
   return { der, pem: pemEncode(der, 'CERTIFICATE') };
 }
 
-function checkCertificateInputs({ pkTokenJson, subject, issuer }: PkTokenCertificateOptions): void {
+function checkCertificateInputs({ pkTokenJson, subject, issuer, now }: PkTokenCertificateOptions): void {
   const bad = (message: string): TlogError => new TlogError({ code: 'TLOG_CERT_INVALID', message: `PK token certificate: ${message}` });
+  const year = now?.getUTCFullYear();
+  if (year !== undefined && !(year >= 1950 && year <= 9998)) throw bad('the validity start must be a real date between 1950 and 9998');
   if (pkTokenJson.length === 0 || pkTokenJson.length > MAX_PK_TOKEN_BYTES) throw bad(`PK token of ${pkTokenJson.length} bytes is empty or over the ${MAX_PK_TOKEN_BYTES}-byte limit`);
   // Go's x509 refuses a DNS SAN that is not IA5; openpubkey would fail the same way.
   if (subject.length === 0 || !/^[\x21-\x7e]+$/.test(subject)) throw bad('the token subject must be non-empty printable ASCII to be a CN and DNS SAN');

@@ -1,0 +1,87 @@
+/**
+ * Reads and validates the action's inputs (action.yml) into the library's sign options.
+ * Secrets among them are masked the moment they are read.
+ */
+import { readFileSync } from 'node:fs';
+import * as core from '@actions/core';
+import { OpkError } from '../core/errors.js';
+
+/** The action's inputs, parsed. */
+export interface ActionInputs {
+  images: string[];
+  platforms: string[];
+  sbomPath?: string;
+  predicate?: { type: string; path: string };
+  referrersRepository?: string;
+  /** Rekor URL, or false when logging is turned off. */
+  transparencyLog: string | false;
+  credentials?: { username: string; password: string };
+  verify: boolean;
+  force: boolean;
+}
+
+/** Raised for inputs that cannot be used; the message names the input and the fix. */
+export class InputError extends OpkError<'INPUT_INVALID'> {}
+
+/** Reads every input of action.yml. @throws InputError INPUT_INVALID */
+export function readActionInputs(): ActionInputs {
+  const password = core.getInput('registry-password');
+  if (password) core.setSecret(password);
+  const username = core.getInput('registry-username');
+  if (Boolean(username) !== Boolean(password)) {
+    throw new InputError({ code: 'INPUT_INVALID', message: 'registry-username and registry-password must be given together (or neither, to use the Docker config written by docker/login-action)' });
+  }
+  const predicateType = core.getInput('predicate-type');
+  const predicatePath = core.getInput('predicate-path');
+  if (Boolean(predicateType) !== Boolean(predicatePath)) {
+    throw new InputError({ code: 'INPUT_INVALID', message: 'predicate-type and predicate-path must be given together' });
+  }
+  const images = core.getMultilineInput('image', { required: true }).flatMap(splitList);
+  if (images.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: 'input "image" is empty; pass name@${{ steps.build.outputs.digest }}' });
+  return {
+    images,
+    platforms: splitList(core.getInput('platforms')),
+    sbomPath: core.getInput('sbom-path') || undefined,
+    predicate: predicateType ? { type: predicateType, path: predicatePath } : undefined,
+    referrersRepository: core.getInput('referrers-repository') || undefined,
+    transparencyLog: parseLogInput(core.getInput('transparency-log')),
+    credentials: username ? { username, password } : undefined,
+    verify: booleanInput('verify', true),
+    force: booleanInput('force', false),
+  };
+}
+
+/** Reads a file named by an input, naming the input when it cannot be read. */
+export function readInputFile(input: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new InputError({ code: 'INPUT_INVALID', cause: err, message: `${input}: cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path is relative to the workspace` });
+  }
+}
+
+function splitList(value: string): string[] {
+  return value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+}
+
+function parseLogInput(value: string): string | false {
+  const v = value.trim();
+  if (v === '' ) return 'https://rekor.sigstore.dev';
+  if (['false', 'off', 'none'].includes(v.toLowerCase())) return false;
+  try {
+    const url = new URL(v);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+  } catch (err) {
+    throw new InputError({ code: 'INPUT_INVALID', cause: err, message: `transparency-log "${v}" is neither a URL nor "false"` });
+  }
+  return v.replace(/\/+$/, '');
+}
+
+/** Like core.getBooleanInput, with a default when the input is absent. */
+function booleanInput(name: string, fallback: boolean): boolean {
+  const v = core.getInput(name).trim().toLowerCase();
+  if (v === '') return fallback;
+  if (['true', 'yes', '1'].includes(v)) return true;
+  if (['false', 'no', '0'].includes(v)) return false;
+  throw new InputError({ code: 'INPUT_INVALID', message: `input "${name}" is "${v}"; use true or false` });
+}

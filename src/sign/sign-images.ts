@@ -1,0 +1,248 @@
+/**
+ * One signing run (DESIGN §4.2): collect the statements of every image, skip what this signer
+ * already signed, make one ephemeral key and ONE PK token bound to all envelopes of the run,
+ * log each signature, and attach each envelope as a referrer of its platform manifest.
+ * Nothing is written to a registry before every envelope is signed and logged, so a failure
+ * leaves nothing half-done; re-running converges.
+ */
+import { signEnvelopes, withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
+import { digestOf, type Digest } from '../core/digest.js';
+import { EphemeralKey } from '../identity/ephemeral-key.js';
+import { discoveryKeyFinder, type KeyFinder } from '../identity/jwks.js';
+import { issuePkToken } from '../identity/issue-pk-token.js';
+import type { OidcProvider } from '../identity/oidc/index.js';
+import type { PkToken } from '../identity/pk-token.js';
+import { parseReference, type ImageReference } from '../oci/reference.js';
+import { listReferrers, publishReferrer } from '../oci/referrers.js';
+import type { Descriptor } from '../oci/manifest.js';
+import { createTransport, type ClosableTransport, type TransportOptions } from '../oci/transport/client.js';
+import { buildHashedRekord } from '../tlog/hashedrekord.js';
+import { RekorClient } from '../tlog/rekor.js';
+import { createPkTokenCertificate } from '../tlog/x509.js';
+import { SignError } from './errors.js';
+import { existingSignature, referrerRequest, signerSummary, type ExpectedSigner, type SignerSummary } from './referrer.js';
+import { collectStatements, type ExtraStatements, type StatementToSign } from './statements.js';
+
+/** Options of `signImages`; defaults are resolved at the top of the function. */
+export interface SignImagesOptions {
+  /** Images as `name@digest` (preferred) or `name:tag`. */
+  images: readonly string[];
+  /** Where the ID token comes from (GitHub Actions, or any OIDC provider). */
+  provider: OidcProvider;
+  /** OP keys to check the ID token before it is turned into GQ256. Default: the issuer's live JWKS. */
+  findKey?: KeyFinder;
+  /** Only these platforms (`os/arch[/variant]`). Default: all. */
+  platforms?: readonly string[];
+  /** User SBOM, custom predicate, and claims to generate provenance from. */
+  extra?: ExtraStatements;
+  /** Store signatures in this repository of the same registry. */
+  referrersRepository?: string;
+  /** Rekor base URL, or false to not log (the PK token binding keeps signatures valid). */
+  transparencyLog: string | false;
+  /** Registry auth and connection settings. */
+  registry?: TransportOptions;
+  /** Who this run will sign as, to recognise its earlier signatures. Default: the provider's issuer. */
+  expectedSigner?: ExpectedSigner;
+  /** Sign even statements this signer already signed. Default false. */
+  force?: boolean;
+  /** Progress lines for the user (no secrets pass through here). */
+  log?: (line: string) => void;
+  now?: () => Date;
+}
+
+/** One envelope this run published. */
+export interface SignedArtifact {
+  image: string;
+  platform: string;
+  subject: Digest;
+  predicateType: string;
+  artifactDigest: Digest;
+  /** Where the artifact manifest lives. */
+  repository: string;
+  logIndex?: number;
+  /** How the referrer is discoverable: the registry's referrers API or the fallback tag. */
+  via: 'api' | 'tag';
+}
+
+/** A statement this signer had already signed (reported, not duplicated). */
+export interface SkippedStatement {
+  image: string;
+  platform: string;
+  subject: Digest;
+  predicateType: string;
+  artifactDigest: Digest;
+}
+
+/** The outcome of a run. */
+export interface SignImagesResult {
+  signed: SignedArtifact[];
+  skipped: SkippedStatement[];
+  /** The run's signer, from the verified PK token claims; absent when nothing needed signing. */
+  signer?: SignerSummary;
+}
+
+interface Work extends StatementToSign {
+  image: string;
+  ref: ImageReference;
+  transport: ClosableTransport;
+}
+
+const PARALLEL = 8;
+
+/**
+ * Signs every attestation of the given images in one run.
+ * @throws SignError SIGN_NO_STATEMENTS | SIGN_SUBJECT_MISMATCH | SIGN_CLAIMS_MISMATCH;
+ *   OciError, AttestError, PkTokenError, OidcError and TlogError from the parts it drives
+ */
+export async function signImages(options: SignImagesOptions): Promise<SignImagesResult> {
+  const log = options.log ?? (() => {});
+  const now = options.now ?? (() => new Date());
+  const transports = new Map<string, ClosableTransport>();
+  try {
+    const work = await collectAll(options, transports, log);
+    const { todo, skipped } = await partition(work, options);
+    if (todo.length === 0) {
+      log(`nothing to sign: all ${skipped.length} statement(s) already carry this signer's signature (use force to sign again)`);
+      return { signed: [], skipped };
+    }
+    const { signed, pkToken, key } = await signRun(todo, options, log);
+    if (options.extra?.provenanceClaims && todo.some((w) => w.source === 'generated')) {
+      checkProvenanceClaims(options.extra.provenanceClaims, pkToken.claims);
+    }
+    const signer = signerSummary(pkToken.claims);
+    const logged = await logAll(signed, key, pkToken, options, log);
+    const published = await publishAll(todo, logged, signer, options, now(), log);
+    return { signed: published, skipped, signer };
+  } finally {
+    await Promise.all([...transports.values()].map((t) => t.close()));
+  }
+}
+
+async function collectAll(o: SignImagesOptions, transports: Map<string, ClosableTransport>, log: (l: string) => void): Promise<Work[]> {
+  const work: Work[] = [];
+  for (const image of o.images) {
+    const ref = parseReference(image);
+    let transport = transports.get(ref.registry);
+    if (!transport) transports.set(ref.registry, (transport = createTransport(ref.registry, o.registry)));
+    const reference = ref.digest ?? ref.tag ?? 'latest';
+    const found = await collectStatements(transport, { name: `${ref.registry}/${ref.repository}`, repository: ref.repository, reference }, o.extra ?? {}, o.platforms);
+    log(`${image}: ${found.length} statement(s) on ${new Set(found.map((f) => f.platform)).size} platform(s)`);
+    work.push(...found.map((f) => ({ ...f, image, ref, transport: transport! })));
+  }
+  return work;
+}
+
+/** Splits the work into what to sign and what this signer already signed. */
+async function partition(work: Work[], o: SignImagesOptions): Promise<{ todo: Work[]; skipped: SkippedStatement[] }> {
+  if (o.force) return { todo: work, skipped: [] };
+  const signer = o.expectedSigner ?? (o.provider.issuer ? { issuer: o.provider.issuer } : undefined);
+  if (!signer) return { todo: work, skipped: [] };
+  const referrers = new Map<string, Promise<Descriptor[]>>();
+  const todo: Work[] = [];
+  const skipped: SkippedStatement[] = [];
+  for (const w of work) {
+    const key = `${w.ref.registry}/${w.ref.repository}@${w.subject.digest}`;
+    if (!referrers.has(key)) {
+      referrers.set(key, listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository: o.referrersRepository }).then((l) => l.referrers));
+    }
+    const hit = existingSignature(await referrers.get(key)!, digestOf(w.statement.raw), signer);
+    if (hit) skipped.push({ image: w.image, platform: w.platform, subject: w.subject.digest, predicateType: w.statement.predicateType, artifactDigest: hit.digest });
+    else todo.push(w);
+  }
+  return { todo, skipped };
+}
+
+/** One key, one OIDC round trip, one PK token for every envelope of the run. */
+async function signRun(todo: Work[], o: SignImagesOptions, log: (l: string) => void): Promise<{ signed: SignedEnvelope[]; pkToken: PkToken; key: EphemeralKey }> {
+  const key = EphemeralKey.generate();
+  let pkToken: PkToken | undefined;
+  const signed = await signEnvelopes({
+    statements: todo.map((w) => w.statement.raw),
+    key,
+    issuePkToken: async (extraClaims) => {
+      pkToken = await issuePkToken({
+        requestIdToken: (c) => o.provider.requestIdToken(c),
+        commitmentClaim: o.provider.commitmentClaim,
+        key,
+        extraClaims,
+        findKey: o.findKey ?? discoveryKeyFinder(),
+        gq: true,
+      });
+      return pkToken.jsonBytes();
+    },
+  });
+  log(`signed ${signed.length} envelope(s) with one PK token (issuer ${pkToken!.claims.iss})`);
+  return { signed, pkToken: pkToken!, key };
+}
+
+async function logAll(signed: SignedEnvelope[], key: EphemeralKey, pkToken: PkToken, o: SignImagesOptions, log: (l: string) => void): Promise<Array<{ envelope: SignedEnvelope; logIndex?: number }>> {
+  if (o.transparencyLog === false) {
+    log('transparency log: off (signatures stay valid through the PK token binding)');
+    return signed.map((envelope) => ({ envelope }));
+  }
+  const rekor = new RekorClient({ url: o.transparencyLog });
+  const pkTokenJson = pkToken.jsonBytes();
+  const cert = createPkTokenCertificate({ key, pkTokenJson, subject: String(pkToken.claims.sub), issuer: String(pkToken.claims.iss) });
+  const out = await mapLimit(signed, PARALLEL, async (s) => {
+    const entry = await rekor.createEntry(buildHashedRekord({ paeSha256: s.paeSha256, signatureDer: s.sigDer, certificatePem: cert.pem }));
+    const tl = entry as unknown as TlogEntryJson;
+    return { envelope: { ...s, envelope: withTransparencyLogEntry(s.envelope, tl) }, logIndex: entry.logIndex };
+  });
+  log(`logged ${out.length} signature(s) in ${rekor.url}`);
+  return out;
+}
+
+/** Publishes envelopes: subjects in parallel, one subject's envelopes in order (one fallback tag each). */
+async function publishAll(todo: Work[], logged: Array<{ envelope: SignedEnvelope; logIndex?: number }>, signer: SignerSummary,
+  o: SignImagesOptions, created: Date, log: (l: string) => void): Promise<SignedArtifact[]> {
+  const bySubject = new Map<string, number[]>();
+  todo.forEach((w, i) => {
+    const k = `${w.ref.registry}/${w.ref.repository}@${w.subject.digest}`;
+    bySubject.set(k, [...(bySubject.get(k) ?? []), i]);
+  });
+  const groups = await mapLimit([...bySubject.values()], PARALLEL, async (indexes) => {
+    const done: SignedArtifact[] = [];
+    for (const i of indexes) {
+      const w = todo[i]!;
+      const { envelope, logIndex } = logged[i]!;
+      const req = referrerRequest(w.ref.repository, w.subject, envelope.envelope, w.statement.predicateType, signer, created);
+      const p = await publishReferrer(w.transport, req, { referrersRepository: o.referrersRepository });
+      done.push({
+        image: w.image, platform: w.platform, subject: w.subject.digest, predicateType: w.statement.predicateType,
+        artifactDigest: p.descriptor.digest, repository: p.repository, via: p.via, ...(logIndex === undefined ? {} : { logIndex }),
+      });
+      log(`${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`);
+    }
+    return done;
+  });
+  return groups.flat();
+}
+
+/**
+ * The generated provenance was built from the environment before the token existed; the token's
+ * signed claims must say the same, or the provenance would describe another build.
+ */
+function checkProvenanceClaims(expected: Readonly<Record<string, unknown>>, actual: Readonly<Record<string, unknown>>): void {
+  for (const claim of ['iss', 'repository', 'ref', 'sha', 'workflow_ref', 'run_id', 'run_attempt']) {
+    if (expected[claim] !== undefined && expected[claim] !== actual[claim]) {
+      throw new SignError({
+        code: 'SIGN_CLAIMS_MISMATCH',
+        message: `generated provenance says ${claim}=${JSON.stringify(expected[claim])} but the ID token says ${JSON.stringify(actual[claim])}; nothing was published — run inside the workflow that built the image or pass predicate-path`,
+      });
+    }
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,111 @@
+/**
+ * Collects what one image gets signed: every in-toto layer of its BuildKit attestation
+ * manifests, a user SBOM and a custom predicate (wrapped as statements about each platform
+ * manifest), and — when the image has no provenance at all — a SLSA v1 provenance generated
+ * from the workflow's claims. Statements read from the registry are kept as raw bytes.
+ */
+import {
+  detectSbom, generateSlsaProvenance, makeStatement, parseStatement, subjectMatches, type Statement, type SubjectInput,
+} from '../attest/index.js';
+import { findAttestations, readStatement, type PlatformImage } from '../oci/attestations.js';
+import type { Descriptor } from '../oci/manifest.js';
+import type { RegistryTransport } from '../oci/transport/types.js';
+import { SignError } from './errors.js';
+
+/** A statement to sign, with where it came from. */
+export interface StatementToSign {
+  platform: string;
+  /** The platform manifest the statement is about: the referrer's subject. */
+  subject: Descriptor;
+  statement: Statement;
+  source: 'buildkit' | 'sbom' | 'predicate' | 'generated';
+}
+
+/** The image being signed: its name (for generated subjects) and where it is. */
+export interface ImageName {
+  /** `registry/repository`, used as the subject name of statements we create. */
+  name: string;
+  repository: string;
+  /** Tag or digest. */
+  reference: string;
+}
+
+/** What the user adds to the image's own statements. */
+export interface ExtraStatements {
+  /** Bytes of an SPDX or CycloneDX JSON document. */
+  sbom?: Uint8Array;
+  /** A predicate to wrap as a statement of this type. */
+  predicate?: { type: string; bytes: Uint8Array };
+  /** Workflow claims to generate a SLSA provenance from when the image has none; omit to never generate. */
+  provenanceClaims?: Readonly<Record<string, unknown>>;
+}
+
+const PROVENANCE_PREFIX = 'https://slsa.dev/provenance/';
+
+/**
+ * Finds every statement to sign for one image.
+ * @throws SignError SIGN_SUBJECT_MISMATCH | SIGN_NO_STATEMENTS; OciError and AttestError from reading and parsing
+ */
+export async function collectStatements(t: RegistryTransport, image: ImageName,
+  extra: ExtraStatements, platforms: readonly string[] = []): Promise<StatementToSign[]> {
+  const { name, repository, reference } = image;
+  const walked = await walkPlatforms(t, repository, reference, platforms);
+  const found: StatementToSign[] = [];
+  for (const p of walked) {
+    for (const layer of p.statements) {
+      const statement = parseStatement(await readStatement(t, repository, layer));
+      requireImageSubject(statement, p, `${repository}@${layer.layer.digest}`);
+      found.push({ platform: p.platform, subject: p.descriptor, statement, source: 'buildkit' });
+    }
+  }
+  found.push(...userStatements(name, walked, extra));
+  if (extra.provenanceClaims && !found.some((s) => s.statement.predicateType.startsWith(PROVENANCE_PREFIX))) {
+    found.push(...forEachPlatform(name, walked, 'generated', (subjects) => generateSlsaProvenance({ subjects, claims: extra.provenanceClaims! })));
+  }
+  if (found.length === 0) {
+    throw new SignError({
+      code: 'SIGN_NO_STATEMENTS',
+      message: `${name}${reference.startsWith('sha256:') ? '@' : ':'}${reference}: no attestations to sign; build with provenance and SBOM (docker/build-push-action "provenance: mode=max" and "sbom: true") or pass sbom-path / predicate-path`,
+    });
+  }
+  return found;
+}
+
+async function walkPlatforms(t: RegistryTransport, repository: string, reference: string, platforms: readonly string[]): Promise<PlatformImage[]> {
+  if (platforms.length === 0) return (await findAttestations(t, repository, reference)).platforms;
+  const picked = await Promise.all(platforms.map((platform) => findAttestations(t, repository, reference, { platform })));
+  return picked.flatMap((w) => w.platforms);
+}
+
+function userStatements(name: string, walked: readonly PlatformImage[], extra: ExtraStatements): StatementToSign[] {
+  const out: StatementToSign[] = [];
+  if (extra.sbom) {
+    const sbom = detectSbom(extra.sbom, 'sbom-path');
+    out.push(...forEachPlatform(name, walked, 'sbom', (subjects) => makeStatement(subjects, sbom.predicateType, extra.sbom!)));
+  }
+  if (extra.predicate) {
+    const { type, bytes } = extra.predicate;
+    out.push(...forEachPlatform(name, walked, 'predicate', (subjects) => makeStatement(subjects, type, bytes)));
+  }
+  return out;
+}
+
+/** One statement per platform manifest, about that manifest alone (named as the image). */
+function forEachPlatform(name: string, walked: readonly PlatformImage[], source: StatementToSign['source'],
+  make: (subjects: SubjectInput[]) => Buffer): StatementToSign[] {
+  return walked.map((p) => ({
+    platform: p.platform,
+    subject: p.descriptor,
+    statement: parseStatement(make([{ name, digest: p.descriptor.digest }])),
+    source,
+  }));
+}
+
+function requireImageSubject(statement: Statement, p: PlatformImage, where: string): void {
+  if (!subjectMatches(statement, p.descriptor.digest)) {
+    throw new SignError({
+      code: 'SIGN_SUBJECT_MISMATCH',
+      message: `${where}: statement (${statement.predicateType}) names no manifest of this image (expected ${p.descriptor.digest} for ${p.platform}); refusing to sign it`,
+    });
+  }
+}

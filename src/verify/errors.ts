@@ -1,0 +1,9 @@
+/** Errors of the verifier that concern a signature as a whole (the parts throw their own codes). */
+import { OpkError } from '../core/errors.js';
+
+export type VerifyErrorCode =
+  | 'VERIFY_ARTIFACT_INVALID'   // the referrer is not one envelope about this platform manifest
+  | 'VERIFY_TLOG_MISSING';      // no log entry where the policy requires one
+
+/** Thrown by the verifier for problems not owned by a single part. */
+export class VerifyError extends OpkError<VerifyErrorCode> {}

@@ -1,0 +1,7 @@
+/** The verifier: DESIGN §4.6 in order, and its report. */
+export { VerifyError, type VerifyErrorCode } from './errors.js';
+export {
+  verifyImage, type VerifyImageOptions, type VerifyReport, type PlatformReport, type VerifiedSignature,
+  type RejectedSignature, type TrustMaterial,
+} from './verifier.js';
+export { formatReport, reportJson } from './report.js';

@@ -1,0 +1,171 @@
+/**
+ * Verifies an image's signed attestations in the normative order of DESIGN §4.6, per platform:
+ * discover referrers → DSSE signature with the PK token's upk → PK token (CIC, GQ256 with the OP
+ * key by kid, issuer, commitment) → att/atts binding → log entry → statement subject → policy.
+ * Trust material (issuers, OP keys, log keys) and the policy are passed in; nothing is fetched
+ * from the signer's side of the wire without being verified.
+ */
+import { verifyAttestationEnvelope, type EnvelopePkToken } from '../attest/index.js';
+import type { Digest } from '../core/digest.js';
+import { OpkError } from '../core/errors.js';
+import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
+import type { KeyFinder } from '../identity/jwks.js';
+import { verifyPkToken, type VerifiedPkToken } from '../identity/verify-pk-token.js';
+import { findAttestations, type PlatformImage } from '../oci/attestations.js';
+import { getBlob, getManifestFor } from '../oci/content.js';
+import { isIndex, type Descriptor } from '../oci/manifest.js';
+import { DSSE_ARTIFACT_TYPES } from '../oci/media-types.js';
+import { parseReference } from '../oci/reference.js';
+import { listReferrers } from '../oci/referrers.js';
+import { createTransport, type TransportOptions } from '../oci/transport/client.js';
+import type { RegistryTransport } from '../oci/transport/types.js';
+import { evaluate, ruleFor, type Policy, type PolicyVerdict } from '../policy/model.js';
+import type { LogKeyring } from '../tlog/keys.js';
+import { verifyTlogEntry } from '../tlog/verify-entry.js';
+import { signerSummary, type SignerSummary } from '../sign/referrer.js';
+import { VerifyError } from './errors.js';
+
+/** What the verifier trusts, handed in (from TUF, flags, or a test). */
+export interface TrustMaterial {
+  /** OIDC issuers whose PK tokens are considered at all. */
+  issuers: readonly string[];
+  /** OP keys by issuer and kid: the live JWKS, the TUF archive, or both. */
+  findKey: KeyFinder;
+  /** Transparency-log keys by log ID. */
+  logs: LogKeyring;
+}
+
+/** Options of `verifyImage`. */
+export interface VerifyImageOptions {
+  image: string;
+  trust: TrustMaterial;
+  policy: Policy;
+  platforms?: readonly string[];
+  referrersRepository?: string;
+  registry?: TransportOptions;
+  /** Accept legacy RS256 PK tokens (default false: GQ256 only). */
+  allowRs256?: boolean;
+}
+
+/** One signature that verified. */
+export interface VerifiedSignature {
+  artifactDigest: Digest;
+  predicateType: string;
+  signer: SignerSummary;
+  claims: Readonly<Record<string, unknown>>;
+  logIndex?: number;
+  /** The log's integrated time (seconds), reported; token expiry does not apply to stored signatures. */
+  integratedTime?: number;
+}
+
+/** One referrer that did not verify, with the reason. */
+export interface RejectedSignature {
+  artifactDigest: Digest;
+  code: string;
+  message: string;
+}
+
+/** The verdict for one platform image. */
+export interface PlatformReport {
+  platform: string;
+  digest: Digest;
+  signatures: VerifiedSignature[];
+  rejected: RejectedSignature[];
+  verdict: PolicyVerdict | undefined;
+  passed: boolean;
+}
+
+/** The verdict for the image. */
+export interface VerifyReport {
+  image: string;
+  digest: Digest;
+  platforms: PlatformReport[];
+  /** Policy level of the matching rule: in `audit`, violations are reported but do not fail. */
+  level: 'enforce' | 'audit';
+  passed: boolean;
+}
+
+/**
+ * Verifies every platform of an image against the trust material and the policy.
+ * @throws PolicyError POLICY_NO_RULE; OciError when the image cannot be read. Bad signatures are
+ *   not thrown: they are reported per artifact with their code.
+ */
+export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> {
+  const ref = parseReference(o.image);
+  const name = `${ref.registry}/${ref.repository}`;
+  const rule = ruleFor(o.policy, name);
+  const t = createTransport(ref.registry, o.registry);
+  try {
+    const walked = await walk(t, ref.repository, ref.digest ?? ref.tag ?? 'latest', o.platforms);
+    const platforms: PlatformReport[] = [];
+    for (const p of walked.platforms) platforms.push(await verifyPlatform(t, ref.repository, p, o, rule));
+    const passed = platforms.length > 0 && platforms.every((p) => p.passed);
+    return { image: o.image, digest: walked.digest, platforms, level: rule?.level ?? 'enforce', passed: passed || rule?.level === 'audit' };
+  } finally {
+    await t.close();
+  }
+}
+
+async function walk(t: RegistryTransport, repository: string, reference: string, platforms?: readonly string[]): Promise<{ digest: Digest; platforms: PlatformImage[] }> {
+  if (!platforms || platforms.length === 0) {
+    const all = await findAttestations(t, repository, reference);
+    return { digest: all.descriptor.digest, platforms: all.platforms };
+  }
+  const each = await Promise.all(platforms.map((platform) => findAttestations(t, repository, reference, { platform })));
+  return { digest: each[0]!.descriptor.digest, platforms: each.flatMap((w) => w.platforms) };
+}
+
+async function verifyPlatform(t: RegistryTransport, repository: string, p: PlatformImage, o: VerifyImageOptions,
+  rule: ReturnType<typeof ruleFor>): Promise<PlatformReport> {
+  const subject = p.descriptor.digest;
+  const listed = await listReferrers(t, repository, subject, { referrersRepository: o.referrersRepository });
+  const candidates = listed.referrers.filter((d) => d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType));
+  const signatures: VerifiedSignature[] = [];
+  const rejected: RejectedSignature[] = [];
+  for (const d of candidates) {
+    try {
+      signatures.push(await verifyArtifact(t, listed.repository, d, subject, o, rule?.transparencyLog === 'required'));
+    } catch (err) {
+      // One bad or hostile referrer must not hide the good ones: record it and go on.
+      if (!(err instanceof OpkError)) throw err;
+      rejected.push({ artifactDigest: d.digest, code: err.code, message: err.message });
+    }
+  }
+  const facts = signatures.map((s) => ({ issuer: s.signer.issuer, claims: s.claims, predicateType: s.predicateType, logged: s.logIndex !== undefined }));
+  const verdict = rule ? evaluate(o.policy, rule, subject, facts) : undefined;
+  const passed = verdict?.passed ?? false;
+  return { platform: p.platform, digest: subject, signatures, rejected, verdict, passed };
+}
+
+/** Verifies one referrer artifact: one DSSE envelope about `subject`, every check of §4.6. */
+async function verifyArtifact(t: RegistryTransport, repository: string, d: Descriptor, subject: Digest,
+  o: VerifyImageOptions, requireLog: boolean): Promise<VerifiedSignature> {
+  const fetched = await getManifestFor(t, repository, d);
+  const m = fetched.manifest;
+  if (isIndex(m) || m.subject?.digest !== subject || m.layers.length !== 1) {
+    throw new VerifyError({ code: 'VERIFY_ARTIFACT_INVALID', message: `${repository}@${d.digest}: not a single-envelope artifact about ${subject}; ignoring it` });
+  }
+  const envelope = await getBlob(t, repository, m.layers[0]!, MAX_ENVELOPE_BYTES);
+  const v = await verifyAttestationEnvelope<EnvelopePkToken & VerifiedPkToken>(envelope, {
+    expectedSubjectDigest: subject,
+    verifyPkToken: async (pkt) => {
+      const token = await verifyPkToken(pkt, {
+        allowedIssuers: o.trust.issuers, findKey: o.trust.findKey, requireGq: !o.allowRs256, expiry: { kind: 'never' },
+      });
+      return { ...token, cicClaims: token.cic.header };
+    },
+  });
+  let logged: { logIndex: number; integratedTime: number } | undefined;
+  if (v.tl !== undefined) {
+    logged = verifyTlogEntry(v.tl, { paeSha256: v.paeSha256, signatureDer: v.sigDer, pkTokenJson: v.pktJson }, o.trust.logs);
+  } else if (requireLog) {
+    throw new VerifyError({ code: 'VERIFY_TLOG_MISSING', message: `${repository}@${d.digest}: signature has no transparency-log entry and the policy requires one; re-sign with transparency-log enabled` });
+  }
+  return {
+    artifactDigest: d.digest,
+    predicateType: v.statement.predicateType,
+    signer: signerSummary(v.pkToken.claims),
+    claims: v.pkToken.claims,
+    ...(logged ? { logIndex: logged.logIndex, integratedTime: logged.integratedTime } : {}),
+  };
+}

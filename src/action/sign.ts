@@ -1,6 +1,56 @@
-/** The sign action: reads inputs, calls the library, sets outputs. Filled in by the signing issue. */
+/**
+ * The sign action: read inputs, sign every image in one run, verify what was pushed, set the
+ * outputs and the job summary. A thin shell over `signImages` and `verifyImage`.
+ */
 import * as core from '@actions/core';
+import { OpkError } from '../core/errors.js';
+import { githubActionsProvider, GITHUB_ACTIONS_ISSUER } from '../identity/oidc/index.js';
+import { signImages, type SignImagesResult } from '../sign/index.js';
+import { readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
+import { verifyWhatWasSigned } from './self-verify.js';
+import { writeSignSummary } from './summary.js';
+import { workflowClaims } from './workflow-claims.js';
 
-export async function runSignAction(): Promise<void> {
-  core.setFailed('opk-attest: signing is not implemented yet in this build');
+/** Runs the action; failures become `core.setFailed` with the error's one-line message. */
+export async function runSignAction(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const inputs = readActionInputs();
+    const result = await sign(inputs, env);
+    const all = [...result.signed, ...result.skipped];
+    core.setOutput('signed', JSON.stringify(result.signed.map(({ repository: _r, via: _v, ...s }) => s)));
+    core.setOutput('count', String(result.signed.length));
+    core.setOutput('verify-command', verifyCommand(inputs));
+    if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, env);
+    await writeSignSummary(result, inputs);
+    core.info(`opk-attest: ${result.signed.length} envelope(s) signed, ${result.skipped.length} already signed`);
+  } catch (err) {
+    core.setFailed(err instanceof OpkError ? `${err.message} [${err.code}]` : `opk-attest: ${(err as Error).message}`);
+  }
+}
+
+async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<SignImagesResult> {
+  const issuer = env.OPK_ATTEST_OIDC_ISSUER || GITHUB_ACTIONS_ISSUER;
+  const provider = githubActionsProvider({ env, issuer });
+  const claims = workflowClaims(env, issuer);
+  return signImages({
+    images: inputs.images,
+    provider,
+    platforms: inputs.platforms,
+    extra: {
+      ...(inputs.sbomPath ? { sbom: readInputFile('sbom-path', inputs.sbomPath) } : {}),
+      ...(inputs.predicate ? { predicate: { type: inputs.predicate.type, bytes: readInputFile('predicate-path', inputs.predicate.path) } } : {}),
+      ...(claims ? { provenanceClaims: claims } : {}),
+    },
+    referrersRepository: inputs.referrersRepository,
+    transparencyLog: inputs.transparencyLog,
+    registry: { ...inputs.credentials, env },
+    expectedSigner: { issuer, ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}) },
+    force: inputs.force,
+    log: (line) => core.info(line),
+  });
+}
+
+function verifyCommand(inputs: ActionInputs): string {
+  const tlog = inputs.transparencyLog === false ? ' --transparency-log false' : '';
+  return inputs.images.map((i) => `npx opk-attest verify ${i}${tlog}`).join('\n');
 }

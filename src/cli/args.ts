@@ -73,8 +73,9 @@ export function parseCommandArgs<const O extends OptionTable>(spec: CommandSpec<
 
 /** Node's messages quote the option name only; positional values are left out (they could be secrets). */
 function describeParseError(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  // Read by shape: under a VM context (as in tests) Node's own errors are not `instanceof Error`.
+  const { code, message: full } = err as { code?: unknown; message?: unknown };
+  const message = typeof full === 'string' ? full.split('\n')[0]! : String(err);
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return 'unexpected argument; this command takes only options';
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     return `${message.replace(/^Unknown option/, 'unknown option').replace(/\. To specify a positional.*$/, '')}; see --help`;

@@ -24,7 +24,7 @@ export async function verifyWhatWasSigned(inputs: ActionInputs, result: SignImag
   for (const image of new Set(artifacts.map((s) => s.image))) {
     const wanted = new Set(artifacts.filter((s) => s.image === image).map((s) => s.artifactDigest));
     const report = await verifyImage({
-      image, policy, trust: { issuers: [issuer], findKey: discoveryKeyFinder(), logs },
+      image, policy, trust: { issuers: [issuer], findKey: discoveryKeyFinder(), logs, commitmentClaims: { [issuer]: 'aud' } },
       referrersRepository: inputs.referrersRepository, registry: { ...inputs.credentials, env },
     });
     const verified = new Set(report.platforms.flatMap((p) => p.signatures.map((s) => s.artifactDigest)));

@@ -10,6 +10,7 @@ import type { Digest } from '../core/digest.js';
 import { OpkError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
 import type { KeyFinder } from '../identity/jwks.js';
+import { parsePkToken } from '../identity/pk-token.js';
 import { verifyPkToken, type VerifiedPkToken } from '../identity/verify-pk-token.js';
 import { findAttestations, type PlatformImage } from '../oci/attestations.js';
 import { getBlob, getManifestFor } from '../oci/content.js';
@@ -33,6 +34,8 @@ export interface TrustMaterial {
   findKey: KeyFinder;
   /** Transparency-log keys by log ID. */
   logs: LogKeyring;
+  /** Where each issuer puts the commitment. Default: `aud` for GitHub Actions' issuer, `nonce` for others. */
+  commitmentClaims?: Readonly<Record<string, 'aud' | 'nonce'>>;
 }
 
 /** Options of `verifyImage`. */
@@ -149,8 +152,10 @@ async function verifyArtifact(t: RegistryTransport, repository: string, d: Descr
   const v = await verifyAttestationEnvelope<EnvelopePkToken & VerifiedPkToken>(envelope, {
     expectedSubjectDigest: subject,
     verifyPkToken: async (pkt) => {
+      const issuer = parsePkToken(pkt).issuer;
       const token = await verifyPkToken(pkt, {
         allowedIssuers: o.trust.issuers, findKey: o.trust.findKey, requireGq: !o.allowRs256, expiry: { kind: 'never' },
+        ...(o.trust.commitmentClaims && Object.hasOwn(o.trust.commitmentClaims, issuer) ? { commitmentClaim: o.trust.commitmentClaims[issuer] } : {}),
       });
       return { ...token, cicClaims: token.cic.header };
     },

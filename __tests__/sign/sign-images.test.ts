@@ -1,0 +1,163 @@
+/**
+ * The signing pipeline end to end, in process: the real CNCF registry (fallback tag) or the
+ * test registry (referrers API), the loopback GitHub OIDC endpoint and the test Rekor log.
+ */
+import { githubActionsProvider } from '../../src/identity/oidc/index.js';
+import { discoveryKeyFinder } from '../../src/identity/jwks.js';
+import { createTransport } from '../../src/oci/transport/client.js';
+import { getManifest } from '../../src/oci/content.js';
+import { signImages } from '../../src/sign/index.js';
+import { createLogKeyring, LogPublicKey } from '../../src/tlog/keys.js';
+import { verifyImage } from '../../src/verify/index.js';
+import type { Policy } from '../../src/policy/index.js';
+import { distributionAvailable, startDistribution, type Distribution } from '../fakes/distribution.js';
+import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
+import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
+import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
+import { pushBuildkitImage } from '../fixtures/buildkit-image.js';
+import { expectCode } from '../helpers.js';
+
+const policyFor = (issuer: string, repository?: string): Policy => ({
+  rules: [{ scope: '**', signers: [{ name: 'ci', issuer, claims: repository ? { repository } : {} }], threshold: 1, require: ['https://slsa.dev/provenance/*', 'https://spdx.dev/Document'], transparencyLog: 'required', level: 'enforce' }],
+  revoked: { digests: [], signers: [] },
+});
+
+describe('signImages', () => {
+  let oidc: GithubOidc;
+  let rekor: RekorLog;
+  let api: OciRegistry;
+  let dist: Distribution | undefined;
+
+  beforeAll(async () => {
+    oidc = await startGithubOidc();
+    rekor = await startRekorLog();
+    api = await startOciRegistry();
+    if (distributionAvailable()) dist = await startDistribution({ mode: 'plain' });
+  });
+  afterAll(async () => {
+    await Promise.all([oidc.close(), rekor.close(), api.close(), dist?.stop()]);
+  });
+
+  const env = () => ({ ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken });
+  const provider = () => githubActionsProvider({ env: env(), issuer: oidc.issuer, setSecret: () => {} });
+  const trust = () => ({ issuers: [oidc.issuer], findKey: discoveryKeyFinder(), logs: createLogKeyring([LogPublicKey.fromPem(rekor.publicKeyPem)]), commitmentClaims: { [oidc.issuer]: 'aud' as const } });
+
+  const registries = () => [['referrers API', api.host] as const, ...(dist ? [['fallback tag (distribution 2.8)', dist.host] as const] : [])];
+
+  it.each([0, 1])('signs every statement of a two-platform image and it verifies (registry %i)', async (which) => {
+    const entry = registries()[which];
+    if (!entry) return; // distribution not installed: the API registry case still ran
+    const [, host] = entry;
+    const t = createTransport(host);
+    const built = await pushBuildkitImage(t, { repository: 'acme/app', seed: `run-${which}` });
+    const image = `${host}/acme/app@${built.digest}`;
+    const before = await getManifest(t, 'acme/app', built.tag);
+
+    const result = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url });
+
+    expect(result.signed).toHaveLength(4); // 2 platforms × (SPDX + provenance)
+    expect(new Set(result.signed.map((s) => s.logIndex)).size).toBe(4);
+    expect(oidc.requests.idtoken).toBeGreaterThan(0);
+    const after = await getManifest(t, 'acme/app', built.tag);
+    expect(after.digest).toBe(before.digest); // the image index is never rewritten
+
+    const report = await verifyImage({ image, trust: trust(), policy: policyFor(oidc.issuer) });
+    expect(report.platforms.map((p) => [p.platform, p.signatures.length, p.rejected.length, p.passed]))
+      .toEqual([['linux/amd64', 2, 0, true], ['linux/arm64', 2, 0, true]]);
+    expect(report.passed).toBe(true);
+    await t.close();
+  });
+
+  describe('when run again by the same signer', () => {
+    it('adds nothing and reports the earlier signatures', async () => {
+      const t = createTransport(api.host);
+      const built = await pushBuildkitImage(t, { repository: 'acme/rerun', seed: 'rerun' });
+      const image = `${api.host}/acme/rerun@${built.digest}`;
+      const signer = { issuer: oidc.issuer, repository: 'octo-org/octo-repo' };
+      const first = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url, expectedSigner: signer });
+      const tokensBefore = oidc.requests.idtoken;
+      const second = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url, expectedSigner: signer });
+      expect(second.signed).toEqual([]);
+      expect(second.skipped.map((s) => s.artifactDigest).sort()).toEqual(first.signed.map((s) => s.artifactDigest).sort());
+      expect(oidc.requests.idtoken).toBe(tokensBefore); // no OIDC round trip when nothing is to sign
+      await t.close();
+    });
+  });
+
+  describe('when a second signer identity signs', () => {
+    it('adds its own signatures beside the first', async () => {
+      const t = createTransport(api.host);
+      const built = await pushBuildkitImage(t, { repository: 'acme/two', seed: 'two' });
+      const image = `${api.host}/acme/two@${built.digest}`;
+      await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url, expectedSigner: { issuer: oidc.issuer, repository: 'octo-org/octo-repo' } });
+      oidc.setClaims({ repository: 'octo-org/release-bot', sub: 'repo:octo-org/release-bot:ref:refs/heads/main' });
+      try {
+        const second = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url, expectedSigner: { issuer: oidc.issuer, repository: 'octo-org/release-bot' } });
+        expect(second.signed).toHaveLength(4);
+      } finally {
+        oidc.reset();
+      }
+      const both: Policy = {
+        rules: [{ scope: '**', threshold: 2, require: [], transparencyLog: 'required', level: 'enforce', signers: [
+          { name: 'ci', issuer: oidc.issuer, claims: { repository: 'octo-org/octo-repo' } },
+          { name: 'release', issuer: oidc.issuer, claims: { repository: 'octo-org/release-bot' } },
+        ] }],
+        revoked: { digests: [], signers: [] },
+      };
+      const report = await verifyImage({ image, trust: trust(), policy: both });
+      expect(report.platforms.map((p) => p.verdict?.signers.sort())).toEqual([['ci', 'release'], ['ci', 'release']]);
+      expect(report.passed).toBe(true);
+      await t.close();
+    });
+  });
+
+  describe('when the image has no attestations and nothing is given', () => {
+    it('throws SIGN_NO_STATEMENTS before asking for a token', async () => {
+      const t = createTransport(api.host);
+      const built = await pushBuildkitImage(t, { repository: 'acme/bare', attestations: 'none', seed: 'bare' });
+      const before = oidc.requests.idtoken;
+      await expectCode(() => signImages({ images: [`${api.host}/acme/bare@${built.digest}`], provider: provider(), transparencyLog: rekor.url }), 'SIGN_NO_STATEMENTS');
+      expect(oidc.requests.idtoken).toBe(before);
+      await t.close();
+    });
+  });
+
+  describe('when the log fails three times with 503', () => {
+    it('still converges', async () => {
+      const t = createTransport(api.host);
+      const built = await pushBuildkitImage(t, { repository: 'acme/flaky', seed: 'flaky' });
+      rekor.failNext(3, 503);
+      const result = await signImages({ images: [`${api.host}/acme/flaky@${built.digest}`], provider: provider(), transparencyLog: rekor.url });
+      expect(result.signed).toHaveLength(4);
+      await t.close();
+    });
+  });
+
+  describe('when the OIDC endpoint fails once', () => {
+    it('retries and signs', async () => {
+      const t = createTransport(api.host);
+      const built = await pushBuildkitImage(t, { repository: 'acme/oidc-flaky', seed: 'oidc-flaky' });
+      oidc.failNext(1, 500);
+      const result = await signImages({ images: [`${api.host}/acme/oidc-flaky@${built.digest}`], provider: provider(), transparencyLog: rekor.url });
+      expect(result.signed).toHaveLength(4);
+      await t.close();
+    });
+  });
+
+  describe('when the transparency log is off', () => {
+    it('signs without log entries and verifies under an optional-log policy', async () => {
+      const t = createTransport(api.host);
+      const built = await pushBuildkitImage(t, { repository: 'acme/private', seed: 'private' });
+      const image = `${api.host}/acme/private@${built.digest}`;
+      const result = await signImages({ images: [image], provider: provider(), transparencyLog: false });
+      expect(result.signed.every((s) => s.logIndex === undefined)).toBe(true);
+      const required = await verifyImage({ image, trust: trust(), policy: policyFor(oidc.issuer) });
+      expect(required.passed).toBe(false);
+      expect(required.platforms[0]!.rejected.map((r) => r.code)).toContain('VERIFY_TLOG_MISSING');
+      const optional = policyFor(oidc.issuer);
+      optional.rules[0]!.transparencyLog = 'optional';
+      expect((await verifyImage({ image, trust: trust(), policy: optional })).passed).toBe(true);
+      await t.close();
+    });
+  });
+});

@@ -9,14 +9,14 @@
  * SHA-256(identity), message M = `H1.P` (v0.25.0+; before, M = identity), question function
  * SHAKE256(W ‖ M) truncated to t·vBytes, signature R ‖ S_1 … S_t.
  */
-import { randomBytes } from 'node:crypto';
+import { constants, createPublicKey, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { b64urlEncode } from '../core/b64.js';
 import { bytesEqual, sha256, shake256 } from '../core/digest.js';
 import { PkTokenError } from './errors.js';
 import { goCanonicalJson, type JsonObject } from './go-json.js';
 import { jwkThumbprint, parsePublicJwk, rsaPublicNumbers, type JwkInput, type PublicJwk, type RsaPublicJwk } from './jwk.js';
 import { checkProtectedHeader, decodeB64url, decodeJsonSegment, splitCompactJws, type CompactJws } from './jws.js';
-import { bigIntToBytes, bitLength, bytesToBigInt, modInverse, modPow, mulPowPair, WindowTable } from './modular.js';
+import { bigIntToBytes, bitLength, bytesToBigInt, FixedBaseComb, modInverse, modPow } from './modular.js';
 import { verifyJwsSignature } from './signatures.js';
 
 /** The JWS `alg` of a GQ-signed token. */
@@ -101,6 +101,26 @@ export function randomBelow(n: bigint): bigint {
   }
 }
 
+/**
+ * x ↦ x^v mod n for 0 < x < n. This is exactly the RSA public-key operation of (n, v), so it is
+ * handed to OpenSSL (RSA without padding: Montgomery arithmetic in C), which measured 4-5 times
+ * faster than bigint for the 16 squarings per round that dominate GQ256. The fixed-base parts
+ * (G^R, Q^R) stay in bigint with a comb table. Falls back to bigint for parameters OpenSSL refuses.
+ */
+function powerOfV(p: GqParams): (x: bigint) => bigint {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({
+      key: { kty: 'RSA', n: b64urlEncode(bigIntToBytes(p.n, p.nBytes)), e: b64urlEncode(bigIntToBytes(p.v, Math.ceil(bitLength(p.v) / 8))) },
+      format: 'jwk',
+    });
+  } catch {
+    // OpenSSL refuses some parameter sizes (e.g. exponents over 64 bits with big moduli): use bigint.
+    return (x) => modPow(x, p.v, p.n);
+  }
+  return (x) => bytesToBigInt(publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, bigIntToBytes(x, p.nBytes)));
+}
+
 function question(p: GqParams, prims: GqPrimitives, w: Buffer[], message: Uint8Array): Buffer {
   const data = Buffer.concat([...w, message]);
   return Buffer.from((prims.question ?? shake256)(data, p.t * p.vBytes));
@@ -121,10 +141,11 @@ function challenges(p: GqParams, r: Uint8Array): bigint[] {
 export function gqSign(p: GqParams, Q: bigint, message: Uint8Array, prims: GqPrimitives = {}): Buffer {
   const draw = prims.randomBelow ?? randomBelow;
   const r = Array.from({ length: p.t }, () => draw(p.n));
-  const w = r.map((ri) => bigIntToBytes(modPow(ri, p.v, p.n), p.nBytes));
+  const powV = powerOfV(p);
+  const w = r.map((ri) => bigIntToBytes(powV(ri), p.nBytes));
   const R = question(p, prims, w, message);
-  const qTable = new WindowTable(Q, p.n);
-  const s = challenges(p, R).map((Ri, i) => bigIntToBytes(mulPowPair(r[i]!, 1n, qTable, Ri), p.nBytes));
+  const qPow = new FixedBaseComb(Q, p.n, p.vBytes * 8);
+  const s = challenges(p, R).map((Ri, i) => bigIntToBytes((r[i]! * qPow.pow(Ri)) % p.n, p.nBytes));
   return Buffer.concat([R, ...s]);
 }
 
@@ -150,8 +171,9 @@ export function gqVerify(p: GqParams, proof: Uint8Array, identity: Uint8Array, m
     s.push(si);
   }
   const G = bytesToBigInt((prims.encodeIdentity ?? encodePkcs1v15Sha256)(identity, p.nBytes));
-  const gTable = new WindowTable(G, p.n);
-  const w = challenges(p, R).map((Ri, i) => bigIntToBytes(mulPowPair(s[i]!, p.v, gTable, Ri), p.nBytes));
+  const gPow = new FixedBaseComb(G, p.n, p.vBytes * 8);
+  const powV = powerOfV(p);
+  const w = challenges(p, R).map((Ri, i) => bigIntToBytes((powV(s[i]!) * gPow.pow(Ri)) % p.n, p.nBytes));
   return bytesEqual(question(p, prims, w, message), R);
 }
 

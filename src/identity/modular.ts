@@ -1,11 +1,11 @@
 /**
  * Modular arithmetic on bigints for GQ256. V8's bigint `%` beats Barrett and Montgomery
- * reductions written in bigints (measured), so the savings come from doing fewer
- * multiplications: binary exponentiation for the small public exponents GQ uses, a 4-bit
- * window table for a base shared by all rounds, and one interleaved pass for `a^x · b^y`.
+ * reductions written in bigints (measured: 5.9 µs against 9.2 and 7.9 µs at 2048 bits), so the
+ * savings come from doing fewer multiplications: binary exponentiation for short exponents, a
+ * 4-bit window for long ones, and a fixed-base comb for one base raised to many exponents.
  */
 
-/** Window width of the shared-base tables: 15 products to build, one per 4 exponent bits to use. */
+/** Window width of the tables: 15 products to build each row, one product per 4 exponent bits. */
 const WINDOW_BITS = 4;
 const WINDOW_SIZE = 1 << WINDOW_BITS;
 
@@ -47,64 +47,61 @@ export function modPow(base: bigint, exp: bigint, n: bigint): bigint {
     }
     return acc;
   }
-  return powWithTable(new WindowTable(b, n), exp);
+  return windowPow(b, exp, n);
 }
 
-/** The powers `b^0 … b^15 mod n` of one base, shared by every exponentiation of that base. */
-export class WindowTable {
-  readonly n: bigint;
-  readonly powers: readonly bigint[];
-
-  constructor(base: bigint, n: bigint) {
-    const b = ((base % n) + n) % n;
-    const powers = [1n % n, b];
-    for (let j = 2; j < WINDOW_SIZE; j++) powers.push((powers[j - 1]! * b) % n);
-    this.n = n;
-    this.powers = powers;
+/** Left-to-right fixed 4-bit window: 15 products up front, 4 squarings and ≤1 product per hex digit. */
+function windowPow(b: bigint, exp: bigint, n: bigint): bigint {
+  const table = [1n % n, b];
+  for (let j = 2; j < WINDOW_SIZE; j++) table.push((table[j - 1]! * b) % n);
+  let acc = 1n % n;
+  for (const [i, d] of [...exp.toString(16)].entries()) {
+    if (i > 0) for (let k = 0; k < WINDOW_BITS; k++) acc = (acc * acc) % n;
+    const digit = Number.parseInt(d, 16);
+    if (digit !== 0) acc = (acc * table[digit]!) % n;
   }
-}
-
-function powWithTable(table: WindowTable, exp: bigint): bigint {
-  return mulPowPair(1n, 0n, table, exp);
+  return acc;
 }
 
 /**
- * `a^x · B^y mod n` in one left-to-right pass (Shamir's trick): one squaring per bit of the
- * longer exponent, a multiplication by `a` for each set bit of `x`, and one by a table entry
- * for each non-zero 4-bit window of `y`. GQ uses it for `S^v · G^R` (verify) and `r · Q^R` (sign).
- * @param a - the per-round base
- * @param x - its exponent (small: the RSA exponent, or 1)
- * @param table - the powers of the shared base B
- * @param y - B's exponent
+ * Fixed-base exponentiation by a 4-bit comb: the table holds B^(j·16^k) for every 4-bit digit j
+ * and position k of exponents up to `maxExpBits`, so B^y costs one multiplication per non-zero
+ * hex digit of y and no squaring. GQ raises one base (G to verify, Q to sign) to t short
+ * exponents R_i: for t = 16, 16-bit R_i it needs 60 products up front and 3 per round, instead
+ * of 12 squarings and 4 products per round.
  */
-export function mulPowPair(a: bigint, x: bigint, table: WindowTable, y: bigint): bigint {
-  const n = table.n;
-  const am = ((a % n) + n) % n;
-  const xBits = x.toString(2);
-  const yBits = y.toString(2);
-  // Pad both to a whole number of windows so y's windows align with bit 0.
-  const length = Math.ceil(Math.max(xBits.length, yBits.length) / WINDOW_BITS) * WINDOW_BITS;
-  const xs = xBits.padStart(length, '0');
-  const ys = yBits.padStart(length, '0');
-  let acc = 1n;
-  let started = false;
-  for (let i = 0; i < length; i++) {
-    if (started) acc = (acc * acc) % n;
-    if (xs[i] === '1') {
-      acc = (acc * am) % n;
-      started = true;
-    }
-    const position = length - 1 - i;
-    if (position % WINDOW_BITS === 0) {
-      // The window covering bits position+3 … position is applied at its lowest bit.
-      const window = Number.parseInt(ys.slice(i - (WINDOW_BITS - 1), i + 1), 2);
-      if (window !== 0) {
-        acc = (acc * table.powers[window]!) % n;
-        started = true;
-      }
+export class FixedBaseComb {
+  readonly n: bigint;
+  private readonly levels: bigint[][];
+
+  constructor(base: bigint, n: bigint, maxExpBits: number) {
+    this.n = n;
+    this.levels = [];
+    let b = ((base % n) + n) % n;
+    for (let k = 0; k < Math.ceil(maxExpBits / WINDOW_BITS); k++) {
+      const row = [1n % n, b];
+      for (let j = 2; j < WINDOW_SIZE; j++) row.push((row[j - 1]! * b) % n);
+      this.levels.push(row);
+      b = (row[WINDOW_SIZE - 1]! * b) % n; // B^(16^(k+1))
     }
   }
-  return acc % n;
+
+  /**
+   * B^exp mod n.
+   * @throws RangeError when exp is negative or longer than the table allows
+   */
+  pow(exp: bigint): bigint {
+    const digits = exp.toString(16);
+    if (exp < 0n || digits.length > this.levels.length) throw new RangeError('exponent outside the comb table');
+    let acc: bigint | undefined;
+    for (let k = 0; k < digits.length; k++) {
+      const digit = Number.parseInt(digits[digits.length - 1 - k]!, 16);
+      if (digit === 0) continue;
+      const factor = this.levels[k]![digit]!;
+      acc = acc === undefined ? factor : (acc * factor) % this.n;
+    }
+    return acc ?? 1n % this.n;
+  }
 }
 
 /**

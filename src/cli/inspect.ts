@@ -144,12 +144,17 @@ async function inspectImage(o: Options): Promise<InspectReport> {
 
 async function platformReport(t: RegistryTransport, found: ImageAttestations, p: PlatformImage, referrersRepository?: string): Promise<InspectReport['platforms'][number]> {
   const list = await listReferrers(t, found.repository, p.descriptor.digest, referrersRepository === undefined ? {} : { referrersRepository });
-  const signatures = list.referrers.filter((d) => d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType)).map(signatureOf);
+  const signatures = list.referrers.filter(isSignedArtifact).map(signatureOf);
   const signedTypes = new Set(signatures.map((s) => s.predicateType));
   const attestations = p.statements.map((s) => ({
     predicateType: s.predicateType ?? null, digest: s.layer.digest, signed: s.predicateType !== undefined && signedTypes.has(s.predicateType),
   }));
   return { platform: p.platform, digest: p.descriptor.digest, attestations, signatures };
+}
+
+/** Ours by artifactType, or any referrer that names the predicate type it signs. */
+function isSignedArtifact(d: Descriptor): boolean {
+  return (d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType)) || d.annotations?.[ANNOTATION_PREDICATE_TYPE] !== undefined;
 }
 
 function signatureOf(d: Descriptor): InspectReport['platforms'][number]['signatures'][number] {

@@ -201,7 +201,8 @@ export async function putBlob(t: RegistryTransport, repository: string, bytes: U
       await upload(t, repository, start.location, bytes, digest, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
       return result('uploaded');
     } catch (err) {
-      // A dropped connection may have hidden a success; the blob's presence is the truth.
+      // A dropped connection may have hidden a success; the blob's presence is the truth. If even
+      // that HEAD fails, the upload's own error below is the one worth reporting.
       if (await blobExists(t, repository, digest, bytes.length).catch(() => false)) return result('uploaded');
       if (!retriableUpload(err)) throw err;
       lastError = err;
@@ -222,7 +223,7 @@ async function startUpload(t: RegistryTransport, repository: string, digest: Dig
   const res = await registryRequest(t, req, what);
   if (res.status === 201 && mountFrom !== undefined) return { mounted: true, location: '' };
   if (res.status !== 202) throw registryError(res, `POST ${what}`, t.registry);
-  return { mounted: false, location: locationOf(res, what) };
+  return { mounted: false, location: locationOf(res, repository, what) };
 }
 
 async function upload(t: RegistryTransport, repository: string, location: string, bytes: Uint8Array, digest: Digest, chunkSize: number): Promise<void> {
@@ -234,7 +235,7 @@ async function upload(t: RegistryTransport, repository: string, location: string
     const headers = { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + chunk.length - 1}` };
     const res = await registryRequest(t, { method: 'PATCH', repository, path: loc, actions: ['pull', 'push'], headers, body: chunk }, what);
     if (res.status !== 202) throw registryError(res, `PATCH ${what}`, t.registry);
-    loc = locationOf(res, what);
+    loc = locationOf(res, repository, what);
   }
   const body = chunked ? new Uint8Array(0) : bytes;
   const url = `${loc}${loc.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
@@ -243,12 +244,16 @@ async function upload(t: RegistryTransport, repository: string, location: string
   checkServerDigest(res, digest, what);
 }
 
-function locationOf(res: HttpResponse, what: string): string {
+/** The upload `Location`: absolute URLs are passed on (the transport decides about credentials),
+ *  relative ones are resolved against the uploads endpoint, as HTTP says. */
+function locationOf(res: HttpResponse, repository: string, what: string): string {
   const loc = res.headers.get('location');
-  if (!loc || !(loc.startsWith('/') || /^https?:\/\//i.test(loc))) {
-    throw new OciError({ code: 'OCI_REGISTRY_ERROR', message: `${what}: registry answered ${res.status} without a usable Location header; the registry is not speaking the distribution API` });
+  if (!loc) {
+    throw new OciError({ code: 'OCI_REGISTRY_ERROR', message: `${what}: registry answered ${res.status} without a Location header; the registry is not speaking the distribution API` });
   }
-  return loc;
+  if (/^https?:\/\//i.test(loc) || loc.startsWith('/')) return loc;
+  const resolved = new URL(loc, `http://registry.invalid/v2/${repository}/blobs/uploads/`);
+  return `${resolved.pathname}${resolved.search}`;
 }
 
 // Only faults that a fresh session can fix: a lost or broken session, a dropped connection, a 5xx.

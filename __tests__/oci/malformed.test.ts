@@ -200,7 +200,7 @@ describe('registry content', () => {
 
   describe('publishReferrer', () => {
     describe('when the fallback tag holds something other than an index', () => {
-      it('throws OCI_MANIFEST_INVALID and leaves the tag as it was', async () => {
+      it('throws OCI_MANIFEST_INVALID and writes nothing', async () => {
         reg.options.referrersApi = false;
         try {
           const img = await pushBuildkitImage(t, { repository: 'bad/tag', single: true });
@@ -208,7 +208,10 @@ describe('registry content', () => {
           await putManifest(t, 'bad/tag', img.bytes, OCI_MANIFEST, tag);
           const subject = { mediaType: OCI_MANIFEST, digest: img.digest as `sha256:${string}`, size: img.bytes.length };
           const req = { repository: 'bad/tag', subject, artifactType: 'application/vnd.in-toto+dsse', layers: [{ mediaType: 'application/vnd.in-toto+dsse', data: Buffer.from('{}') }] };
+          const writes = () => reg.requests.filter((r) => ['PUT', 'POST', 'PATCH'].includes(r.method)).length;
+          const before = writes();
           await expectCode(() => publishReferrer(t, req, { settleMs: 1, backoffMs: 1 }), 'OCI_MANIFEST_INVALID');
+          expect(writes()).toBe(before);
           expect(reg.manifest('bad/tag', tag)!.equals(img.bytes)).toBe(true);
           await expectCode(() => listReferrers(t, 'bad/tag', subject.digest), 'OCI_MANIFEST_INVALID');
         } finally {

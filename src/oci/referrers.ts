@@ -111,8 +111,10 @@ export function buildArtifactManifest(req: PublishRequest): Buffer {
 export async function publishReferrer(t: RegistryTransport, req: PublishRequest, options: ReferrersOptions = {}): Promise<PublishedReferrer> {
   const o = resolve(options);
   const repository = o.referrersRepository ?? req.repository;
-  // Probe before writing anything: a registry that fails the probe leaves no trace of us.
+  // Probe before writing anything: a registry that fails the probe is left untouched.
   const api = o.mode === 'api' || (o.mode === 'auto' && await hasReferrersApi(t, repository, req.subject.digest));
+  // Likewise a fallback tag we must refuse to overwrite is found before anything is pushed.
+  if (!api) await readTagIndex(t, repository, req.subject.digest);
   await pushBlobs(t, repository, req);
   const manifest = buildArtifactManifest(req);
   const put = await putManifest(t, repository, manifest, OCI_MANIFEST);

@@ -195,6 +195,14 @@ describe('verifyPkToken', () => {
     it('throws PKT_CLAIM_INVALID', async () => expectCode(async () => verify((await issueFrom(op, { claims: { iat: undefined } })).jsonBytes()), 'PKT_CLAIM_INVALID'));
   });
 
+  describe('when the RS256 OP token is key-bound (dpop+id_token)', () => {
+    it('throws PKT_COMMITMENT_MISMATCH even if aud holds the commitment', async () => {
+      const cic = createCic(key.publicJwk);
+      const idToken = await op.mint({ aud: cic.commitment }, { typ: 'dpop+id_token' });
+      return expectCode(() => verify(buildPkToken(idToken, cic, key).jsonBytes(), { requireGq: false }), 'PKT_COMMITMENT_MISMATCH');
+    });
+  });
+
   describe('when sub is missing', () => {
     it('throws PKT_CLAIM_INVALID', async () => expectCode(async () => verify((await issueFrom(op, { claims: { sub: undefined } })).jsonBytes()), 'PKT_CLAIM_INVALID'));
   });

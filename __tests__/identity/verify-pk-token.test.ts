@@ -79,6 +79,11 @@ describe('verifyPkToken', () => {
       const json = (await issueFrom(other, { commitmentClaim: 'nonce' })).jsonBytes();
       await expect(verifyPkToken(json, opts)).resolves.toMatchObject({ issuer: other.issuer });
     });
+    it('checks the client id when given', async () => {
+      const json = (await issueFrom(other, { commitmentClaim: 'nonce', claims: { aud: 'my-client' } })).jsonBytes();
+      await expect(verifyPkToken(json, { ...opts, clientId: 'my-client' })).resolves.toBeDefined();
+      await expectCode(() => verifyPkToken(json, { ...opts, clientId: 'other-client' }), 'PKT_CLAIM_INVALID');
+    });
     it('takes aud when told', async () => {
       const json = (await issueFrom(other, { commitmentClaim: 'aud' })).jsonBytes();
       await expectCode(() => verifyPkToken(json, opts), 'PKT_COMMITMENT_MISMATCH');
@@ -101,7 +106,7 @@ describe('verifyPkToken', () => {
     const g = V.google_gq_legacy;
     const opts: VerifyPkTokenOptions = {
       allowedIssuers: ['https://accounts.google.com'], findKey: async (_iss, kid) => (kid === g.jwk.kid ? g.jwk : undefined),
-      commitmentClaim: 'nonce', expiry: { kind: 'never' },
+      commitmentClaim: 'nonce', expiry: { kind: 'never' }, clientId: '992028499768-ce9juclb3vvckh23r83fjkmvf1lvjq18.apps.googleusercontent.com',
     };
     it('verifies under the legacy rule', async () => {
       const v = await verifyPkToken(g.compact, { ...opts, legacyGq: true });

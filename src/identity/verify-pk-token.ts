@@ -38,6 +38,13 @@ export interface VerifyPkTokenOptions {
   requireGq?: boolean;
   /** Where the commitment is. Default: `aud` for GitHub Actions' issuer, `nonce` for any other. */
   commitmentClaim?: 'aud' | 'nonce';
+  /**
+   * The OIDC client the ID token must be issued to (`aud` equal to it, or a list holding it),
+   * openpubkey's `ClientID`. Set it for nonce commitments: otherwise a token the user obtained
+   * through any other client of the same OP, with a nonce chosen by that client, would verify.
+   * Not used with `aud` commitments, where `aud` is the commitment itself.
+   */
+  clientId?: string;
   /** Default DEFAULT_EXPIRY (iat + 24 h). */
   expiry?: ExpiryPolicy;
   /** The clock. Default: the system clock. */
@@ -71,7 +78,7 @@ export interface VerifiedPkToken {
   readonly token: PkToken;
 }
 
-type Resolved = Required<Omit<VerifyPkTokenOptions, 'commitmentClaim'>> & Pick<VerifyPkTokenOptions, 'commitmentClaim'>;
+type Resolved = Required<Omit<VerifyPkTokenOptions, 'commitmentClaim' | 'clientId'>> & Pick<VerifyPkTokenOptions, 'commitmentClaim' | 'clientId'>;
 
 function resolve(o: VerifyPkTokenOptions): Resolved {
   const expiry = o.expiry ?? DEFAULT_EXPIRY;
@@ -83,6 +90,7 @@ function resolve(o: VerifyPkTokenOptions): Resolved {
     findKey: o.findKey,
     requireGq: o.requireGq ?? true,
     commitmentClaim: o.commitmentClaim,
+    clientId: o.clientId,
     expiry,
     now: o.now ?? (() => new Date()),
     legacyGq: o.legacyGq ?? false,
@@ -91,8 +99,9 @@ function resolve(o: VerifyPkTokenOptions): Resolved {
 
 /**
  * Verifies a PK token: CIC signature by `upk`, issuer allowed, OP signature (GQ256 with the key
- * `findKey` returns for the original kid; RS256 only when `requireGq` is false), commitment in
- * `aud` or `nonce`, expiry policy, string `sub`.
+ * `findKey` returns for the original kid; RS256 only when `requireGq` is false), client id and
+ * commitment in `aud` or `nonce`, expiry policy, string `sub`. COS signatures are parsed but not
+ * checked (openpubkey checks them only when cosigners are configured).
  * @param token - a parsed token, or its JSON or compact bytes (parsed strictly first)
  * @param options - allowed issuers, key finder and policy
  * @returns the verified identity and claims
@@ -108,7 +117,7 @@ export async function verifyPkToken(token: PkToken | Uint8Array | string, option
   const cic = verifyCic(pkt);
   const issuer = checkIssuer(pkt, o);
   const { opAlg, kid } = await verifyOpSignature(pkt, issuer, o);
-  checkCommitment(pkt, cic, o.commitmentClaim ?? (issuer === GITHUB_ACTIONS_ISSUER ? 'aud' : 'nonce'));
+  checkCommitment(pkt, cic, o.commitmentClaim ?? (issuer === GITHUB_ACTIONS_ISSUER ? 'aud' : 'nonce'), o.clientId);
   checkExpiry(pkt, o.expiry, o.now());
   const subject = pkt.claims.sub;
   if (typeof subject !== 'string' || subject === '') {
@@ -177,8 +186,18 @@ async function findKey(o: Resolved, issuer: string, kid: string | undefined, jkt
   return key;
 }
 
-/** Step 4: the OP signed a commitment to exactly this CIC. */
-function checkCommitment(pkt: PkToken, cic: ParsedCic, claim: 'aud' | 'nonce'): void {
+/** Step 4: the OP signed a commitment to exactly this CIC, for the expected client. */
+function checkCommitment(pkt: PkToken, cic: ParsedCic, claim: 'aud' | 'nonce', clientId: string | undefined): void {
+  if (pkt.op.header.typ === 'dpop+id_token') {
+    // Key-bound tokens (cnf.jwk) carry no commitment; openpubkey refuses them unless configured for them.
+    throw new PkTokenError({ code: 'PKT_COMMITMENT_MISMATCH', message: `PK token from ${pkt.issuer} is a key-bound (dpop+id_token) token; only aud or nonce commitments are supported` });
+  }
+  if (claim === 'nonce' && clientId !== undefined) {
+    const aud = pkt.claims.aud;
+    if (!(aud === clientId || (Array.isArray(aud) && aud.includes(clientId)))) {
+      throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${pkt.issuer} was issued to client ${JSON.stringify(aud)}, not ${JSON.stringify(clientId)}` });
+    }
+  }
   const expected = cicCommitment(cic.header);
   const found = pkt.claims[claim];
   // An exact string, as openpubkey compares it: an `aud` list is not a commitment.

@@ -10,7 +10,7 @@ import { sha3_256 } from '../core/digest.js';
 import type { Es256PublicJwk } from './ephemeral-key.js';
 import { PkTokenError } from './errors.js';
 import { goCanonicalJson, type JsonObject, type JsonValue } from './go-json.js';
-import { isJsonObject } from './jws.js';
+import { isJsonObject, quote } from './jws.js';
 import { parsePublicJwk, type PublicJwk } from './jwk.js';
 import { isJwsAlg, keyFitsAlg, type JwsAlg } from './signatures.js';
 
@@ -60,7 +60,7 @@ const UNSAFE_NAME_CHARS = /["\\<>&]/;
 export function createCic(upk: Es256PublicJwk | Readonly<Record<string, string>>, extraClaims: Readonly<Record<string, string>> = {}): Cic {
   const alg = upk.alg;
   if (!isJwsAlg(alg)) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC upk "alg" ${JSON.stringify(alg)} is not ES256, RS256 or EdDSA` });
+    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC upk "alg" ${quote(alg)} is not ES256, RS256 or EdDSA` });
   }
   const entries: [string, JsonValue][] = [];
   for (const [name, value] of Object.entries(extraClaims)) {
@@ -68,7 +68,7 @@ export function createCic(upk: Es256PublicJwk | Readonly<Record<string, string>>
       throw new PkTokenError({ code: 'PKT_CIC_INVALID', message: `CIC extra claim "${name}" is reserved by OpenPubkey; choose another name` });
     }
     if (!SAFE_CLAIM_NAME.test(name) || UNSAFE_NAME_CHARS.test(name)) {
-      throw new PkTokenError({ code: 'PKT_CIC_INVALID', message: `CIC extra claim name ${JSON.stringify(name)} must be printable ASCII without " \\ < > &` });
+      throw new PkTokenError({ code: 'PKT_CIC_INVALID', message: `CIC extra claim name ${quote(name)} must be printable ASCII without " \\ < > &` });
     }
     if (typeof value !== 'string') {
       throw new PkTokenError({ code: 'PKT_CIC_INVALID', message: `CIC extra claim "${name}" must be a string (OpenPubkey extra claims are strings)` });
@@ -106,16 +106,16 @@ function commitmentOfJson(json: string): string {
  */
 export function parseCicHeader(header: JsonObject): ParsedCic {
   const { alg, upk, rz, typ } = header;
-  if (typ !== CIC_TYP) throw cicInvalid(`"typ" is ${JSON.stringify(typ)}, expected "CIC"`);
+  if (typ !== CIC_TYP) throw cicInvalid(`"typ" is ${quote(typ)}, expected "CIC"`);
   if (typeof rz !== 'string' || rz === '') throw cicInvalid('"rz" is missing or not a non-empty string');
   if (upk === undefined) throw cicInvalid('"upk" is missing');
   if (alg === undefined) throw cicInvalid('"alg" is missing');
   if (!isJsonObject(upk)) throw cicInvalid('"upk" is not a JSON object');
   if (!isJwsAlg(alg)) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC "alg" ${JSON.stringify(alg)} is not ES256, RS256 or EdDSA` });
+    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC "alg" ${quote(alg)} is not ES256, RS256 or EdDSA` });
   }
   if (upk.alg !== alg) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC "alg" ${alg} differs from upk "alg" ${JSON.stringify(upk.alg)}; they must be equal` });
+    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC "alg" ${alg} differs from upk "alg" ${quote(upk.alg)}; they must be equal` });
   }
   const key = parsePublicJwk(upk, 'CIC upk', 'PKT_CIC_INVALID');
   if (!keyFitsAlg(key, alg)) {

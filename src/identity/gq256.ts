@@ -15,7 +15,7 @@ import { bytesEqual, sha256, shake256 } from '../core/digest.js';
 import { PkTokenError } from './errors.js';
 import { goCanonicalJson, type JsonObject } from './go-json.js';
 import { jwkThumbprint, parsePublicJwk, rsaPublicNumbers, type JwkInput, type PublicJwk, type RsaPublicJwk } from './jwk.js';
-import { checkProtectedHeader, decodeB64url, decodeJsonSegment, splitCompactJws, type CompactJws } from './jws.js';
+import { checkProtectedHeader, type CompactJws, decodeB64url, decodeJsonSegment, quote, splitCompactJws } from './jws.js';
 import { bigIntToBytes, bitLength, bytesToBigInt, FixedBaseComb, modInverse, modPow } from './modular.js';
 import { verifyJwsSignature } from './signatures.js';
 
@@ -203,18 +203,21 @@ export function createGqToken(rs256Jwt: string, opJwk: JwkInput | PublicJwk, opt
   const jws = splitCompactJws(rs256Jwt, 'ID token');
   const { alg } = checkProtectedHeader(decodeJsonSegment(jws.protected, 'ID token header'), 'ID token');
   if (alg !== 'RS256') {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `ID token is signed with ${JSON.stringify(alg)}; GQ256 needs an RS256 token (PS256 is randomised)` });
+    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `ID token is signed with ${quote(alg)}; GQ256 needs an RS256 token (PS256 is randomised)` });
   }
   const key = opRsaKey(opJwk);
   const signature = decodeB64url(jws.signature, 'ID token signature');
   if (!verifyJwsSignature('RS256', key, `${jws.protected}.${jws.payload}`, signature)) {
-    throw new PkTokenError({ code: 'PKT_OP_SIGNATURE_INVALID', message: `ID token RS256 signature does not verify with the OP key${key.kid ? ` "${key.kid}"` : ''}; the key or the token is wrong` });
+    throw new PkTokenError({ code: 'PKT_OP_SIGNATURE_INVALID', message: `ID token RS256 signature does not verify with the OP key${key.kid ? ` ${quote(key.kid)}` : ''}; the key or the token is wrong` });
   }
   const header = gqHeader(jws.protected, jwkThumbprint(key), options.extraClaims ?? {});
   const h1 = b64urlEncode(goCanonicalJson(header));
   const { n, e } = rsaPublicNumbers(key);
   const params = gqParams(n, e);
   const Q = blindedInverse(bytesToBigInt(signature), n);
+  // The RSA signature makes the ID token a bearer token: wipe the bytes we hold (strings and
+  // bigints cannot be wiped; they go out of scope when this returns).
+  signature.fill(0);
   const proof = gqSign(params, Q, Buffer.from(`${h1}.${jws.payload}`, 'latin1'));
   return `${h1}.${jws.payload}.${b64urlEncode(proof)}`;
 }
@@ -248,9 +251,9 @@ function blindedInverse(x: bigint, n: bigint): bigint {
  * @throws PkTokenError PKT_JWKS_INVALID
  */
 export function opRsaKey(opJwk: JwkInput | PublicJwk): RsaPublicJwk {
-  const key = parsePublicJwk(opJwk, `OP key${typeof opJwk.kid === 'string' ? ` "${opJwk.kid}"` : ''}`, 'PKT_JWKS_INVALID');
+  const key = parsePublicJwk(opJwk, `OP key${typeof opJwk.kid === 'string' ? ` ${quote(opJwk.kid)}` : ''}`, 'PKT_JWKS_INVALID');
   if (key.kty !== 'RSA' || (key.alg !== undefined && key.alg !== 'RS256')) {
-    throw new PkTokenError({ code: 'PKT_JWKS_INVALID', message: `OP key${key.kid ? ` "${key.kid}"` : ''} is ${key.kty}/${key.alg ?? 'no alg'}; RS256 and GQ256 need an RSA key with alg RS256 or none` });
+    throw new PkTokenError({ code: 'PKT_JWKS_INVALID', message: `OP key${key.kid ? ` ${quote(key.kid)}` : ''} is ${key.kty}/${key.alg ?? 'no alg'}; RS256 and GQ256 need an RSA key with alg RS256 or none` });
   }
   return key;
 }
@@ -276,7 +279,7 @@ export function decodeGqToken(gqJwt: string): GqToken {
   const header = decodeJsonSegment(jws.protected, 'GQ token header');
   const { alg } = checkProtectedHeader(header, 'GQ token');
   if (alg !== GQ256) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `GQ token "alg" is ${JSON.stringify(alg)}, expected GQ256` });
+    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `GQ token "alg" is ${quote(alg)}, expected GQ256` });
   }
   const kid = header.kid;
   if (typeof kid !== 'string' || kid === '') {
@@ -284,7 +287,7 @@ export function decodeGqToken(gqJwt: string): GqToken {
   }
   const originalHeader = decodeJsonSegment(kid, 'GQ token original header (kid)', 'PKT_GQ_INVALID');
   if (originalHeader.alg !== 'RS256') {
-    throw new PkTokenError({ code: 'PKT_GQ_INVALID', message: `GQ token original header "alg" is ${JSON.stringify(originalHeader.alg)}, expected RS256` });
+    throw new PkTokenError({ code: 'PKT_GQ_INVALID', message: `GQ token original header "alg" is ${quote(originalHeader.alg)}, expected RS256` });
   }
   return { jws, header, originalHeaderSegment: kid, originalHeader };
 }
@@ -324,11 +327,11 @@ export function verifyDecodedGqToken(gq: GqToken, opJwk: JwkInput | PublicJwk, o
   if (!gqVerify(gqParams(n, e), proof, identity, message)) {
     throw new PkTokenError({
       code: 'PKT_GQ_INVALID',
-      message: `GQ256 signature does not verify with OP key${key.kid ? ` "${key.kid}"` : ''}${options.legacy ? ' (legacy rule)' : ''}; the token was altered or made for another key`,
+      message: `GQ256 signature does not verify with OP key${key.kid ? ` ${quote(key.kid)}` : ''}${options.legacy ? ' (legacy rule)' : ''}; the token was altered or made for another key`,
     });
   }
   const jkt = gq.header.jkt;
   if (jkt !== undefined && jkt !== jwkThumbprint(key)) {
-    throw new PkTokenError({ code: 'PKT_JKT_MISMATCH', message: `GQ header "jkt" ${JSON.stringify(jkt)} is not the thumbprint of OP key${key.kid ? ` "${key.kid}"` : ''}` });
+    throw new PkTokenError({ code: 'PKT_JKT_MISMATCH', message: `GQ header "jkt" ${quote(jkt)} is not the thumbprint of OP key${key.kid ? ` ${quote(key.kid)}` : ''}` });
   }
 }

@@ -7,7 +7,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { b64urlEncode } from '../core/b64.js';
 import { sha256 } from '../core/digest.js';
 import { PkTokenError, type PkTokenErrorCode } from './errors.js';
-import { decodeB64url, isJsonObject } from './jws.js';
+import { decodeB64url, isJsonObject, quote } from './jws.js';
 
 /** Smallest RSA modulus accepted: OPs use 2048 bits or more, and less is factorable. */
 export const MIN_RSA_MODULUS_BITS = 2048;
@@ -82,15 +82,15 @@ export function parsePublicJwk(value: unknown, what: string, code: PkTokenErrorC
       jwk = { kty: 'RSA', ...rsaMembers(value.n, value.e, fail), ...meta };
       break;
     case 'EC':
-      if (value.crv !== 'P-256') fail(`curve ${JSON.stringify(value.crv)} is not supported; only P-256 (ES256)`);
+      if (value.crv !== 'P-256') fail(`curve ${quote(value.crv)} is not supported; only P-256 (ES256)`);
       jwk = { kty: 'EC', crv: 'P-256', x: fixedMember(value.x, 'x', 32, fail), y: fixedMember(value.y, 'y', 32, fail), ...meta };
       break;
     case 'OKP':
-      if (value.crv !== 'Ed25519') fail(`curve ${JSON.stringify(value.crv)} is not supported; only Ed25519 (EdDSA)`);
+      if (value.crv !== 'Ed25519') fail(`curve ${quote(value.crv)} is not supported; only Ed25519 (EdDSA)`);
       jwk = { kty: 'OKP', crv: 'Ed25519', x: fixedMember(value.x, 'x', 32, fail), ...meta };
       break;
     default:
-      return fail(`key type ${JSON.stringify(value.kty)} is not supported; expected RSA, EC or OKP`);
+      return fail(`key type ${quote(value.kty)} is not supported; expected RSA, EC or OKP`);
   }
   try {
     importPublicJwk(jwk);

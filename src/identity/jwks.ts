@@ -8,7 +8,7 @@ import { CoreError } from '../core/errors.js';
 import { httpRequest, redactUrl, type HttpOptions } from '../core/http.js';
 import { MAX_JWKS_BYTES, MAX_JWKS_KEYS, MAX_OIDC_RESPONSE_BYTES } from '../core/limits.js';
 import { PkTokenError } from './errors.js';
-import { isJsonObject, parseJsonObject } from './jws.js';
+import { isJsonObject, parseJsonObject, quote } from './jws.js';
 import type { JwkInput } from './jwk.js';
 
 /**
@@ -83,16 +83,17 @@ export type JwksHttpOptions = Pick<HttpOptions, 'timeoutMs' | 'attempts' | 'tota
  */
 export async function fetchJwks(issuer: string, http: JwksHttpOptions = {}): Promise<Jwks> {
   const discoveryUrl = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  requireSecure(discoveryUrl, `issuer ${issuer}`);
+  const who = quote(issuer);
+  requireSecure(discoveryUrl, `issuer ${who}`);
   const discovery = parseJsonObject(
-    await getBody(discoveryUrl, MAX_OIDC_RESPONSE_BYTES, `${issuer} discovery`, http), `${issuer} discovery document`, 'PKT_JWKS_INVALID');
+    await getBody(discoveryUrl, MAX_OIDC_RESPONSE_BYTES, `${who} discovery`, http), `${who} discovery document`, 'PKT_JWKS_INVALID');
   if (discovery.issuer !== issuer) {
-    throw invalid(`${issuer} discovery document names issuer ${JSON.stringify(discovery.issuer)}; it must equal the token's iss exactly`);
+    throw invalid(`${who} discovery document names issuer ${quote(discovery.issuer)}; it must equal the token's iss exactly`);
   }
   const jwksUri = discovery.jwks_uri;
-  if (typeof jwksUri !== 'string') throw invalid(`${issuer} discovery document has no string "jwks_uri"`);
-  requireSecure(jwksUri, `${issuer} jwks_uri`);
-  return parseJwks(await getBody(jwksUri, MAX_JWKS_BYTES, `${issuer} JWKS`, http), `${issuer} JWKS`);
+  if (typeof jwksUri !== 'string') throw invalid(`${who} discovery document has no string "jwks_uri"`);
+  requireSecure(jwksUri, `${who} jwks_uri`);
+  return parseJwks(await getBody(jwksUri, MAX_JWKS_BYTES, `${who} JWKS`, http), `${who} JWKS`);
 }
 
 /**
@@ -138,7 +139,7 @@ function requireSecure(url: string, what: string): void {
   try {
     u = new URL(url);
   } catch (err) {
-    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', cause: err, message: `${what}: ${JSON.stringify(url.slice(0, 200))} is not a URL` });
+    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', cause: err, message: `${what}: ${quote(url)} is not a URL` });
   }
   const loopback = LOOPBACK_HOSTS.has(u.hostname) || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {

@@ -141,3 +141,12 @@ export function checkProtectedHeader(header: JsonObject, what: string): { alg: s
   }
   return { alg, typ };
 }
+
+/**
+ * An untrusted value for an error message: JSON-quoted (so it stays on one line) and cut to 80
+ * characters (so a hostile token cannot flood the logs).
+ */
+export function quote(value: unknown): string {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}

@@ -10,7 +10,7 @@ import { parseCicHeader } from './cic.js';
 import type { EphemeralKey } from './ephemeral-key.js';
 import { PkTokenError } from './errors.js';
 import { goCanonicalJson } from './go-json.js';
-import { checkProtectedHeader, decodeB64url, decodeJsonSegment, splitCompactJws } from './jws.js';
+import { checkProtectedHeader, decodeB64url, decodeJsonSegment, quote, splitCompactJws } from './jws.js';
 import type { PkToken } from './pk-token.js';
 import { verifyJwsSignature } from './signatures.js';
 
@@ -57,8 +57,8 @@ export function verifyOsm(osm: string, pkt: PkToken, options: VerifyOsmOptions =
     const header = decodeJsonSegment(jws.protected, 'OSM header');
     const { alg, typ: found } = checkProtectedHeader(header, 'OSM');
     const cic = parseCicHeader(pkt.cic.header);
-    if (found !== typ) throw osmInvalid(`"typ" is ${JSON.stringify(found)}, expected ${JSON.stringify(typ)}`);
-    if (alg !== cic.alg) throw osmInvalid(`"alg" is ${JSON.stringify(alg)}, expected the CIC alg ${cic.alg}`);
+    if (found !== typ) throw osmInvalid(`"typ" is ${quote(found)}, expected ${quote(typ)}`);
+    if (alg !== cic.alg) throw osmInvalid(`"alg" is ${quote(alg)}, expected the CIC alg ${cic.alg}`);
     if (header.kid !== pkt.hash()) throw osmInvalid('"kid" is not the hash of this PK token; the message was signed for another token');
     const content = decodeB64url(jws.payload, 'OSM payload');
     if (!verifyJwsSignature(cic.alg, cic.upk, `${jws.protected}.${jws.payload}`, decodeB64url(jws.signature, 'OSM signature'))) {

@@ -11,7 +11,7 @@ import type { Cic } from './cic.js';
 import type { EphemeralKey } from './ephemeral-key.js';
 import { PkTokenError } from './errors.js';
 import type { JsonObject } from './go-json.js';
-import { checkProtectedHeader, decodeB64url, decodeJsonSegment, isJsonObject, parseJsonObject, splitCompactJws } from './jws.js';
+import { checkProtectedHeader, decodeB64url, decodeJsonSegment, isJsonObject, parseJsonObject, quote, splitCompactJws } from './jws.js';
 
 /** The three kinds of signature a PK token carries, told apart by the protected `typ`. */
 export type SignatureRole = 'op' | 'cic' | 'cos';
@@ -129,7 +129,7 @@ export function roleOf(typ: string | undefined): SignatureRole {
   if (typ === undefined || typ === 'JWT' || typ === 'dpop+id_token' || typ.toLowerCase() === 'at+jwt') return 'op';
   if (typ === 'CIC') return 'cic';
   if (typ === 'COS') return 'cos';
-  throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `PK token signature has unrecognised typ ${JSON.stringify(typ)}; expected JWT, CIC or COS` });
+  throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `PK token signature has unrecognised typ ${quote(typ)}; expected JWT, CIC or COS` });
 }
 
 /**
@@ -146,10 +146,10 @@ export function buildPkToken(opToken: string, cic: Cic, key: EphemeralKey): PkTo
   const jws = splitCompactJws(opToken, 'OP token');
   const op = signatureOf(jws.protected, jws.signature, 'OP token');
   if (roleOf(op.header.typ as string | undefined) !== 'op') {
-    throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `OP token typ ${JSON.stringify(op.header.typ)} is not an ID token typ` });
+    throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `OP token typ ${quote(op.header.typ)} is not an ID token typ` });
   }
   if (cic.header.alg !== key.publicJwk.alg) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC alg ${JSON.stringify(cic.header.alg)} is not the ephemeral key's ${key.publicJwk.alg}` });
+    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC alg ${quote(cic.header.alg)} is not the ephemeral key's ${key.publicJwk.alg}` });
   }
   const upk = cic.header.upk;
   if (!isJsonObject(upk) || upk.x !== key.publicJwk.x || upk.y !== key.publicJwk.y) {

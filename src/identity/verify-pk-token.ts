@@ -9,7 +9,7 @@ import { cicCommitment, parseCicHeader, type ParsedCic } from './cic.js';
 import { PkTokenError } from './errors.js';
 import type { JsonObject } from './go-json.js';
 import { decodeGqToken, GQ256, opRsaKey, verifyDecodedGqToken } from './gq256.js';
-import { decodeB64url } from './jws.js';
+import { decodeB64url, quote } from './jws.js';
 import type { JwkInput, PublicJwk } from './jwk.js';
 import type { KeyFinder } from './jwks.js';
 import { GITHUB_ACTIONS_ISSUER } from './oidc/github.js';
@@ -121,7 +121,7 @@ export async function verifyPkToken(token: PkToken | Uint8Array | string, option
   checkExpiry(pkt, o.expiry, o.now());
   const subject = pkt.claims.sub;
   if (typeof subject !== 'string' || subject === '') {
-    throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${issuer} has no string "sub"` });
+    throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${quote(issuer)} has no string "sub"` });
   }
   return Object.freeze({ issuer, subject, claims: pkt.claims, cic, upk: cic.upk, hash: pkt.hash(), opAlg, kid, token: pkt });
 }
@@ -131,7 +131,7 @@ function verifyCic(pkt: PkToken): ParsedCic {
   const cic = parseCicHeader(pkt.cic.header);
   const signature = decodeB64url(pkt.cic.signature, 'CIC signature');
   if (!verifyJwsSignature(cic.alg, cic.upk, `${pkt.cic.protected}.${pkt.payload}`, signature)) {
-    throw new PkTokenError({ code: 'PKT_CIC_SIGNATURE_INVALID', message: `PK token from ${pkt.issuer}: the CIC signature does not verify with the upk it carries; the token was altered` });
+    throw new PkTokenError({ code: 'PKT_CIC_SIGNATURE_INVALID', message: `PK token from ${quote(pkt.issuer)}: the CIC signature does not verify with the upk it carries; the token was altered` });
   }
   return cic;
 }
@@ -140,7 +140,7 @@ function verifyCic(pkt: PkToken): ParsedCic {
 function checkIssuer(pkt: PkToken, o: Resolved): string {
   const issuer = pkt.issuer;
   if (!o.allowedIssuers.includes(issuer)) {
-    throw new PkTokenError({ code: 'PKT_ISSUER_NOT_ALLOWED', message: `PK token issuer ${JSON.stringify(issuer)} is not among the allowed issuers; add it to the trust policy if it should sign` });
+    throw new PkTokenError({ code: 'PKT_ISSUER_NOT_ALLOWED', message: `PK token issuer ${quote(issuer)} is not among the allowed issuers; add it to the trust policy if it should sign` });
   }
   return issuer;
 }
@@ -157,16 +157,16 @@ async function verifyOpSignature(pkt: PkToken, issuer: string, o: Resolved): Pro
   }
   if (alg === 'RS256') {
     if (o.requireGq) {
-      throw new PkTokenError({ code: 'PKT_GQ_REQUIRED', message: `PK token from ${issuer} carries the OP's RS256 signature; only GQ256 is accepted (a replayable ID token)` });
+      throw new PkTokenError({ code: 'PKT_GQ_REQUIRED', message: `PK token from ${quote(issuer)} carries the OP's RS256 signature; only GQ256 is accepted (a replayable ID token)` });
     }
     const kid = optionalString(pkt.op.header.kid, 'OP header "kid"', 'PKT_MALFORMED');
     const key = opRsaKey(await findKey(o, issuer, kid, undefined));
     if (!verifyJwsSignature('RS256', key, `${pkt.op.protected}.${pkt.payload}`, decodeB64url(pkt.op.signature, 'OP signature'))) {
-      throw new PkTokenError({ code: 'PKT_OP_SIGNATURE_INVALID', message: `PK token from ${issuer}: RS256 signature does not verify with key "${kid ?? '(no kid)'}"` });
+      throw new PkTokenError({ code: 'PKT_OP_SIGNATURE_INVALID', message: `PK token from ${quote(issuer)}: RS256 signature does not verify with key ${quote(kid)}` });
     }
     return { opAlg: 'RS256', kid };
   }
-  throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `PK token from ${issuer}: OP signature alg ${JSON.stringify(alg)} is not accepted; only GQ256 (and RS256 when allowed)` });
+  throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `PK token from ${quote(issuer)}: OP signature alg ${quote(alg)} is not accepted; only GQ256 (and RS256 when allowed)` });
 }
 
 async function findKey(o: Resolved, issuer: string, kid: string | undefined, jkt: string | undefined): Promise<JwkInput> {
@@ -175,12 +175,12 @@ async function findKey(o: Resolved, issuer: string, kid: string | undefined, jkt
     key = await o.findKey(issuer, kid, jkt);
   } catch (err) {
     if (err instanceof PkTokenError) throw err;
-    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', cause: err, message: `PK token from ${issuer}: looking up key "${kid ?? '(no kid)'}" failed: ${(err as Error).message}` });
+    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', cause: err, message: `PK token from ${quote(issuer)}: looking up key ${quote(kid)} failed: ${(err as Error).message}` });
   }
   if (!key) {
     throw new PkTokenError({
       code: 'PKT_KID_UNKNOWN',
-      message: `PK token from ${issuer}: kid ${JSON.stringify(kid ?? null)} is in neither the live JWKS nor the trust archive; sync the JWKS archive ("opk-attest trust jwks sync") and publish`,
+      message: `PK token from ${quote(issuer)}: kid ${quote(kid)} is in neither the live JWKS nor the trust archive; sync the JWKS archive ("opk-attest trust jwks sync") and publish`,
     });
   }
   return key;
@@ -190,12 +190,12 @@ async function findKey(o: Resolved, issuer: string, kid: string | undefined, jkt
 function checkCommitment(pkt: PkToken, cic: ParsedCic, claim: 'aud' | 'nonce', clientId: string | undefined): void {
   if (pkt.op.header.typ === 'dpop+id_token') {
     // Key-bound tokens (cnf.jwk) carry no commitment; openpubkey refuses them unless configured for them.
-    throw new PkTokenError({ code: 'PKT_COMMITMENT_MISMATCH', message: `PK token from ${pkt.issuer} is a key-bound (dpop+id_token) token; only aud or nonce commitments are supported` });
+    throw new PkTokenError({ code: 'PKT_COMMITMENT_MISMATCH', message: `PK token from ${quote(pkt.issuer)} is a key-bound (dpop+id_token) token; only aud or nonce commitments are supported` });
   }
   if (claim === 'nonce' && clientId !== undefined) {
     const aud = pkt.claims.aud;
     if (!(aud === clientId || (Array.isArray(aud) && aud.includes(clientId)))) {
-      throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${pkt.issuer} was issued to client ${JSON.stringify(aud)}, not ${JSON.stringify(clientId)}` });
+      throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${quote(pkt.issuer)} was issued to client ${quote(aud)}, not ${quote(clientId)}` });
     }
   }
   const expected = cicCommitment(cic.header);
@@ -204,7 +204,7 @@ function checkCommitment(pkt: PkToken, cic: ParsedCic, claim: 'aud' | 'nonce', c
   if (typeof found !== 'string' || !bytesEqual(Buffer.from(found, 'utf8'), Buffer.from(expected, 'utf8'))) {
     throw new PkTokenError({
       code: 'PKT_COMMITMENT_MISMATCH',
-      message: `PK token from ${pkt.issuer}: "${claim}" is not the commitment to this CIC; the ID token was issued for another key`,
+      message: `PK token from ${quote(pkt.issuer)}: "${claim}" is not the commitment to this CIC; the ID token was issued for another key`,
     });
   }
 }
@@ -216,13 +216,13 @@ function checkExpiry(pkt: PkToken, policy: ExpiryPolicy, now: Date): void {
   const claim = policy.kind === 'exp' ? 'exp' : 'iat';
   const value = pkt.claims[claim];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${pkt.issuer}: "${claim}" is missing or not a positive integer` });
+    throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${quote(pkt.issuer)}: "${claim}" is missing or not a positive integer` });
   }
   const deadline = policy.kind === 'exp' ? value : value + policy.seconds;
   if (nowSeconds > deadline) {
     throw new PkTokenError({
       code: 'PKT_EXPIRED',
-      message: `PK token from ${pkt.issuer} expired at ${new Date(deadline * 1000).toISOString()} (${policy.kind === 'exp' ? 'exp' : `iat + ${policy.seconds} s`}); get a fresh token`,
+      message: `PK token from ${quote(pkt.issuer)} expired at ${new Date(deadline * 1000).toISOString()} (${policy.kind === 'exp' ? 'exp' : `iat + ${policy.seconds} s`}); get a fresh token`,
     });
   }
 }

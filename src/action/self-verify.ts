@@ -4,11 +4,10 @@
  * the entries are consistent with the log, while consumers pin the key through TUF.
  */
 import * as core from '@actions/core';
-import { discoveryKeyFinder } from '../identity/jwks.js';
-import type { Policy } from '../policy/model.js';
+import { discoveryKeyFinder } from '../identity/index.js';
+import type { Policy } from '../policy/index.js';
 import { SignError, type SignImagesResult } from '../sign/index.js';
-import { createLogKeyring } from '../tlog/keys.js';
-import { RekorClient } from '../tlog/rekor.js';
+import { createLogKeyring, RekorClient } from '../tlog/index.js';
 import { verifyImage } from '../verify/index.js';
 import type { ActionInputs } from './inputs.js';
 

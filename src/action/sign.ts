@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core';
 import { OpkError } from '../core/errors.js';
-import { githubActionsProvider, GITHUB_ACTIONS_ISSUER } from '../identity/oidc/index.js';
+import { githubActionsProvider, GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
 import { signImages, type SignImagesResult } from '../sign/index.js';
 import { readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
 import { verifyWhatWasSigned } from './self-verify.js';

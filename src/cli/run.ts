@@ -8,17 +8,22 @@ const USAGE = `usage: opk-attest <command> [options]
 
 commands:
   pktoken issue|verify|inspect   make, check or show an OpenPubkey PK token
+  sign IMAGE…                    sign an image's attestations (CI or any OIDC provider)
+  verify IMAGE                   verify an image's signed attestations
   inspect IMAGE                  show an image's attestations and signatures
+
+Run "opk-attest <command> --help" for a command's options.
 `;
 
 export type Command = (argv: string[]) => Promise<number>;
 
-const commands: Record<string, () => Promise<Command>> = {};
-
-/** Registers a command loader; command modules register themselves in `commands.ts`. */
-export function registerCommand(name: string, load: () => Promise<Command>): void {
-  commands[name] = load;
-}
+/** Commands are loaded on first use so `opk-attest --help` stays fast. */
+const commands: Record<string, () => Promise<Command>> = {
+  pktoken: async () => (await import('./pktoken.js')).pktokenCommand,
+  inspect: async () => (await import('./inspect.js')).inspectCommand,
+  sign: async () => (await import('./sign.js')).signCommand,
+  verify: async () => (await import('./verify.js')).verifyCommand,
+};
 
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -6,3 +6,8 @@ export { resolveCredential, authFiles, DOCKER_HUB_AUTH_KEY, type CredentialOptio
 export type { Credential } from './transport/credential.js';
 export { parseChallenges, findChallenge, type Challenge } from './transport/challenge.js';
 export type { RegistryRequest, RegistryTransport } from './transport/types.js';
+export * from './media-types.js';
+export { parseManifest, parseIndex, parseImageManifest, parseDescriptor, isIndex, encodeManifest, descriptorOf, type Descriptor, type Platform, type ImageManifest, type ImageIndex, type Manifest, type ParseManifestOptions } from './manifest.js';
+export { getManifest, findManifest, getManifestFor, headManifest, putManifest, blobExists, getBlob, putBlob, type FetchedManifest, type PutManifestResult } from './content.js';
+export { findAttestations, readStatement, parsePlatformFilter, formatPlatform, platformMatches, type ImageAttestations, type PlatformImage, type AttestationStatement } from './attestations.js';
+export { publishReferrer, listReferrers, hasReferrersApi, addToReferrersTag, buildArtifactManifest, type PublishRequest, type PublishedReferrer, type ReferrersList, type ReferrersOptions } from './referrers.js';

@@ -5,12 +5,9 @@
  */
 import { artifactTypeFor, serializeEnvelope, type Envelope } from '../attest/index.js';
 import { digestOf, type Digest } from '../core/digest.js';
-import type { Descriptor } from '../oci/manifest.js';
 import {
-  ANNOTATION_CREATED, ANNOTATION_PREDICATE_TYPE, ANNOTATION_SIGNER_ISSUER, ANNOTATION_SIGNER_REPOSITORY,
-  ANNOTATION_SIGNER_SUBJECT, ANNOTATION_SIGNER_WORKFLOW,
-} from '../oci/media-types.js';
-import type { PublishRequest } from '../oci/referrers.js';
+  type Descriptor, ANNOTATION_CREATED, ANNOTATION_PREDICATE_TYPE, ANNOTATION_SIGNER_ISSUER, ANNOTATION_SIGNER_REPOSITORY, ANNOTATION_SIGNER_SUBJECT, ANNOTATION_SIGNER_WORKFLOW, type PublishRequest,
+} from '../oci/index.js';
 
 /** Digest of the signed statement bytes: lets a re-run see it was signed without pulling layers. */
 export const ANNOTATION_STATEMENT_DIGEST = 'dev.opk-attest.statement.digest';

@@ -7,18 +7,13 @@
  */
 import { signEnvelopes, withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
 import { digestOf, type Digest } from '../core/digest.js';
-import { EphemeralKey } from '../identity/ephemeral-key.js';
-import { discoveryKeyFinder, type KeyFinder } from '../identity/jwks.js';
-import { issuePkToken } from '../identity/issue-pk-token.js';
-import type { OidcProvider } from '../identity/oidc/index.js';
-import type { PkToken } from '../identity/pk-token.js';
-import { parseReference, type ImageReference } from '../oci/reference.js';
-import { listReferrers, publishReferrer } from '../oci/referrers.js';
-import type { Descriptor } from '../oci/manifest.js';
-import { createTransport, type ClosableTransport, type TransportOptions } from '../oci/transport/client.js';
-import { buildHashedRekord } from '../tlog/hashedrekord.js';
-import { RekorClient } from '../tlog/rekor.js';
-import { createPkTokenCertificate } from '../tlog/x509.js';
+import {
+  EphemeralKey, discoveryKeyFinder, type KeyFinder, issuePkToken, type OidcProvider, type PkToken,
+} from '../identity/index.js';
+import {
+  parseReference, type ImageReference, listReferrers, publishReferrer, type Descriptor, createTransport, type ClosableTransport, type TransportOptions,
+} from '../oci/index.js';
+import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { SignError } from './errors.js';
 import { existingSignature, referrerRequest, signerSummary, type ExpectedSigner, type SignerSummary } from './referrer.js';
 import { collectStatements, type ExtraStatements, type StatementToSign } from './statements.js';

@@ -7,9 +7,7 @@
 import {
   detectSbom, generateSlsaProvenance, makeStatement, parseStatement, subjectMatches, type Statement, type SubjectInput,
 } from '../attest/index.js';
-import { findAttestations, readStatement, type PlatformImage } from '../oci/attestations.js';
-import type { Descriptor } from '../oci/manifest.js';
-import type { RegistryTransport } from '../oci/transport/types.js';
+import { findAttestations, readStatement, type PlatformImage, type Descriptor, type RegistryTransport } from '../oci/index.js';
 import { SignError } from './errors.js';
 
 /** A statement to sign, with where it came from. */

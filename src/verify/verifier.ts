@@ -9,21 +9,13 @@ import { verifyAttestationEnvelope, type EnvelopePkToken } from '../attest/index
 import type { Digest } from '../core/digest.js';
 import { OpkError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
-import type { KeyFinder } from '../identity/jwks.js';
-import { parsePkToken } from '../identity/pk-token.js';
-import { verifyPkToken, type VerifiedPkToken } from '../identity/verify-pk-token.js';
-import { findAttestations, type PlatformImage } from '../oci/attestations.js';
-import { getBlob, getManifestFor } from '../oci/content.js';
-import { isIndex, type Descriptor } from '../oci/manifest.js';
-import { DSSE_ARTIFACT_TYPES } from '../oci/media-types.js';
-import { parseReference } from '../oci/reference.js';
-import { listReferrers } from '../oci/referrers.js';
-import { createTransport, type TransportOptions } from '../oci/transport/client.js';
-import type { RegistryTransport } from '../oci/transport/types.js';
-import { evaluate, ruleFor, type Policy, type PolicyVerdict } from '../policy/model.js';
-import type { LogKeyring } from '../tlog/keys.js';
-import { verifyTlogEntry } from '../tlog/verify-entry.js';
-import { signerSummary, type SignerSummary } from '../sign/referrer.js';
+import { type KeyFinder, parsePkToken, verifyPkToken, type VerifiedPkToken } from '../identity/index.js';
+import {
+  findAttestations, type PlatformImage, getBlob, getManifestFor, isIndex, type Descriptor, DSSE_ARTIFACT_TYPES, parseReference, listReferrers, createTransport, type TransportOptions, type RegistryTransport,
+} from '../oci/index.js';
+import { evaluate, ruleFor, type Policy, type PolicyVerdict } from '../policy/index.js';
+import { type LogKeyring, verifyTlogEntry } from '../tlog/index.js';
+import { signerSummary, type SignerSummary } from '../sign/index.js';
 import { VerifyError } from './errors.js';
 
 /** What the verifier trusts, handed in (from TUF, flags, or a test). */

@@ -1,0 +1,77 @@
+/**
+ * The OIDC provider flags shared by the commands that obtain a PK token (`sign`, `pktoken issue`).
+ * The client secret is only ever read from an environment variable, never from a flag value.
+ */
+import {
+  clientCredentialsProvider, githubActionsProvider, staticTokenProvider, type CommitmentClaim, type OidcProvider,
+} from '../identity/index.js';
+import { oneOf, required, UsageError } from './args.js';
+
+/** The `parseArgs` options of a provider. */
+export const PROVIDER_OPTIONS = {
+  provider: { type: 'string' },
+  issuer: { type: 'string' },
+  'token-file': { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret-env': { type: 'string' },
+  'commitment-claim': { type: 'string' },
+} as const;
+
+/** Usage lines of PROVIDER_OPTIONS. */
+export const PROVIDER_USAGE = `  --provider NAME            github (default): the GitHub Actions job's OIDC endpoint
+                               (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN; needs permissions: id-token: write)
+                             file: an ID token read from --token-file once the commitment is
+                               announced on stderr (use a named pipe, written after that line)
+                             client-credentials: OAuth 2.0 client credentials at --issuer
+  --issuer URL               expected issuer (github: default https://token.actions.githubusercontent.com;
+                               required for client-credentials)
+  --token-file PATH          file: where the ID token is read from
+  --client-id ID             client-credentials: the client id
+  --client-secret-env NAME   client-credentials: the environment variable holding the secret
+  --commitment-claim aud|nonce
+                             file, client-credentials: where the commitment goes (default aud;
+                               github always uses aud)
+`;
+
+type ProviderValues = { [K in keyof typeof PROVIDER_OPTIONS]?: string };
+
+const PROVIDERS = ['github', 'file', 'client-credentials'] as const;
+type ProviderName = (typeof PROVIDERS)[number];
+
+/** Options that configure a provider; each provider accepts only its own (anything else is a mistake). */
+const PROVIDER_SPECIFIC = ['issuer', 'token-file', 'client-id', 'client-secret-env', 'commitment-claim'] as const;
+const ACCEPTED: Record<ProviderName, readonly (typeof PROVIDER_SPECIFIC)[number][]> = {
+  github: ['issuer'],
+  file: ['issuer', 'token-file', 'commitment-claim'],
+  'client-credentials': ['issuer', 'client-id', 'client-secret-env', 'commitment-claim'],
+};
+
+/**
+ * The provider the flags describe.
+ * @throws UsageError CLI_USAGE for flags that do not fit the provider or are missing
+ */
+export function providerFromFlags(v: ProviderValues): OidcProvider {
+  const name = oneOf(v.provider ?? 'github', '--provider', PROVIDERS);
+  for (const option of PROVIDER_SPECIFIC) {
+    if (v[option] !== undefined && !ACCEPTED[name].includes(option)) {
+      throw new UsageError(`--${option} does not apply to --provider ${name}`);
+    }
+  }
+  const claim: CommitmentClaim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce']);
+  if (name === 'github') return githubActionsProvider(v.issuer === undefined ? {} : { issuer: v.issuer });
+  if (name === 'file') {
+    return staticTokenProvider({ source: { file: required(v['token-file'], '--token-file PATH') }, commitmentClaim: claim, issuer: v.issuer });
+  }
+  return clientCredentialsProvider({
+    issuer: required(v.issuer, '--issuer URL'),
+    clientId: required(v['client-id'], '--client-id ID'),
+    clientSecret: secretFromEnv(required(v['client-secret-env'], '--client-secret-env NAME')),
+    commitmentClaim: claim,
+  });
+}
+
+function secretFromEnv(name: string): string {
+  const secret = process.env[name];
+  if (!secret) throw new UsageError(`environment variable ${name} (named by --client-secret-env) is not set or empty`);
+  return secret;
+}

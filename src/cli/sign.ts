@@ -1,0 +1,81 @@
+/**
+ * `opk-attest sign IMAGE…`: the action's signing run from a terminal or any CI: one PK token
+ * for every statement of the given images, logged and attached as referrers.
+ */
+import { readFile } from 'node:fs/promises';
+import { signImages } from '../sign/index.js';
+import { runCommand, UsageError } from './args.js';
+import { PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
+
+const USAGE = `usage: opk-attest sign IMAGE... [options]
+
+Signs every SBOM and provenance statement of each IMAGE (name@digest or name:tag) with one
+OpenPubkey PK token, records the signatures in the transparency log and attaches them as OCI
+referrers. The images' digests and tags never change. Re-running adds nothing unless --force.
+
+options:
+${PROVIDER_USAGE}  --platform OS/ARCH         only this platform; repeatable
+  --sbom FILE                also sign this SPDX or CycloneDX JSON document for every platform
+  --predicate-type URI       with --predicate: sign FILE as a predicate of this type
+  --predicate FILE
+  --transparency-log URL|false
+                             Rekor URL (default https://rekor.sigstore.dev); false: do not log
+  --referrers-repository R   store signatures in repository R of the same registry
+  --insecure-registry HOST   speak plain http to HOST; repeatable
+  --force                    sign statements this signer already signed
+  --json                     print the result as JSON
+`;
+
+const SPEC = {
+  name: 'sign',
+  usage: USAGE,
+  positionals: { min: 1, max: 1000 },
+  options: {
+    ...PROVIDER_OPTIONS,
+    platform: { type: 'string', multiple: true },
+    sbom: { type: 'string' },
+    'predicate-type': { type: 'string' },
+    predicate: { type: 'string' },
+    'transparency-log': { type: 'string' },
+    'referrers-repository': { type: 'string' },
+    'insecure-registry': { type: 'string', multiple: true },
+    force: { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+} as const;
+
+/** Runs `sign`. */
+export function signCommand(argv: string[]): Promise<number> {
+  return runCommand(SPEC, argv, async ({ values: v, positionals }) => {
+    if (Boolean(v['predicate-type']) !== Boolean(v.predicate)) throw new UsageError('--predicate-type and --predicate go together');
+    const provider = providerFromFlags(v);
+    const result = await signImages({
+      images: positionals,
+      provider,
+      ...(v.platform ? { platforms: v.platform } : {}),
+      extra: {
+        ...(v.sbom ? { sbom: await readInput(v.sbom, '--sbom') } : {}),
+        ...(v.predicate ? { predicate: { type: v['predicate-type']!, bytes: await readInput(v.predicate, '--predicate') } } : {}),
+      },
+      transparencyLog: v['transparency-log'] === 'false' ? false : (v['transparency-log'] ?? 'https://rekor.sigstore.dev'),
+      ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
+      registry: { insecureRegistries: v['insecure-registry'] ?? [] },
+      force: v.force ?? false,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    if (v.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      for (const s of result.signed) process.stdout.write(`signed  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}  log ${s.logIndex ?? '-'}\n`);
+      for (const s of result.skipped) process.stdout.write(`already signed  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}\n`);
+    }
+    return 0;
+  });
+}
+
+async function readInput(path: string, option: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new UsageError(`cannot read ${option} ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, err);
+  }
+}

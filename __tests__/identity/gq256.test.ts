@@ -1,9 +1,9 @@
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { SignJWT } from 'jose';
 import {
   createGqToken, decodeGqToken, gqParams, gqSign, gqVerify, verifyGqToken, type GqParams, type GqPrimitives,
 } from '../../src/identity/gq256.js';
-import { modInverse } from '../../src/identity/modular.js';
+import { modInverse, modPow } from '../../src/identity/modular.js';
 import { expectCode, loadVectors } from '../helpers.js';
 import { createTestOp } from './test-op.js';
 
@@ -17,6 +17,7 @@ const isoPrims: GqPrimitives = {
   encodeIdentity: () => Buffer.from(iso.G, 'hex'),
   randomBelow: () => big(iso.r),
 };
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 const b64 = (s: string): string => Buffer.from(s).toString('base64url');
 const json = (seg: string): Record<string, unknown> => JSON.parse(Buffer.from(seg, 'base64url').toString('utf8'));
 
@@ -87,6 +88,21 @@ describe('gqSign and gqVerify with the default primitives', () => {
       expect(gqVerify(params, proof, identity, Buffer.from('message'))).toBe(true);
       expect(gqVerify(params, proof, Buffer.from('header.payloaD'), Buffer.from('message'))).toBe(false);
     });
+  });
+});
+
+describe('gqSign and gqVerify when OpenSSL refuses the parameters', () => {
+  it('fall back to bigint for x^v (an 81-bit v with a 4096-bit n)', () => {
+    const n = big(randomBytes(512).toString('hex')) | (1n << 4095n) | 1n;
+    const v = big(iso.v);
+    let x = big(randomBytes(100).toString('hex'));
+    while (gcd(x, n) !== 1n) x += 1n; // n is random, not an RSA modulus: make x invertible
+    const G = modPow(x, v, n);
+    const params: GqParams = { n, v, nBytes: 512, vBytes: 10, t: 2 };
+    const prims: GqPrimitives = { encodeIdentity: () => Buffer.from(G.toString(16).padStart(1024, '0'), 'hex') };
+    const proof = gqSign(params, modInverse(x, n), Buffer.from('m'), prims);
+    expect(gqVerify(params, proof, Buffer.from('id'), Buffer.from('m'), prims)).toBe(true);
+    expect(gqVerify(params, proof, Buffer.from('id'), Buffer.from('M'), prims)).toBe(false);
   });
 });
 

@@ -108,17 +108,20 @@ export function randomBelow(n: bigint): bigint {
  * (G^R, Q^R) stay in bigint with a comb table. Falls back to bigint for parameters OpenSSL refuses.
  */
 function powerOfV(p: GqParams): (x: bigint) => bigint {
-  let key: KeyObject;
+  const openssl = (key: KeyObject, x: bigint): bigint =>
+    bytesToBigInt(publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, bigIntToBytes(x, p.nBytes)));
   try {
-    key = createPublicKey({
+    const key = createPublicKey({
       key: { kty: 'RSA', n: b64urlEncode(bigIntToBytes(p.n, p.nBytes)), e: b64urlEncode(bigIntToBytes(p.v, Math.ceil(bitLength(p.v) / 8))) },
       format: 'jwk',
     });
+    // OpenSSL may accept the key yet refuse to use it (an exponent over 64 bits with a modulus
+    // over 3072 bits): probe once with 1^v = 1.
+    if (openssl(key, 1n) === 1n) return (x) => openssl(key, x);
   } catch {
-    // OpenSSL refuses some parameter sizes (e.g. exponents over 64 bits with big moduli): use bigint.
-    return (x) => modPow(x, p.v, p.n);
+    // Parameters OpenSSL refuses (never those of an OP key parsePublicJwk accepts): use bigint.
   }
-  return (x) => bytesToBigInt(publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, bigIntToBytes(x, p.nBytes)));
+  return (x) => modPow(x, p.v, p.n);
 }
 
 function question(p: GqParams, prims: GqPrimitives, w: Buffer[], message: Uint8Array): Buffer {

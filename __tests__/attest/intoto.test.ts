@@ -1,5 +1,5 @@
 import {
-  parseStatement, subjectMatches, requireSubject, artifactKind, artifactTypeFor, makeStatement,
+  parseStatement, subjectMatches, requireSubject, artifactKind, artifactTypeFor, makeStatement, DSSE_ARTIFACT_TYPES,
   STATEMENT_TYPE_V1, DSSE_MEDIA_TYPE,
 } from '../../src/attest/intoto.js';
 import { AttestError } from '../../src/attest/errors.js';
@@ -126,6 +126,17 @@ describe('artifactTypeFor', () => {
     ['https://slsa.dev/verification_summary/v1', 'application/vnd.in-toto.verification_summary+dsse'],
     ['https://example.com/custom/v1', DSSE_MEDIA_TYPE],
   ])('maps %s to %s', (type, mediaType) => expect(artifactTypeFor(type)).toBe(mediaType));
+
+  describe('when the predicate type only looks like a known kind', () => {
+    it.each(['https://spdx.dev/DocumentX', 'https://slsa.dev/provenancex/v1', 'http://slsa.dev/provenance/v1', ''])(
+      'maps %j to the generic type', (type) => expect(artifactTypeFor(type)).toBe(DSSE_MEDIA_TYPE));
+  });
+
+  it('returns only types listed in DSSE_ARTIFACT_TYPES', () => {
+    for (const t of ['https://spdx.dev/Document', 'https://cyclonedx.org/bom', 'https://slsa.dev/provenance/v1', 'https://slsa.dev/verification_summary/v1', 'x']) {
+      expect(DSSE_ARTIFACT_TYPES).toContain(artifactTypeFor(t));
+    }
+  });
 });
 
 describe('makeStatement', () => {

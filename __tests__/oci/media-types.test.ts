@@ -1,26 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
-  DSSE_ARTIFACT_TYPE, DSSE_CYCLONEDX_ARTIFACT_TYPE, DSSE_PROVENANCE_ARTIFACT_TYPE, DSSE_SPDX_ARTIFACT_TYPE, DSSE_VSA_ARTIFACT_TYPE,
-  MANIFEST_ACCEPT, OCI_EMPTY_DATA, OCI_EMPTY_DIGEST, OCI_EMPTY_SIZE, dsseArtifactType, referrersTag,
+  MANIFEST_ACCEPT, OCI_EMPTY_DATA, OCI_EMPTY_DIGEST, OCI_EMPTY_SIZE, referrersTag,
 } from '../../src/oci/media-types.js';
-
-describe('dsseArtifactType', () => {
-  describe('when the predicate type is a known kind, any version', () => {
-    it.each([
-      ['https://spdx.dev/Document', DSSE_SPDX_ARTIFACT_TYPE],
-      ['https://spdx.dev/Document/v2.3', DSSE_SPDX_ARTIFACT_TYPE],
-      ['https://cyclonedx.org/bom', DSSE_CYCLONEDX_ARTIFACT_TYPE],
-      ['https://cyclonedx.org/bom/v1.5', DSSE_CYCLONEDX_ARTIFACT_TYPE],
-      ['https://slsa.dev/provenance/v0.2', DSSE_PROVENANCE_ARTIFACT_TYPE],
-      ['https://slsa.dev/provenance/v1', DSSE_PROVENANCE_ARTIFACT_TYPE],
-      ['https://slsa.dev/verification_summary/v1', DSSE_VSA_ARTIFACT_TYPE],
-    ])('maps %s to %s', (p, want) => expect(dsseArtifactType(p)).toBe(want));
-  });
-  describe('when the predicate type only looks like a known kind', () => {
-    it.each(['https://spdx.dev/DocumentX', 'https://slsa.dev/provenancex/v1', 'http://slsa.dev/provenance/v1', 'https://example.com/custom/v1', ''])(
-      'maps %j to the generic type', (p) => expect(dsseArtifactType(p)).toBe(DSSE_ARTIFACT_TYPE));
-  });
-});
 
 describe('referrersTag', () => {
   describe('when given a sha256 digest', () => {

@@ -4,7 +4,7 @@ export type { AttestErrorCode, StatementErrorCode, DsseErrorCode, BindingErrorCo
 export {
   STATEMENT_TYPE_V1, STATEMENT_TYPE_V01, IN_TOTO_PAYLOAD_TYPE, DSSE_MEDIA_TYPE,
   PREDICATE_SPDX, PREDICATE_CYCLONEDX, PREDICATE_SLSA_PROVENANCE_V1,
-  parseStatement, subjectMatches, requireSubject, artifactKind, artifactTypeFor, makeStatement,
+  parseStatement, subjectMatches, requireSubject, artifactKind, artifactTypeFor, makeStatement, DSSE_ARTIFACT_TYPES,
 } from './intoto.js';
 export type { ArtifactKind, Statement, Subject, SubjectInput } from './intoto.js';
 export { detectSbom } from './sbom.js';

@@ -33,6 +33,8 @@ const FIX = 'the statement must be an in-toto Statement v1 JSON object with subj
 /** The kinds that get their own artifactType (DESIGN §4.3). */
 export type ArtifactKind = 'spdx' | 'cyclonedx' | 'provenance' | 'verification_summary';
 
+const ARTIFACT_KINDS: readonly ArtifactKind[] = ['spdx', 'cyclonedx', 'provenance', 'verification_summary'];
+
 /** One statement subject: an optional name and its digests by algorithm (lowercase hex values). */
 export interface Subject {
   readonly name?: string;
@@ -172,7 +174,14 @@ function isTypeOrVersion(predicateType: string, base: string): boolean {
 /** The OCI artifactType (and layer media type) of a DSSE envelope carrying this predicate type. */
 export function artifactTypeFor(predicateType: string): string {
   const kind = artifactKind(predicateType);
-  return kind === undefined ? DSSE_MEDIA_TYPE : `application/vnd.in-toto.${kind}+dsse`;
+  return kind === undefined ? DSSE_MEDIA_TYPE : kindMediaType(kind);
+}
+
+/** Every artifactType `artifactTypeFor` can return: what verifiers look for among referrers. */
+export const DSSE_ARTIFACT_TYPES: readonly string[] = [...ARTIFACT_KINDS.map(kindMediaType), DSSE_MEDIA_TYPE];
+
+function kindMediaType(kind: ArtifactKind): string {
+  return `application/vnd.in-toto.${kind}+dsse`;
 }
 
 /**

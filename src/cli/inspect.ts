@@ -12,12 +12,13 @@ import { findAttestations, parsePlatformFilter, type ImageAttestations, type Pla
 import type { Descriptor } from '../oci/manifest.js';
 import {
   ANNOTATION_PREDICATE_TYPE, ANNOTATION_SIGNER_ISSUER, ANNOTATION_SIGNER_REPOSITORY, ANNOTATION_SIGNER_SUBJECT,
-  ANNOTATION_SIGNER_WORKFLOW, DSSE_ARTIFACT_TYPES,
+  ANNOTATION_SIGNER_WORKFLOW,
 } from '../oci/media-types.js';
 import { formatReference, parseReference, referenceIdentifier } from '../oci/reference.js';
 import { listReferrers } from '../oci/referrers.js';
 import { createTransport } from '../oci/transport/client.js';
 import type { RegistryTransport } from '../oci/transport/types.js';
+import { DSSE_ARTIFACT_TYPES } from '../attest/index.js';
 import { formatError } from './run.js';
 
 const USAGE = `usage: opk-attest inspect IMAGE [options]

@@ -60,40 +60,6 @@ export const ANNOTATION_SIGNER_SUBJECT = 'dev.opk-attest.signer.subject';
 export const ANNOTATION_SIGNER_REPOSITORY = 'dev.opk-attest.signer.repository';
 export const ANNOTATION_SIGNER_WORKFLOW = 'dev.opk-attest.signer.workflow';
 
-/** `artifactType` of a DSSE envelope whose predicate kind is not one of the named ones. */
-export const DSSE_ARTIFACT_TYPE = 'application/vnd.in-toto+dsse';
-/** `artifactType`s of DSSE envelopes by predicate kind (DESIGN §4.3). */
-export const DSSE_SPDX_ARTIFACT_TYPE = 'application/vnd.in-toto.spdx+dsse';
-export const DSSE_CYCLONEDX_ARTIFACT_TYPE = 'application/vnd.in-toto.cyclonedx+dsse';
-export const DSSE_PROVENANCE_ARTIFACT_TYPE = 'application/vnd.in-toto.provenance+dsse';
-export const DSSE_VSA_ARTIFACT_TYPE = 'application/vnd.in-toto.verification_summary+dsse';
-
-/** Every `artifactType` opk-attest publishes. */
-export const DSSE_ARTIFACT_TYPES: readonly string[] = [
-  DSSE_SPDX_ARTIFACT_TYPE, DSSE_CYCLONEDX_ARTIFACT_TYPE, DSSE_PROVENANCE_ARTIFACT_TYPE, DSSE_VSA_ARTIFACT_TYPE, DSSE_ARTIFACT_TYPE,
-];
-
-// Literal bases (never RegExps built from input): a predicate type matches its base exactly or
-// as `<base>/<version>`.
-const PREDICATE_KINDS: ReadonlyArray<readonly [string, string]> = [
-  ['https://spdx.dev/Document', DSSE_SPDX_ARTIFACT_TYPE],
-  ['https://cyclonedx.org/bom', DSSE_CYCLONEDX_ARTIFACT_TYPE],
-  ['https://slsa.dev/provenance', DSSE_PROVENANCE_ARTIFACT_TYPE],
-  ['https://slsa.dev/verification_summary', DSSE_VSA_ARTIFACT_TYPE],
-];
-
-/**
- * The `artifactType` of the DSSE artifact that signs a statement of this predicate type:
- * SPDX, CycloneDX, SLSA provenance, SLSA verification summary (any version), else the generic type.
- * @param predicateType - the statement's `predicateType`, e.g. `https://slsa.dev/provenance/v1`
- * @returns one of `DSSE_ARTIFACT_TYPES`
- * @throws never
- */
-export function dsseArtifactType(predicateType: string): string {
-  const hit = PREDICATE_KINDS.find(([base]) => predicateType === base || predicateType.startsWith(`${base}/`));
-  return hit === undefined ? DSSE_ARTIFACT_TYPE : hit[1];
-}
-
 /**
  * The tag of the referrers tag schema (distribution spec 1.1, "Referrers Tag Schema"):
  * `sha256:<hex>` becomes `sha256-<hex>` (64 hex characters fit the 128-character tag limit).

@@ -5,13 +5,13 @@
  * Trust material (issuers, OP keys, log keys) and the policy are passed in; nothing is fetched
  * from the signer's side of the wire without being verified.
  */
-import { verifyAttestationEnvelope, type EnvelopePkToken } from '../attest/index.js';
+import { DSSE_ARTIFACT_TYPES, verifyAttestationEnvelope, type EnvelopePkToken } from '../attest/index.js';
 import type { Digest } from '../core/digest.js';
 import { OpkError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
 import { type KeyFinder, parsePkToken, verifyPkToken, type VerifiedPkToken } from '../identity/index.js';
 import {
-  findAttestations, type PlatformImage, getBlob, getManifestFor, isIndex, type Descriptor, DSSE_ARTIFACT_TYPES, parseReference, listReferrers, createTransport, type TransportOptions, type RegistryTransport,
+  findAttestations, type PlatformImage, getBlob, getManifestFor, isIndex, type Descriptor, parseReference, listReferrers, createTransport, type TransportOptions, type RegistryTransport,
 } from '../oci/index.js';
 import { evaluate, ruleFor, type Policy, type PolicyVerdict } from '../policy/index.js';
 import { type LogKeyring, verifyTlogEntry } from '../tlog/index.js';

@@ -1,4 +1,4 @@
-import { leafHash, merkleRoot, inclusionProof, rootFromInclusionProof, verifyInclusion } from '../../src/core/merkle.js';
+import { leafHash, merkleRoot, inclusionProof, inclusionProofs, rootFromInclusionProof, verifyInclusion } from '../../src/core/merkle.js';
 import { expectCode, loadVectors } from '../helpers.js';
 
 const v = loadVectors().merkle_rfc6962;
@@ -26,6 +26,16 @@ describe('inclusionProof', () => {
       for (let i = 0; i < n; i++) {
         expect(() => verifyInclusion(BigInt(i), BigInt(n), hashes[i]!, inclusionProof(hashes, i), root)).not.toThrow();
       }
+    }
+  });
+});
+
+describe('inclusionProofs', () => {
+  it('equals inclusionProof for every leaf of trees up to 33 leaves', () => {
+    for (let n = 1; n <= 33; n++) {
+      const hashes = Array.from({ length: n }, (_, i) => leafHash(Buffer.from([i])));
+      const all = inclusionProofs(hashes);
+      expect(all.map((p) => p.map(hex))).toEqual(hashes.map((_, i) => inclusionProof(hashes, i).map(hex)));
     }
   });
 });

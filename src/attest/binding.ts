@@ -6,7 +6,7 @@
  */
 import { hexDecode } from '../core/b64.js';
 import { bytesEqual, sha256 } from '../core/digest.js';
-import { inclusionProof, leafHash, merkleRoot, rootFromInclusionProof } from '../core/merkle.js';
+import { inclusionProofs, leafHash, merkleRoot, rootFromInclusionProof } from '../core/merkle.js';
 import { AttestError, type BindingErrorCode } from './errors.js';
 
 /** CIC extra claim binding a single envelope (as openpubkey's signed-attestation uses it). */
@@ -41,8 +41,8 @@ export function bindingClaims(paes: readonly Uint8Array[]): RunBinding {
   const digests = paes.map((p) => sha256(p));
   if (digests.length === 1) return { claims: { att: digests[0]!.toString('hex') }, proofs: [undefined] };
   const leaves = digests.map(leafHash);
-  const proofs = leaves.map((_, index) => ({
-    index, size: leaves.length, hashes: inclusionProof(leaves, index).map((h) => h.toString('hex')),
+  const proofs = inclusionProofs(leaves).map((hashes, index) => ({
+    index, size: leaves.length, hashes: hashes.map((h) => h.toString('hex')),
   }));
   return { claims: { atts: merkleRoot(digests).toString('hex') }, proofs };
 }

@@ -54,6 +54,26 @@ export function inclusionProof(leafHashes: readonly Uint8Array[], index: number)
 }
 
 /**
+ * Every leaf's inclusion proof in one pass over the tree (O(n log n)), for signing runs that
+ * bind many envelopes at once; `inclusionProofs(l)[i]` equals `inclusionProof(l, i)`.
+ */
+export function inclusionProofs(leafHashes: readonly Uint8Array[]): Buffer[][] {
+  return subtree(leafHashes).proofs;
+}
+
+/** Root and per-leaf proofs of a subtree, built bottom-up so each subtree root is hashed once. */
+function subtree(leaves: readonly Uint8Array[]): { root: Buffer; proofs: Buffer[][] } {
+  if (leaves.length === 1) return { root: Buffer.from(leaves[0]!), proofs: [[]] };
+  const k = splitPoint(leaves.length);
+  const left = subtree(leaves.slice(0, k));
+  const right = subtree(leaves.slice(k));
+  return {
+    root: nodeHash(left.root, right.root),
+    proofs: [...left.proofs.map((p) => [...p, right.root]), ...right.proofs.map((p) => [...p, left.root])],
+  };
+}
+
+/**
  * The root that an inclusion proof implies (RFC 9162 §2.1.3.2). The proof length must be
  * exactly what `index` and `size` require; anything else is rejected before hashing.
  * @throws CoreError CORE_MERKLE_INVALID

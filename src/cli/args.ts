@@ -7,17 +7,9 @@
  * Messages name options, never the values given: a misplaced secret must not be echoed.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { OpkError } from '../core/errors.js';
+import { UsageError, USAGE_EXIT } from './errors.js';
 
-/** Thrown for a command line that cannot be run as given; `runCommand` maps it to exit status 2. */
-export class UsageError extends OpkError<'CLI_USAGE'> {
-  constructor(message: string, cause?: unknown) {
-    super({ code: 'CLI_USAGE', message, cause });
-  }
-}
-
-/** Exit status of a usage error. */
-export const USAGE_EXIT = 2;
+export { UsageError, USAGE_EXIT };
 
 /** The option table `parseArgs` takes. */
 export type OptionTable = NonNullable<ParseArgsConfig['options']>;

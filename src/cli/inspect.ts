@@ -19,7 +19,8 @@ import { listReferrers } from '../oci/referrers.js';
 import { createTransport } from '../oci/transport/client.js';
 import type { RegistryTransport } from '../oci/transport/types.js';
 import { DSSE_ARTIFACT_TYPES } from '../attest/index.js';
-import { formatError } from './run.js';
+import { formatError } from './errors.js';
+import { printable } from './terminal-text.js';
 
 const USAGE = `usage: opk-attest inspect IMAGE [options]
 
@@ -170,24 +171,24 @@ function signatureOf(d: Descriptor): InspectReport['platforms'][number]['signatu
 
 /** The human form: one block per platform, two tables each. */
 function render(r: InspectReport): string {
-  const out = [`Attestations and signatures for ${safe(r.image)}`, `Image digest: ${r.digest}`, ''];
+  const out = [`Attestations and signatures for ${printable(r.image)}`, `Image digest: ${r.digest}`, ''];
   for (const p of r.platforms) {
-    out.push(`Platform ${safe(p.platform)}  ${p.digest}`);
+    out.push(`Platform ${printable(p.platform)}  ${p.digest}`);
     out.push(...(p.attestations.length === 0 ? ['  No attestations.'] : table(['PREDICATE TYPE', 'STATEMENT DIGEST', 'STATUS'],
-      p.attestations.map((a) => [safe(a.predicateType ?? 'unknown'), a.digest, a.signed ? 'signed' : 'unsigned']))));
+      p.attestations.map((a) => [printable(a.predicateType ?? 'unknown'), a.digest, a.signed ? 'signed' : 'unsigned']))));
     out.push('');
     out.push(...(p.signatures.length === 0 ? ['  No signed artifacts.'] : table(['SIGNED ARTIFACT', 'ARTIFACT TYPE', 'PREDICATE TYPE', 'SIGNER'],
-      p.signatures.map((s) => [s.artifactDigest, safe(s.artifactType ?? '-'), safe(s.predicateType ?? '-'), signerText(s.signer)]))));
+      p.signatures.map((s) => [s.artifactDigest, printable(s.artifactType ?? '-'), printable(s.predicateType ?? '-'), signerText(s.signer)]))));
     out.push('');
   }
-  for (const n of r.notes) out.push(`Note: ${safe(n)}`);
+  for (const n of r.notes) out.push(`Note: ${printable(n)}`);
   return `${out.join('\n').trimEnd()}\n`;
 }
 
 function signerText(s: SignerSummary): string {
   const who = s.subject ?? 'unknown signer';
   const parts = [who, s.issuer && `(${s.issuer})`, s.repository, s.workflow].filter((x): x is string => Boolean(x));
-  return safe(parts.join(' '));
+  return printable(parts.join(' '));
 }
 
 function table(header: string[], rows: string[][]): string[] {
@@ -196,8 +197,3 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-/** Annotations come from the registry: never let them drive the terminal (escape sequences). */
-function safe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}

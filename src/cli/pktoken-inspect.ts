@@ -6,7 +6,8 @@
 import { CIC_RESERVED_CLAIMS, keyidOfJwk, parsePkToken, type JsonObject, type PkToken } from '../identity/index.js';
 import { required, runCommand } from './args.js';
 import { readTokenFile } from './pktoken-read.js';
-import { claimText, fields, opHeaders, safeJson, safeText } from './pktoken-show.js';
+import { claimText, fields, opHeaders } from './pktoken-show.js';
+import { safeJson, safeText } from './terminal-text.js';
 
 const USAGE = `usage: opk-attest pktoken inspect --token FILE [--json]
 

@@ -13,7 +13,8 @@ import { open } from 'node:fs/promises';
 import { discoveryKeyFinder, EphemeralKey, issuePkToken, type PkToken } from '../identity/index.js';
 import { keyValues, runCommand, UsageError } from './args.js';
 import { PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
-import { opHeaders, safeText } from './pktoken-show.js';
+import { opHeaders } from './pktoken-show.js';
+import { safeText } from './terminal-text.js';
 
 const USAGE = `usage: opk-attest pktoken issue [--provider github|file|client-credentials] [options]
 

@@ -9,8 +9,9 @@ import {
 } from '../identity/index.js';
 import { atMostOne, integer, oneOf, required, runCommand, UsageError, type ParsedArgs } from './args.js';
 import { readJwksFile, readTokenFile } from './pktoken-read.js';
-import { fields, safeJson, safeText } from './pktoken-show.js';
-import { formatError } from './run.js';
+import { fields } from './pktoken-show.js';
+import { safeJson, safeText } from './terminal-text.js';
+import { formatError } from './errors.js';
 
 const USAGE = `usage: opk-attest pktoken verify --token FILE (--jwks FILE | --issuer-discovery) [options]
 

@@ -2,7 +2,8 @@
  * The CLI dispatcher: `opk-attest <command> …`. Each command module exports a function
  * taking argv and returning an exit code: 0 success, 1 the check failed, 2 usage error.
  */
-import { OpkError } from '../core/errors.js';
+import { formatError } from './errors.js';
+import { printable } from './terminal-text.js';
 
 const USAGE = `usage: opk-attest <command> [options]
 
@@ -25,6 +26,7 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./verify.js')).verifyCommand,
 };
 
+/** Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage error). */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
@@ -39,13 +41,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await (await load())(rest);
   } catch (err) {
-    process.stderr.write(`opk-attest ${name}: ${formatError(err)}\n`);
+    process.stderr.write(`opk-attest ${name}: ${printable(formatError(err))}\n`);
     return 1;
   }
-}
-
-/** One line for the user: code and message, never a stack (the message names the fix). */
-export function formatError(err: unknown): string {
-  if (err instanceof OpkError) return `${err.message} [${err.code}]`;
-  return err instanceof Error ? err.message : String(err);
 }

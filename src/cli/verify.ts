@@ -4,6 +4,7 @@
  */
 import { formatReport, reportJson, verifyImage } from '../verify/index.js';
 import { runCommand } from './args.js';
+import { printable } from './terminal-text.js';
 import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from './trust-options.js';
 
 const USAGE = `usage: opk-attest verify IMAGE [options]
@@ -44,7 +45,7 @@ export function verifyCommand(argv: string[]): Promise<number> {
       ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
       registry: { insecureRegistries: v['insecure-registry'] ?? [] },
     });
-    process.stdout.write(`${v.json ? reportJson(report) : formatReport(report)}\n`);
+    process.stdout.write(`${v.json ? reportJson(report) : printable(formatReport(report))}\n`);
     return report.passed ? 0 : 1;
   });
 }

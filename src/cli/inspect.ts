@@ -6,7 +6,6 @@
  * signer summary from their annotations. Reads only manifests and referrers lists: no layer
  * pulls, no verification (that is `opk-attest verify`).
  */
-import { parseArgs } from 'node:util';
 import { OpkError } from '../core/errors.js';
 import { findAttestations, parsePlatformFilter, type ImageAttestations, type PlatformImage } from '../oci/attestations.js';
 import type { Descriptor } from '../oci/manifest.js';
@@ -19,7 +18,9 @@ import { listReferrers } from '../oci/referrers.js';
 import { createTransport } from '../oci/transport/client.js';
 import type { RegistryTransport } from '../oci/transport/types.js';
 import { DSSE_ARTIFACT_TYPES } from '../attest/index.js';
-import { formatError } from './errors.js';
+import type { SignerSummary } from '../sign/index.js';
+import { runCommand } from './args.js';
+import { formatError, UsageError } from './errors.js';
 import { printable } from './terminal-text.js';
 
 const USAGE = `usage: opk-attest inspect IMAGE [options]
@@ -35,21 +36,20 @@ options:
   -h, --help                     show this help
 `;
 
-const OPTIONS = {
-  platform: { type: 'string' },
-  json: { type: 'boolean' },
-  'insecure-registry': { type: 'string', multiple: true },
-  'referrers-repository': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+const SPEC = {
+  name: 'inspect',
+  usage: USAGE,
+  positionals: { min: 1, max: 1 },
+  options: {
+    platform: { type: 'string' },
+    json: { type: 'boolean' },
+    'insecure-registry': { type: 'string', multiple: true },
+    'referrers-repository': { type: 'string' },
+  },
 } as const;
 
-/** The signer summary a signed artifact carries in its annotations. */
-export interface SignerSummary {
-  issuer?: string;
-  subject?: string;
-  repository?: string;
-  workflow?: string;
-}
+/** The signer summary a signed artifact carries in its annotations (any field may be missing). */
+export type AnnotatedSigner = Partial<SignerSummary>;
 
 /** The `--json` output. */
 export interface InspectReport {
@@ -59,7 +59,7 @@ export interface InspectReport {
     platform: string;
     digest: string;
     attestations: Array<{ predicateType: string | null; digest: string; signed: boolean }>;
-    signatures: Array<{ artifactDigest: string; artifactType: string | null; predicateType: string | null; signer: SignerSummary }>;
+    signatures: Array<{ artifactDigest: string; artifactType: string | null; predicateType: string | null; signer: AnnotatedSigner }>;
   }>;
   notes: string[];
 }
@@ -72,62 +72,36 @@ interface Options {
   referrersRepository?: string;
 }
 
-class Usage extends Error {}
-
 /**
  * Runs `opk-attest inspect`.
  * @param argv - the arguments after `inspect`
  * @returns 0 when shown, 1 when the image cannot be read (not found, registry error), 2 on a usage error
  * @throws never for OpkErrors (printed, exit 1); unexpected errors propagate to the dispatcher
  */
-export async function inspectCommand(argv: string[]): Promise<number> {
-  let o: Options | 'help';
-  try {
-    o = parseOptions(argv);
-  } catch (err) {
-    if (!(err instanceof Usage)) throw err;
-    process.stderr.write(`opk-attest inspect: ${err.message}\n${USAGE}`);
-    return 2;
-  }
-  if (o === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  try {
-    const report = await inspectImage(o);
-    process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
-    return 0;
-  } catch (err) {
-    if (!(err instanceof OpkError)) throw err;
-    process.stderr.write(`opk-attest inspect: ${formatError(err)}\n`);
-    return 1;
-  }
-}
-
-function parseStrict(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new Usage((err as Error).message.split('\n')[0]!);
-  }
-}
-
-function parseOptions(argv: string[]): Options | 'help' {
-  const { values, positionals } = parseStrict(argv);
-  if (values.help) return 'help';
-  if (positionals.length !== 1) throw new Usage(positionals.length === 0 ? 'missing IMAGE' : 'expected exactly one IMAGE');
-  if (values.platform !== undefined) {
-    try {
-      parsePlatformFilter(values.platform);
-    } catch (err) {
-      throw new Usage((err as Error).message);
+export function inspectCommand(argv: string[]): Promise<number> {
+  return runCommand(SPEC, argv, async ({ values, positionals }) => {
+    if (values.platform !== undefined) {
+      try {
+        parsePlatformFilter(values.platform);
+      } catch (err) {
+        throw new UsageError((err as Error).message, err);
+      }
     }
-  }
-  return {
-    image: positionals[0]!, json: values.json ?? false, insecureRegistries: values['insecure-registry'] ?? [],
-    ...(values.platform === undefined ? {} : { platform: values.platform }),
-    ...(values['referrers-repository'] === undefined ? {} : { referrersRepository: values['referrers-repository'] }),
-  };
+    const o: Options = {
+      image: positionals[0]!, json: values.json ?? false, insecureRegistries: values['insecure-registry'] ?? [],
+      ...(values.platform === undefined ? {} : { platform: values.platform }),
+      ...(values['referrers-repository'] === undefined ? {} : { referrersRepository: values['referrers-repository'] }),
+    };
+    try {
+      const report = await inspectImage(o);
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
+      return 0;
+    } catch (err) {
+      if (!(err instanceof OpkError)) throw err;
+      process.stderr.write(`opk-attest inspect: ${printable(formatError(err))}\n`);
+      return 1;
+    }
+  });
 }
 
 /** Reads the image and its referrers into the report. */
@@ -161,7 +135,7 @@ function isSignedArtifact(d: Descriptor): boolean {
 
 function signatureOf(d: Descriptor): InspectReport['platforms'][number]['signatures'][number] {
   const a = d.annotations ?? {};
-  const signer: SignerSummary = {};
+  const signer: AnnotatedSigner = {};
   if (a[ANNOTATION_SIGNER_ISSUER] !== undefined) signer.issuer = a[ANNOTATION_SIGNER_ISSUER];
   if (a[ANNOTATION_SIGNER_SUBJECT] !== undefined) signer.subject = a[ANNOTATION_SIGNER_SUBJECT];
   if (a[ANNOTATION_SIGNER_REPOSITORY] !== undefined) signer.repository = a[ANNOTATION_SIGNER_REPOSITORY];
@@ -185,7 +159,7 @@ function render(r: InspectReport): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-function signerText(s: SignerSummary): string {
+function signerText(s: AnnotatedSigner): string {
   const who = s.subject ?? 'unknown signer';
   const parts = [who, s.issuer && `(${s.issuer})`, s.repository, s.workflow].filter((x): x is string => Boolean(x));
   return printable(parts.join(' '));

@@ -34,7 +34,8 @@ export interface ExtraStatements {
   sbom?: Uint8Array;
   /** A predicate to wrap as a statement of this type. */
   predicate?: { type: string; bytes: Uint8Array };
-  /** Workflow claims to generate a SLSA provenance from when the image has none; omit to never generate. */
+  /** Workflow claims to generate a SLSA provenance from when the image has other statements but no
+   *  provenance; omit to never generate (re-signing images this run did not build). */
   provenanceClaims?: Readonly<Record<string, unknown>>;
 }
 
@@ -57,7 +58,9 @@ export async function collectStatements(t: RegistryTransport, image: ImageName,
     }
   }
   found.push(...userStatements(name, walked, extra));
-  if (extra.provenanceClaims && !found.some((s) => s.statement.predicateType.startsWith(PROVENANCE_PREFIX))) {
+  // Provenance is generated only beside statements that show this run built or describes the
+  // image; for an image with nothing at all it would be an unfounded claim (e.g. when re-signing).
+  if (extra.provenanceClaims && found.length > 0 && !found.some((s) => s.statement.predicateType.startsWith(PROVENANCE_PREFIX))) {
     found.push(...forEachPlatform(name, walked, 'generated', (subjects) => generateSlsaProvenance({ subjects, claims: extra.provenanceClaims! })));
   }
   if (found.length === 0) {

@@ -60,11 +60,16 @@ export function readInputFile(input: string, path: string): Buffer {
   }
 }
 
-function splitList(value: string): string[] {
+/** Splits an input listing values one per line or comma-separated; blanks are dropped. */
+export function splitList(value: string): string[] {
   return value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
 }
 
-function parseLogInput(value: string): string | false {
+/**
+ * The `transparency-log` input: a Rekor URL (default the public instance), or false.
+ * @throws InputError INPUT_INVALID for anything else
+ */
+export function parseLogInput(value: string): string | false {
   const v = value.trim();
   if (v === '' ) return 'https://rekor.sigstore.dev';
   if (['false', 'off', 'none'].includes(v.toLowerCase())) return false;

@@ -1,4 +1,4 @@
 /** Entry point of the verify sub-action (`dist/verify.js`). */
-import * as core from '@actions/core';
+import { runVerifyAction } from './verify.js';
 
-core.setFailed('opk-attest/verify: verification is not implemented yet in this build');
+await runVerifyAction();

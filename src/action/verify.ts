@@ -1,0 +1,195 @@
+/**
+ * The verify sub-action (`verify/action.yml`): verifies every image the way `opk-attest verify`
+ * does (DESIGN §4.6) with trust and a one-rule policy from inputs, until the TUF-distributed
+ * policy supplies them. A thin shell over `verifyImage` and the report formatters: the report is
+ * printed, returned as the `result` output and summarised for the job; the step fails unless
+ * every image passes.
+ */
+import { readFile } from 'node:fs/promises';
+import * as core from '@actions/core';
+import { OpkError } from '../core/errors.js';
+import { discoveryKeyFinder, GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
+import { parsePolicy, type Policy } from '../policy/index.js';
+import { createLogKeyring, LogPublicKey, RekorClient, type LogKeyring } from '../tlog/index.js';
+import { formatReport, reportJson, verifyImage, type TrustMaterial, type VerifyReport } from '../verify/index.js';
+import { InputError, parseLogInput, readInputFile, splitList } from './inputs.js';
+import { htmlText } from './summary.js';
+
+/** The verify sub-action's inputs, parsed. */
+export interface VerifyActionInputs {
+  images: string[];
+  platforms: string[];
+  referrersRepository?: string;
+  transparencyLog: string | false;
+  issuers: string[];
+  commitmentClaim: 'aud' | 'nonce';
+  /** Claim patterns every signer must match (`NAME=GLOB` lines). */
+  signerClaims: Record<string, string>;
+  threshold: number;
+  require: string[];
+  /** PEM texts of the log keys (read from the files named, or given inline). */
+  tlogKeys: string[];
+  /** policy.json bytes, replacing issuer/signer-claims/threshold/require. */
+  policy?: Buffer;
+  credentials?: { username: string; password: string };
+}
+
+const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
+const MAX_THRESHOLD = 100;
+
+/**
+ * Reads every input of verify/action.yml.
+ * @throws InputError INPUT_INVALID naming the input and the fix
+ */
+export function readVerifyInputs(): VerifyActionInputs {
+  const password = core.getInput('registry-password');
+  if (password) core.setSecret(password);
+  const username = core.getInput('registry-username');
+  if (Boolean(username) !== Boolean(password)) {
+    throw new InputError({ code: 'INPUT_INVALID', message: 'registry-username and registry-password must be given together (or neither, to use the Docker config written by docker/login-action)' });
+  }
+  const images = core.getMultilineInput('image', { required: true }).flatMap(splitList);
+  if (images.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: 'input "image" is empty; pass name@digest or name:tag' });
+  const policyPath = core.getInput('policy');
+  const issuers = core.getMultilineInput('issuer').flatMap(splitList);
+  return {
+    images,
+    platforms: splitList(core.getInput('platforms')),
+    referrersRepository: core.getInput('referrers-repository') || undefined,
+    transparencyLog: parseLogInput(core.getInput('transparency-log')),
+    issuers: issuers.length > 0 ? issuers : [GITHUB_ACTIONS_ISSUER],
+    commitmentClaim: commitmentClaim(core.getInput('commitment-claim')),
+    signerClaims: signerClaims(core.getMultilineInput('signer-claims')),
+    threshold: threshold(core.getInput('threshold')),
+    require: core.getMultilineInput('require').flatMap(splitList),
+    tlogKeys: tlogKeys(core.getInput('tlog-key')),
+    policy: policyPath ? readInputFile('policy', policyPath) : undefined,
+    credentials: username ? { username, password } : undefined,
+  };
+}
+
+/** Runs the sub-action; a failed check or any error becomes `core.setFailed` (exit status 1). */
+export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const inputs = readVerifyInputs();
+    const { trust, policy } = await trustFromInputs(inputs);
+    const reports: VerifyReport[] = [];
+    for (const image of inputs.images) {
+      const report = await verifyImage({
+        image, trust, policy,
+        ...(inputs.platforms.length > 0 ? { platforms: inputs.platforms } : {}),
+        ...(inputs.referrersRepository ? { referrersRepository: inputs.referrersRepository } : {}),
+        registry: { ...inputs.credentials, env },
+      });
+      core.info(formatReport(report));
+      reports.push(report);
+    }
+    const passed = reports.every((r) => r.passed);
+    core.setOutput('result', JSON.stringify({ passed, images: reports.map((r) => JSON.parse(reportJson(r)) as unknown) }));
+    await writeVerifySummary(reports);
+    const failed = reports.find((r) => !r.passed);
+    if (failed) core.setFailed(`${failed.image}: not verified (${firstReason(failed)})`);
+  } catch (err) {
+    core.setFailed(err instanceof OpkError ? `${err.message} [${err.code}]` : `opk-attest/verify: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Trust material and the policy from inputs: accepted issuers with live OIDC discovery for
+ * their keys, the log keys given (or the key the log serves, trusted on first use), and
+ * policy.json or a one-rule policy.
+ * @throws PolicyError POLICY_INVALID; TlogError when a log key is unusable or cannot be fetched
+ */
+export async function trustFromInputs(i: VerifyActionInputs): Promise<{ trust: TrustMaterial; policy: Policy }> {
+  const trust: TrustMaterial = {
+    issuers: i.issuers,
+    findKey: discoveryKeyFinder(),
+    logs: await logKeys(i.tlogKeys, i.transparencyLog),
+    commitmentClaims: Object.fromEntries(i.issuers.map((issuer) => [issuer, i.commitmentClaim])),
+  };
+  return { trust, policy: i.policy ? parsePolicy(i.policy, 'policy') : inputPolicy(i) };
+}
+
+/** The one-rule policy of the inputs, checked by the policy parser like any policy.json. */
+function inputPolicy(i: VerifyActionInputs): Policy {
+  const signers = i.issuers.map((issuer, n) => ({ name: i.issuers.length === 1 ? 'signer' : `signer-${n + 1}`, issuer, claims: i.signerClaims }));
+  const rule = { scope: '**', signers, threshold: i.threshold, require: i.require, transparencyLog: i.transparencyLog === false ? 'optional' : 'required', level: 'enforce' };
+  return parsePolicy(Buffer.from(JSON.stringify({ rules: [rule], revoked: { digests: [], signers: [] } })), 'verify inputs (issuer, signer-claims, threshold, require)');
+}
+
+async function logKeys(pems: readonly string[], url: string | false): Promise<LogKeyring> {
+  if (pems.length > 0) return createLogKeyring(pems.map((pem, n) => LogPublicKey.fromPem(pem, `tlog-key #${n + 1}`)));
+  if (url === false) return createLogKeyring([]);
+  return createLogKeyring([await new RekorClient({ url }).getPublicKey()]);
+}
+
+/** `tlog-key`: the PEM itself, or PEM files one per line. */
+function tlogKeys(value: string): string[] {
+  if (value.includes('-----BEGIN')) {
+    const blocks = value.match(PEM_BLOCK) ?? [];
+    if (blocks.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: 'tlog-key holds PEM text but no complete "PUBLIC KEY" block; paste the whole key or give a file path' });
+    return blocks;
+  }
+  return splitList(value).flatMap((file) => {
+    const blocks = readInputFile('tlog-key', file).toString('utf8').match(PEM_BLOCK) ?? [];
+    if (blocks.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: `tlog-key: "${file}" holds no "PUBLIC KEY" PEM block; give the log's public key (GET /api/v1/log/publicKey)` });
+    return blocks;
+  });
+}
+
+/** `signer-claims`: `NAME=GLOB` per line, each name once. Values are globs, not secrets, but are not echoed anyway. */
+function signerClaims(lines: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [n, line] of lines.entries()) {
+    const eq = line.indexOf('=');
+    const name = line.slice(0, Math.max(eq, 0)).trim();
+    if (eq <= 0 || name === '') throw new InputError({ code: 'INPUT_INVALID', message: `signer-claims line ${n + 1} is not NAME=GLOB (e.g. repository=acme/*)` });
+    if (Object.hasOwn(out, name)) throw new InputError({ code: 'INPUT_INVALID', message: `signer-claims names claim "${name}" twice; give one pattern per claim` });
+    // defineProperty keeps a claim named "__proto__" as plain data.
+    Object.defineProperty(out, name, { value: line.slice(eq + 1).trim(), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function threshold(value: string): number {
+  const v = value.trim();
+  if (v === '') return 1;
+  const n = Number(v);
+  if (!/^\d{1,3}$/.test(v) || n < 1 || n > MAX_THRESHOLD) {
+    throw new InputError({ code: 'INPUT_INVALID', message: `threshold must be a whole number from 1 to ${MAX_THRESHOLD}` });
+  }
+  return n;
+}
+
+function commitmentClaim(value: string): 'aud' | 'nonce' {
+  const v = value.trim() || 'aud';
+  if (v !== 'aud' && v !== 'nonce') throw new InputError({ code: 'INPUT_INVALID', message: 'commitment-claim must be "aud" (GitHub-style issuers) or "nonce"' });
+  return v;
+}
+
+/** The first reason an image did not pass, for the one-line failure. */
+function firstReason(r: VerifyReport): string {
+  for (const p of r.platforms) {
+    if (p.passed) continue;
+    if (!p.verdict) return `${p.platform}: no policy rule matches the image`;
+    return `${p.platform}: ${p.verdict.violations[0] ?? 'failed'}${p.rejected.length > 0 ? `; ${p.rejected.length} signature(s) rejected, first ${p.rejected[0]!.code}` : ''}`;
+  }
+  return r.platforms.length === 0 ? 'no platform found' : 'failed';
+}
+
+/** One row per platform; written only when the runner provides a summary file. */
+async function writeVerifySummary(reports: readonly VerifyReport[]): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const rows = reports.flatMap((r) => r.platforms.map((p) => [
+    r.image, p.platform, p.passed ? 'verified' : 'NOT verified', String(p.signatures.length),
+    (p.verdict?.signers ?? []).join(', ') || '-', [...(p.verdict?.violations ?? []), ...p.rejected.map((x) => x.code)].join('; ') || '-',
+  ].map(htmlText)));
+  const passed = reports.filter((r) => r.passed).length;
+  await core.summary
+    .addHeading(`opk-attest verify: ${passed} of ${reports.length} image(s) verified`, 3)
+    .addTable([
+      ['image', 'platform', 'status', 'signatures', 'signers', 'problems'].map((data) => ({ data, header: true })),
+      ...rows,
+    ])
+    .write();
+}

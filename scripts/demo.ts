@@ -116,7 +116,7 @@ function actionLog(run: ActionRun): string {
 function ensureBuilt(): void {
   const state = distState(ROOT);
   if (state === 'fresh') return;
-  say(`   dist/ is ${state === 'missing' ? 'missing' : 'older than src/'}: running npm run build`);
+  say(`   dist/ is ${state === 'missing' ? 'missing' : 'not built from the current src/'}: running npm run build`);
   const t = Date.now();
   buildDist(ROOT);
   say(dim(`   built dist/ in ${((Date.now() - t) / 1000).toFixed(1)} s`));

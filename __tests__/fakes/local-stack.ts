@@ -9,6 +9,7 @@
  * stack and released by `stop()`, which is idempotent and safe to call from a signal handler.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -300,13 +301,30 @@ function runChild(children: Set<ChildProcess>, script: string, args: readonly st
 
 /** The four bundles `scripts/build.mjs` writes. */
 const DIST_FILES = ['index.js', 'verify.js', 'cli.js', 'lib.js'];
+/** What dist/ is built from: the sources, the build script, the locked dependencies. */
+const BUILD_INPUTS = ['src', 'scripts/build.mjs', 'package-lock.json'];
+/** Records which inputs produced which dist/ (ignored by git, like all of .tmp). */
+const STAMP = '.tmp/dist-stamp.json';
 
-/** `missing` or `stale` (older than some file under src/) when dist/ must be rebuilt, else `fresh`. */
+/**
+ * Whether dist/ must be rebuilt: `missing`, `stale` (older than src/, or not the build of the
+ * current sources), or `fresh`. Modification times alone are not enough: a checkout can make
+ * an old dist/ newer than src/ (or give both the same time on coarse file systems), so the last
+ * build also records hashes of its inputs and outputs, and a dist/ this machine did not build
+ * from the current sources counts as stale.
+ * @throws never for a missing or unreadable stamp (that is `stale`)
+ */
 export function distState(root: string): 'missing' | 'stale' | 'fresh' {
   const files = DIST_FILES.map((f) => path.join(root, 'dist', f));
   if (!files.every((f) => existsSync(f))) return 'missing';
   const built = Math.min(...files.map((f) => statSync(f).mtimeMs));
-  return newestMtime(path.join(root, 'src')) > built ? 'stale' : 'fresh';
+  if (newestMtime(path.join(root, 'src')) > built) return 'stale';
+  try {
+    const stamp = JSON.parse(readFileSync(path.join(root, STAMP), 'utf8')) as { inputs?: string; dist?: string };
+    return stamp.inputs === treeHash(root, BUILD_INPUTS) && stamp.dist === treeHash(root, ['dist']) ? 'fresh' : 'stale';
+  } catch {
+    return 'stale';
+  }
 }
 
 function newestMtime(dir: string): number {
@@ -314,16 +332,37 @@ function newestMtime(dir: string): number {
     (e.isDirectory() ? newestMtime(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs)));
 }
 
+/** SHA-256 over the relative paths and contents of the files under `entries`, in sorted order. */
+function treeHash(root: string, entries: readonly string[]): string {
+  const h = createHash('sha256');
+  const visit = (rel: string): void => {
+    const full = path.join(root, rel);
+    if (!existsSync(full)) return;
+    if (statSync(full).isDirectory()) {
+      for (const name of readdirSync(full).sort()) visit(path.join(rel, name));
+      return;
+    }
+    const bytes = readFileSync(full);
+    h.update(`${rel}\0${bytes.length}\0`).update(bytes);
+  };
+  for (const e of entries) visit(e);
+  return h.digest('hex');
+}
+
 /**
- * Rebuilds dist/ with `scripts/build.mjs` (what `npm run build` runs) in a child process.
+ * Rebuilds dist/ with `scripts/build.mjs` (what `npm run build` runs) in a child process and
+ * records the stamp.
  * @throws Error with the build's output when it fails
  */
 export function buildDist(root: string): void {
+  const inputs = treeHash(root, BUILD_INPUTS);
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+  mkdirSync(path.join(root, path.dirname(STAMP)), { recursive: true });
+  writeFileSync(path.join(root, STAMP), JSON.stringify({ inputs, dist: treeHash(root, ['dist']) }));
 }
 
-/** Rebuilds dist/ when it is missing or older than src/; returns what it found. */
+/** Rebuilds dist/ when it is missing or stale; returns what it found. */
 export function ensureDist(root: string): 'missing' | 'stale' | 'fresh' {
   const state = distState(root);
   if (state !== 'fresh') buildDist(root);

@@ -296,4 +296,20 @@ describe('parsePkToken then verifyPkToken', () => {
       }), { numRuns: 300 });
     });
   });
+
+  describe('when the token is cut anywhere or replaced by random bytes', () => {
+    it('rejects it with a PkTokenError, never another exception', async () => {
+      const json = pkt.jsonBytes();
+      const compact = Buffer.from(pkt.compact());
+      const inputs = fc.oneof(
+        fc.nat({ max: json.length - 1 }).map((n) => json.subarray(0, n)),
+        fc.nat({ max: compact.length - 1 }).map((n) => compact.subarray(0, n)),
+        fc.uint8Array({ maxLength: 512 }).map((b) => Buffer.from(b)),
+        fc.string({ maxLength: 200 }).map((t) => Buffer.from(`{"payload":${t}`)));
+      await fc.assert(fc.asyncProperty(inputs, async (input) => {
+        const outcome = await verifyPkToken(input, options).then(() => 'accepted', (err: unknown) => err);
+        expect(outcome).toBeInstanceOf(PkTokenError);
+      }), { numRuns: 300 });
+    });
+  });
 });

@@ -7,8 +7,9 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
-  DEFAULT_IDENTITY, distState, buildDist, startLocalStack, type ActionRun, type LocalStack,
+  DEFAULT_IDENTITY, distState, buildDist, startLocalStack, type ActionRun, type LocalStack, type RegistryChoice,
 } from '../__tests__/fakes/local-stack.js';
 
 // This file runs bundled as .tmp/demo/demo.mjs (scripts/demo.mjs), two levels below the repository.
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   say();
   ensureBuilt();
 
-  starting = startLocalStack({ registry: 'auto', installRegistry: true, log: (l) => say(`   ${l}`) });
+  starting = startLocalStack({ registry: registryChoice(), installRegistry: true, log: (l) => say(`   ${l}`) });
   stack = await starting;
   const { registry, oidc, rekor } = stack;
   say(`   registry  ${registry.host}  ${dim(registry.description)}`);
@@ -111,6 +112,16 @@ function actionLog(run: ActionRun): string {
   return `${run.stdout}\n${run.stderr}`.split('\n')
     .filter((l) => l.trim() !== '' && !l.startsWith('::') && !l.includes(' → '))
     .join('\n');
+}
+
+/** `npm run demo -- --registry in-process` picks the in-process registry even when distribution is installed. */
+function registryChoice(): RegistryChoice {
+  const { values } = parseArgs({ options: { registry: { type: 'string', default: 'auto' } } });
+  const choice = values.registry;
+  if (choice !== 'auto' && choice !== 'distribution' && choice !== 'in-process') {
+    throw new Error(`--registry must be auto, distribution or in-process`);
+  }
+  return choice;
 }
 
 function ensureBuilt(): void {

@@ -257,7 +257,7 @@ async function startRegistry(choice: RegistryChoice, install: boolean, log: (l: 
   }
   const fake = await startOciRegistry();
   stoppers.push(() => fake.close());
-  return { kind: 'in-process', host: fake.host, fake, description: 'in-process OCI 1.1 registry with the referrers API (install docker-registry to use the real one)' };
+  return { kind: 'in-process', host: fake.host, fake, description: `in-process OCI 1.1 registry with the referrers API${existsSync(DISTRIBUTION_BINARY) ? '' : ' (install docker-registry to use the real one)'}` };
 }
 
 function canAptInstall(): boolean {

@@ -9,6 +9,6 @@ commands:
   inspect IMAGE                  show an image's attestations and signatures
 
 Run "opk-attest <command> --help" for a command's options.
-`,commands={pktoken:async()=>(await import("./chunks/pktoken-JA2VWAJB.js")).pktokenCommand,inspect:async()=>(await import("./chunks/inspect-RP3P4BUU.js")).inspectCommand,sign:async()=>(await import("./chunks/sign-6PQNY3X5.js")).signCommand,verify:async()=>(await import("./chunks/verify-4IZY7T3T.js")).verifyCommand};async function runCli(argv){let[name,...rest]=argv;if(name===void 0||name==="--help"||name==="-h")return process.stdout.write(USAGE),name===void 0?2:0;let load=commands[name];if(!load)return process.stderr.write(`opk-attest: unknown command "${name}"
+`,commands={pktoken:async()=>(await import("./chunks/pktoken-WESAAVJL.js")).pktokenCommand,inspect:async()=>(await import("./chunks/inspect-2UZ4VPKT.js")).inspectCommand,sign:async()=>(await import("./chunks/sign-5H3VXFG4.js")).signCommand,verify:async()=>(await import("./chunks/verify-CRICURYO.js")).verifyCommand};async function runCli(argv){let[name,...rest]=argv;if(name===void 0||name==="--help"||name==="-h")return process.stdout.write(USAGE),name===void 0?2:0;let load=commands[name];if(!load)return process.stderr.write(`opk-attest: unknown command "${name}"
 ${USAGE}`),2;try{return await(await load())(rest)}catch(err){return process.stderr.write(`opk-attest ${name}: ${printable(formatError(err))}
 `),1}}process.exitCode=await runCli(process.argv.slice(2));

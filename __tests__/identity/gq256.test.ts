@@ -190,6 +190,18 @@ describe('createGqToken', () => {
   });
 });
 
+describe('decodeGqToken', () => {
+  const cases: { name: string; kid: string; expected_original_header: string }[] = V.gq_kid_decode;
+  describe.each(cases.map((c) => [c.name, c] as const))('with the %s GQ kid of docs/pktoken.md', (_name, c) => {
+    it('decodes the original OP header byte for byte', () => {
+      const gq = decodeGqToken(`${b64(JSON.stringify({ alg: 'GQ256', kid: c.kid, typ: 'JWT' }))}.${b64('{"iss":"x"}')}.AA`);
+      expect(gq.originalHeaderSegment).toBe(c.kid);
+      expect(Buffer.from(gq.originalHeaderSegment, 'base64url').toString('utf8')).toBe(c.expected_original_header);
+      expect(gq.originalHeader).toEqual(JSON.parse(c.expected_original_header));
+    });
+  });
+});
+
 describe('verifyGqToken', () => {
   const g = V.google_gq_legacy;
   const [payload, opH, opS] = g.compact.split(':');

@@ -330,7 +330,8 @@ describe('the actions on the referrers-API registry', () => {
     it('passes on a signed image and sets result', async () => {
       const image = await stack.pushImage({ repository: 'acme/verified', seed: 'verified' });
       expectSuccess(await sign(stack, image.ref));
-      const r = await run(stack, VERIFY_ACTION, verifyInputs(image.ref));
+      // tlog-key inline (a workflow can paste the PEM); the other cases name a file
+      const r = await run(stack, VERIFY_ACTION, { ...verifyInputs(image.ref), 'tlog-key': stack.rekor.publicKeyPem });
       expectSuccess(r);
       const result = JSON.parse(r.outputs.result!) as { passed: boolean; images: Array<{ digest: string; platforms: Array<{ passed: boolean; signers: string[] }> }> };
       expect(result.passed).toBe(true);
@@ -356,10 +357,19 @@ describe('the actions on the referrers-API registry', () => {
       expect(r.errors[0]).toContain('not verified');
     });
 
-    it('refuses a malformed input with the input named', async () => {
-      const r = await run(stack, VERIFY_ACTION, { ...verifyInputs(`${stack.registry.host}/acme/x:v1`), threshold: 'two' });
+    it.each([
+      ['threshold', 'two', 'threshold must be a whole number from 1 to 100'],
+      ['signer-claims', 'repository', 'signer-claims line 1 is not NAME=GLOB'],
+      ['signer-claims', 'repository=a/*\nrepository=b/*', 'signer-claims names claim "repository" twice'],
+      ['tlog-key', '/nonexistent/rekor.pem', 'tlog-key: cannot read "/nonexistent/rekor.pem" (ENOENT)'],
+      ['tlog-key', '-----BEGIN PUBLIC KEY-----\nMFkw', 'tlog-key holds PEM text but no complete "PUBLIC KEY" block'],
+      ['commitment-claim', 'sub', 'commitment-claim must be "aud"'],
+      ['transparency-log', 'ftp://log', 'transparency-log "ftp://log" is neither a URL nor "false"'],
+    ])('refuses %s=%j, naming the input', async (name, value, message) => {
+      const r = await run(stack, VERIFY_ACTION, { ...verifyInputs(`${stack.registry.host}/acme/x:v1`), [name]: value });
       expect(r.code).toBe(1);
-      expect(r.errors).toEqual([expect.stringContaining('threshold must be a whole number')]);
+      expect(r.errors).toEqual([expect.stringContaining(message)]);
+      expect(r.outputs.result).toBeUndefined();
     });
   });
 });

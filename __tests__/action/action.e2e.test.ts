@@ -284,11 +284,9 @@ describe('the actions on the referrers-API registry', () => {
     });
   });
 
-  // Pending a fix outside this suite: with an issuer override (here the loopback endpoint; GHES
-  // with a custom issuer alike) the provenance generator cannot derive the GitHub server URL from
-  // `iss` and fails STMT_CLAIMS_INVALID. The action must pass the runner's GITHUB_SERVER_URL,
-  // which needs a `serverUrl` beside `provenanceClaims` in src/sign's ExtraStatements.
-  describe.skip('when sbom-path is given for an image without provenance (pending: GITHUB_SERVER_URL for generated provenance)', () => {
+  // With an issuer override (the loopback endpoint here, a GHES custom issuer in real life) the
+  // server URL for the generated provenance comes from the runner's GITHUB_SERVER_URL.
+  describe('when sbom-path is given for an image without provenance', () => {
     const sbomFile = () => {
       const file = path.join(stack.dir, 'sbom.cdx.json');
       writeFileSync(file, JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', version: 1, components: [] }));

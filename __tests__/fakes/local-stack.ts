@@ -206,6 +206,7 @@ function runnerEnv(id: WorkflowIdentity, oidc: GithubOidc, idToken: boolean): Re
     GITHUB_RUN_ATTEMPT: id.runAttempt,
     GITHUB_EVENT_NAME: id.eventName,
     RUNNER_ENVIRONMENT: id.runnerEnvironment,
+    GITHUB_SERVER_URL: 'https://github.com',
     // The action's issuer override: the fake endpoint is the issuer instead of GitHub's.
     OPK_ATTEST_OIDC_ISSUER: oidc.issuer,
     ...(idToken ? { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken } : {}),

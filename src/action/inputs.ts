@@ -18,6 +18,8 @@ export interface ActionInputs {
   credentials?: { username: string; password: string };
   verify: boolean;
   force: boolean;
+  /** Generate a SLSA provenance from the workflow when the image has statements but none. */
+  generateProvenance: boolean;
 }
 
 /** Raised for inputs that cannot be used; the message names the input and the fix. */
@@ -48,6 +50,7 @@ export function readActionInputs(): ActionInputs {
     credentials: username ? { username, password } : undefined,
     verify: booleanInput('verify', true),
     force: booleanInput('force', false),
+    generateProvenance: booleanInput('generate-provenance', true),
   };
 }
 

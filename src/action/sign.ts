@@ -39,7 +39,8 @@ async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<SignI
     extra: {
       ...(inputs.sbomPath ? { sbom: readInputFile('sbom-path', inputs.sbomPath) } : {}),
       ...(inputs.predicate ? { predicate: { type: inputs.predicate.type, bytes: readInputFile('predicate-path', inputs.predicate.path) } } : {}),
-      ...(claims ? { provenanceClaims: claims } : {}),
+      ...(claims && inputs.generateProvenance ? { provenanceClaims: claims } : {}),
+      ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
     },
     referrersRepository: inputs.referrersRepository,
     transparencyLog: inputs.transparencyLog,

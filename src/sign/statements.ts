@@ -37,6 +37,9 @@ export interface ExtraStatements {
   /** Workflow claims to generate a SLSA provenance from when the image has other statements but no
    *  provenance; omit to never generate (re-signing images this run did not build). */
   provenanceClaims?: Readonly<Record<string, unknown>>;
+  /** The GitHub server URL for generated provenance; derived from the issuer when omitted
+   *  (GitHub.com, GHE.com and GHES issuers), required for any other issuer. */
+  serverUrl?: string;
 }
 
 const PROVENANCE_PREFIX = 'https://slsa.dev/provenance/';
@@ -61,7 +64,7 @@ export async function collectStatements(t: RegistryTransport, image: ImageName,
   // Provenance is generated only beside statements that show this run built or describes the
   // image; for an image with nothing at all it would be an unfounded claim (e.g. when re-signing).
   if (extra.provenanceClaims && found.length > 0 && !found.some((s) => s.statement.predicateType.startsWith(PROVENANCE_PREFIX))) {
-    found.push(...forEachPlatform(name, walked, 'generated', (subjects) => generateSlsaProvenance({ subjects, claims: extra.provenanceClaims! })));
+    found.push(...forEachPlatform(name, walked, 'generated', (subjects) => generateSlsaProvenance({ subjects, claims: extra.provenanceClaims!, ...(extra.serverUrl ? { serverUrl: extra.serverUrl } : {}) })));
   }
   if (found.length === 0) {
     throw new SignError({

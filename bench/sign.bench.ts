@@ -1,0 +1,490 @@
+/**
+ * `npm run bench sign`: the signing pipeline against the stack `actions/attest` uses, side by side.
+ *
+ * Workload (issue #4): an 8-platform BuildKit image with SBOM + SLSA provenance per platform —
+ * 16 in-toto statements — signed, logged and attached as referrers, all on loopback.
+ * - ours: `signImages` → one OIDC round trip, one PK token, 16 DSSE envelopes, 16 entries in
+ *   the test Rekor log, 16 referrers; on the real CNCF distribution 2.8 (token auth, no
+ *   referrers API → fallback tag) and on the in-process test registry (referrers API).
+ * - peer: per statement, what actions/attest does with push-to-registry (bench/peer/
+ *   actions-attest.ts): `sigstore.attest` (OIDC token, ephemeral key, Fulcio certificate,
+ *   Rekor v1 dsse entry, from `@sigstore/mock`'s handlers served over HTTP) and `@sigstore/oci`
+ *   `attachArtifactToImage` on the same distribution 2.8 (it needs token auth). Run one statement
+ *   after another (16 actions/attest steps run one after the other in a job) and, more
+ *   generously, 8 subjects at once like our publish step (one subject's statements stay in
+ *   order: @sigstore/oci's fallback-tag update would lose concurrent entries of one subject).
+ *
+ * Fairness:
+ * - Every service (GitHub OIDC fake, test Rekor, sigstore mock Fulcio+Rekor, token server, test
+ *   registry) lives in this parent process, distribution 2.8 in its own; each client stack is a
+ *   long-lived child process (this same file, re-run with OPK_SIGN_BENCH_CHILD, driven over
+ *   IPC), so client CPU never competes with server CPU inside one event loop and each stack's
+ *   peak RSS is its own. Children load their stack lazily; the "idle child" line is what a
+ *   child pays for Node and this bundle before doing anything.
+ * - Runs are interleaved round-robin across the stacks (the order rotates each round), so
+ *   background load on a shared machine lands on every stack alike; the first round is a
+ *   warm-up, the figure is the median of the next RUNS. Each run signs a freshly pushed image,
+ *   so nothing is skipped as already signed.
+ * - Both only flatter the peer: our test Rekor verifies every submitted signature and keeps a
+ *   real tree (real Rekor does both) while the mock Rekor checks nothing — the "log = mock
+ *   Rekor" line runs ours against the peer's log to show that share; and our pipeline discovers
+ *   its statements in the registry while the peer is handed them.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { peakRssMiB, report } from './util.js';
+
+const RUNS = 5;
+const WARMUP = 1;
+const PARALLEL = 8;
+const TARGET_RATIO = 3;
+const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64'];
+const STATEMENTS = PLATFORMS.length * 2;
+/** settleMs values of the publish-only diagnostic; null = the library default (300 ms, jittered up to ×2). */
+const SETTLE_VARIANTS: Array<number | null> = [null, 50, 0];
+const CHILD_ENV = 'OPK_SIGN_BENCH_CHILD';
+
+type Mode = 'idle' | 'ours' | 'peer' | 'publish';
+
+/** One client stack, fixed for the child's life (passed in its environment). */
+interface StackConfig {
+  mode: Mode;
+  registry: string;
+  credentials?: { username: string; password: string };
+  oidc: { requestUrl: string; requestToken: string; issuer: string };
+  /** The transparency log ours writes to: the test Rekor log, or the peer's @sigstore/mock Rekor. */
+  rekorUrl: string;
+  /** Fulcio + Rekor of the peer. */
+  sigstoreUrl: string;
+  /** Subjects signed at once by the peer (a subject's statements always in order). */
+  parallel?: number;
+}
+
+/** An image as pushed, with what the peer is handed (statement bytes, subject descriptors). */
+interface ImageSpec {
+  repository: string;
+  digest: string;
+  platforms: Array<{ platform: string; digest: string; size: number; mediaType: string; statements: Array<{ predicateType: string; b64: string }> }>;
+}
+
+/** One run asked of a child. */
+interface RunRequest {
+  image: ImageSpec;
+  /** Count HTTP requests by service (ours, warm-up only: counting is not free). */
+  count?: boolean;
+  /** The publish diagnostic's settleMs; null = the library default. */
+  settle?: number | null;
+}
+
+interface RunResult {
+  ms: number;
+  /** CPU time of the run: the client (child), the services (this parent), distribution 2.8's process. */
+  cpuMs?: { client: number; services?: number; registry?: number };
+  /** Milliseconds from the start of the run to the end of each phase (ours only). */
+  phases?: Record<string, number>;
+  /** HTTP requests of the run by service and method. */
+  requests?: Record<string, number>;
+}
+
+type ToChild = { run: RunRequest } | { exit: true };
+type FromChild = { ready: true } | { result: RunResult } | { error: string } | { peakRssMiB: number };
+
+const childEnv = process.env[CHILD_ENV];
+if (childEnv !== undefined) await childMain(JSON.parse(childEnv) as StackConfig);
+else await orchestrate();
+
+// ───────────────────────────── parent: services, images, report ─────────────────────────────
+
+type Transport = import('../src/oci/transport/client.js').ClosableTransport;
+
+/** A stack under measurement: its child, where its images go, and how to check a run's output. */
+interface Stack {
+  label: string;
+  child: Child;
+  transport: Transport;
+  repository: string;
+  /** Counters that must grow by STATEMENTS per run (log entries, certificates). */
+  counters: Array<{ name: string; read: () => number }>;
+  runs: RunResult[];
+  peakRssMiB?: number;
+}
+
+async function orchestrate(): Promise<void> {
+  const [{ distributionAvailable, startDistribution }, { startGithubOidc }, { startRekorLog }, { startOciRegistry }, { startSigstoreLocal }, { createTransport }] = await Promise.all([
+    import('../__tests__/fakes/distribution.js'), import('../__tests__/fakes/github-oidc.js'), import('../__tests__/fakes/rekor-log.js'),
+    import('../__tests__/fakes/oci-registry.js'), import('./peer/sigstore-local.js'), import('../src/oci/transport/client.js'),
+  ]);
+  const oidc = await startGithubOidc();
+  const rekor = await startRekorLog();
+  const api = await startOciRegistry();
+  const sigstore = await startSigstoreLocal();
+  const dist = distributionAvailable() ? await startDistribution({ mode: 'token' }) : undefined;
+  const apiT = createTransport(api.host);
+  const credentials = dist ? { username: dist.username!, password: dist.password! } : undefined;
+  const distT = dist ? createTransport(dist.host, credentials) : undefined;
+  const base = { oidc: { requestUrl: oidc.requestUrl, requestToken: oidc.requestToken, issuer: oidc.issuer }, rekorUrl: rekor.url, sigstoreUrl: sigstore.url };
+  const onApi = { ...base, registry: api.host };
+  const testLog = { name: 'test Rekor entries', read: () => rekor.size() };
+  const stacks: Stack[] = [];
+  const add = (label: string, config: StackConfig, transport: Transport, repository: string, counters: Stack['counters']): Stack => {
+    const s: Stack = { label, child: startChild(config), transport, repository, counters, runs: [] };
+    stacks.push(s);
+    return s;
+  };
+  try {
+    console.log(`${PLATFORMS.length}-platform BuildKit image, SBOM + provenance per platform = ${STATEMENTS} statements per run; ` +
+      `median of ${RUNS} runs after ${WARMUP} warm-up, interleaved across stacks; each stack in its own process, services in the parent`);
+    const idle = startChild({ ...onApi, mode: 'idle' });
+    report('idle child (Node + this bundle): peak RSS', await idle.exit(), 'MiB');
+
+    const oursApi = add('ours → referrers API (test registry)', { ...onApi, mode: 'ours' }, apiT, 'bench/ours-api', [testLog]);
+    const oursApiMock = add('ours → referrers API, log = mock Rekor', { ...onApi, mode: 'ours', rekorUrl: sigstore.url }, apiT, 'bench/ours-api-mock',
+      [{ name: 'mock Rekor entries', read: () => sigstore.requests.rekor }]);
+    let oursDist: Stack | undefined;
+    let peers: Stack[] = [];
+    if (dist && distT) {
+      const onDist = { ...base, registry: dist.host, credentials: credentials! };
+      const peerCounters = [{ name: 'Fulcio certificates', read: () => sigstore.requests.fulcio }, { name: 'mock Rekor entries', read: () => sigstore.requests.rekor }];
+      oursDist = add('ours → distribution 2.8 (fallback tag)', { ...onDist, mode: 'ours' }, distT, 'bench/ours-dist', [testLog]);
+      peers = [
+        add('peer, one statement after another', { ...onDist, mode: 'peer', parallel: 1 }, distT, 'bench/peer-seq', peerCounters),
+        add(`peer, ${PARALLEL} subjects at once`, { ...onDist, mode: 'peer', parallel: PARALLEL }, distT, 'bench/peer-par', peerCounters),
+      ];
+    } else {
+      console.log('distribution 2.8 (docker-registry) not installed: the fallback-tag path and the peer (it needs a token-auth registry) are skipped');
+    }
+
+    for (let round = 0; round < WARMUP + RUNS; round++) {
+      for (const s of rotate(stacks, round)) s.runs.push(await runOnce(s, round, { count: round < WARMUP }));
+    }
+    for (const s of stacks) {
+      s.peakRssMiB = await s.child.exit();
+      printStack(s);
+    }
+    if (oursDist && peers.length > 0) {
+      console.log('ratios (statements/s, ours ÷ peer):');
+      const best = Math.min(...peers.map(measuredMs));
+      for (const ours of [oursDist, oursApi, oursApiMock]) {
+        for (const peer of peers) report(`  ${ours.label.slice(7)} ÷ ${peer.label}`, measuredMs(peer) / measuredMs(ours), '×');
+        const ratio = best / measuredMs(ours);
+        console.log(`  target ≥ ${TARGET_RATIO}× the faster peer shape, ours ${ours.label.slice(7)}: ${ratio >= TARGET_RATIO ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`);
+      }
+      await publishDiagnostic({ ...base, registry: dist!.host, credentials: credentials!, mode: 'publish' }, distT!);
+    }
+  } finally {
+    report('services (parent process): peak RSS', peakRssMiB(), 'MiB');
+    await Promise.all(stacks.map((s) => s.child.kill()));
+    await Promise.all([apiT.close(), distT?.close(), oidc.close(), rekor.close(), api.close(), sigstore.close(), dist?.stop()]);
+  }
+}
+
+/** Pushes a fresh image, has the stack's child sign it, and checks everything it wrote. */
+async function runOnce(s: Stack, round: number, extra: Omit<RunRequest, 'image'>): Promise<RunResult> {
+  const image = await pushImage(s.transport, s.repository, round);
+  const before = s.counters.map((c) => c.read());
+  const cpu = process.cpuUsage();
+  const registryCpu = registryCpuMs();
+  const result = await s.child.run({ image, ...extra });
+  const services = process.cpuUsage(cpu);
+  const registry = registryCpu === undefined ? undefined : registryCpuMs()! - registryCpu;
+  result.cpuMs = { client: result.cpuMs?.client ?? NaN, services: (services.user + services.system) / 1000, ...(registry === undefined ? {} : { registry }) };
+  s.counters.forEach((c, i) => {
+    const grew = c.read() - before[i]!;
+    if (grew !== STATEMENTS) throw new Error(`${s.label}: ${grew} ${c.name} in one run, expected ${STATEMENTS}`);
+  });
+  await checkReferrers(s.transport, image, s.label);
+  return result;
+}
+
+function printStack(s: Stack): void {
+  const measured = s.runs.slice(WARMUP);
+  const ms = measuredMs(s);
+  report(`${s.label}: ${STATEMENTS} statements`, ms, 'ms');
+  report(`${s.label}: throughput`, (STATEMENTS * 1000) / ms, 'statements/s');
+  report(`${s.label}: peak RSS`, s.peakRssMiB ?? NaN, 'MiB');
+  console.log(`  runs (ms): ${measured.map((r) => r.ms.toFixed(0)).join(', ')}`);
+  const cpu = (pick: (c: NonNullable<RunResult['cpuMs']>) => number | undefined): string => median(measured.map((r) => pick(r.cpuMs!) ?? 0)).toFixed(0);
+  console.log(`  CPU per run (median ms): client ${cpu((c) => c.client)}, services ${cpu((c) => c.services)}` +
+    `${measured[0]?.cpuMs?.registry === undefined ? '' : `, distribution ${cpu((c) => c.registry)}`}`);
+  if (measured[0]?.phases) console.log(`  phases (median ms from the start to the end of each): ${formatPhases(measured)}`);
+  const counted = s.runs[0]?.requests;
+  if (counted) console.log(`  HTTP requests in one run: ${Object.entries(counted).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+}
+
+/**
+ * Where the fallback path's time goes: the publish step alone (16 referrers, 8 subjects at once,
+ * a subject's two in order, as `signImages` publishes) with the library's settle delay and
+ * with shorter ones. `signImages` has no option to pass `ReferrersOptions` through.
+ */
+async function publishDiagnostic(config: StackConfig, t: Transport): Promise<void> {
+  const s: Stack = { label: 'publish diagnostic', child: startChild(config), transport: t, repository: 'bench/publish', counters: [], runs: [] };
+  const bySettle = new Map<number | null, number[]>(SETTLE_VARIANTS.map((v) => [v, []]));
+  try {
+    for (let round = 0; round < WARMUP + RUNS; round++) {
+      for (const settle of rotate(SETTLE_VARIANTS, round)) {
+        const r = await runOnce(s, round * SETTLE_VARIANTS.length + SETTLE_VARIANTS.indexOf(settle), { settle });
+        if (round >= WARMUP) bySettle.get(settle)!.push(r.ms);
+      }
+    }
+  } finally {
+    await s.child.kill();
+  }
+  console.log(`publish step alone, ${STATEMENTS} referrers on distribution 2.8 (${PARALLEL} subjects at once, 2 in order each):`);
+  for (const [settle, times] of bySettle) report(`  settleMs ${settle === null ? '300 (default)' : settle}`, median(times), 'ms');
+}
+
+async function pushImage(t: Transport, repository: string, n: number): Promise<ImageSpec> {
+  const { pushBuildkitImage } = await import('../__tests__/fixtures/buildkit-image.js');
+  const built = await pushBuildkitImage(t, { repository, tag: `run-${n}`, platforms: PLATFORMS, seed: `${repository}-${n}-${Date.now()}` });
+  return {
+    repository, digest: built.digest,
+    platforms: built.platforms.map((p) => ({
+      platform: p.platform, digest: p.manifest.digest, size: p.manifest.size, mediaType: p.manifest.mediaType,
+      statements: p.statements.map((st) => ({ predicateType: st.predicateType, b64: st.bytes.toString('base64') })),
+    })),
+  };
+}
+
+/** Every platform manifest must list exactly its two referrers (nothing lost, nothing extra). */
+async function checkReferrers(t: Transport, img: ImageSpec, label: string): Promise<void> {
+  const { listReferrers } = await import('../src/oci/referrers.js');
+  for (const p of img.platforms) {
+    const got = (await listReferrers(t, img.repository, p.digest as `sha256:${string}`)).referrers.length;
+    if (got !== p.statements.length) throw new Error(`${label}: ${img.repository}@${p.digest} (${p.platform}) lists ${got} referrers, expected ${p.statements.length}`);
+  }
+}
+
+/** A stack's child process: one request at a time over IPC. */
+interface Child {
+  run(req: RunRequest): Promise<RunResult>;
+  /** Asks the child to finish; resolves to its peak RSS in MiB. */
+  exit(): Promise<number>;
+  kill(): Promise<void>;
+}
+
+function startChild(config: StackConfig): Child {
+  const env: NodeJS.ProcessEnv = { ...process.env, [CHILD_ENV]: JSON.stringify(config) };
+  if (config.mode === 'peer') {
+    // What the Actions runner gives a job with `id-token: write`; sigstore's CIContextProvider reads it.
+    env['ACTIONS_ID_TOKEN_REQUEST_URL'] = config.oidc.requestUrl;
+    env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] = config.oidc.requestToken;
+  }
+  // execArgv is passed on, so `node --cpu-prof .tmp/bench/sign.bench.mjs` profiles every stack too.
+  const proc: ChildProcess = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  // The child says `ready` once its stack is loaded and it listens; until then, requests wait.
+  let pending: { resolve: (m: FromChild) => void; reject: (e: Error) => void } | undefined;
+  const ready = new Promise<FromChild>((resolve, reject) => { pending = { resolve, reject }; });
+  proc.on('message', (m: FromChild) => { const p = pending; pending = undefined; p?.resolve(m); });
+  proc.once('exit', (code) => { pending?.reject(new Error(`${config.mode} child exited with ${code}`)); pending = undefined; });
+  const ask = async (msg: ToChild): Promise<FromChild> => {
+    await ready;
+    return new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+      proc.send(msg);
+    });
+  };
+  return {
+    async run(req) {
+      const m = await ask({ run: req });
+      if ('error' in m) throw new Error(`${config.mode} child: ${m.error}`);
+      if (!('result' in m)) throw new Error(`${config.mode} child: unexpected answer`);
+      return m.result;
+    },
+    async exit() {
+      const m = await ask({ exit: true });
+      await exited;
+      return 'peakRssMiB' in m ? m.peakRssMiB : NaN;
+    },
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill();
+      await exited;
+    },
+  };
+}
+
+function measuredMs(s: Stack): number {
+  return median(s.runs.slice(WARMUP).map((r) => r.ms));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** `items` starting at `n mod length`, so each round runs the stacks in another order. */
+function rotate<T>(items: readonly T[], n: number): T[] {
+  const k = n % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU time (user + system, ms) of the docker-registry processes this process started, from
+ * /proc (Linux); undefined when there is none. Clock ticks are 10 ms, enough over a run.
+ */
+function registryCpuMs(): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  let total: number | undefined;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // the process ended between the listing and the read
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[1] = ppid, fields[11] = utime, fields[12] = stime (proc(5), counting from state)
+    if (comm !== 'docker-registry' || Number(fields[1]) !== process.pid) continue;
+    total = (total ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  }
+  return total;
+}
+
+function formatPhases(runs: RunResult[]): string {
+  const names = Object.keys(runs[0]!.phases!);
+  return names.map((n) => `${n} ${median(runs.map((r) => r.phases![n] ?? NaN)).toFixed(0)}`).join(', ');
+}
+
+// ─────────────────────────────────── child: one client stack ───────────────────────────────────
+
+type Runner = (req: RunRequest) => Promise<RunResult>;
+
+async function childMain(config: StackConfig): Promise<void> {
+  const runner = await makeRunner(config);
+  process.on('message', (msg: ToChild) => {
+    if ('exit' in msg) {
+      process.send!({ peakRssMiB: peakRssMiB() } satisfies FromChild, () => process.exit(0));
+      return;
+    }
+    const cpu = process.cpuUsage();
+    runner(msg.run).then(
+      (result) => {
+        const used = process.cpuUsage(cpu);
+        process.send!({ result: { ...result, cpuMs: { client: (used.user + used.system) / 1000 } } } satisfies FromChild);
+      },
+      (err: unknown) => process.send!({ error: err instanceof Error ? `${err.message}${err.cause ? ` (cause: ${String((err.cause as Error).message ?? err.cause)})` : ''}` : String(err) } satisfies FromChild),
+    );
+  });
+  process.send!({ ready: true } satisfies FromChild);
+}
+
+async function makeRunner(config: StackConfig): Promise<Runner> {
+  switch (config.mode) {
+    case 'idle': return async () => ({ ms: 0 });
+    case 'ours': return oursRunner(config);
+    case 'peer': return peerRunner(config);
+    case 'publish': return publishRunner(config);
+  }
+}
+
+/** `signImages` on one image; phase ends come from its progress lines (no change to src needed). */
+async function oursRunner(config: StackConfig): Promise<Runner> {
+  const [{ signImages }, { githubActionsProvider }] = await Promise.all([import('../src/sign/index.js'), import('../src/identity/oidc/index.js')]);
+  const env = { ACTIONS_ID_TOKEN_REQUEST_URL: config.oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: config.oidc.requestToken };
+  return async ({ image, count }) => {
+    const counter = count ? countRequests(config) : undefined;
+    const phases: Record<string, number> = {};
+    const start = performance.now();
+    const mark = (line: string): void => {
+      const at = performance.now() - start;
+      if (/ statement\(s\) on /.test(line)) phases['collect'] = at;
+      else if (line.startsWith('signed ')) phases['skip-check+OIDC+PK token+DSSE'] = at;
+      else if (line.startsWith('logged ')) phases['log'] = at;
+    };
+    try {
+      const result = await signImages({
+        images: [`${config.registry}/${image.repository}@${image.digest}`],
+        provider: githubActionsProvider({ env, issuer: config.oidc.issuer, setSecret: () => {} }),
+        transparencyLog: config.rekorUrl,
+        ...(config.credentials ? { registry: config.credentials } : {}),
+        log: mark,
+      });
+      const ms = performance.now() - start;
+      phases['publish'] = ms;
+      if (result.signed.length !== STATEMENTS) throw new Error(`ours: signed ${result.signed.length} of ${STATEMENTS}`);
+      return { ms, phases, ...(counter ? { requests: counter.counts } : {}) };
+    } finally {
+      counter?.stop();
+    }
+  };
+}
+
+/** The actions/attest stack: `parallel` subjects at once, a subject's statements in order. */
+async function peerRunner(config: StackConfig): Promise<Runner> {
+  const { attestAndAttach } = await import('./peer/actions-attest.js');
+  return async ({ image }) => {
+    const target = { fulcioURL: config.sigstoreUrl, rekorURL: config.sigstoreUrl, imageName: `${config.registry}/${image.repository}`, credentials: config.credentials! };
+    const start = performance.now();
+    const results = await mapLimit(image.platforms, config.parallel ?? 1, async (p) => {
+      const out = [];
+      for (const s of p.statements) out.push(await attestAndAttach({ statement: Buffer.from(s.b64, 'base64'), predicateType: s.predicateType, subjectDigest: p.digest }, target));
+      return out;
+    });
+    const ms = performance.now() - start;
+    const flat = results.flat();
+    if (flat.length !== STATEMENTS || flat.some((r) => r.tlogEntries !== 1)) throw new Error(`peer: ${flat.length} of ${STATEMENTS} attested`);
+    return { ms };
+  };
+}
+
+/** The publish step alone (see publishDiagnostic); envelopes are stand-ins of a realistic size. */
+async function publishRunner(config: StackConfig): Promise<Runner> {
+  const [{ createTransport }, { publishReferrer }] = await Promise.all([import('../src/oci/transport/client.js'), import('../src/oci/referrers.js')]);
+  const t = createTransport(config.registry, config.credentials ?? {});
+  return async ({ image, settle }) => {
+    const start = performance.now();
+    await mapLimit(image.platforms, PARALLEL, async (p) => {
+      for (const s of p.statements) {
+        const envelope = Buffer.from(JSON.stringify({ payloadType: 'application/vnd.in-toto+json', payload: s.b64, signatures: [{ keyid: '', sig: '' }] }));
+        await publishReferrer(t, {
+          repository: image.repository, subject: { mediaType: p.mediaType, digest: p.digest as `sha256:${string}`, size: p.size },
+          artifactType: 'application/vnd.in-toto+dsse', layers: [{ mediaType: 'application/vnd.in-toto+dsse', data: envelope }],
+          annotations: { 'in-toto.io/predicate-type': s.predicateType },
+        }, settle === null || settle === undefined ? {} : { settleMs: settle });
+      }
+    });
+    return { ms: performance.now() - start };
+  };
+}
+
+/**
+ * Counts the child's `fetch` calls (our HTTP layer uses the global fetch) by service and method
+ * until `stop()`; retries count as requests, which is what the servers see.
+ */
+function countRequests(config: StackConfig): { counts: Record<string, number>; stop(): void } {
+  const original = globalThis.fetch;
+  const counts: Record<string, number> = {};
+  const service = (url: URL): string => {
+    if (url.host === config.registry) return 'registry';
+    if (config.rekorUrl.startsWith(url.origin)) return 'log';
+    if (config.oidc.issuer.startsWith(url.origin)) return 'OIDC';
+    return 'registry auth';
+  };
+  globalThis.fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const key = `${service(url)} ${init?.method ?? (input instanceof Request ? input.method : 'GET')}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+    return original(input, init);
+  };
+  return { counts, stop: () => { globalThis.fetch = original; } };
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -42,3 +42,6 @@ export const MAX_CHECKPOINT_BYTES = 16 * 1024;
 export const MAX_CHECKPOINT_LINES = 64;
 /** Entry UUIDs accepted from one transparency-log index search. */
 export const MAX_TLOG_SEARCH_RESULTS = 256;
+
+/** Nesting depth accepted in a JOSE header or payload (real ones need 3: a JWK inside a header). */
+export const MAX_JOSE_JSON_DEPTH = 16;

@@ -6,12 +6,9 @@
  */
 import { b64urlDecode } from '../core/b64.js';
 import { CoreError } from '../core/errors.js';
-import { MAX_PK_TOKEN_BYTES } from '../core/limits.js';
+import { MAX_JOSE_JSON_DEPTH, MAX_PK_TOKEN_BYTES } from '../core/limits.js';
 import { PkTokenError, type PkTokenErrorCode } from './errors.js';
 import type { JsonObject, JsonValue } from './go-json.js';
-
-/** Nesting depth accepted in a JOSE header or payload (real ones need 3: a JWK inside a header). */
-export const MAX_JOSE_JSON_DEPTH = 16;
 
 /** The three segments of a compact JWS, verbatim. */
 export interface CompactJws {

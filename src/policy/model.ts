@@ -52,63 +52,131 @@ export interface PolicyVerdict {
 
 const MAX_RULES = 1000;
 const MAX_SIGNERS = 100;
+/** Bad fields listed in one error message; the rest are counted (the message stays one line). */
+const MAX_REPORTED = 20;
+const POLICY_FIELDS = ['rules', 'revoked'] as const;
+const RULE_FIELDS = ['scope', 'signers', 'threshold', 'require', 'transparencyLog', 'level'] as const;
+const SIGNER_FIELDS = ['name', 'issuer', 'claims'] as const;
+const REVOKED_FIELDS = ['digests', 'signers'] as const;
 
 /**
- * Parses policy.json.
+ * Parses policy.json: shape first, every bad field reported at once. Unknown fields are refused
+ * (a misspelt `threshold` or `revoked.digests` must not silently weaken the policy), and so are
+ * duplicate signer names in a rule (names are what revocation and the verdict refer to).
+ * @param bytes - the file as read (UTF-8 JSON, at most MAX_POLICY_BYTES)
+ * @param what - how to name the file in messages
+ * @returns the policy with defaults applied (threshold 1, require [], transparencyLog "required",
+ *   level "enforce", revoked lists empty)
  * @throws PolicyError POLICY_INVALID naming every bad field
  */
 export function parsePolicy(bytes: Uint8Array, what = 'policy.json'): Policy {
   if (bytes.length > MAX_POLICY_BYTES) throw invalid(what, [`larger than ${MAX_POLICY_BYTES} bytes`]);
   let doc: unknown;
   try {
-    doc = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new PolicyError({ code: 'POLICY_INVALID', cause: err, message: `${what}: not JSON; fix the file and publish again` });
+    throw new PolicyError({ code: 'POLICY_INVALID', cause: err, message: `${what}: not UTF-8 JSON; fix the file and publish again` });
   }
   const bad: string[] = [];
   const o = isObject(doc) ? doc : (bad.push('top level must be an object'), {});
-  const rulesIn = Array.isArray(o.rules) && o.rules.length <= MAX_RULES ? o.rules : (bad.push(`rules must be an array of at most ${MAX_RULES}`), []);
-  const rules = rulesIn.map((r, i) => parseRule(r, `rules[${i}]`, bad));
-  const revoked = parseRevoked(o.revoked, bad);
+  unknownFields(o, POLICY_FIELDS, '', bad);
+  const rulesIn = own(o, 'rules');
+  const rulesList = Array.isArray(rulesIn) && rulesIn.length <= MAX_RULES ? rulesIn : (bad.push(`rules must be an array of at most ${MAX_RULES}`), []);
+  const rules = rulesList.map((r, i) => parseRule(r, `rules[${i}]`, bad));
+  const revoked = parseRevoked(own(o, 'revoked'), bad);
   if (bad.length > 0) throw invalid(what, bad);
   return { rules, revoked };
 }
 
-/** The first rule whose scope matches `registry/repository`, if any. */
+/**
+ * The first rule whose scope matches `registry/repository`, if any (rules are ordered: put the
+ * narrow scopes first).
+ * @param image - `registry/repository`, e.g. `ghcr.io/acme/app`
+ * @throws never
+ */
 export function ruleFor(policy: Policy, image: string): PolicyRule | undefined {
   return policy.rules.find((r) => globMatch(r.scope, image));
 }
 
-/** Whether a verified signature satisfies a signer rule. */
+/**
+ * Whether a verified signature satisfies a signer rule: same issuer, and every claim pattern
+ * matches the token's own string claim of that name (inherited or non-string values never match).
+ * @throws never
+ */
 export function signerMatches(rule: SignerRule, sig: VerifiedSignatureFacts): boolean {
   if (rule.issuer !== sig.issuer) return false;
   return Object.entries(rule.claims).every(([claim, pattern]) => {
-    const v = sig.claims[claim];
+    const v = Object.hasOwn(sig.claims, claim) ? sig.claims[claim] : undefined;
     return typeof v === 'string' && globMatch(pattern, v);
   });
 }
 
 /**
- * Applies a rule to the verified signatures of one platform image: distinct signers toward the
- * threshold, required predicates, log entries, revocations.
+ * Applies a rule to the verified signatures of one platform image: revocations, log entries,
+ * the threshold of distinct signers, required predicates.
+ *
+ * Distinct means distinct identities as well as distinct signer rules: each signer identity (issuer,
+ * `sub`, and the workflow that ran, `job_workflow_ref` or `workflow_ref`) is counted toward at most
+ * one signer rule, however many signatures it made and however many rules its claims satisfy
+ * (a maximum matching), so replaying one identity's signatures never reaches a threshold of 2.
+ * @param subject - the platform manifest digest, or it and the digests that contain it (the image
+ *   index): any of them being revoked is a violation
+ * @param sigs - the signatures that verified (DSSE, PK token, binding, subject, log entry if any)
+ * @returns the verdict; `passed` is false whenever there is a violation, whatever the rule's level
+ * @throws never
  */
-export function evaluate(policy: Policy, rule: PolicyRule, subject: Digest, sigs: readonly VerifiedSignatureFacts[]): PolicyVerdict {
+export function evaluate(policy: Policy, rule: PolicyRule, subject: Digest | readonly Digest[], sigs: readonly VerifiedSignatureFacts[]): PolicyVerdict {
   const violations: string[] = [];
-  if (policy.revoked.digests.includes(subject)) violations.push(`${subject} is revoked`);
-  const usable = sigs.filter((s) => rule.transparencyLog === 'optional' || s.logged);
-  if (usable.length < sigs.length) violations.push(`${sigs.length - usable.length} signature(s) without a verified log entry do not count (transparencyLog: required)`);
+  for (const d of typeof subject === 'string' ? [subject] : subject) {
+    if (policy.revoked.digests.includes(d)) violations.push(`${d} is revoked`);
+  }
   const allowed = rule.signers.filter((r) => !policy.revoked.signers.includes(r.name));
-  const matched = (s: VerifiedSignatureFacts) => allowed.filter((r) => signerMatches(r, s)).map((r) => r.name);
-  const signers = [...new Set(usable.flatMap(matched))];
+  const matched = (s: VerifiedSignatureFacts) => allowed.filter((r) => signerMatches(r, s));
+  const usable = sigs.filter((s) => rule.transparencyLog === 'optional' || s.logged);
+  const unlogged = sigs.length - usable.length;
+  const note = unlogged > 0 ? `; ${unlogged} signature(s) without a verified log entry do not count (transparencyLog: required)` : '';
+  const signers = distinctSigners(usable, matched);
   if (signers.length < rule.threshold) {
-    violations.push(`expected ${rule.threshold} distinct signer(s) of [${rule.signers.map((s) => s.name).join(', ')}], got ${signers.length}${signers.length ? ` (${signers.join(', ')})` : ''}`);
+    violations.push(`expected ${rule.threshold} distinct signer(s) of [${rule.signers.map((s) => s.name).join(', ')}], got ${signers.length}${signers.length ? ` (${signers.join(', ')})` : ''}${note}`);
   }
   for (const required of rule.require) {
     if (!usable.some((s) => matched(s).length > 0 && globMatch(required, s.predicateType))) {
-      violations.push(`no signature by an allowed signer covers predicate type ${required}`);
+      violations.push(`no signature by an allowed signer covers predicate type ${required}${note}`);
     }
   }
   return { rule, signers, violations, passed: violations.length === 0 };
+}
+
+/** The names of the signer rules in a maximum matching of identities to rules (Kuhn's algorithm). */
+function distinctSigners(sigs: readonly VerifiedSignatureFacts[], matched: (s: VerifiedSignatureFacts) => SignerRule[]): string[] {
+  const rulesOf = new Map<string, Set<SignerRule>>();
+  for (const s of sigs) {
+    const id = identityOf(s);
+    const set = rulesOf.get(id) ?? new Set<SignerRule>();
+    for (const r of matched(s)) set.add(r);
+    if (set.size > 0) rulesOf.set(id, set);
+  }
+  const holder = new Map<SignerRule, string>();
+  const assign = (id: string, visited: Set<SignerRule>): boolean => {
+    for (const r of rulesOf.get(id)!) {
+      if (visited.has(r)) continue;
+      visited.add(r);
+      const other = holder.get(r);
+      if (other === undefined || assign(other, visited)) {
+        holder.set(r, id);
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const id of rulesOf.keys()) assign(id, new Set());
+  return [...holder.keys()].map((r) => r.name).sort();
+}
+
+/** Who signed: issuer, subject and the workflow that ran (two workflows of one repository share `sub`). */
+function identityOf(s: VerifiedSignatureFacts): string {
+  const claim = (k: string) => (Object.hasOwn(s.claims, k) && typeof s.claims[k] === 'string' ? s.claims[k] as string : '');
+  return JSON.stringify([s.issuer, claim('sub'), claim('job_workflow_ref') || claim('workflow_ref')]);
 }
 
 function parseRule(r: unknown, at: string, bad: string[]): PolicyRule {
@@ -116,18 +184,22 @@ function parseRule(r: unknown, at: string, bad: string[]): PolicyRule {
     bad.push(`${at} must be an object`);
     return { scope: '', signers: [], threshold: 1, require: [], transparencyLog: 'required', level: 'enforce' };
   }
-  const scope = str(r.scope, `${at}.scope`, bad);
-  const signersIn = Array.isArray(r.signers) && r.signers.length > 0 && r.signers.length <= MAX_SIGNERS ? r.signers : (bad.push(`${at}.signers must list 1..${MAX_SIGNERS} signers`), []);
-  const signers = signersIn.map((s, i) => parseSigner(s, `${at}.signers[${i}]`, bad));
-  const threshold = r.threshold ?? 1;
+  unknownFields(r, RULE_FIELDS, `${at}.`, bad);
+  const scope = str(own(r, 'scope'), `${at}.scope`, bad);
+  const signersIn = own(r, 'signers');
+  const signersList = Array.isArray(signersIn) && signersIn.length > 0 && signersIn.length <= MAX_SIGNERS ? signersIn : (bad.push(`${at}.signers must list 1..${MAX_SIGNERS} signers`), []);
+  const signers = signersList.map((s, i) => parseSigner(s, `${at}.signers[${i}]`, bad));
+  const names = signers.map((s) => s.name).filter((n) => n !== '');
+  if (new Set(names).size !== names.length) bad.push(`${at}.signers must have distinct names`);
+  const threshold = field(r, 'threshold', 1);
   if (!Number.isSafeInteger(threshold) || (threshold as number) < 1 || (threshold as number) > Math.max(1, signers.length)) {
     bad.push(`${at}.threshold must be an integer from 1 to the number of signers`);
   }
-  const require = r.require ?? [];
-  if (!Array.isArray(require) || !require.every((x) => typeof x === 'string')) bad.push(`${at}.require must be an array of predicate type patterns`);
-  const transparencyLog = r.transparencyLog ?? 'required';
+  const require = field(r, 'require', []);
+  if (!Array.isArray(require) || !require.every((x) => typeof x === 'string' && x !== '')) bad.push(`${at}.require must be an array of predicate type patterns`);
+  const transparencyLog = field(r, 'transparencyLog', 'required');
   if (transparencyLog !== 'required' && transparencyLog !== 'optional') bad.push(`${at}.transparencyLog must be "required" or "optional"`);
-  const level = r.level ?? 'enforce';
+  const level = field(r, 'level', 'enforce');
   if (level !== 'enforce' && level !== 'audit') bad.push(`${at}.level must be "enforce" or "audit"`);
   return { scope, signers, threshold: threshold as number, require: require as string[], transparencyLog: transparencyLog as PolicyRule['transparencyLog'], level: level as PolicyRule['level'] };
 }
@@ -137,9 +209,19 @@ function parseSigner(s: unknown, at: string, bad: string[]): SignerRule {
     bad.push(`${at} must be an object`);
     return { name: '', issuer: '', claims: {} };
   }
-  const claims = s.claims ?? {};
-  if (!isObject(claims) || !Object.values(claims).every((v) => typeof v === 'string')) bad.push(`${at}.claims must map claim names to strings`);
-  return { name: str(s.name, `${at}.name`, bad), issuer: str(s.issuer, `${at}.issuer`, bad), claims: claims as Record<string, string> };
+  unknownFields(s, SIGNER_FIELDS, `${at}.`, bad);
+  return { name: str(own(s, 'name'), `${at}.name`, bad), issuer: str(own(s, 'issuer'), `${at}.issuer`, bad), claims: parseClaims(field(s, 'claims', {}), `${at}.claims`, bad) };
+}
+
+/** Claim patterns, copied into a null-prototype record: a `__proto__` key stays a plain claim name. */
+function parseClaims(c: unknown, at: string, bad: string[]): Record<string, string> {
+  const claims = Object.create(null) as Record<string, string>;
+  if (!isObject(c) || !Object.values(c).every((v) => typeof v === 'string')) {
+    bad.push(`${at} must map claim names to strings`);
+    return claims;
+  }
+  for (const [k, v] of Object.entries(c)) Object.defineProperty(claims, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return claims;
 }
 
 function parseRevoked(r: unknown, bad: string[]): Policy['revoked'] {
@@ -148,11 +230,12 @@ function parseRevoked(r: unknown, bad: string[]): Policy['revoked'] {
     bad.push('revoked must be an object {digests, signers}');
     return { digests: [], signers: [] };
   }
-  const digests = r.digests ?? [];
-  if (!Array.isArray(digests) || !digests.every(isDigest)) bad.push('revoked.digests must be sha256 digests');
-  const signers = r.signers ?? [];
-  if (!Array.isArray(signers) || !signers.every((x) => typeof x === 'string')) bad.push('revoked.signers must be signer names');
-  return { digests: digests as Digest[], signers: signers as string[] };
+  unknownFields(r, REVOKED_FIELDS, 'revoked.', bad);
+  const digests = field(r, 'digests', []);
+  if (!Array.isArray(digests) || !digests.every(isDigest)) bad.push('revoked.digests must be sha256 digests ("sha256:" and 64 lowercase hex characters)');
+  const signers = field(r, 'signers', []);
+  if (!Array.isArray(signers) || !signers.every((x) => typeof x === 'string' && x !== '')) bad.push('revoked.signers must be signer names');
+  return { digests: Array.isArray(digests) ? digests as Digest[] : [], signers: Array.isArray(signers) ? signers as string[] : [] };
 }
 
 function str(v: unknown, at: string, bad: string[]): string {
@@ -161,10 +244,28 @@ function str(v: unknown, at: string, bad: string[]): string {
   return '';
 }
 
+/** An optional field: absent is the default, but an explicit `null` is a value (and a bad one). */
+function field(o: Record<string, unknown>, key: string, dflt: unknown): unknown {
+  const v = own(o, key);
+  return v === undefined ? dflt : v;
+}
+
+/** An own property only: a field is never read from the prototype chain. */
+function own(o: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+function unknownFields(o: Record<string, unknown>, known: readonly string[], at: string, bad: string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!known.includes(k)) bad.push(`${at}${JSON.stringify(k.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
+  }
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function invalid(what: string, bad: string[]): PolicyError {
-  return new PolicyError({ code: 'POLICY_INVALID', message: `${what}: ${bad.join('; ')}; fix the policy and publish again` });
+  const shown = bad.length > MAX_REPORTED ? [...bad.slice(0, MAX_REPORTED), `and ${bad.length - MAX_REPORTED} more`] : bad;
+  return new PolicyError({ code: 'POLICY_INVALID', message: `${what}: ${shown.join('; ')}; fix the policy and publish again` });
 }

@@ -119,7 +119,8 @@ afterAll(async () => {
       ]);
       expect(first.every((s) => s.image === image.ref && /^sha256:[0-9a-f]{64}$/.test(s.artifactDigest) && Number.isInteger(s.logIndex))).toBe(true);
       expect(new Set(first.map((s) => s.logIndex)).size).toBe(4);
-      expect(r.outputs['verify-command']).toBe(`npx opk-attest verify ${image.ref}`);
+      expect(r.outputs['verify-command']).toBe(
+        `npx opk-attest verify ${image.ref} --issuer ${stack.oidc.issuer} --signer-claim repository=octo-org/octo-repo --transparency-log ${stack.rekor.url}`);
       expect(r.summary).toContain('opk-attest: 4 signed, 0 already signed');
       expect(stack.oidc.issued).toHaveLength(1); // one PK token for the whole run
     });

@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { OpkError } from '../core/errors.js';
 
+/** The public-good Rekor instance: the default transparency log. */
+export const DEFAULT_LOG = 'https://rekor.sigstore.dev';
+
 /** The action's inputs, parsed. */
 export interface ActionInputs {
   images: string[];
@@ -74,7 +77,7 @@ export function splitList(value: string): string[] {
  */
 export function parseLogInput(value: string): string | false {
   const v = value.trim();
-  if (v === '' ) return 'https://rekor.sigstore.dev';
+  if (v === '') return DEFAULT_LOG;
   if (['false', 'off', 'none'].includes(v.toLowerCase())) return false;
   try {
     const url = new URL(v);

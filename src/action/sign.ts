@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import { OpkError } from '../core/errors.js';
 import { githubActionsProvider, GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
 import { signImages, type SignImagesResult } from '../sign/index.js';
-import { readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
+import { DEFAULT_LOG, readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
 import { verifyWhatWasSigned } from './self-verify.js';
 import { writeSignSummary } from './summary.js';
 import { workflowClaims } from './workflow-claims.js';
@@ -19,7 +19,7 @@ export async function runSignAction(env: NodeJS.ProcessEnv = process.env): Promi
     const all = [...result.signed, ...result.skipped];
     core.setOutput('signed', JSON.stringify(result.signed.map(({ repository: _r, via: _v, ...s }) => s)));
     core.setOutput('count', String(result.signed.length));
-    core.setOutput('verify-command', verifyCommand(inputs));
+    core.setOutput('verify-command', verifyCommand(inputs, result));
     if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, env);
     await writeSignSummary(result, inputs);
     core.info(`opk-attest: ${result.signed.length} envelope(s) signed, ${result.skipped.length} already signed`);
@@ -51,7 +51,13 @@ async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<SignI
   });
 }
 
-function verifyCommand(inputs: ActionInputs): string {
-  const tlog = inputs.transparencyLog === false ? ' --transparency-log false' : '';
-  return inputs.images.map((i) => `npx opk-attest verify ${i}${tlog}`).join('\n');
+/** The command a consumer runs, pinned to this signer's issuer and repository. */
+function verifyCommand(inputs: ActionInputs, result: SignImagesResult): string {
+  const flags = [
+    ...(result.signer && result.signer.issuer !== GITHUB_ACTIONS_ISSUER ? [`--issuer ${result.signer.issuer}`] : []),
+    ...(result.signer?.repository ? [`--signer-claim repository=${result.signer.repository}`] : []),
+    ...(inputs.transparencyLog === false ? ['--transparency-log false'] : inputs.transparencyLog !== DEFAULT_LOG ? [`--transparency-log ${inputs.transparencyLog}`] : []),
+    ...(inputs.referrersRepository ? [`--referrers-repository ${inputs.referrersRepository}`] : []),
+  ].join(' ');
+  return inputs.images.map((i) => `npx opk-attest verify ${i}${flags ? ` ${flags}` : ''}`).join('\n');
 }

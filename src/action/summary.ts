@@ -1,9 +1,8 @@
 /** The job summary: one table row per envelope signed (and those already signed). */
 import * as core from '@actions/core';
 import type { SignImagesResult } from '../sign/index.js';
-import type { ActionInputs } from './inputs.js';
+import { DEFAULT_LOG, type ActionInputs } from './inputs.js';
 
-const PUBLIC_REKOR = 'https://rekor.sigstore.dev';
 
 /**
  * Escapes text for a summary cell: `core.summary` inserts cells as raw HTML, and platforms and
@@ -16,7 +15,7 @@ export function htmlText(s: string): string {
 /** Writes the summary when the runner provides a summary file (not in local runs). */
 export async function writeSignSummary(result: SignImagesResult, inputs: ActionInputs): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const logCell = (i?: number) => (i === undefined ? '-' : inputs.transparencyLog === PUBLIC_REKOR
+  const logCell = (i?: number) => (i === undefined ? '-' : inputs.transparencyLog === DEFAULT_LOG
     ? `<a href="https://search.sigstore.dev/?logIndex=${i}">${i}</a>` : String(i));
   const rows = [
     ...result.signed.map((s) => [htmlText(s.image), htmlText(s.platform), htmlText(s.predicateType), `<code>${s.artifactDigest}</code>`, logCell(s.logIndex), 'signed']),

@@ -81,9 +81,12 @@ export interface VerifyReport {
 }
 
 /**
- * Verifies every platform of an image against the trust material and the policy.
- * @throws PolicyError POLICY_NO_RULE; OciError when the image cannot be read. Bad signatures are
- *   not thrown: they are reported per artifact with their code.
+ * Verifies every platform of an image (or those of `platforms`) against the trust material and the
+ * policy. No matching policy rule is not an error: each platform then fails with no verdict
+ * (`verdict: undefined`), so the report still shows what was found.
+ * @returns the report; `passed` is true when every platform passed, or when the rule's level is `audit`
+ * @throws OciError when the image cannot be read (OCI_NOT_FOUND, OCI_PLATFORM_NOT_FOUND, transport codes).
+ *   Bad signatures are not thrown: they are reported per artifact with their code.
  */
 export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> {
   const ref = parseReference(o.image);
@@ -93,7 +96,7 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> 
   try {
     const walked = await walk(t, ref.repository, ref.digest ?? ref.tag ?? 'latest', o.platforms);
     const platforms: PlatformReport[] = [];
-    for (const p of walked.platforms) platforms.push(await verifyPlatform(t, ref.repository, p, o, rule));
+    for (const p of walked.platforms) platforms.push(await verifyPlatform(t, ref.repository, p, walked.digest, o, rule));
     const passed = platforms.length > 0 && platforms.every((p) => p.passed);
     return { image: o.image, digest: walked.digest, platforms, level: rule?.level ?? 'enforce', passed: passed || rule?.level === 'audit' };
   } finally {
@@ -101,16 +104,22 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> 
   }
 }
 
+/** The platforms to verify. With filters, the first walk pins the image digest so that a tag
+ *  moving meanwhile cannot mix two images, and a platform named twice is verified once. */
 async function walk(t: RegistryTransport, repository: string, reference: string, platforms?: readonly string[]): Promise<{ digest: Digest; platforms: PlatformImage[] }> {
   if (!platforms || platforms.length === 0) {
     const all = await findAttestations(t, repository, reference);
     return { digest: all.descriptor.digest, platforms: all.platforms };
   }
-  const each = await Promise.all(platforms.map((platform) => findAttestations(t, repository, reference, { platform })));
-  return { digest: each[0]!.descriptor.digest, platforms: each.flatMap((w) => w.platforms) };
+  const first = await findAttestations(t, repository, reference, { platform: platforms[0]! });
+  const digest = first.descriptor.digest;
+  const rest = await Promise.all(platforms.slice(1).map((platform) => findAttestations(t, repository, digest, { platform })));
+  const byDigest = new Map<string, PlatformImage>();
+  for (const p of [first, ...rest].flatMap((w) => w.platforms)) if (!byDigest.has(p.descriptor.digest)) byDigest.set(p.descriptor.digest, p);
+  return { digest, platforms: [...byDigest.values()] };
 }
 
-async function verifyPlatform(t: RegistryTransport, repository: string, p: PlatformImage, o: VerifyImageOptions,
+async function verifyPlatform(t: RegistryTransport, repository: string, p: PlatformImage, imageDigest: Digest, o: VerifyImageOptions,
   rule: ReturnType<typeof ruleFor>): Promise<PlatformReport> {
   const subject = p.descriptor.digest;
   const listed = await listReferrers(t, repository, subject, { referrersRepository: o.referrersRepository });
@@ -127,7 +136,8 @@ async function verifyPlatform(t: RegistryTransport, repository: string, p: Platf
     }
   }
   const facts = signatures.map((s) => ({ issuer: s.signer.issuer, claims: s.claims, predicateType: s.predicateType, logged: s.logIndex !== undefined }));
-  const verdict = rule ? evaluate(o.policy, rule, subject, facts) : undefined;
+  // Revoking the image index (the digest users see and pin) revokes each of its platforms.
+  const verdict = rule ? evaluate(o.policy, rule, subject === imageDigest ? subject : [subject, imageDigest], facts) : undefined;
   const passed = verdict?.passed ?? false;
   return { platform: p.platform, digest: subject, signatures, rejected, verdict, passed };
 }

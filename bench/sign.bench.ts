@@ -19,16 +19,22 @@
  *   registry) lives in this parent process, distribution 2.8 in its own; each client stack is a
  *   long-lived child process (this same file, re-run with OPK_SIGN_BENCH_CHILD, driven over
  *   IPC), so client CPU never competes with server CPU inside one event loop and each stack's
- *   peak RSS is its own. Children load their stack lazily; the "idle child" line is what a
- *   child pays for Node and this bundle before doing anything.
+ *   peak RSS is its own (an in-process comparison would report one shared peak). Children load
+ *   their stack lazily; "idle child" is what a child pays for Node and this bundle before any work.
  * - Runs are interleaved round-robin across the stacks (the order rotates each round), so
  *   background load on a shared machine lands on every stack alike; the first round is a
  *   warm-up, the figure is the median of the next RUNS. Each run signs a freshly pushed image,
- *   so nothing is skipped as already signed.
- * - Both only flatter the peer: our test Rekor verifies every submitted signature and keeps a
- *   real tree (real Rekor does both) while the mock Rekor checks nothing — the "log = mock
- *   Rekor" line runs ours against the peer's log to show that share; and our pipeline discovers
- *   its statements in the registry while the peer is handed them.
+ *   so nothing is skipped as already signed; every run is checked (16 log entries or Fulcio
+ *   certificates, exactly 2 referrers listed per platform manifest).
+ * - Both asymmetries flatter the peer: our test Rekor verifies every submitted signature and
+ *   keeps a real tree (real Rekor does both) while the mock Rekor checks nothing — the "log =
+ *   mock Rekor" line runs ours against the peer's log to show that share; and our pipeline
+ *   discovers its statements in the registry while the peer is handed them.
+ * - CPU per run is split into the client (child), the services (this process, idle otherwise
+ *   during a run) and distribution 2.8's process (/proc): on a small machine everything shares
+ *   the cores, so wall time follows total CPU as much as round trips and waits.
+ * Knobs: `node --cpu-prof .tmp/bench/sign.bench.mjs` (after `npm run bench sign`) profiles every
+ * process, children included.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -104,6 +110,8 @@ interface Stack {
   child: Child;
   transport: Transport;
   repository: string;
+  /** Signs on distribution 2.8 (whose process CPU is then reported as `registry`). */
+  onDistribution: boolean;
   /** Counters that must grow by STATEMENTS per run (log entries, certificates). */
   counters: Array<{ name: string; read: () => number }>;
   runs: RunResult[];
@@ -128,7 +136,7 @@ async function orchestrate(): Promise<void> {
   const testLog = { name: 'test Rekor entries', read: () => rekor.size() };
   const stacks: Stack[] = [];
   const add = (label: string, config: StackConfig, transport: Transport, repository: string, counters: Stack['counters']): Stack => {
-    const s: Stack = { label, child: startChild(config), transport, repository, counters, runs: [] };
+    const s: Stack = { label, child: startChild(config), transport, repository, onDistribution: transport === distT, counters, runs: [] };
     stacks.push(s);
     return s;
   };
@@ -136,20 +144,20 @@ async function orchestrate(): Promise<void> {
     console.log(`${PLATFORMS.length}-platform BuildKit image, SBOM + provenance per platform = ${STATEMENTS} statements per run; ` +
       `median of ${RUNS} runs after ${WARMUP} warm-up, interleaved across stacks; each stack in its own process, services in the parent`);
     const idle = startChild({ ...onApi, mode: 'idle' });
-    report('idle child (Node + this bundle): peak RSS', await idle.exit(), 'MiB');
+    const idleRss = await idle.exit();
 
-    const oursApi = add('ours → referrers API (test registry)', { ...onApi, mode: 'ours' }, apiT, 'bench/ours-api', [testLog]);
-    const oursApiMock = add('ours → referrers API, log = mock Rekor', { ...onApi, mode: 'ours', rekorUrl: sigstore.url }, apiT, 'bench/ours-api-mock',
+    const oursApi = add('ours  referrers API, test registry', { ...onApi, mode: 'ours' }, apiT, 'bench/ours-api', [testLog]);
+    const oursApiMock = add('ours  referrers API, log = mock Rekor', { ...onApi, mode: 'ours', rekorUrl: sigstore.url }, apiT, 'bench/ours-api-mock',
       [{ name: 'mock Rekor entries', read: () => sigstore.requests.rekor }]);
     let oursDist: Stack | undefined;
     let peers: Stack[] = [];
     if (dist && distT) {
       const onDist = { ...base, registry: dist.host, credentials: credentials! };
       const peerCounters = [{ name: 'Fulcio certificates', read: () => sigstore.requests.fulcio }, { name: 'mock Rekor entries', read: () => sigstore.requests.rekor }];
-      oursDist = add('ours → distribution 2.8 (fallback tag)', { ...onDist, mode: 'ours' }, distT, 'bench/ours-dist', [testLog]);
+      oursDist = add('ours  fallback tag, distribution 2.8', { ...onDist, mode: 'ours' }, distT, 'bench/ours-dist', [testLog]);
       peers = [
-        add('peer, one statement after another', { ...onDist, mode: 'peer', parallel: 1 }, distT, 'bench/peer-seq', peerCounters),
-        add(`peer, ${PARALLEL} subjects at once`, { ...onDist, mode: 'peer', parallel: PARALLEL }, distT, 'bench/peer-par', peerCounters),
+        add('peer  one statement after another', { ...onDist, mode: 'peer', parallel: 1 }, distT, 'bench/peer-seq', peerCounters),
+        add(`peer  ${PARALLEL} subjects at once`, { ...onDist, mode: 'peer', parallel: PARALLEL }, distT, 'bench/peer-par', peerCounters),
       ];
     } else {
       console.log('distribution 2.8 (docker-registry) not installed: the fallback-tag path and the peer (it needs a token-auth registry) are skipped');
@@ -158,22 +166,21 @@ async function orchestrate(): Promise<void> {
     for (let round = 0; round < WARMUP + RUNS; round++) {
       for (const s of rotate(stacks, round)) s.runs.push(await runOnce(s, round, { count: round < WARMUP }));
     }
-    for (const s of stacks) {
-      s.peakRssMiB = await s.child.exit();
-      printStack(s);
-    }
+    for (const s of stacks) s.peakRssMiB = await s.child.exit();
+    printTable(stacks);
     if (oursDist && peers.length > 0) {
-      console.log('ratios (statements/s, ours ÷ peer):');
+      console.log(`ratio of statements/s, ours ÷ peer (target ≥ ${TARGET_RATIO}× the faster peer shape):`);
       const best = Math.min(...peers.map(measuredMs));
       for (const ours of [oursDist, oursApi, oursApiMock]) {
-        for (const peer of peers) report(`  ${ours.label.slice(7)} ÷ ${peer.label}`, measuredMs(peer) / measuredMs(ours), '×');
+        const ratios = peers.map((peer) => `${(measuredMs(peer) / measuredMs(ours)).toFixed(2)}× ${peer.label.slice(6)}`).join(', ');
         const ratio = best / measuredMs(ours);
-        console.log(`  target ≥ ${TARGET_RATIO}× the faster peer shape, ours ${ours.label.slice(7)}: ${ratio >= TARGET_RATIO ? 'met' : 'MISSED'} (${ratio.toFixed(2)}×)`);
+        console.log(`  ${ours.label.slice(6).padEnd(34)} ${ratios} → ${ratio >= TARGET_RATIO ? 'met' : 'MISSED'}`);
       }
       await publishDiagnostic({ ...base, registry: dist!.host, credentials: credentials!, mode: 'publish' }, distT!);
     }
+    report('peak RSS of an idle child (Node + this bundle)', idleRss, 'MiB');
   } finally {
-    report('services (parent process): peak RSS', peakRssMiB(), 'MiB');
+    report('peak RSS of the services (parent process)', peakRssMiB(), 'MiB');
     await Promise.all(stacks.map((s) => s.child.kill()));
     await Promise.all([apiT.close(), distT?.close(), oidc.close(), rekor.close(), api.close(), sigstore.close(), dist?.stop()]);
   }
@@ -187,7 +194,8 @@ async function runOnce(s: Stack, round: number, extra: Omit<RunRequest, 'image'>
   const registryCpu = registryCpuMs();
   const result = await s.child.run({ image, ...extra });
   const services = process.cpuUsage(cpu);
-  const registry = registryCpu === undefined ? undefined : registryCpuMs()! - registryCpu;
+  // Only distribution's own process: the in-process test registry's CPU is part of `services`.
+  const registry = registryCpu === undefined || !s.onDistribution ? undefined : registryCpuMs()! - registryCpu;
   result.cpuMs = { client: result.cpuMs?.client ?? NaN, services: (services.user + services.system) / 1000, ...(registry === undefined ? {} : { registry }) };
   s.counters.forEach((c, i) => {
     const grew = c.read() - before[i]!;
@@ -197,19 +205,25 @@ async function runOnce(s: Stack, round: number, extra: Omit<RunRequest, 'image'>
   return result;
 }
 
-function printStack(s: Stack): void {
-  const measured = s.runs.slice(WARMUP);
-  const ms = measuredMs(s);
-  report(`${s.label}: ${STATEMENTS} statements`, ms, 'ms');
-  report(`${s.label}: throughput`, (STATEMENTS * 1000) / ms, 'statements/s');
-  report(`${s.label}: peak RSS`, s.peakRssMiB ?? NaN, 'MiB');
-  console.log(`  runs (ms): ${measured.map((r) => r.ms.toFixed(0)).join(', ')}`);
-  const cpu = (pick: (c: NonNullable<RunResult['cpuMs']>) => number | undefined): string => median(measured.map((r) => pick(r.cpuMs!) ?? 0)).toFixed(0);
-  console.log(`  CPU per run (median ms): client ${cpu((c) => c.client)}, services ${cpu((c) => c.services)}` +
-    `${measured[0]?.cpuMs?.registry === undefined ? '' : `, distribution ${cpu((c) => c.registry)}`}`);
-  if (measured[0]?.phases) console.log(`  phases (median ms from the start to the end of each): ${formatPhases(measured)}`);
-  const counted = s.runs[0]?.requests;
-  if (counted) console.log(`  HTTP requests in one run: ${Object.entries(counted).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+/** One line per stack (medians), then where ours spends its time. */
+function printTable(stacks: Stack[]): void {
+  console.log(`${'stack'.padEnd(38)} ${'wall ms'.padStart(8)} ${'stmts/s'.padStart(8)} ${'peak RSS'.padStart(9)}  CPU ms client/services/registry  runs ms`);
+  for (const s of stacks) {
+    const measured = s.runs.slice(WARMUP);
+    const ms = measuredMs(s);
+    const cpu = (pick: (c: NonNullable<RunResult['cpuMs']>) => number | undefined): string => {
+      const xs = measured.map((r) => pick(r.cpuMs!)).filter((x): x is number => x !== undefined);
+      return xs.length === 0 ? '-' : median(xs).toFixed(0);
+    };
+    console.log(`${s.label.padEnd(38)} ${ms.toFixed(0).padStart(8)} ${((STATEMENTS * 1000) / ms).toFixed(1).padStart(8)} ${`${(s.peakRssMiB ?? NaN).toFixed(0)} MiB`.padStart(9)}  ` +
+      `${`${cpu((c) => c.client)} / ${cpu((c) => c.services)} / ${cpu((c) => c.registry)}`.padEnd(30)} ${measured.map((r) => r.ms.toFixed(0)).join(' ')}`);
+  }
+  for (const s of stacks.filter((x) => x.runs[WARMUP]?.phases)) {
+    console.log(`${s.label}:`);
+    console.log(`  phases, median ms from the start to the end of each: ${formatPhases(s.runs.slice(WARMUP))}`);
+    const counted = s.runs[0]?.requests;
+    if (counted) console.log(`  HTTP requests of one run: ${Object.entries(counted).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
 }
 
 /**
@@ -218,7 +232,7 @@ function printStack(s: Stack): void {
  * with shorter ones. `signImages` has no option to pass `ReferrersOptions` through.
  */
 async function publishDiagnostic(config: StackConfig, t: Transport): Promise<void> {
-  const s: Stack = { label: 'publish diagnostic', child: startChild(config), transport: t, repository: 'bench/publish', counters: [], runs: [] };
+  const s: Stack = { label: 'publish diagnostic', child: startChild(config), transport: t, repository: 'bench/publish', onDistribution: true, counters: [], runs: [] };
   const bySettle = new Map<number | null, number[]>(SETTLE_VARIANTS.map((v) => [v, []]));
   try {
     for (let round = 0; round < WARMUP + RUNS; round++) {

@@ -1,7 +1,12 @@
 /** Renders a verification report: a table per platform for people, JSON for machines. */
 import type { VerifyReport } from './verifier.js';
 
-/** The human-readable report (signers, predicates, log indexes, per platform). */
+/**
+ * The human-readable report (signers, predicates, log indexes, rejected artifacts with their
+ * code, policy violations, per platform). Wire text is not escaped here: terminals and job
+ * summaries escape it where they print it.
+ * @throws never
+ */
 export function formatReport(r: VerifyReport): string {
   const lines = [`${r.image}  ${r.digest}`];
   for (const p of r.platforms) {
@@ -20,7 +25,11 @@ export function formatReport(r: VerifyReport): string {
   return lines.join('\n');
 }
 
-/** The report as one JSON document (stable field names). */
+/**
+ * The report as one JSON document (stable field names). The PK token claims are left out: the
+ * signer summary says who signed, and the document may end up in public CI logs.
+ * @throws never
+ */
 export function reportJson(r: VerifyReport): string {
   return JSON.stringify({
     image: r.image,

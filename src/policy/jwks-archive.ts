@@ -1,0 +1,211 @@
+/**
+ * The archive of an OIDC provider's signing keys (DESIGN §4.5 `oidc/<issuer host>/jwks.json`):
+ * every key ever seen in the provider's live JWKS, with its RFC 7638 thumbprint and when it was
+ * first and last seen. Keys are never removed, so PK tokens verify after the provider rotates.
+ * Parsing recomputes every thumbprint; lookup is by `kid` and, when the token names one, by the
+ * collision-proof thumbprint `jkt`. Pure: fetching the live JWKS is the caller's job.
+ */
+import { jwkThumbprint, parsePublicJwk, type Jwks, type KeyFinder, type PublicJwk } from '../identity/index.js';
+import { PolicyError } from './errors.js';
+
+/** Largest archive file read. */
+export const MAX_JWKS_ARCHIVE_BYTES = 4 * 1024 * 1024;
+/** Most keys one archive may hold (providers rotate a few times a year). */
+export const MAX_JWKS_ARCHIVE_KEYS = 2048;
+const ARCHIVE_FIELDS = ['issuer', 'keys'];
+const KEY_FIELDS = ['jwk', 'thumbprint', 'firstSeen', 'lastSeen'];
+/** RFC 3339 UTC with second precision, as the archive writes it. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const URL_SEGMENT = /^[A-Za-z0-9._~-]+$/;
+const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+
+/** One archived provider key. */
+export interface ArchivedKey {
+  jwk: PublicJwk;
+  /** RFC 7638 SHA-256 thumbprint, base64url (OpenPubkey's `jkt`). */
+  thumbprint: string;
+  /** RFC 3339 UTC, second precision. */
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** The archive of one issuer. */
+export interface JwksArchive {
+  issuer: string;
+  keys: ArchivedKey[];
+}
+
+/** What a merge changed. */
+export interface JwksMergeResult {
+  archive: JwksArchive;
+  /** Keys seen for the first time. */
+  added: ArchivedKey[];
+  /** Live keys already archived (their lastSeen moved to now). */
+  seen: number;
+  /** Live keys not archived because they are not usable OP keys (kid and reason). */
+  skipped: { kid: string | undefined; reason: string }[];
+}
+
+/**
+ * The target path of an issuer's archive: `oidc/<host>/jwks.json`, with the issuer URL's path
+ * segments after the host when it has any (`https://login.example.com/realms/ci` →
+ * `oidc/login.example.com/realms/ci/jwks.json`), so two issuers on one host never share a file.
+ * @throws PolicyError POLICY_ARCHIVE_INVALID for an issuer that is not an http(s) URL with a plain host and path
+ */
+export function archiveTargetPath(issuer: string): string {
+  let u: URL;
+  try {
+    u = new URL(issuer);
+  } catch (err) {
+    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', cause: err, message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not a URL; give the issuer exactly as in the tokens' iss` });
+  }
+  const segments = u.pathname.split('/').filter((s) => s !== '');
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash
+    || !HOST.test(u.host) || !segments.every((s) => URL_SEGMENT.test(s) && s !== '.' && s !== '..')) {
+    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not an http(s) URL with a plain host and path; give the issuer exactly as in the tokens' iss` });
+  }
+  return ['oidc', u.host, ...segments, 'jwks.json'].join('/');
+}
+
+/**
+ * An empty archive for an issuer.
+ * @throws PolicyError POLICY_ARCHIVE_INVALID when the issuer is not a usable URL
+ */
+export function emptyJwksArchive(issuer: string): JwksArchive {
+  archiveTargetPath(issuer);
+  return { issuer, keys: [] };
+}
+
+/**
+ * Parses an archive, shape first, recomputing every thumbprint (a key whose stored thumbprint is
+ * not its own is refused: lookups by `jkt` must be sound).
+ * @param bytes - the file as read
+ * @param what - names the file in messages
+ * @throws PolicyError POLICY_ARCHIVE_INVALID naming the first bad field
+ */
+export function parseJwksArchive(bytes: Uint8Array, what = 'JWKS archive'): JwksArchive {
+  if (bytes.length > MAX_JWKS_ARCHIVE_BYTES) throw invalid(what, `is larger than ${MAX_JWKS_ARCHIVE_BYTES} bytes`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (err) {
+    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', cause: err, message: `${what}: not UTF-8 JSON; run "opk-attest trust jwks sync" again and publish` });
+  }
+  if (!isObject(doc)) throw invalid(what, 'is not a JSON object');
+  onlyFields(doc, ARCHIVE_FIELDS, what);
+  const { issuer, keys } = doc;
+  if (typeof issuer !== 'string') throw invalid(what, '"issuer" is not a string');
+  archiveTargetPath(issuer);
+  if (!Array.isArray(keys) || keys.length > MAX_JWKS_ARCHIVE_KEYS) throw invalid(what, `"keys" is not an array of at most ${MAX_JWKS_ARCHIVE_KEYS}`);
+  const parsed = keys.map((k, i) => parseArchivedKey(k, `${what} keys[${i}]`));
+  if (new Set(parsed.map((k) => k.thumbprint)).size !== parsed.length) throw invalid(what, 'lists one key twice');
+  return { issuer, keys: parsed };
+}
+
+/**
+ * Serialises an archive (keys in the order first seen), as `trust jwks sync` writes it.
+ * @throws never
+ */
+export function serializeJwksArchive(archive: JwksArchive): string {
+  return `${JSON.stringify({ issuer: archive.issuer, keys: archive.keys }, null, 2)}\n`;
+}
+
+/**
+ * Merges the provider's live JWKS into its archive: new keys are added (first and last seen now),
+ * known keys get lastSeen now, and no key is ever removed. Keys the verifier could not use (not
+ * RSA/EC P-256/Ed25519, private members, too short) are skipped and reported.
+ * @param archive - the current archive (not modified)
+ * @param live - the provider's JWKS as fetched
+ * @param now - the time of the fetch
+ * @returns the new archive and what changed
+ * @throws PolicyError POLICY_ARCHIVE_INVALID when the archive would exceed MAX_JWKS_ARCHIVE_KEYS
+ */
+export function mergeJwksArchive(archive: JwksArchive, live: Jwks, now: Date): JwksMergeResult {
+  const stamp = timestamp(now);
+  const keys = archive.keys.map((k) => ({ ...k }));
+  const byThumbprint = new Map(keys.map((k) => [k.thumbprint, k]));
+  const added: ArchivedKey[] = [];
+  const skipped: JwksMergeResult['skipped'] = [];
+  let seen = 0;
+  for (const input of live.keys) {
+    const kid = typeof input.kid === 'string' ? input.kid : undefined;
+    let jwk: PublicJwk;
+    try {
+      jwk = parsePublicJwk(input, `live key ${JSON.stringify(kid)}`, 'PKT_JWKS_INVALID');
+    } catch (err) {
+      // Providers may publish keys for other uses; such a key is reported, and the rest still archived.
+      skipped.push({ kid, reason: (err as Error).message });
+      continue;
+    }
+    const thumbprint = jwkThumbprint(jwk);
+    const known = byThumbprint.get(thumbprint);
+    if (known) {
+      known.lastSeen = stamp;
+      seen++;
+      continue;
+    }
+    const entry = { jwk, thumbprint, firstSeen: stamp, lastSeen: stamp };
+    keys.push(entry);
+    byThumbprint.set(thumbprint, entry);
+    added.push(entry);
+  }
+  if (keys.length > MAX_JWKS_ARCHIVE_KEYS) throw invalid(`archive of ${archive.issuer}`, `would hold more than ${MAX_JWKS_ARCHIVE_KEYS} keys`);
+  return { archive: { issuer: archive.issuer, keys }, added, seen, skipped };
+}
+
+/**
+ * A KeyFinder over archives: for the token's issuer, the archived key whose thumbprint is the
+ * token's `jkt` (and whose kid is the token's kid, when both have one); without a `jkt`, the key
+ * with that kid (when a provider reused a kid, the one seen last).
+ * @param archives - one per issuer; a second archive of the same issuer is ignored
+ * @throws never (the returned finder resolves undefined when it has no such key)
+ */
+export function archiveKeyFinder(archives: readonly JwksArchive[]): KeyFinder {
+  const byIssuer = new Map<string, JwksArchive>();
+  for (const a of archives) if (!byIssuer.has(a.issuer)) byIssuer.set(a.issuer, a);
+  return async (issuer, kid, jkt) => {
+    const found = lookup(byIssuer.get(issuer)?.keys ?? [], kid, jkt);
+    return found ? { ...found.jwk } : undefined;
+  };
+}
+
+function lookup(keys: readonly ArchivedKey[], kid: string | undefined, jkt: string | undefined): ArchivedKey | undefined {
+  const kidMatches = (k: ArchivedKey) => kid === undefined || kid === '' || k.jwk.kid === undefined || k.jwk.kid === kid;
+  if (jkt !== undefined) return keys.find((k) => k.thumbprint === jkt && kidMatches(k));
+  if (kid === undefined || kid === '') return keys.length === 1 ? keys[0] : undefined;
+  return keys.filter((k) => k.jwk.kid === kid).reduce<ArchivedKey | undefined>((best, k) => (best === undefined || k.lastSeen > best.lastSeen ? k : best), undefined);
+}
+
+function parseArchivedKey(k: unknown, what: string): ArchivedKey {
+  if (!isObject(k)) throw invalid(what, 'is not an object');
+  onlyFields(k, KEY_FIELDS, what);
+  let jwk: PublicJwk;
+  try {
+    jwk = parsePublicJwk(k.jwk, `${what} jwk`, 'PKT_JWKS_INVALID');
+  } catch (err) {
+    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', cause: err, message: `${what}: ${(err as Error).message}` });
+  }
+  const { thumbprint, firstSeen, lastSeen } = k;
+  if (thumbprint !== jwkThumbprint(jwk)) throw invalid(what, '"thumbprint" is not the RFC 7638 thumbprint of its jwk');
+  if (typeof firstSeen !== 'string' || typeof lastSeen !== 'string' || !TIMESTAMP.test(firstSeen) || !TIMESTAMP.test(lastSeen) || lastSeen < firstSeen) {
+    throw invalid(what, '"firstSeen" and "lastSeen" must be RFC 3339 UTC times (YYYY-MM-DDTHH:MM:SSZ), first not after last');
+  }
+  return { jwk, thumbprint, firstSeen, lastSeen };
+}
+
+function timestamp(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+function onlyFields(o: Record<string, unknown>, known: readonly string[], what: string): void {
+  const extra = Object.keys(o).find((k) => !known.includes(k));
+  if (extra !== undefined) throw invalid(what, `${JSON.stringify(extra.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function invalid(what: string, fault: string): PolicyError {
+  return new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', message: `${what}: ${fault}; run "opk-attest trust jwks sync" and publish again` });
+}

@@ -12,6 +12,7 @@ commands:
   sign IMAGE…                    sign an image's attestations (CI or any OIDC provider)
   verify IMAGE                   verify an image's signed attestations
   inspect IMAGE                  show an image's attestations and signatures
+  trust <subcommand>             manage the TUF-distributed trust policy (init, signer, publish, …)
 
 Run "opk-attest <command> --help" for a command's options.
 `;
@@ -24,6 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import('./inspect.js')).inspectCommand,
   sign: async () => (await import('./sign.js')).signCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
+  trust: async () => (await import('./trust.js')).trustCommand,
 };
 
 /** Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage error). */

@@ -1,15 +1,18 @@
 /**
- * Trust material and policy from command-line flags, for `verify` until the TUF-distributed
- * policy (DESIGN §4.5) supplies them: accepted issuers, OP keys (live or a JWKS file), log keys
- * (PEM files, or the log's own key when only its URL is given), and a one-rule policy.
+ * Trust material and policy for `verify`: from a TUF trust repository (DESIGN §4.5:
+ * `--tuf-repository` + `--tuf-root`), or from command-line flags: accepted issuers, OP keys (live
+ * or a JWKS file), log keys (PEM files, or the log's own key when only its URL is given), and a
+ * one-rule policy.
  */
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { discoveryKeyFinder, GITHUB_ACTIONS_ISSUER, jwksKeyFinder, type KeyFinder } from '../identity/index.js';
 import type { Policy } from '../policy/index.js';
-import { parsePolicy } from '../policy/index.js';
+import { loadTrust, parsePolicy, trustMaterialFrom } from '../policy/index.js';
 import { createLogKeyring, LogPublicKey, RekorClient, type LogKeyring } from '../tlog/index.js';
 import type { TrustMaterial } from '../verify/index.js';
-import { integer, keyValues, oneOf } from './args.js';
+import { integer, keyValues, oneOf, UsageError } from './args.js';
 import { readJwksFile } from './pktoken-read.js';
 
 /** The options every command that verifies shares. */
@@ -23,10 +26,19 @@ export const TRUST_OPTIONS = {
   'signer-claim': { type: 'string', multiple: true },
   threshold: { type: 'string' },
   require: { type: 'string', multiple: true },
+  'tuf-repository': { type: 'string' },
+  'tuf-root': { type: 'string' },
+  'tuf-cache': { type: 'string' },
 } as const;
 
 /** Usage lines of TRUST_OPTIONS. */
-export const TRUST_USAGE = `trust (until the TUF trust policy is configured):
+export const TRUST_USAGE = `trust from a TUF trust repository (opk-attest trust …):
+  --tuf-repository URL|DIR   the repository (https URL, or a directory); policy, OIDC key archive
+                             and log keys come from it (live OIDC discovery for keys it lacks)
+  --tuf-root FILE            the repository's root metadata you trust (e.g. 1.root.json)
+  --tuf-cache DIR            cache of verified metadata (default ~/.cache/opk-attest/tuf)
+  --commitment-claim aud|nonce also applies
+trust from flags (without --tuf-repository):
   --issuer URL               an accepted OIDC issuer; repeatable (default ${GITHUB_ACTIONS_ISSUER})
   --jwks FILE                the issuer's keys as a JWK Set (default: live OIDC discovery)
   --commitment-claim aud|nonce
@@ -52,10 +64,17 @@ interface TrustValues {
   'signer-claim'?: string[];
   threshold?: string;
   require?: string[];
+  'tuf-repository'?: string;
+  'tuf-root'?: string;
+  'tuf-cache'?: string;
 }
+
+/** Flags that the TUF repository replaces. */
+const FLAG_TRUST = ['issuer', 'jwks', 'tlog-key', 'transparency-log', 'policy', 'signer-claim', 'threshold', 'require'] as const;
 
 /** Builds the trust material and policy from flags. */
 export async function trustFromFlags(v: TrustValues): Promise<{ trust: TrustMaterial; policy: Policy; transparencyLog: string | false }> {
+  if (v['tuf-repository'] !== undefined || v['tuf-root'] !== undefined) return trustFromTuf(v);
   const issuers = v.issuer?.length ? v.issuer : [GITHUB_ACTIONS_ISSUER];
   const claim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce'] as const);
   const transparencyLog = v['transparency-log'] === 'false' ? false : (v['transparency-log'] ?? 'https://rekor.sigstore.dev');
@@ -88,4 +107,30 @@ function flagPolicy(v: TrustValues, issuers: readonly string[], transparencyLog:
     rules: [{ scope: '**', signers, threshold, require: v.require ?? [], transparencyLog: transparencyLog === false ? 'optional' : 'required', level: 'enforce' }],
     revoked: { digests: [], signers: [] },
   };
+}
+
+/**
+ * Trust material and policy from a TUF trust repository. Keys are looked up in the repository's
+ * JWKS archive first, then in the issuer's live JWKS; the log keys are the repository's. Refused
+ * delegated fragments are reported on stderr (their scopes fail closed).
+ * @throws UsageError CLI_USAGE (missing --tuf-root or --tuf-repository, or flags the repository replaces);
+ *   TufError TUF_* and PolicyError from loading the repository
+ */
+async function trustFromTuf(v: TrustValues): Promise<{ trust: TrustMaterial; policy: Policy; transparencyLog: false }> {
+  if (v['tuf-repository'] === undefined || v['tuf-root'] === undefined) throw new UsageError('--tuf-repository and --tuf-root go together');
+  const clash = FLAG_TRUST.filter((k) => v[k] !== undefined);
+  if (clash.length > 0) throw new UsageError(`${clash.map((k) => `--${k}`).join(', ')} cannot be used with --tuf-repository: the trust repository supplies them`);
+  const bundle = await loadTrust({ repository: v['tuf-repository'], trustedRoot: v['tuf-root'], cacheDir: v['tuf-cache'] ?? defaultCacheDir() });
+  for (const w of bundle.warnings) process.stderr.write(`opk-attest: warning: ${w}\n`);
+  const claim = v['commitment-claim'] === undefined ? undefined : oneOf(v['commitment-claim'], '--commitment-claim', ['aud', 'nonce'] as const);
+  const trust = trustMaterialFrom(bundle, { live: true });
+  return {
+    trust: claim ? { ...trust, commitmentClaims: Object.fromEntries(trust.issuers.map((i) => [i, claim])) } : trust,
+    policy: bundle.policy,
+    transparencyLog: false,
+  };
+}
+
+function defaultCacheDir(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'opk-attest', 'tuf');
 }

@@ -1,0 +1,48 @@
+/** `opk-attest trust jwks sync`: merge the providers' live signing keys into their archives. */
+import { fetchJwks } from '../identity/index.js';
+import {
+  emptyJwksArchive, mergeJwksArchive, policyIssuers, readDelegations, readStagedArchive, readStagedPolicy, stageArchive,
+} from '../policy/index.js';
+import { runCommand } from './args.js';
+import { DIR_OPTIONS, DIR_USAGE, dirOf, dispatch, say, STAGED_NOTE } from './trust-dir.js';
+
+const USAGE = `usage: opk-attest trust jwks sync [--issuer URL]… [options]
+
+Fetches each issuer's live JWKS by OIDC discovery and merges it into the archive
+oidc/<issuer host>/jwks.json: new keys are added with first/last seen, known keys get last seen
+now, and no key is ever removed, so signatures made before a provider rotates keep verifying.
+Without --issuer: every issuer the staged policies name. Run it regularly (e.g. daily), then publish.
+
+options:
+  --issuer URL               an issuer to sync; repeatable
+${DIR_USAGE}`;
+
+const SYNC = { name: 'trust jwks sync', usage: USAGE, options: { ...DIR_OPTIONS, issuer: { type: 'string', multiple: true } } } as const;
+
+/** Runs `trust jwks …`. */
+export function jwksCommand(argv: string[]): Promise<number> {
+  return dispatch('trust jwks', USAGE, { sync }, argv);
+}
+
+function sync(argv: string[]): Promise<number> {
+  return runCommand(SYNC, argv, async ({ values: v }) => {
+    const dir = dirOf(v);
+    const issuers = v.issuer?.length ? v.issuer : await namedIssuers(dir);
+    if (issuers.length === 0) say('no issuer to sync: the policy names none; add a signer or pass --issuer URL');
+    for (const issuer of issuers) {
+      const archive = (await readStagedArchive(dir, issuer)) ?? emptyJwksArchive(issuer);
+      const merged = mergeJwksArchive(archive, await fetchJwks(issuer), new Date());
+      await stageArchive(dir, merged.archive);
+      say(`${issuer}: ${merged.added.length} new key(s)${merged.added.length ? ` (${merged.added.map((k) => k.jwk.kid ?? k.thumbprint).join(', ')})` : ''}, ${merged.seen} already archived, ${merged.archive.keys.length} in the archive`);
+      for (const s of merged.skipped) say(`  skipped live key ${s.kid ?? '(no kid)'}: ${s.reason}`);
+    }
+    if (issuers.length > 0) say(STAGED_NOTE);
+    return 0;
+  });
+}
+
+async function namedIssuers(dir: string): Promise<string[]> {
+  const roles = [undefined, ...(await readDelegations(dir)).map((d) => d.role)];
+  const all = await Promise.all(roles.map(async (r) => policyIssuers(await readStagedPolicy(dir, r))));
+  return [...new Set(all.flat())];
+}

@@ -1,0 +1,113 @@
+/**
+ * Edits of a staged policy, as the `trust` commands make them: each returns a new policy and
+ * leaves the input alone; the caller stages the result, which parses it again (`stagePolicy`).
+ * Rules are addressed by their exact scope string. A new rule goes before the first existing rule
+ * whose scope contains it (rules are first-match: a narrow scope after a broad one never applies).
+ */
+import type { Digest } from '../../core/digest.js';
+import { PolicyError } from '../errors.js';
+import type { Policy, PolicyRule, SignerRule } from '../model.js';
+import { scopeWithin } from './delegations.js';
+
+/**
+ * Adds a signer to the rule of `scope`, creating the rule (threshold 1, no required predicates,
+ * log required, enforce) when there is none.
+ * @throws PolicyError POLICY_INVALID when the rule already has a signer of that name
+ */
+export function addSigner(policy: Policy, scope: string, signer: SignerRule): Policy {
+  const at = policy.rules.findIndex((r) => r.scope === scope);
+  if (at >= 0) {
+    const rule = policy.rules[at]!;
+    if (rule.signers.some((s) => s.name === signer.name)) {
+      throw new PolicyError({ code: 'POLICY_INVALID', message: `rule ${scope} already has a signer named ${signer.name}; remove it first or pick another name` });
+    }
+    return withRule(policy, at, { ...rule, signers: [...rule.signers, signer] });
+  }
+  const rule: PolicyRule = { scope, signers: [signer], threshold: 1, require: [], transparencyLog: 'required', level: 'enforce' };
+  const broader = policy.rules.findIndex((r) => scopeWithin(scope, r.scope));
+  const rules = [...policy.rules];
+  rules.splice(broader >= 0 ? broader : rules.length, 0, rule);
+  return { ...policy, rules };
+}
+
+/**
+ * Removes a signer from the rule of `scope`, or from every rule when no scope is given. A rule
+ * left without signers is removed.
+ * @returns the policy and the scopes of the rules removed with it
+ * @throws PolicyError POLICY_INVALID when no such signer exists; POLICY_NO_RULE when there is no rule of `scope`
+ */
+export function removeSigner(policy: Policy, name: string, scope?: string): { policy: Policy; removedRules: string[] } {
+  if (scope !== undefined) ruleIndex(policy, scope);
+  const removedRules: string[] = [];
+  let found = false;
+  const rules = policy.rules.flatMap((r) => {
+    if ((scope !== undefined && r.scope !== scope) || !r.signers.some((s) => s.name === name)) return [r];
+    found = true;
+    const signers = r.signers.filter((s) => s.name !== name);
+    if (signers.length === 0) {
+      removedRules.push(r.scope);
+      return [];
+    }
+    return [{ ...r, signers, threshold: Math.min(r.threshold, signers.length) }];
+  });
+  if (!found) throw new PolicyError({ code: 'POLICY_INVALID', message: `no signer named ${name}${scope ? ` in rule ${scope}` : ''}; see "opk-attest trust signer list"` });
+  return { policy: { ...policy, rules }, removedRules };
+}
+
+/**
+ * Sets how many distinct signers the rule of `scope` requires.
+ * @throws PolicyError POLICY_NO_RULE (no rule of that scope) | POLICY_INVALID (more than its signers)
+ */
+export function setThreshold(policy: Policy, scope: string, threshold: number): Policy {
+  const at = ruleIndex(policy, scope);
+  const rule = policy.rules[at]!;
+  if (threshold < 1 || threshold > rule.signers.length) {
+    throw new PolicyError({ code: 'POLICY_INVALID', message: `rule ${scope} has ${rule.signers.length} signer(s); the threshold must be from 1 to ${rule.signers.length} (add signers first)` });
+  }
+  return withRule(policy, at, { ...rule, threshold });
+}
+
+/**
+ * Sets the predicate types (globs) the rule of `scope` requires; an empty list requires none.
+ * @throws PolicyError POLICY_NO_RULE
+ */
+export function setRequire(policy: Policy, scope: string, types: readonly string[]): Policy {
+  const at = ruleIndex(policy, scope);
+  return withRule(policy, at, { ...policy.rules[at]!, require: [...new Set(types)] });
+}
+
+/**
+ * Adds an image digest to the block-list (a no-op when it is already there).
+ * @throws never
+ */
+export function revokeDigest(policy: Policy, digest: Digest): Policy {
+  if (policy.revoked.digests.includes(digest)) return policy;
+  return { ...policy, revoked: { ...policy.revoked, digests: [...policy.revoked.digests, digest] } };
+}
+
+/**
+ * Revokes a signer name in every rule. Names of a delegated role's signers (`role/name`) are
+ * accepted as they are; other names must exist in the policy (a typo must not pass silently).
+ * @throws PolicyError POLICY_INVALID for an unknown name
+ */
+export function revokeSigner(policy: Policy, name: string): Policy {
+  if (!name.includes('/') && !policy.rules.some((r) => r.signers.some((s) => s.name === name))) {
+    throw new PolicyError({ code: 'POLICY_INVALID', message: `no signer named ${name}; see "opk-attest trust signer list"` });
+  }
+  if (policy.revoked.signers.includes(name)) return policy;
+  return { ...policy, revoked: { ...policy.revoked, signers: [...policy.revoked.signers, name] } };
+}
+
+function ruleIndex(policy: Policy, scope: string): number {
+  const at = policy.rules.findIndex((r) => r.scope === scope);
+  if (at < 0) {
+    throw new PolicyError({ code: 'POLICY_NO_RULE', message: `no rule has scope ${scope}; rules: ${policy.rules.map((r) => r.scope).join(', ') || 'none'} (add a signer with --scope to create one)` });
+  }
+  return at;
+}
+
+function withRule(policy: Policy, at: number, rule: PolicyRule): Policy {
+  const rules = [...policy.rules];
+  rules[at] = rule;
+  return { ...policy, rules };
+}

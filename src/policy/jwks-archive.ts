@@ -60,7 +60,9 @@ export function archiveTargetPath(issuer: string): string {
     throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', cause: err, message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not a URL; give the issuer exactly as in the tokens' iss` });
   }
   const segments = u.pathname.split('/').filter((s) => s !== '');
-  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash
+  // The URL parser resolves `%2e%2e` and `..`; such issuers are refused so no two spellings share a path.
+  const raw = /[%\\]|\/\.\.?(?:\/|$)/.test(issuer);
+  if (raw || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash
     || !HOST.test(u.host) || !segments.every((s) => URL_SEGMENT.test(s) && s !== '.' && s !== '..')) {
     throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not an http(s) URL with a plain host and path; give the issuer exactly as in the tokens' iss` });
   }

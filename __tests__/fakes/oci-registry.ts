@@ -8,8 +8,8 @@
  * manifest is 404 unless its type is listed in Accept).
  *
  * Fault injection: a status (429 + Retry-After, 5xx, 412) or a 200 HTML page for the next N
- * matching requests, and dropped connections (socket destroyed before or after the request
- * took effect). A mode without the referrers API answers 404 text/plain like distribution 2.8.
+ * matching requests, dropped connections (socket destroyed before or after the request
+ * took effect), and delays (the request takes effect, then the answer waits). A mode without the referrers API answers 404 text/plain like distribution 2.8.
  *
  * It hashes with node:crypto itself and imports nothing from `src/`, so a bug under test
  * cannot hide in the fake.
@@ -56,7 +56,8 @@ export interface FaultMatch {
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string; times?: number; match?: FaultMatch }
   | { kind: 'drop'; when: 'before' | 'after'; times?: number; match?: FaultMatch }
-  | { kind: 'html'; times?: number; match?: FaultMatch };
+  | { kind: 'html'; times?: number; match?: FaultMatch }
+  | { kind: 'delay'; ms: number; times?: number; match?: FaultMatch };
 
 /** One request as the registry saw it. */
 export interface LoggedRequest {
@@ -64,6 +65,8 @@ export interface LoggedRequest {
   path: string;
   status: number | 'dropped';
   headers: http.IncomingHttpHeaders;
+  /** When the request arrived (`performance.now()` of the test process). */
+  at: number;
 }
 
 interface StoredManifest {
@@ -165,7 +168,7 @@ class RegistryState {
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const entry: LoggedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, status: 0, headers: req.headers };
+    const entry: LoggedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, status: 0, headers: req.headers, at: performance.now() };
     this.log.push(entry);
     const fault = this.takeFault(entry.method, entry.path);
     if (fault?.kind === 'drop' && fault.when === 'before') return this.drop(req, entry);
@@ -175,6 +178,7 @@ class RegistryState {
     else if (fault?.kind === 'html') reply = { status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><html><body>Sign in to continue</body></html>' };
     else reply = body === undefined ? errorReply(413, 'SIZE_INVALID', 'body too large') : this.route(req, url, body);
     if (fault?.kind === 'drop') return this.drop(req, entry);
+    if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     entry.status = reply.status;
     send(res, req.method === 'HEAD', reply);
   }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { findAttestations, readStatement } from '../../src/oci/attestations.js';
 import { headManifest } from '../../src/oci/content.js';
-import { hasReferrersApi, listReferrers, publishReferrer, type PublishRequest } from '../../src/oci/referrers.js';
+import { hasReferrersApi, listReferrers, publishReferrer, publishReferrers, type PublishRequest } from '../../src/oci/referrers.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { DISTRIBUTION_SKIP_REASON, distributionAvailable, startDistribution, type Distribution } from '../fakes/distribution.js';
 import { digest, pushBuildkitImage, type BuiltImage } from '../fixtures/buildkit-image.js';
@@ -120,6 +120,20 @@ function request(img: BuiltImage, n: number): PublishRequest {
         const listed = new Set((await listReferrers(t, 'interop/app', img.platforms[0]!.manifest.digest)).referrers.map((d) => d.digest));
         for (const o of outs) expect(listed.has(o.descriptor.digest)).toBe(true);
         expect((await headManifest(t, 'interop/app', 'v1'))?.digest).toBe(digest(img.bytes));
+      } finally {
+        await Promise.all(writers.map((w) => w.close()));
+      }
+    }, 30_000);
+
+    it('keeps all 16 entries when 8 writers each publish a batch of two to the same subject at once', async () => {
+      const writers = Array.from({ length: 8 }, () => createTransport(dist.host, { backoffMs: 10 }));
+      const subject = img.platforms[1]!;
+      const on = (n: number): PublishRequest => ({ ...request(img, n), subject: { mediaType: subject.manifest.mediaType, digest: subject.manifest.digest, size: subject.manifest.size } });
+      try {
+        const outs = await Promise.all(writers.map((w, i) => publishReferrers(w, [on(200 + i), on(300 + i)], OPTS)));
+        const listed = new Set((await listReferrers(t, 'interop/app', subject.manifest.digest)).referrers.map((d) => d.digest));
+        expect(outs.flat().filter((o) => !listed.has(o.descriptor.digest))).toEqual([]);
+        expect(listed.size).toBe(16);
       } finally {
         await Promise.all(writers.map((w) => w.close()));
       }

@@ -1,5 +1,5 @@
 import { headManifest } from '../../src/oci/content.js';
-import { addToReferrersTag, buildArtifactManifest, hasReferrersApi, listReferrers, publishReferrer, type PublishRequest } from '../../src/oci/referrers.js';
+import { addToReferrersTag, buildArtifactManifest, hasReferrersApi, listReferrers, publishReferrer, publishReferrers, type PublishRequest } from '../../src/oci/referrers.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { digest, pushBuildkitImage, type BuiltImage } from '../fixtures/buildkit-image.js';
 import { startOciRegistry, type OciRegistry, type OciRegistryOptions } from '../fakes/oci-registry.js';
@@ -235,7 +235,145 @@ describe('publishReferrer', () => {
   });
 });
 
+describe('publishReferrers', () => {
+  const tagOf = (img: BuiltImage, platform = 0) => `sha256-${img.platforms[platform]!.manifest.digest.slice(7)}`;
+  const onTag = (reg: OciRegistry, tag: string, method: string) => reg.requests.filter((r) => r.method === method && r.path.endsWith(`/manifests/${tag}`));
+  const EMPTY_CONFIG = digest('{}');
+
+  describe('when one subject gets two artifacts on a registry without the API', () => {
+    it('writes the fallback tag once, listing both, and returns results in request order', () => withRegistry({ referrersApi: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'batch/one' });
+      const reqs = [request(img, 1, SPDX_DSSE), request(img, 2, PROV_DSSE)];
+      const outs = await publishReferrers(t, reqs, FAST);
+      expect(outs.map((o) => [o.via, o.descriptor.artifactType])).toEqual([['tag', SPDX_DSSE], ['tag', PROV_DSSE]]);
+      expect(onTag(reg, tagOf(img), 'PUT')).toHaveLength(1);
+      // the check before pushing, the read right before the write, the confirming read
+      expect(onTag(reg, tagOf(img), 'GET')).toHaveLength(3);
+      const index = JSON.parse(reg.manifest('batch/one', tagOf(img))!.toString());
+      expect(index.manifests).toEqual(outs.map((o) => o.descriptor));
+      for (const o of outs) expect(reg.manifest('batch/one', o.descriptor.digest)!.equals(o.manifest)).toBe(true);
+    }));
+  });
+
+  describe('when the requests name two subjects', () => {
+    it('gives each subject its own fallback index', () => withRegistry({ referrersApi: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'batch/two' });
+      const outs = await publishReferrers(t, [request(img, 1, SPDX_DSSE, 0), request(img, 2, SPDX_DSSE, 1), request(img, 3, PROV_DSSE, 0)], FAST);
+      const listed = (p: number) => JSON.parse(reg.manifest('batch/two', tagOf(img, p))!.toString()).manifests.map((d: { digest: string }) => d.digest);
+      expect(listed(0)).toEqual([outs[0]!.descriptor.digest, outs[2]!.descriptor.digest]);
+      expect(listed(1)).toEqual([outs[1]!.descriptor.digest]);
+    }));
+  });
+
+  describe('when given no request', () => {
+    it('writes nothing', () => withRegistry({ referrersApi: false }, async (reg, t) => {
+      const before = reg.requests.length;
+      expect(await publishReferrers(t, [], FAST)).toEqual([]);
+      expect(reg.requests.length).toBe(before);
+    }));
+  });
+
+  describe('when the registry serves the referrers API', () => {
+    it('confirms the whole batch with one listing and touches no tag', () => withRegistry({}, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'batch/api' });
+      const outs = await publishReferrers(t, [request(img, 1, SPDX_DSSE), request(img, 2, PROV_DSSE)], FAST);
+      expect(outs.map((o) => o.via)).toEqual(['api', 'api']);
+      expect(reg.tags('batch/api')).toEqual(['v1']);
+      expect(reg.requests.filter((r) => r.path.includes('/referrers/'))).toHaveLength(2); // the probe, one confirming listing
+    }));
+  });
+
+  describe('when eight subjects are published at once on one transport', () => {
+    it('pushes the shared empty config blob once per repository', () => withRegistry({ referrersApi: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'batch/eight', platforms: ['linux/amd64', 'linux/arm64', 'linux/386', 'linux/s390x', 'linux/ppc64le', 'linux/riscv64', 'linux/arm/v7', 'linux/arm/v6'] });
+      await Promise.all(img.platforms.map((_, p) => publishReferrers(t, [request(img, `a${p}`, SPDX_DSSE, p), request(img, `b${p}`, PROV_DSSE, p)], FAST)));
+      expect(reg.requests.filter((r) => r.path.includes(`/blobs/${EMPTY_CONFIG}`))).toHaveLength(1);
+      for (const p of img.platforms.keys()) expect((await listReferrers(t, 'batch/eight', img.platforms[p]!.manifest.digest)).referrers).toHaveLength(2);
+    }));
+  });
+
+  describe('when the registry ignores If-Match (like distribution 2.8)', () => {
+    it('waits at least settleMs between writing the tag and the confirming read', () => withRegistry({ referrersApi: false, conditionalPut: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'settle/floor' });
+      await publishReferrers(t, [request(img, 1)], { settleMs: 150, backoffMs: 2 });
+      const put = onTag(reg, tagOf(img), 'PUT')[0]!;
+      const confirm = onTag(reg, tagOf(img), 'GET').find((r) => r.at > put.at)!;
+      expect(confirm.at - put.at).toBeGreaterThanOrEqual(150);
+    }));
+
+    it('waits three read-modify-write cycles when that is longer than settleMs', () => withRegistry({ referrersApi: false, conditionalPut: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'settle/cycles' });
+      // The check before pushing and the read before the write answer 80 ms late: a cycle of ≥ 80 ms.
+      reg.inject({ kind: 'delay', ms: 80, times: 2, match: { method: 'GET', path: `/manifests/${tagOf(img)}` } });
+      await publishReferrers(t, [request(img, 1)], { settleMs: 1, backoffMs: 2 });
+      const put = onTag(reg, tagOf(img), 'PUT')[0]!;
+      const confirm = onTag(reg, tagOf(img), 'GET').find((r) => r.at > put.at)!;
+      expect(confirm.at - put.at).toBeGreaterThanOrEqual(3 * 80);
+      expect(confirm.at - put.at).toBeLessThan(2_000);
+    }));
+
+    it('keeps waiting after a 412 that the tag did not earn (a proxy fault proves nothing)', () => withRegistry({ referrersApi: false, conditionalPut: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'settle/spurious' });
+      await publishReferrer(t, request(img, 1), FAST);
+      reg.inject({ kind: 'status', status: 412, match: { method: 'PUT', path: tagOf(img) } });
+      await publishReferrer(t, request(img, 2), FAST);
+      const start = reg.requests.length;
+      await publishReferrer(t, request(img, 3), { settleMs: 150, backoffMs: 2 });
+      const puts = onTag(reg, tagOf(img), 'PUT').filter((r) => reg.requests.indexOf(r) >= start);
+      const confirm = onTag(reg, tagOf(img), 'GET').find((r) => r.at > puts[0]!.at)!;
+      expect(confirm.at - puts[0]!.at).toBeGreaterThanOrEqual(150);
+      expect((await listReferrers(t, 'settle/spurious', img.platforms[0]!.manifest.digest)).referrers).toHaveLength(3);
+    }));
+
+    it('keeps all 16 entries when 8 writers each publish two artifacts to one subject at once', () => withRegistry({ referrersApi: false, conditionalPut: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'settle/sixteen' });
+      const writers = Array.from({ length: 8 }, () => createTransport(reg.host, { backoffMs: 5 }));
+      try {
+        const outs = await Promise.all(writers.map((w, i) => publishReferrers(w, [request(img, `a${i}`, SPDX_DSSE), request(img, `b${i}`, PROV_DSSE)], { settleMs: 40, backoffMs: 5 })));
+        const listed = (await listReferrers(t, 'settle/sixteen', img.platforms[0]!.manifest.digest)).referrers.map((d) => d.digest);
+        expect(listed.sort()).toEqual(outs.flat().map((o) => o.descriptor.digest).sort());
+        expect(new Set(listed).size).toBe(16);
+      } finally {
+        await Promise.all(writers.map((w) => w.close()));
+      }
+    }));
+  });
+
+  describe('when the registry has proven it enforces If-None-Match and If-Match', () => {
+    it('skips the settle wait and reuses the tag read made before pushing', () => withRegistry({ referrersApi: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'settle/enforced' });
+      // Every read of the tag answers late, so two writers started together both read the same state.
+      reg.inject({ kind: 'delay', ms: 30, times: 1_000, match: { method: 'GET', path: `/manifests/${tagOf(img)}` } });
+      const race = async (a: string, b: string) => Promise.all([publishReferrer(t, request(img, a), FAST), publishReferrer(t, request(img, b), FAST)]);
+      await race('x1', 'y1'); // both find no tag: one If-None-Match: * is refused, earned
+      await race('x2', 'y2'); // both read the same ETag: one If-Match is refused, earned
+      const refused = reg.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(tagOf(img)) && r.status === 412);
+      expect(refused.map((r) => (r.headers['if-match'] === undefined ? 'if-none-match' : 'if-match')).sort()).toEqual(['if-match', 'if-none-match']);
+      reg.clearFaults();
+      const start = reg.requests.length;
+      const began = performance.now();
+      await publishReferrer(t, request(img, 'z'), { settleMs: 5_000, backoffMs: 2 });
+      expect(performance.now() - began).toBeLessThan(2_000);
+      expect(onTag(reg, tagOf(img), 'GET').filter((r) => reg.requests.indexOf(r) >= start)).toHaveLength(2); // before pushing, confirming
+      expect((await listReferrers(t, 'settle/enforced', img.platforms[0]!.manifest.digest)).referrers).toHaveLength(5);
+    }));
+  });
+});
+
 describe('listReferrers', () => {
+  describe('when the registry has no referrers API', () => {
+    it('probes once per repository, shared by concurrent callers, and then reads only the fallback tags', () => withRegistry({ referrersApi: false }, async (reg, t) => {
+      const img = await pushBuildkitImage(t, { repository: 'list/probe' });
+      const before = reg.requests.length;
+      const subjects = [...img.platforms.map((p) => p.manifest.digest), digest('a') as Dig, digest('b') as Dig];
+      await Promise.all(subjects.map((s) => listReferrers(t, 'list/probe', s)));
+      await listReferrers(t, 'list/probe', digest('c') as Dig);
+      const seen = reg.requests.slice(before);
+      expect(seen.filter((r) => r.path.includes('/referrers/'))).toHaveLength(1);
+      expect(seen.filter((r) => r.path.includes('/manifests/sha256-'))).toHaveLength(subjects.length + 1);
+    }));
+  });
+
   describe('when the registry gained the API after signatures went to the fallback tag', () => {
     it('merges both', () => withRegistry({ referrersApi: false }, async (reg, t) => {
       const img = await pushBuildkitImage(t, { repository: 'ref/upgrade' });

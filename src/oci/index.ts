@@ -10,4 +10,4 @@ export * from './media-types.js';
 export { parseManifest, parseIndex, parseImageManifest, parseDescriptor, isIndex, encodeManifest, descriptorOf, type Descriptor, type Platform, type ImageManifest, type ImageIndex, type Manifest, type ParseManifestOptions } from './manifest.js';
 export { getManifest, findManifest, getManifestFor, headManifest, putManifest, blobExists, getBlob, putBlob, type FetchedManifest, type PutManifestResult } from './content.js';
 export { findAttestations, readStatement, parsePlatformFilter, formatPlatform, platformMatches, type ImageAttestations, type PlatformImage, type AttestationStatement } from './attestations.js';
-export { publishReferrer, listReferrers, hasReferrersApi, addToReferrersTag, buildArtifactManifest, type PublishRequest, type PublishedReferrer, type ReferrersList, type ReferrersOptions } from './referrers.js';
+export { publishReferrer, publishReferrers, listReferrers, hasReferrersApi, addToReferrersTag, buildArtifactManifest, type PublishRequest, type PublishedReferrer, type ReferrersList, type ReferrersOptions } from './referrers.js';

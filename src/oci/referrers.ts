@@ -1,16 +1,35 @@
 /**
  * OCI 1.1 referrers (distribution spec 1.1, "Listing Referrers" and "Referrers Tag Schema"):
- * publish an artifact manifest with `subject` + `artifactType` by digest, and list the
- * referrers of a digest.
+ * publish artifact manifests with `subject` + `artifactType` by digest, and list the referrers
+ * of a digest.
  *
  * The referrers API is used only when the registry really serves it: `GET /v2/<repo>/referrers/
  * <digest>` must answer 200 with an OCI index (an `OCI-Subject` header alone proves nothing).
- * Otherwise the `sha256-<hex>` tag holds the index, updated read-modify-write: `If-Match` where
- * the registry honours it (412 → re-read, retry), and always a re-read after the write — twice,
- * the second after a jittered settle delay — until our entry and every entry we ever saw are
- * present, so concurrent signers do not lose each other's entries (the TODO go-containerregistry
- * leaves in `commitSubjectReferrers`). A registry that ignores `If-Match` (distribution 2.8) can
- * still lose an entry to a writer whose read is older than our settle delay; the delay is the knob.
+ * The answer is cached per transport and repository, and one probe in flight serves every caller.
+ *
+ * Otherwise the `sha256-<hex>` tag holds the index. A subject's artifacts are published as one
+ * batch: blobs and artifact manifests first, then ONE read-modify-write of the tag adding every
+ * descriptor, so the tag is never rewritten once per artifact. The write is conditional
+ * (`If-Match` with the ETag read, `If-None-Match: *` when there was no tag; 412 → re-read,
+ * retry), and after it one confirming read must list our entries and every entry we ever saw
+ * (the TODO go-containerregistry leaves in `commitSubjectReferrers`).
+ *
+ * Why a settle wait before that read, and how long. A registry that ignores the preconditions
+ * (distribution 2.8 does) lets a concurrent writer B that read the tag before our write landed
+ * overwrite our entry afterwards. B's lost update lands at most one of B's read-to-write windows
+ * after its read, hence after our write; if our confirming read comes later than that, it sees
+ * the loss and we write again. B runs the same loop against the same registry, so its window is
+ * about as long as our own read-modify-write cycle, which we measure each time: the wait is
+ * SETTLE_CYCLES (3) × our cycle, jittered up to ×1.5 (writers that retry do not stay in step),
+ * at least `settleMs` (a floor for a writer slower than us, default 25 ms) and at most
+ * MAX_SETTLE_MS (2 s). The read before each write is therefore done right before it (a read
+ * made earlier, e.g. before pushing blobs, would widen everyone's window). Not covered: a writer
+ * stalled longer than the wait between its read and its write, and a chain in which a third
+ * writer reads in the brief gap a second one opened; both need a longer `settleMs`.
+ * When the registry has provably enforced both preconditions on this transport (a 412 to an
+ * `If-Match` whose ETag the next read shows was stale, and one to an `If-None-Match: *` the next
+ * read shows was violated), a lost update cannot happen between writers that use them, so no
+ * wait is needed and a tag read made earlier is reused.
  */
 import { bytesEqual, digestOf, type Digest } from '../core/digest.js';
 import { MAX_MANIFEST_BYTES, MAX_REFERRERS } from '../core/limits.js';
@@ -35,7 +54,12 @@ export interface ReferrersOptions {
   maxAttempts?: number;
   /** Base of the jittered exponential wait between attempts (default 100 ms). */
   backoffMs?: number;
-  /** Wait before the second confirming read of the fallback tag (default 300 ms, jittered up to ×2). */
+  /**
+   * Least wait between writing the fallback tag and the read that confirms it (default 25 ms).
+   * The wait itself is 3× the measured read-modify-write cycle, jittered, at most 2 s (or this
+   * floor when it is larger); none once the registry has proven it enforces If-Match and
+   * If-None-Match. See the module comment.
+   */
   settleMs?: number;
 }
 
@@ -76,11 +100,31 @@ export interface ReferrersList {
   referrers: Descriptor[];
 }
 
+type Resolved = Required<Omit<ReferrersOptions, 'referrersRepository'>> & Pick<ReferrersOptions, 'referrersRepository'>;
+
+interface TagIndex {
+  manifest: ImageIndex;
+  /** The validator for `If-Match`: the registry's ETag, else the quoted digest. */
+  etag: string;
+  /** sha256 of the index bytes as served: tells whether the tag moved between two reads. */
+  digest: Digest;
+}
+
+/** The precondition a fallback-tag PUT was sent with. */
+type Precondition = { ifMatch: string; digest: Digest } | { ifNoneMatch: '*' };
+
 const API_UNAVAILABLE = new Set([400, 404, 405, 501]);
 const MAX_REFERRER_PAGES = 100;
 const API_CONFIRM_ATTEMPTS = 5;
 const MAX_BACKOFF_MS = 5_000;
-const probes = new WeakMap<RegistryTransport, Map<string, boolean>>();
+/** The settle wait in read-modify-write cycles, its default floor and its cap (module comment). */
+const SETTLE_CYCLES = 3;
+const DEFAULT_SETTLE_FLOOR_MS = 25;
+const MAX_SETTLE_MS = 2_000;
+/** What we learnt about a registry, per transport (one registry each) and repository. */
+const probes = new WeakMap<RegistryTransport, Map<string, Promise<boolean>>>();
+const emptyConfigs = new WeakMap<RegistryTransport, Map<string, Promise<void>>>();
+const enforced = new WeakMap<RegistryTransport, Set<'if-match' | 'if-none-match'>>();
 
 /**
  * Builds the artifact manifest: OCI image manifest, empty config, the given layers, `subject`
@@ -102,40 +146,53 @@ export function buildArtifactManifest(req: PublishRequest): Buffer {
 }
 
 /**
- * Publishes an artifact as a referrer of `subject`: blobs (skipped when present), the manifest
- * by digest, then the fallback tag when the registry has no referrers API; finally reads the
- * manifest back and confirms the subject's referrers list it. Never touches the image's tags.
+ * Publishes an artifact as a referrer of `subject`: `publishReferrers` with one request.
  * @throws OciError OCI_CONFLICT (fallback tag contended past maxAttempts) | OCI_READBACK_FAILED |
  *   OCI_MANIFEST_INVALID (fallback tag holds something else) | OCI_TOO_LARGE and transport codes
  */
 export async function publishReferrer(t: RegistryTransport, req: PublishRequest, options: ReferrersOptions = {}): Promise<PublishedReferrer> {
+  const [published] = await publishReferrers(t, [req], options);
+  return published!;
+}
+
+/**
+ * Publishes artifacts as referrers, one batch per subject (subjects one after another): blobs
+ * (skipped when present), the manifests by digest, then — when the registry has no referrers
+ * API — one update of the subject's fallback tag listing them all; finally reads every manifest
+ * back and confirms the subject's referrers list them. Never touches the image's tags. Nothing
+ * is written for a subject whose probe fails or whose fallback tag holds something else.
+ * @returns one result per request, in the order given
+ * @throws OciError OCI_CONFLICT (fallback tag contended past maxAttempts) | OCI_READBACK_FAILED |
+ *   OCI_MANIFEST_INVALID (fallback tag holds something else) | OCI_TOO_LARGE and transport codes
+ */
+export async function publishReferrers(t: RegistryTransport, requests: readonly PublishRequest[], options: ReferrersOptions = {}): Promise<PublishedReferrer[]> {
   const o = resolve(options);
-  const repository = o.referrersRepository ?? req.repository;
-  // Probe before writing anything: a registry that fails the probe is left untouched.
-  const api = o.mode === 'api' || (o.mode === 'auto' && await hasReferrersApi(t, repository, req.subject.digest));
-  // Likewise a fallback tag we must refuse to overwrite is found before anything is pushed.
-  if (!api) await readTagIndex(t, repository, req.subject.digest);
-  await pushBlobs(t, repository, req);
-  const manifest = buildArtifactManifest(req);
-  const put = await putManifest(t, repository, manifest, OCI_MANIFEST);
-  const descriptor = referrerDescriptor(manifest, req);
-  let via: 'api' | 'tag' = 'tag';
-  if (api && await confirmedByApi(t, repository, req.subject.digest, descriptor, put.ociSubject, o)) via = 'api';
-  else await addToReferrersTag(t, repository, req.subject.digest, descriptor, o);
-  await readBack(t, repository, descriptor, manifest);
-  return { repository, descriptor, manifest, via };
+  const out = new Array<PublishedReferrer>(requests.length);
+  const groups = new Map<string, number[]>();
+  requests.forEach((req, i) => {
+    const key = `${o.referrersRepository ?? req.repository}@${req.subject.digest}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  for (const indexes of groups.values()) {
+    const published = await publishBatch(t, indexes.map((i) => requests[i]!), o);
+    indexes.forEach((i, k) => { out[i] = published[k]!; });
+  }
+  return out;
 }
 
 /**
  * Lists the referrers of `subject`, optionally only those of one artifactType (filtered here
  * too: registries may ignore the filter). With the referrers API, entries of the fallback tag
- * (written before the registry gained the API) are merged in.
- * @throws OciError OCI_MANIFEST_INVALID | OCI_TOO_LARGE | OCI_REGISTRY_ERROR and transport codes
+ * (written before the registry gained the API) are merged in. Whether there is an API is
+ * probed once per transport and repository (`hasReferrersApi`).
+ * @throws OciError OCI_MANIFEST_INVALID | OCI_TOO_LARGE | OCI_REGISTRY_ERROR | OCI_UNSUPPORTED (mode "api"
+ *   without the API) and transport codes
  */
 export async function listReferrers(t: RegistryTransport, repository: string, subject: Digest, options: ReferrersOptions & { artifactType?: string } = {}): Promise<ReferrersList> {
   const o = resolve(options);
   const repo = o.referrersRepository ?? repository;
-  const fromApi = o.mode === 'tag' ? undefined : await listViaApi(t, repo, subject, options.artifactType);
+  const api = o.mode === 'api' || (o.mode === 'auto' && await hasReferrersApi(t, repo, subject));
+  const fromApi = api ? await listViaApi(t, repo, subject, options.artifactType) : undefined;
   if (o.mode === 'api' && fromApi === undefined) throw noApi(t, repo);
   const fromTag = (await readTagIndex(t, repo, subject))?.manifest.manifests ?? [];
   const merged = dedupe([...(fromApi ?? []), ...fromTag]);
@@ -146,15 +203,19 @@ export async function listReferrers(t: RegistryTransport, repository: string, su
 /**
  * Whether the registry really serves the referrers API for `repository`: a GET of the subject's
  * referrers must answer 200 with an OCI index. 404/400/405/501, or a 200 that is not an OCI
- * index (an HTML page), mean no. Results are cached per transport and repository.
+ * index (an HTML page), mean no. Results are cached per transport and repository; concurrent
+ * callers share one probe, and a probe that failed is not cached.
  * @throws OciError transport codes | OCI_AUTH_FAILED | OCI_RATE_LIMITED | OCI_REGISTRY_ERROR (5xx: we cannot tell)
  */
-export async function hasReferrersApi(t: RegistryTransport, repository: string, subject: Digest): Promise<boolean> {
-  const cached = probes.get(t)?.get(repository);
+export function hasReferrersApi(t: RegistryTransport, repository: string, subject: Digest): Promise<boolean> {
+  const known = mapOf(probes, t);
+  const cached = known.get(repository);
   if (cached !== undefined) return cached;
-  const page = await fetchApiPage(t, repository, `${repository}/referrers/${subject}`, true);
-  remember(t, repository, page !== undefined);
-  return page !== undefined;
+  const probe = fetchApiPage(t, repository, `${repository}/referrers/${subject}`, true).then((page) => page !== undefined);
+  known.set(repository, probe);
+  // Forget a failed probe so the next caller asks again; this caller still gets the error.
+  probe.catch(() => { if (known.get(repository) === probe) known.delete(repository); });
+  return probe;
 }
 
 /**
@@ -164,35 +225,36 @@ export async function hasReferrersApi(t: RegistryTransport, repository: string, 
  *   holds something other than an index) | OCI_TOO_LARGE (past MAX_REFERRERS) and transport codes
  */
 export async function addToReferrersTag(t: RegistryTransport, repository: string, subject: Digest, entry: Descriptor, options: ReferrersOptions = {}): Promise<void> {
-  const o = resolve(options);
-  const seen = new Map<string, Descriptor>([[entry.digest, entry]]);
-  for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
-    const current = await readTagIndex(t, repository, subject);
-    learn(seen, current);
-    const wrote = holdsAll(current, seen) || await writeTagIndex(t, repository, subject, current, seen);
-    if (wrote && await settled(t, repository, subject, seen, o)) return;
-    await pause(o.backoffMs, attempt);
-  }
-  throw new OciError({
-    code: 'OCI_CONFLICT',
-    message: `referrers tag ${t.registry}/${repository}:${referrersTag(subject)} kept changing under us for ${o.maxAttempts} attempts; too many concurrent signers, retry later`,
-  });
+  await addAllToReferrersTag(t, repository, subject, [entry], resolve(options));
 }
 
-interface TagIndex {
-  manifest: ImageIndex;
-  /** The validator for `If-Match`: the registry's ETag, else the quoted digest. */
-  etag: string;
-}
-
-function resolve(o: ReferrersOptions): Required<Omit<ReferrersOptions, 'referrersRepository'>> & Pick<ReferrersOptions, 'referrersRepository'> {
+function resolve(o: ReferrersOptions): Resolved {
   return {
     mode: o.mode ?? 'auto',
     maxAttempts: o.maxAttempts ?? 12,
     backoffMs: o.backoffMs ?? 100,
-    settleMs: o.settleMs ?? 300,
+    settleMs: o.settleMs ?? DEFAULT_SETTLE_FLOOR_MS,
     ...(o.referrersRepository === undefined ? {} : { referrersRepository: o.referrersRepository }),
   };
+}
+
+/** Publishes artifacts of ONE subject into one repository (see `publishReferrers`). */
+async function publishBatch(t: RegistryTransport, reqs: readonly PublishRequest[], o: Resolved): Promise<PublishedReferrer[]> {
+  const repository = o.referrersRepository ?? reqs[0]!.repository;
+  const subject = reqs[0]!.subject.digest;
+  // Probe before writing anything: a registry that fails the probe is left untouched.
+  const api = o.mode === 'api' || (o.mode === 'auto' && await hasReferrersApi(t, repository, subject));
+  // Likewise a fallback tag we must refuse to overwrite is found before anything is pushed.
+  const early = api ? undefined : { tag: await readTagIndex(t, repository, subject) };
+  const manifests = reqs.map(buildArtifactManifest);
+  const descriptors = reqs.map((req, i) => referrerDescriptor(manifests[i]!, req));
+  await Promise.all([pushEmptyConfig(t, repository), ...reqs.flatMap((req) => req.layers.map((l) => putBlob(t, repository, l.data)))]);
+  const puts = await Promise.all(manifests.map((m) => putManifest(t, repository, m, OCI_MANIFEST)));
+  const byApi = api ? await confirmedByApi(t, repository, subject, descriptors, puts.map((p) => p.ociSubject), o) : new Set<string>();
+  const forTag = descriptors.filter((d) => !byApi.has(d.digest));
+  if (forTag.length > 0) await addAllToReferrersTag(t, repository, subject, forTag, o, early);
+  await Promise.all(descriptors.map((d, i) => readBack(t, repository, d, manifests[i]!)));
+  return descriptors.map((descriptor, i) => ({ repository, descriptor, manifest: manifests[i]!, via: byApi.has(descriptor.digest) ? 'api' : 'tag' }));
 }
 
 function layerDescriptor(l: ArtifactLayer): Descriptor {
@@ -207,24 +269,37 @@ function referrerDescriptor(manifest: Buffer, req: PublishRequest): Descriptor {
   };
 }
 
-async function pushBlobs(t: RegistryTransport, repository: string, req: PublishRequest): Promise<void> {
-  await putBlob(t, repository, Buffer.from(OCI_EMPTY_DATA));
-  for (const layer of req.layers) await putBlob(t, repository, layer.data);
+/** The empty config blob, pushed once per transport and repository (every artifact shares it).
+ *  A failed push is forgotten so the next artifact tries again. */
+function pushEmptyConfig(t: RegistryTransport, repository: string): Promise<void> {
+  const pushed = mapOf(emptyConfigs, t);
+  const known = pushed.get(repository);
+  if (known !== undefined) return known;
+  const push = putBlob(t, repository, Buffer.from(OCI_EMPTY_DATA)).then(() => undefined);
+  pushed.set(repository, push);
+  push.catch(() => { if (pushed.get(repository) === push) pushed.delete(repository); });
+  return push;
 }
 
-/** Did the API index our manifest? Bounded re-reads when the registry said so (OCI-Subject),
- *  one look otherwise: without the header the spec sends us to the fallback tag. */
-async function confirmedByApi(t: RegistryTransport, repo: string, subject: Digest, entry: Descriptor, ociSubject: string | undefined, o: ReturnType<typeof resolve>): Promise<boolean> {
-  const attempts = ociSubject === undefined ? 1 : API_CONFIRM_ATTEMPTS;
+/**
+ * Which entries the API lists. Bounded re-reads while an entry the registry acknowledged
+ * (OCI-Subject) is missing; one look otherwise: without the header the spec sends those
+ * entries to the fallback tag.
+ */
+async function confirmedByApi(t: RegistryTransport, repo: string, subject: Digest, entries: readonly Descriptor[], ociSubjects: ReadonlyArray<string | undefined>, o: Resolved): Promise<Set<string>> {
+  const ours = new Set(entries.map((d) => d.digest as string));
+  const acknowledged = entries.filter((_, i) => ociSubjects[i] !== undefined);
+  const attempts = acknowledged.length === 0 ? 1 : API_CONFIRM_ATTEMPTS;
+  const listed = new Set<string>();
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const listed = await listViaApi(t, repo, subject, entry.artifactType);
-    if (listed?.some((d) => d.digest === entry.digest)) return true;
+    for (const d of (await listViaApi(t, repo, subject)) ?? []) if (ours.has(d.digest)) listed.add(d.digest);
+    if (acknowledged.every((d) => listed.has(d.digest))) return listed;
     if (attempt < attempts) await pause(o.backoffMs, attempt);
   }
-  if (ociSubject === undefined) return false;
+  const missing = acknowledged.find((d) => !listed.has(d.digest))!;
   throw new OciError({
     code: 'OCI_READBACK_FAILED',
-    message: `${t.registry}/${repo}: the registry acknowledged subject ${ociSubject} but its referrers API does not list ${entry.digest}; the registry's referrers index is broken, retry later`,
+    message: `${t.registry}/${repo}: the registry acknowledged subject ${ociSubjects[entries.indexOf(missing)]} but its referrers API does not list ${missing.digest}; the registry's referrers index is broken, retry later`,
   });
 }
 
@@ -249,7 +324,7 @@ async function listViaApi(t: RegistryTransport, repo: string, subject: Digest, a
     if (page >= MAX_REFERRER_PAGES || out.length > MAX_REFERRERS) throw tooMany(t, repo, subject);
     const got = await fetchApiPage(t, repo, path, page === 0);
     if (got === undefined) return undefined;
-    remember(t, repo, true);
+    if (page === 0) mapOf(probes, t).set(repo, Promise.resolve(true));
     out.push(...got.index.manifests);
     path = nextPage(got.res, `/v2/${base}`, t, repo);
   }
@@ -287,6 +362,70 @@ function nextPage(res: HttpResponse, expectedPath: string, t: RegistryTransport,
   return `${url.pathname}${url.search}`;
 }
 
+/**
+ * Adds `entries` to the fallback tag of `subject` in one read-modify-write, then settles and
+ * confirms (module comment). `early` is a read of the tag made before the blobs were pushed:
+ * reused only when the registry has proven it enforces the preconditions, since otherwise it
+ * would widen the window the settle must cover.
+ */
+async function addAllToReferrersTag(t: RegistryTransport, repository: string, subject: Digest, entries: readonly Descriptor[], o: Resolved, early?: { tag: TagIndex | undefined }): Promise<void> {
+  const seen = new Map<string, Descriptor>(entries.map((e) => [e.digest, e]));
+  let reusable = early !== undefined && enforcesPreconditions(t) ? early : undefined;
+  let refused: Precondition | undefined;
+  for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
+    const start = performance.now();
+    const current = reusable === undefined ? await readTagIndex(t, repository, subject) : reusable.tag;
+    reusable = undefined;
+    if (refused !== undefined) learnEnforcement(t, refused, current);
+    refused = undefined;
+    learn(seen, current);
+    let cycleMs: number;
+    if (holdsAll(current, seen)) {
+      // Nothing to write; a writer's cycle is about a read and a write, so count the read twice.
+      cycleMs = 2 * (performance.now() - start);
+    } else {
+      refused = await writeTagIndex(t, repository, subject, current, seen);
+      cycleMs = performance.now() - start;
+    }
+    if (refused === undefined) {
+      await sleep(settleDelay(t, cycleMs, o));
+      const confirmed = await readTagIndex(t, repository, subject);
+      if (holdsAll(confirmed, seen)) return;
+      learn(seen, confirmed);
+    }
+    await pause(o.backoffMs, attempt);
+  }
+  throw new OciError({
+    code: 'OCI_CONFLICT',
+    message: `referrers tag ${t.registry}/${repository}:${referrersTag(subject)} kept changing under us for ${o.maxAttempts} attempts; too many concurrent signers, retry later`,
+  });
+}
+
+/** How long to wait before the confirming read (module comment); 0 on a registry that enforces preconditions. */
+function settleDelay(t: RegistryTransport, cycleMs: number, o: Resolved): number {
+  if (enforcesPreconditions(t)) return 0;
+  const wait = SETTLE_CYCLES * cycleMs * (1 + Math.random() / 2);
+  return Math.min(Math.max(wait, o.settleMs), Math.max(o.settleMs, MAX_SETTLE_MS));
+}
+
+function enforcesPreconditions(t: RegistryTransport): boolean {
+  return enforced.get(t)?.size === 2;
+}
+
+/**
+ * After a PUT refused with 412/409, the next read tells whether the refusal was earned: a tag
+ * that moved away from the ETag we sent, or a tag that exists although we sent
+ * `If-None-Match: *`. Only such a refusal proves the registry enforces that precondition
+ * (a proxy's or a faulty 412 proves nothing).
+ */
+function learnEnforcement(t: RegistryTransport, refused: Precondition, now: TagIndex | undefined): void {
+  const earned = 'ifMatch' in refused ? now !== undefined && now.digest !== refused.digest : now !== undefined;
+  if (!earned) return;
+  let kinds = enforced.get(t);
+  if (kinds === undefined) enforced.set(t, (kinds = new Set()));
+  kinds.add('ifMatch' in refused ? 'if-match' : 'if-none-match');
+}
+
 async function readTagIndex(t: RegistryTransport, repo: string, subject: Digest): Promise<TagIndex | undefined> {
   const tag = referrersTag(subject);
   const found = await findManifest(t, repo, tag, { maxDescriptors: MAX_REFERRERS });
@@ -294,36 +433,26 @@ async function readTagIndex(t: RegistryTransport, repo: string, subject: Digest)
   if (!isIndex(found.manifest)) {
     throw new OciError({ code: 'OCI_MANIFEST_INVALID', message: `tag ${t.registry}/${repo}:${tag} holds a ${found.mediaType}, not a referrers index; refusing to overwrite it (remove or rename that tag)` });
   }
-  return { manifest: found.manifest, etag: found.etag ?? `"${found.digest}"` };
+  return { manifest: found.manifest, etag: found.etag ?? `"${found.digest}"`, digest: found.digest };
 }
 
-/** Writes current ∪ seen; `false` when a concurrent writer won (412). */
-async function writeTagIndex(t: RegistryTransport, repo: string, subject: Digest, current: TagIndex | undefined, seen: Map<string, Descriptor>): Promise<boolean> {
+/** Writes current ∪ seen; returns the precondition a concurrent writer's change made the registry refuse (412/409). */
+async function writeTagIndex(t: RegistryTransport, repo: string, subject: Digest, current: TagIndex | undefined, seen: Map<string, Descriptor>): Promise<Precondition | undefined> {
   const kept = current?.manifest.manifests ?? [];
   const have = new Set(kept.map((d) => d.digest as string));
   const manifests = [...kept, ...[...seen.values()].filter((d) => !have.has(d.digest))];
   if (manifests.length > MAX_REFERRERS) throw tooMany(t, repo, subject);
   const { mediaType: _old, manifests: _m, ...rest } = current?.manifest ?? { schemaVersion: 2 as const };
   const index: ImageIndex = { ...rest, schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-  const condition = current === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: current.etag };
+  const condition: Precondition = current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag, digest: current.digest };
+  const headers = 'ifMatch' in condition ? { ifMatch: condition.ifMatch } : { ifNoneMatch: condition.ifNoneMatch };
   try {
-    await putManifest(t, repo, encodeManifest(index), OCI_INDEX, referrersTag(subject), { ...condition, maxDescriptors: MAX_REFERRERS });
-    return true;
+    await putManifest(t, repo, encodeManifest(index), OCI_INDEX, referrersTag(subject), { ...headers, maxDescriptors: MAX_REFERRERS });
+    return undefined;
   } catch (err) {
-    if (err instanceof OciError && err.code === 'OCI_CONFLICT') return false;
+    if (err instanceof OciError && err.code === 'OCI_CONFLICT') return condition;
     throw err;
   }
-}
-
-/** Two reads, the second after a jittered settle delay, must both hold every entry we know of. */
-async function settled(t: RegistryTransport, repo: string, subject: Digest, seen: Map<string, Descriptor>, o: ReturnType<typeof resolve>): Promise<boolean> {
-  for (const wait of [0, o.settleMs * (1 + Math.random())]) {
-    if (wait > 0) await sleep(wait);
-    const current = await readTagIndex(t, repo, subject);
-    if (!holdsAll(current, seen)) return false;
-    learn(seen, current);
-  }
-  return true;
 }
 
 function learn(seen: Map<string, Descriptor>, current: TagIndex | undefined): void {
@@ -341,10 +470,10 @@ function dedupe(list: Descriptor[]): Descriptor[] {
   return [...byDigest.values()];
 }
 
-function remember(t: RegistryTransport, repo: string, api: boolean): void {
-  let m = probes.get(t);
-  if (m === undefined) probes.set(t, (m = new Map()));
-  m.set(repo, api);
+function mapOf<V>(store: WeakMap<RegistryTransport, Map<string, V>>, t: RegistryTransport): Map<string, V> {
+  let m = store.get(t);
+  if (m === undefined) store.set(t, (m = new Map()));
+  return m;
 }
 
 /** Jittered exponential backoff (full jitter over the upper half), capped. */
@@ -354,7 +483,7 @@ function pause(baseMs: number, attempt: number): Promise<void> {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return ms <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, ms));
 }
 
 function tooMany(t: RegistryTransport, repo: string, subject: Digest): OciError {

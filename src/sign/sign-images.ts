@@ -11,11 +11,12 @@ import {
   EphemeralKey, discoveryKeyFinder, type KeyFinder, issuePkToken, type OidcProvider, type PkToken,
 } from '../identity/index.js';
 import {
-  parseReference, type ImageReference, listReferrers, publishReferrer, type Descriptor, createTransport, type ClosableTransport, type TransportOptions,
+  parseReference, type ImageReference, listReferrers, publishReferrers, type Descriptor, createTransport, type ClosableTransport, type TransportOptions,
 } from '../oci/index.js';
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { SignError } from './errors.js';
 import { existingSignature, referrerRequest, signerSummary, type ExpectedSigner, type SignerSummary } from './referrer.js';
+import { mapLimit } from './map-limit.js';
 import { collectStatements, type ExtraStatements, type StatementToSign } from './statements.js';
 
 /** Options of `signImages`; defaults are resolved at the top of the function. */
@@ -127,24 +128,29 @@ async function collectAll(o: SignImagesOptions, transports: Map<string, Closable
   return work;
 }
 
-/** Splits the work into what to sign and what this signer already signed. */
+/** Splits the work into what to sign and what this signer already signed. The referrers of
+ *  every subject are listed at once (bounded), before any answer is looked at. */
 async function partition(work: Work[], o: SignImagesOptions): Promise<{ todo: Work[]; skipped: SkippedStatement[] }> {
   if (o.force) return { todo: work, skipped: [] };
   const signer = o.expectedSigner ?? (o.provider.issuer ? { issuer: o.provider.issuer } : undefined);
   if (!signer) return { todo: work, skipped: [] };
-  const referrers = new Map<string, Promise<Descriptor[]>>();
+  const subjects = new Map<string, Work>();
+  for (const w of work) subjects.set(subjectKey(w), subjects.get(subjectKey(w)) ?? w);
+  const listed = await mapLimit([...subjects.values()], PARALLEL, (w) =>
+    listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository: o.referrersRepository }).then((l) => l.referrers));
+  const referrers = new Map<string, Descriptor[]>([...subjects.keys()].map((k, i) => [k, listed[i]!]));
   const todo: Work[] = [];
   const skipped: SkippedStatement[] = [];
   for (const w of work) {
-    const key = `${w.ref.registry}/${w.ref.repository}@${w.subject.digest}`;
-    if (!referrers.has(key)) {
-      referrers.set(key, listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository: o.referrersRepository }).then((l) => l.referrers));
-    }
-    const hit = existingSignature(await referrers.get(key)!, digestOf(w.statement.raw), signer);
+    const hit = existingSignature(referrers.get(subjectKey(w))!, digestOf(w.statement.raw), signer);
     if (hit) skipped.push({ image: w.image, platform: w.platform, subject: w.subject.digest, predicateType: w.statement.predicateType, artifactDigest: hit.digest });
     else todo.push(w);
   }
   return { todo, skipped };
+}
+
+function subjectKey(w: Work): string {
+  return `${w.ref.registry}/${w.ref.repository}@${w.subject.digest}`;
 }
 
 /** One key, one OIDC round trip, one PK token for every envelope of the run. */
@@ -187,28 +193,25 @@ async function logAll(signed: SignedEnvelope[], key: EphemeralKey, pkToken: PkTo
   return out;
 }
 
-/** Publishes envelopes: subjects in parallel, one subject's envelopes in order (one fallback tag each). */
+/** Publishes envelopes: subjects in parallel, each subject's envelopes as one batch (one fallback-tag update). */
 async function publishAll(todo: Work[], logged: Array<{ envelope: SignedEnvelope; logIndex?: number }>, signer: SignerSummary,
   o: SignImagesOptions, created: Date, log: (l: string) => void): Promise<SignedArtifact[]> {
   const bySubject = new Map<string, number[]>();
-  todo.forEach((w, i) => {
-    const k = `${w.ref.registry}/${w.ref.repository}@${w.subject.digest}`;
-    bySubject.set(k, [...(bySubject.get(k) ?? []), i]);
-  });
+  todo.forEach((w, i) => bySubject.set(subjectKey(w), [...(bySubject.get(subjectKey(w)) ?? []), i]));
   const groups = await mapLimit([...bySubject.values()], PARALLEL, async (indexes) => {
-    const done: SignedArtifact[] = [];
-    for (const i of indexes) {
+    const first = todo[indexes[0]!]!;
+    const requests = indexes.map((i) => referrerRequest(todo[i]!.ref.repository, todo[i]!.subject, logged[i]!.envelope.envelope, todo[i]!.statement.predicateType, signer, created));
+    const published = await publishReferrers(first.transport, requests, { referrersRepository: o.referrersRepository });
+    return indexes.map((i, k) => {
       const w = todo[i]!;
-      const { envelope, logIndex } = logged[i]!;
-      const req = referrerRequest(w.ref.repository, w.subject, envelope.envelope, w.statement.predicateType, signer, created);
-      const p = await publishReferrer(w.transport, req, { referrersRepository: o.referrersRepository });
-      done.push({
+      const p = published[k]!;
+      const logIndex = logged[i]!.logIndex;
+      log(`${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`);
+      return {
         image: w.image, platform: w.platform, subject: w.subject.digest, predicateType: w.statement.predicateType,
         artifactDigest: p.descriptor.digest, repository: p.repository, via: p.via, ...(logIndex === undefined ? {} : { logIndex }),
-      });
-      log(`${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`);
-    }
-    return done;
+      };
+    });
   });
   return groups.flat();
 }
@@ -226,18 +229,4 @@ function checkProvenanceClaims(expected: Readonly<Record<string, unknown>>, actu
       });
     }
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -9,6 +9,7 @@ import {
 } from '../attest/index.js';
 import { findAttestations, readStatement, type PlatformImage, type Descriptor, type RegistryTransport } from '../oci/index.js';
 import { SignError } from './errors.js';
+import { mapLimit } from './map-limit.js';
 
 /** A statement to sign, with where it came from. */
 export interface StatementToSign {
@@ -43,6 +44,8 @@ export interface ExtraStatements {
 }
 
 const PROVENANCE_PREFIX = 'https://slsa.dev/provenance/';
+/** Statement blobs read at once. */
+const READ_CONCURRENCY = 8;
 
 /**
  * Finds every statement to sign for one image.
@@ -52,14 +55,13 @@ export async function collectStatements(t: RegistryTransport, image: ImageName,
   extra: ExtraStatements, platforms: readonly string[] = []): Promise<StatementToSign[]> {
   const { name, repository, reference } = image;
   const walked = await walkPlatforms(t, repository, reference, platforms);
-  const found: StatementToSign[] = [];
-  for (const p of walked) {
-    for (const layer of p.statements) {
-      const statement = parseStatement(await readStatement(t, repository, layer));
-      requireImageSubject(statement, p, `${repository}@${layer.layer.digest}`);
-      found.push({ platform: p.platform, subject: p.descriptor, statement, source: 'buildkit' });
-    }
-  }
+  const layers = walked.flatMap((p) => p.statements.map((layer) => ({ p, layer })));
+  const raws = await mapLimit(layers, READ_CONCURRENCY, ({ layer }) => readStatement(t, repository, layer));
+  const found: StatementToSign[] = layers.map(({ p, layer }, i) => {
+    const statement = parseStatement(raws[i]!);
+    requireImageSubject(statement, p, `${repository}@${layer.layer.digest}`);
+    return { platform: p.platform, subject: p.descriptor, statement, source: 'buildkit' };
+  });
   found.push(...userStatements(name, walked, extra));
   // Provenance is generated only beside statements that show this run built or describes the
   // image; for an image with nothing at all it would be an unfounded claim (e.g. when re-signing).

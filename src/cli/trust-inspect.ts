@@ -35,12 +35,12 @@ function describe(s: RepositorySummary, now: Date): string[] {
     ...describeRules(s.policy),
     `revoked digests: ${s.policy.revoked.digests.join(', ') || 'none'}`,
     `revoked signers: ${s.policy.revoked.signers.map(safeText).join(', ') || 'none'}`,
-    `delegations: ${s.delegations.length === 0 ? 'none' : ''}`,
+    `delegations:${s.delegations.length === 0 ? ' none' : ''}`,
     ...s.delegations.flatMap((d) => [
       `  ${d.role}: scope ${safeText(d.scope)}, ${d.threshold} of ${d.keys.length} key(s)`,
       ...describeRules(s.fragments.get(d.role) ?? { rules: [], revoked: { digests: [], signers: [] } }, d.role).map((l) => `  ${l}`),
     ]),
-    `archived OIDC provider keys: ${s.archives.length === 0 ? 'none (run "trust jwks sync")' : ''}`,
+    `archived OIDC provider keys:${s.archives.length === 0 ? ' none (run "trust jwks sync")' : ''}`,
     ...s.archives.flatMap((a) => [
       `  ${safeText(a.issuer)}: ${a.keys.length} key(s)`,
       ...a.keys.map((k) => `    kid ${safeText(k.jwk.kid ?? '(none)')} ${k.jwk.kty} jkt ${k.thumbprint} first seen ${k.firstSeen}, last seen ${k.lastSeen}`),

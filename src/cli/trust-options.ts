@@ -14,6 +14,7 @@ import { createLogKeyring, LogPublicKey, RekorClient, type LogKeyring } from '..
 import type { TrustMaterial } from '../verify/index.js';
 import { integer, keyValues, oneOf, UsageError } from './args.js';
 import { readJwksFile } from './pktoken-read.js';
+import { printable } from './terminal-text.js';
 
 /** The options every command that verifies shares. */
 export const TRUST_OPTIONS = {
@@ -121,7 +122,7 @@ async function trustFromTuf(v: TrustValues): Promise<{ trust: TrustMaterial; pol
   const clash = FLAG_TRUST.filter((k) => v[k] !== undefined);
   if (clash.length > 0) throw new UsageError(`${clash.map((k) => `--${k}`).join(', ')} cannot be used with --tuf-repository: the trust repository supplies them`);
   const bundle = await loadTrust({ repository: v['tuf-repository'], trustedRoot: v['tuf-root'], cacheDir: v['tuf-cache'] ?? defaultCacheDir() });
-  for (const w of bundle.warnings) process.stderr.write(`opk-attest: warning: ${w}\n`);
+  for (const w of bundle.warnings) process.stderr.write(`opk-attest: warning: ${printable(w)}\n`);
   const claim = v['commitment-claim'] === undefined ? undefined : oneOf(v['commitment-claim'], '--commitment-claim', ['aud', 'nonce'] as const);
   const trust = trustMaterialFrom(bundle, { live: true });
   return {

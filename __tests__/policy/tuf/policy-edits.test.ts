@@ -5,7 +5,7 @@ import { expectCode } from '../../helpers.js';
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const EMPTY: Policy = { rules: [], revoked: { digests: [], signers: [] } };
 const signer = (name: string) => ({ name, issuer: ISSUER, claims: { repository: `acme/${name}` } });
-const DIGEST = `sha256:${'c'.repeat(64)}`;
+const DIGEST = `sha256:${'c'.repeat(64)}` as const;
 
 describe('addSigner', () => {
   describe('when the scope has no rule', () => {

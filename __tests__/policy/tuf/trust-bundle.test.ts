@@ -18,7 +18,7 @@ import { parsePublicKeyFile } from '../../../src/policy/tuf/keys.js';
 import { expectCode } from '../../helpers.js';
 import { FAST, GITHUB, githubPolicy, makeRepo, PASS, stageTypical, type Fixture } from './repo-fixture.js';
 
-const DIGEST = `sha256:${'d'.repeat(64)}`;
+const DIGEST = `sha256:${'d'.repeat(64)}` as const;
 const sig = (repository: string) => ({ issuer: GITHUB, claims: { repository, sub: `repo:${repository}` }, predicateType: 'x', logged: true });
 const passes = (p: Policy, image: string, repository: string) => {
   const rule = ruleFor(p, image);

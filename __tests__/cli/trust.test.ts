@@ -91,6 +91,17 @@ describe('trust init', () => {
   });
 });
 
+describe('a content command outside a trust directory', () => {
+  it('fails with TUF_REPO_INVALID and writes nothing', async () => {
+    const elsewhere = path.join(base, 'elsewhere');
+    mkdirSync(elsewhere);
+    const r = await cli('trust', 'jwks', 'sync', '--issuer', oidc.issuer, '--dir', elsewhere);
+    expect(r).toMatchObject({ code: 1, err: expect.stringContaining('TUF_REPO_INVALID') });
+    expect(await allFiles(elsewhere)).toEqual([]);
+    expect(await cli('trust', 'signer', 'list', '--dir', elsewhere)).toMatchObject({ code: 1, err: expect.stringContaining('TUF_REPO_INVALID') });
+  });
+});
+
 describe('trust signer, threshold, require, revoke', () => {
   it('stage policy edits that parse', async () => {
     const add = await trust('signer', 'add', 'ci', '--scope', SCOPE, '--issuer', oidc.issuer, '--claim', 'repository=octo-org/octo-repo');

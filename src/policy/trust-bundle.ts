@@ -115,7 +115,8 @@ async function loadFragment(targets: TufTargets, delegation: Delegation): Promis
   const rel = fragmentTargetPath(delegation.role);
   try {
     const t = await targets.get(rel, MAX_POLICY_BYTES);
-    if (!t) return { delegation, problem: `${rel} is not published` };
+    // A role that lists no fragment (yet) adds no rules; only its own key could have signed that.
+    if (!t) return { delegation, policy: { rules: [], revoked: { digests: [], signers: [] } } };
     return { delegation, policy: parsePolicy(t.bytes, rel) };
   } catch (err) {
     // A delegate's bad, tampered or expired metadata fails its own scope closed, not everyone's.

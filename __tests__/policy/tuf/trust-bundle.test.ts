@@ -138,6 +138,23 @@ describe('loadTrust with a delegation', () => {
   });
 });
 
+describe('loadTrust with a delegated role that signs no fragment yet', () => {
+  it('adds no rules and no warning: the top-level rules apply', async () => {
+    const f = await makeRepo();
+    try {
+      await stageTypical(f.dir);
+      const made = await generateRoleKey(f.dir, 'newco', { passphrase: PASS, scrypt: FAST });
+      await delegateScope(f.dir, { role: 'newco', scope: 'ghcr.io/newco/**', keys: [parsePublicKeyFile(await readFile(made.publicKeyFile!), 'pub').key] });
+      await f.publish();
+      const b = await loadTrust({ repository: f.dir, trustedRoot: f.rootFile, cacheDir: f.cache });
+      expect(b.warnings).toEqual([]);
+      expect(b.policy.rules.map((r) => r.scope)).toEqual(['**']);
+    } finally {
+      await f.cleanup();
+    }
+  });
+});
+
 describe('trustMaterialFrom', () => {
   let f: Fixture;
   beforeAll(async () => {

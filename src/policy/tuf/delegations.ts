@@ -4,9 +4,10 @@
  * role signs `policy.d/<role>.json`, a policy.json of its own. The merge is:
  *
  * 1. Every rule of a fragment must have a scope *within* its delegation's scope (checked
- *    syntactically by `scopeWithin`, sound but conservative). A fragment that does not parse, is
- *    missing, or has one rule outside its scope is replaced by a deny rule for the whole delegated
- *    scope: the delegate fails closed for its own images and cannot affect anyone else's.
+ *    syntactically by `scopeWithin`, sound but conservative). A fragment that cannot be loaded
+ *    (tampered, expired or unsigned role metadata), does not parse, or has one rule outside its
+ *    scope is replaced by a deny rule for the whole delegated scope: the delegate fails closed for
+ *    its own images and cannot affect anyone else's. A role that signs no fragment adds no rules.
  * 2. Fragments' rules come first, in delegation order, then the top-level rules: within its scope
  *    the delegate decides (the delegator can always withdraw the delegation), and top-level rules
  *    covering the same images apply only where no delegated rule matches.

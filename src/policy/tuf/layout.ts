@@ -11,7 +11,7 @@
  * Content commands edit `staged/`; `publish` signs it into `repository/`. Reads are capped and
  * writes atomic (temporary file, then rename), so a reader never sees half a file.
  */
-import { mkdir, open, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TufError } from '../errors.js';
 
@@ -39,6 +39,16 @@ export function trustDir(dir: string): TrustDir {
     delegationsFile: path.join(staged, 'delegations.json'),
     repository: path.join(dir, 'repository'),
   };
+}
+
+/**
+ * Checks that `dir` is a trust directory (it has a `keys/` directory), so that a command run in
+ * the wrong place does not scatter staged files there.
+ * @throws TufError TUF_REPO_INVALID
+ */
+export async function assertTrustDir(dir: string): Promise<void> {
+  const isDir = await stat(trustDir(dir).keys).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new TufError({ code: 'TUF_REPO_INVALID', message: `${dir} is not a trust directory (no keys/); pass --dir, or create one with "opk-attest trust init DIR"` });
 }
 
 /**

@@ -14,7 +14,7 @@ import { archiveTargetPath, MAX_JWKS_ARCHIVE_BYTES, parseJwksArchive, serializeJ
 import { parsePolicy, type Policy } from '../model.js';
 import { checkRoleName, fragmentTargetPath, rulesOutsideScope, type Delegation } from './delegations.js';
 import { tufPublicKey } from './keys.js';
-import { listFiles, readCapped, trustDir, writeAtomic } from './layout.js';
+import { assertTrustDir, listFiles, readCapped, trustDir, writeAtomic } from './layout.js';
 
 /** Largest log key PEM and delegations file read. */
 const MAX_PEM_BYTES = 16 * 1024;
@@ -63,6 +63,7 @@ export function serializePolicy(policy: Policy): string {
  *   | TUF_TOO_LARGE; TlogError TLOG_KEY_INVALID
  */
 export async function readStaged(dir: string): Promise<StagedState> {
+  await assertTrustDir(dir);
   const t = trustDir(dir);
   const delegations = await readDelegations(dir);
   const byRole = new Map(delegations.map((d) => [d.role, d]));
@@ -106,9 +107,10 @@ export async function readStaged(dir: string): Promise<StagedState> {
 /**
  * Validates and stages a policy: the top-level one, or a delegated role's fragment.
  * @param role - a delegated role, or undefined for the top-level policy
- * @throws PolicyError POLICY_INVALID; TufError TUF_DELEGATION_INVALID (unknown role, a rule outside its scope)
+ * @throws PolicyError POLICY_INVALID; TufError TUF_DELEGATION_INVALID (unknown role, a rule outside its scope) | TUF_REPO_INVALID
  */
 export async function stagePolicy(dir: string, policy: Policy, role?: string): Promise<void> {
+  await assertTrustDir(dir);
   const text = serializePolicy(policy);
   const parsed = parsePolicy(Buffer.from(text, 'utf8'), role ? `policy of delegated role ${role}` : 'policy.json');
   if (role !== undefined) checkFragment(parsed, await stagedDelegation(dir, role));
@@ -130,9 +132,10 @@ export async function readStagedPolicy(dir: string, role?: string): Promise<Poli
 
 /**
  * Stages an issuer's JWKS archive at its target path.
- * @throws PolicyError POLICY_ARCHIVE_INVALID
+ * @throws PolicyError POLICY_ARCHIVE_INVALID; TufError TUF_REPO_INVALID (not a trust directory)
  */
 export async function stageArchive(dir: string, archive: JwksArchive): Promise<void> {
+  await assertTrustDir(dir);
   const text = serializeJwksArchive(archive);
   parseJwksArchive(Buffer.from(text, 'utf8'), `archive of ${archive.issuer}`);
   await writeAtomic(path.join(trustDir(dir).stagedTargets, archiveTargetPath(archive.issuer)), text);
@@ -156,9 +159,10 @@ export async function readStagedArchive(dir: string, issuer: string): Promise<Jw
 /**
  * Stages a transparency-log public key as `tlog/<logID>.pem`.
  * @returns the log ID
- * @throws TlogError TLOG_KEY_INVALID
+ * @throws TlogError TLOG_KEY_INVALID; TufError TUF_REPO_INVALID (not a trust directory)
  */
 export async function stageLogKey(dir: string, pem: string): Promise<string> {
+  await assertTrustDir(dir);
   const logId = LogPublicKey.fromPem(pem).logId;
   await writeAtomic(path.join(trustDir(dir).stagedTargets, `tlog/${logId}.pem`), pem.endsWith('\n') ? pem : `${pem}\n`);
   return logId;
@@ -200,9 +204,10 @@ export async function readDelegations(dir: string): Promise<StagedDelegation[]> 
 
 /**
  * Stages the delegated roles (validated as `readDelegations` would).
- * @throws TufError TUF_DELEGATION_INVALID
+ * @throws TufError TUF_DELEGATION_INVALID | TUF_REPO_INVALID (not a trust directory)
  */
 export async function stageDelegations(dir: string, delegations: readonly StagedDelegation[]): Promise<void> {
+  await assertTrustDir(dir);
   const doc = {
     delegations: delegations.map((d) => ({
       role: d.role, scope: d.scope, threshold: d.threshold,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LogPublicKey, createLogKeyring } from '../../src/tlog/keys.js';
+import type { HashedRekordProposal } from '../../src/tlog/hashedrekord.js';
 import { RekorClient } from '../../src/tlog/rekor.js';
 import { verifyTlogEntry } from '../../src/tlog/verify-entry.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
@@ -161,6 +162,39 @@ describe('RekorClient against a hostile log', () => {
       const otherResponse = { [other.uuid]: { ...other, uuid: undefined } };
       handler = () => ({ status: 201, body: otherResponse });
       await expectCode(() => new RekorClient({ url }).createEntry(makeSignature('mine').proposal), 'TLOG_RESPONSE_INVALID');
+    });
+  });
+
+  describe('when a 201 entry records our proposal but for one field', () => {
+    // The log's body is the proposal with one field swapped for another signing's (same shape, valid values).
+    const swap = (field: 'hash' | 'signature' | 'certificate' | 'kind') => (mine: HashedRekordProposal, theirs: HashedRekordProposal): unknown => {
+      const body: Omit<HashedRekordProposal, 'kind'> & { kind: string } = structuredClone(mine);
+      if (field === 'hash') body.spec.data.hash.value = theirs.spec.data.hash.value;
+      if (field === 'signature') body.spec.signature.content = theirs.spec.signature.content;
+      if (field === 'certificate') body.spec.signature.publicKey.content = theirs.spec.signature.publicKey.content;
+      if (field === 'kind') body.kind = 'rekord';
+      return body;
+    };
+    it.each(['hash', 'signature', 'certificate', 'kind'] as const)('throws TLOG_RESPONSE_INVALID when the %s differs', async (field) => {
+      const mine = makeSignature('mine');
+      const theirs = makeSignature('theirs');
+      const logged = await client.createEntry(mine.proposal);
+      const body = Buffer.from(JSON.stringify(swap(field)(mine.proposal, theirs.proposal))).toString('base64');
+      handler = () => ({ status: 201, body: { [logged.uuid]: { ...logged, uuid: undefined, body } } });
+      await expectCode(() => new RekorClient({ url }).createEntry(mine.proposal), 'TLOG_RESPONSE_INVALID');
+    });
+
+    it('accepts the entry when the log re-encodes our certificate PEM (Rekor canonicalises it)', async () => {
+      const mine = makeSignature('reencoded');
+      const logged = await client.createEntry(mine.proposal);
+      const pem = Buffer.from(mine.proposal.spec.signature.publicKey.content, 'base64').toString('utf8');
+      const b64 = pem.split('\n').filter((l) => l !== '' && !l.startsWith('-----')).join('');
+      const rewrapped = `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,76}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
+      expect(rewrapped).not.toBe(pem);
+      const body = structuredClone(mine.proposal);
+      body.spec.signature.publicKey.content = Buffer.from(rewrapped).toString('base64');
+      handler = () => ({ status: 201, body: { [logged.uuid]: { ...logged, uuid: undefined, body: Buffer.from(JSON.stringify(body)).toString('base64') } } });
+      await expect(new RekorClient({ url }).createEntry(mine.proposal)).resolves.toMatchObject({ uuid: logged.uuid });
     });
   });
 

@@ -75,12 +75,32 @@ export function buildHashedRekord(input: HashedRekordInput): HashedRekordProposa
   };
 }
 
+/** A logged hashedrekord body read for its fields only: the certificate PEM is not parsed. */
+export interface HashedRekordFields {
+  hash: Buffer;
+  signatureDer: Buffer;
+  /** The bytes of `spec.signature.publicKey.content` (base64-decoded): a PEM certificate. */
+  publicKeyPem: Buffer;
+}
+
 /**
  * Parses a logged body (the bytes under the entry's base64 `body`), shape first, and parses the
  * certificate in it (self-signature checked).
  * @throws TlogError TLOG_BODY_INVALID | TLOG_CERT_INVALID | TLOG_CERT_SIGNATURE_INVALID | TLOG_DER_INVALID
  */
 export function parseHashedRekordBody(raw: Uint8Array, what = 'log entry body'): LoggedHashedRekord {
+  const fields = readHashedRekordFields(raw, what);
+  const certificate = parsePkTokenCertificate(fields.publicKeyPem.toString('utf8'), `${what} certificate`);
+  return { raw: Buffer.from(raw), hash: fields.hash, signatureDer: fields.signatureDer, certificate };
+}
+
+/**
+ * Reads a logged body's kind, version, hash, signature and public-key bytes, shape first, without
+ * parsing the certificate: for comparing an entry with a proposal whose certificate we made
+ * ourselves (byte equality then says all). Verifiers use `parseHashedRekordBody`.
+ * @throws TlogError TLOG_BODY_INVALID
+ */
+export function readHashedRekordFields(raw: Uint8Array, what = 'log entry body'): HashedRekordFields {
   if (raw.length > MAX_TLOG_RESPONSE_BYTES) throw bodyError(what, `${raw.length} bytes exceed the ${MAX_TLOG_RESPONSE_BYTES}-byte limit`);
   let json: unknown;
   try {
@@ -97,9 +117,8 @@ export function parseHashedRekordBody(raw: Uint8Array, what = 'log entry body'):
   const hashHex = field(spec, ['data', 'hash', 'value'], what);
   if (typeof hashHex !== 'string' || !HEX64.test(hashHex)) throw bodyError(what, 'spec.data.hash.value is not 64 lowercase hex characters');
   const signatureDer = b64Field(spec, ['signature', 'content'], what, MAX_SIGNATURE_BYTES);
-  const pem = b64Field(spec, ['signature', 'publicKey', 'content'], what, Math.ceil(MAX_CERTIFICATE_BYTES / 3) * 4 + 4096);
-  const certificate = parsePkTokenCertificate(pem.toString('utf8'), `${what} certificate`);
-  return { raw: Buffer.from(raw), hash: Buffer.from(hashHex, 'hex'), signatureDer, certificate };
+  const publicKeyPem = b64Field(spec, ['signature', 'publicKey', 'content'], what, Math.ceil(MAX_CERTIFICATE_BYTES / 3) * 4 + 4096);
+  return { hash: Buffer.from(hashHex, 'hex'), signatureDer, publicKeyPem };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createPublicKey, verify as nodeVerify, createHash } from 'node:crypto';
 import {
-  pae, envelopePae, buildEnvelope, serializeEnvelope, parseEnvelope, verifyEnvelopeSignature, withTransparencyLogEntry,
+  pae, envelopePae, buildEnvelope, serializeEnvelope, parseEnvelope, verifyEnvelopeSignature, envelopeSignatureVerifier, withTransparencyLogEntry,
 } from '../../src/attest/dsse.js';
 import { EphemeralKey } from '../../src/identity/ephemeral-key.js';
 import { expectCode } from '../helpers.js';
@@ -102,6 +102,50 @@ describe('verifyEnvelopeSignature', () => {
     it('throws DSSE_KEY_INVALID', () => {
       const { envelope, key } = sampleEnvelope();
       return expectCode(() => verifyEnvelopeSignature(envelope, { ...key.publicJwk, y: key.publicJwk.x }), 'DSSE_KEY_INVALID');
+    });
+  });
+});
+
+describe('envelopeSignatureVerifier', () => {
+  describe('when one checker is given many envelopes of its key', () => {
+    it('accepts each of them', () => {
+      const key = EphemeralKey.generate();
+      const check = envelopeSignatureVerifier(key.publicJwk);
+      for (let i = 0; i < 3; i++) expect(() => check(sampleEnvelope(key).envelope)).not.toThrow();
+    });
+  });
+
+  describe('when an envelope after a good one has a tampered payload', () => {
+    it('throws DSSE_SIGNATURE_INVALID', () => {
+      const { envelope, key } = sampleEnvelope();
+      const check = envelopeSignatureVerifier(key.publicJwk);
+      check(envelope);
+      const tampered = { ...envelope, payload: Buffer.concat([envelope.payload, Buffer.from(' ')]) };
+      return expectCode(() => check(tampered), 'DSSE_SIGNATURE_INVALID');
+    });
+  });
+
+  describe('when an envelope is signed by another key', () => {
+    it('throws DSSE_KEYID_MISMATCH', () => {
+      const key = EphemeralKey.generate();
+      const check = envelopeSignatureVerifier(key.publicJwk);
+      return expectCode(() => check(sampleEnvelope().envelope), 'DSSE_KEYID_MISMATCH');
+    });
+  });
+
+  describe('when an envelope carries our keyid over another key\'s signature', () => {
+    it('throws DSSE_SIGNATURE_INVALID', () => {
+      const key = EphemeralKey.generate();
+      const other = sampleEnvelope().envelope;
+      const check = envelopeSignatureVerifier(key.publicJwk);
+      return expectCode(() => check({ ...other, signature: { ...other.signature, keyid: key.keyid } }), 'DSSE_SIGNATURE_INVALID');
+    });
+  });
+
+  describe('when the upk is not a P-256 key', () => {
+    it('throws DSSE_KEY_INVALID before any envelope is seen', () => {
+      const key = EphemeralKey.generate();
+      return expectCode(() => envelopeSignatureVerifier({ ...key.publicJwk, y: key.publicJwk.x }), 'DSSE_KEY_INVALID');
     });
   });
 });

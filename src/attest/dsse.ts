@@ -7,7 +7,7 @@
 import { b64Decode, b64Encode } from '../core/b64.js';
 import { bytesEqual } from '../core/digest.js';
 import { MAX_ENVELOPE_BYTES, MAX_PK_TOKEN_BYTES, MAX_PROOF_HASHES, MAX_STATEMENT_BYTES } from '../core/limits.js';
-import { keyidOfJwk, verifyEs256 } from '../identity/ephemeral-key.js';
+import { es256Verifier, keyidOfJwk } from '../identity/ephemeral-key.js';
 import type { AttProof } from './binding.js';
 import { AttestError, type AttestErrorCode } from './errors.js';
 import { IN_TOTO_PAYLOAD_TYPE } from './intoto.js';
@@ -255,13 +255,26 @@ function readBase64(v: JsonValue | undefined, path: string, maxBytes: number, sh
  * @throws AttestError DSSE_KEY_INVALID | DSSE_KEYID_MISMATCH | DSSE_SIGNATURE_INVALID
  */
 export function verifyEnvelopeSignature(envelope: Envelope, upk: UpkJwk): void {
+  envelopeSignatureVerifier(upk)(envelope);
+}
+
+/**
+ * `verifyEnvelopeSignature` for many envelopes of one key: the key is checked, its keyid
+ * computed and the key imported once.
+ * @returns a checker that throws AttestError DSSE_KEYID_MISMATCH | DSSE_SIGNATURE_INVALID
+ * @throws AttestError DSSE_KEY_INVALID
+ */
+export function envelopeSignatureVerifier(upk: UpkJwk): (envelope: Envelope) => void {
   const keyid = keyidOfUpk(upk);
-  if (!bytesEqual(Buffer.from(keyid), Buffer.from(envelope.signature.keyid))) {
-    throw new AttestError({ code: 'DSSE_KEYID_MISMATCH', message: `DSSE signature keyid ${envelope.signature.keyid} is not the PK token's key (${keyid}); the signature and the PK token do not belong together` });
-  }
-  if (!verifyEs256(upk, envelopePae(envelope), envelope.signature.sig, 'der')) {
-    throw new AttestError({ code: 'DSSE_SIGNATURE_INVALID', message: `DSSE signature by key ${keyid} does not verify over the envelope's PAE; the payload or signature was altered` });
-  }
+  const verify = es256Verifier(upk);
+  return (envelope) => {
+    if (!bytesEqual(Buffer.from(keyid), Buffer.from(envelope.signature.keyid))) {
+      throw new AttestError({ code: 'DSSE_KEYID_MISMATCH', message: `DSSE signature keyid ${envelope.signature.keyid} is not the PK token's key (${keyid}); the signature and the PK token do not belong together` });
+    }
+    if (!verify(envelopePae(envelope), envelope.signature.sig, 'der')) {
+      throw new AttestError({ code: 'DSSE_SIGNATURE_INVALID', message: `DSSE signature by key ${keyid} does not verify over the envelope's PAE; the payload or signature was altered` });
+    }
+  };
 }
 
 function keyidOfUpk(upk: UpkJwk): string {

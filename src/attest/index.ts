@@ -13,7 +13,7 @@ export { GITHUB_WORKFLOW_BUILD_TYPE, generateSlsaProvenance, slsaProvenancePredi
 export type { SlsaProvenanceOptions } from './provenance.js';
 export {
   DSSE_PAE_PREFIX, OPK_EXTENSION_KIND, pae, envelopePae, buildEnvelope, withTransparencyLogEntry,
-  serializeEnvelope, parseEnvelope, verifyEnvelopeSignature,
+  serializeEnvelope, parseEnvelope, verifyEnvelopeSignature, envelopeSignatureVerifier,
 } from './dsse.js';
 export type { Envelope, OpkSignature, OpkExtension, TlogEntryJson, UpkJwk } from './dsse.js';
 export { ATT_CLAIM, ATTS_CLAIM, bindingClaims, verifyBinding } from './binding.js';

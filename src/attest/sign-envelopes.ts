@@ -7,7 +7,7 @@ import { sha256 } from '../core/digest.js';
 import { MAX_PK_TOKEN_BYTES } from '../core/limits.js';
 import type { EphemeralKey } from '../identity/ephemeral-key.js';
 import { bindingClaims, type AttProof } from './binding.js';
-import { buildEnvelope, pae, verifyEnvelopeSignature, type Envelope } from './dsse.js';
+import { buildEnvelope, envelopeSignatureVerifier, pae, type Envelope } from './dsse.js';
 import { AttestError } from './errors.js';
 import { IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement } from './intoto.js';
 
@@ -47,14 +47,16 @@ export async function signEnvelopes(opts: SignEnvelopesOptions): Promise<SignedE
   const paes = statements.map((s) => pae(IN_TOTO_PAYLOAD_TYPE, s.raw));
   const binding = bindingClaims(paes);
   const pkt = checkPkToken(await opts.issuePkToken(binding.claims));
-  return statements.map((statement, i) => signOne(opts.key, statement, paes[i]!, pkt, binding.proofs[i]));
+  // The self-check's key is imported once for the run, not once per envelope.
+  const selfCheck = envelopeSignatureVerifier(opts.key.publicJwk);
+  return statements.map((statement, i) => signOne(opts.key, selfCheck, statement, paes[i]!, pkt, binding.proofs[i]));
 }
 
-function signOne(key: EphemeralKey, statement: Statement, paeBytes: Buffer, pkt: Buffer, attProof: AttProof | undefined): SignedEnvelope {
+function signOne(key: EphemeralKey, selfCheck: (e: Envelope) => void, statement: Statement, paeBytes: Buffer, pkt: Buffer, attProof: AttProof | undefined): SignedEnvelope {
   const sigDer = key.signDer(paeBytes);
   const envelope = buildEnvelope({ payload: statement.raw, keyid: key.keyid, sig: sigDer, pkt, ...(attProof === undefined ? {} : { attProof }) });
   // Verify what we produced before it leaves the process (a faulty signature must never be published).
-  verifyEnvelopeSignature(envelope, key.publicJwk);
+  selfCheck(envelope);
   return { envelope, statement, pae: paeBytes, paeSha256: sha256(paeBytes), sigDer, ...(attProof === undefined ? {} : { attProof }) };
 }
 

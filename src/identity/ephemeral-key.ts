@@ -61,13 +61,31 @@ export class EphemeralKey {
  * @param encoding - `der` (DSSE, Rekor) or `jose` (raw r‖s, JWS)
  */
 export function verifyEs256(jwk: { kty?: string; crv?: string; x?: string; y?: string }, data: Uint8Array, sig: Uint8Array, encoding: 'der' | 'jose'): boolean {
+  return es256Verifier(jwk)(data, sig, encoding);
+}
+
+/**
+ * `verifyEs256` with the key imported once, for checking many signatures by one key (a run's
+ * envelopes): importing a JWK costs more than the verification itself.
+ * @returns a function with `verifyEs256`'s contract (false, never a throw, for a malformed key or signature)
+ */
+export function es256Verifier(jwk: { kty?: string; crv?: string; x?: string; y?: string }): (data: Uint8Array, sig: Uint8Array, encoding: 'der' | 'jose') => boolean {
+  let key: KeyObject | undefined;
   try {
-    const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } as JsonWebKey, format: 'jwk' });
-    return nodeVerify('sha256', data, { key, dsaEncoding: encoding === 'der' ? 'der' : 'ieee-p1363' }, sig);
+    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } as JsonWebKey, format: 'jwk' });
   } catch {
-    // A key or signature Node cannot parse is simply not a valid signature.
-    return false;
+    // A key Node cannot import verifies nothing.
+    key = undefined;
   }
+  return (data, sig, encoding) => {
+    if (key === undefined) return false;
+    try {
+      return nodeVerify('sha256', data, { key, dsaEncoding: encoding === 'der' ? 'der' : 'ieee-p1363' }, sig);
+    } catch {
+      // A signature Node cannot parse is simply not a valid signature.
+      return false;
+    }
+  };
 }
 
 /** Hex SHA-256 of the SPKI DER of a P-256 public JWK (the DSSE keyid of that key). */

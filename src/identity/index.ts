@@ -8,7 +8,7 @@ export { PkTokenError, OidcError } from './errors.js';
 export type { PkTokenErrorCode, OidcErrorCode } from './errors.js';
 
 // The run's ephemeral ES256 key.
-export { EphemeralKey, verifyEs256, keyidOfJwk } from './ephemeral-key.js';
+export { EphemeralKey, verifyEs256, es256Verifier, keyidOfJwk } from './ephemeral-key.js';
 export type { Es256PublicJwk } from './ephemeral-key.js';
 
 // JSON as Go marshals it (commitments and signed headers).

@@ -22,6 +22,8 @@ export interface Published {
   snapshot?: Metadata<Snapshot>;
   /** Targets metadata by role name (`targets` and the delegated roles). */
   targets: Map<string, Metadata<Targets>>;
+  /** The file bytes of each targets role, as the snapshot hashes them. */
+  targetsBytes: Map<string, Buffer>;
 }
 
 /**
@@ -36,27 +38,29 @@ export async function readPublished(repository: string): Promise<Published> {
   const latest = Math.max(...versions);
   const root = await readMetadata(repository, `${latest}.root.json`, MetadataKind.Root, METADATA_CAPS.root);
   if (!root) throw new TufError({ code: 'TUF_REPO_INVALID', message: `${repository}/${latest}.root.json disappeared while reading` });
-  if (root.signed.version !== latest) throw inconsistent(repository, `${latest}.root.json has version ${root.signed.version}`);
+  if (root.md.signed.version !== latest) throw inconsistent(repository, `${latest}.root.json has version ${root.md.signed.version}`);
   const timestamp = await readMetadata(repository, 'timestamp.json', MetadataKind.Timestamp, METADATA_CAPS.timestamp);
   const targets = new Map<string, Metadata<Targets>>();
-  if (!timestamp) return { root, targets };
-  const v = timestamp.signed.snapshotMeta.version;
+  const targetsBytes = new Map<string, Buffer>();
+  if (!timestamp) return { root: root.md, targets, targetsBytes };
+  const v = timestamp.md.signed.snapshotMeta.version;
   const snapshot = await readMetadata(repository, `${v}.snapshot.json`, MetadataKind.Snapshot, METADATA_CAPS.snapshot);
   if (!snapshot) throw inconsistent(repository, `timestamp.json names snapshot version ${v}, but ${v}.snapshot.json is missing`);
-  for (const [file, meta] of Object.entries(snapshot.signed.meta)) {
+  for (const [file, meta] of Object.entries(snapshot.md.signed.meta)) {
     const role = file.replace(/\.json$/, '');
-    const md = await readMetadata(repository, `${meta.version}.${encodeURIComponent(role)}.json`, MetadataKind.Targets, METADATA_CAPS.targets);
-    if (!md) throw inconsistent(repository, `the snapshot names ${role} version ${meta.version}, but its file is missing`);
-    targets.set(role, md);
+    const read = await readMetadata(repository, `${meta.version}.${encodeURIComponent(role)}.json`, MetadataKind.Targets, METADATA_CAPS.targets);
+    if (!read) throw inconsistent(repository, `the snapshot names ${role} version ${meta.version}, but its file is missing`);
+    targets.set(role, read.md);
+    targetsBytes.set(role, read.bytes);
   }
-  return { root, timestamp, snapshot, targets };
+  return { root: root.md, timestamp: timestamp.md, snapshot: snapshot.md, targets, targetsBytes };
 }
 
-async function readMetadata<K extends MetadataKind>(repository: string, file: string, kind: K, cap: number): Promise<MetadataOf<K> | undefined> {
+async function readMetadata<K extends MetadataKind>(repository: string, file: string, kind: K, cap: number): Promise<{ md: MetadataOf<K>; bytes: Buffer } | undefined> {
   const bytes = await readCapped(path.join(repository, file), cap, 'published metadata');
   if (!bytes) return undefined;
   try {
-    return Metadata.fromJSON(kind as MetadataKind.Root, JSON.parse(bytes.toString('utf8'))) as unknown as MetadataOf<K>;
+    return { md: Metadata.fromJSON(kind as MetadataKind.Root, JSON.parse(bytes.toString('utf8'))) as unknown as MetadataOf<K>, bytes };
   } catch (err) {
     throw new TufError({ code: 'TUF_REPO_INVALID', cause: err, message: `${repository}/${file} is not ${kind} metadata (${(err as Error).message}); restore it from backup` });
   }

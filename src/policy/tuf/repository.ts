@@ -96,29 +96,10 @@ export async function publishRepository(dir: string, o: PublishOptions): Promise
   if (!newRoot && nearExpiry(current.root.signed.expires, o, 'root')) {
     newRoot = await signNextRoot(current.root, rootKeys(current.root.signed), o, ring);
   }
-  const published = { ...current, root: newRoot ?? current.root };
-  const force = new Set(o.force ?? []);
+  const published: Published = { ...current, root: newRoot ?? current.root };
+  const roles = await signTargetsRoles(staged, published, o, ring);
   const root = published.root.signed;
-  const signed: Record<string, number> = {};
-  const writes: { file: string; data: string | Buffer }[] = [];
-
-  const wanted = new Map<string, Targets>([['targets', topTargets(staged, o)]]);
-  for (const d of staged.delegations) wanted.set(d.role, delegatedTargets(staged, d, o));
-  const meta: Record<string, MetaFile> = {};
-  for (const [file, m] of Object.entries(published.snapshot?.signed.meta ?? {})) meta[file] = m; // removed roles stay listed (rollback checks)
-  for (const [role, content] of wanted) {
-    const prev = published.targets.get(role);
-    let md = prev;
-    if (!prev || force.has(role) || !sameContent(prev.signed, content) || nearExpiry(prev.signed.expires, o, 'targets')) {
-      md = new Metadata(withVersion(content, (prev?.signed.version ?? 0) + 1));
-      const keys = role === 'targets' ? root.roles.targets! : delegatedRole(staged, role);
-      for (const s of await ring.signers(role, keys.keyIDs, keys.threshold)) md.sign(s.sign);
-      signed[role] = md.signed.version;
-      writes.push({ file: `${md.signed.version}.${encodeURIComponent(role)}.json`, data: serialize(md) });
-    }
-    meta[`${role}.json`] = metaFile(md!.signed.version, serialize(md!));
-  }
-  const snapshot = new Metadata(new Snapshot({ version: (published.snapshot?.signed.version ?? 0) + 1, specVersion: SPEC_VERSION, expires: expires(o, 'snapshot'), meta }));
+  const snapshot = new Metadata(new Snapshot({ version: (published.snapshot?.signed.version ?? 0) + 1, specVersion: SPEC_VERSION, expires: expires(o, 'snapshot'), meta: roles.meta }));
   for (const s of await ring.signers('snapshot', root.roles.snapshot!.keyIDs, root.roles.snapshot!.threshold)) snapshot.sign(s.sign);
   const snapshotBytes = serialize(snapshot);
   const timestamp = new Metadata(new Timestamp({
@@ -128,11 +109,43 @@ export async function publishRepository(dir: string, o: PublishOptions): Promise
   for (const s of await ring.signers('timestamp', root.roles.timestamp!.keyIDs, root.roles.timestamp!.threshold)) timestamp.sign(s.sign);
 
   for (const [rel, bytes] of staged.files) await writeTargetFile(t.repository, rel, bytes);
-  for (const w of writes) await writeAtomic(path.join(t.repository, w.file), w.data);
+  for (const [file, data] of roles.writes) await writeAtomic(path.join(t.repository, file), data);
   await writeAtomic(path.join(t.repository, `${snapshot.signed.version}.snapshot.json`), snapshotBytes);
   if (newRoot) await writeAtomic(path.join(t.repository, `${root.version}.root.json`), serialize(newRoot));
   await writeAtomic(path.join(t.repository, 'timestamp.json'), serialize(timestamp));
-  return { signed, rootVersion: root.version, snapshotVersion: snapshot.signed.version, timestampVersion: timestamp.signed.version };
+  return { signed: roles.signed, rootVersion: root.version, snapshotVersion: snapshot.signed.version, timestampVersion: timestamp.signed.version };
+}
+
+/**
+ * Signs each targets role (top-level and delegated) that needs a new version, and lists every
+ * role in the snapshot meta: roles kept as published are hashed from their file bytes, and roles
+ * no longer delegated stay listed (clients refuse a snapshot that drops a role they saw).
+ */
+async function signTargetsRoles(staged: StagedState, published: Published, o: PublishOptions, ring: KeyRing): Promise<{
+  meta: Record<string, MetaFile>; writes: Map<string, string>; signed: Record<string, number>;
+}> {
+  const force = new Set(o.force ?? []);
+  const wanted = new Map<string, Targets>([['targets', topTargets(staged, o)]]);
+  for (const d of staged.delegations) wanted.set(d.role, delegatedTargets(staged, d, o));
+  const meta: Record<string, MetaFile> = { ...published.snapshot?.signed.meta };
+  const writes = new Map<string, string>();
+  const signed: Record<string, number> = {};
+  for (const [role, content] of wanted) {
+    const prev = published.targets.get(role);
+    const prevBytes = published.targetsBytes.get(role);
+    if (prev && prevBytes && !force.has(role) && sameContent(prev.signed, content) && !nearExpiry(prev.signed.expires, o, 'targets')) {
+      meta[`${role}.json`] = metaFile(prev.signed.version, prevBytes);
+      continue;
+    }
+    const md = new Metadata(withVersion(content, (prev?.signed.version ?? 0) + 1));
+    const keys = role === 'targets' ? published.root.signed.roles.targets! : delegatedRole(staged, role);
+    for (const s of await ring.signers(role, keys.keyIDs, keys.threshold)) md.sign(s.sign);
+    const bytes = serialize(md);
+    signed[role] = md.signed.version;
+    writes.set(`${md.signed.version}.${encodeURIComponent(role)}.json`, bytes);
+    meta[`${role}.json`] = metaFile(md.signed.version, bytes);
+  }
+  return { meta, writes, signed };
 }
 
 /**
@@ -145,13 +158,11 @@ export function serialize(md: Metadata<Root | Targets | Snapshot | Timestamp>): 
 
 /** The top-level targets: every staged file but the fragments, the delegations, and the index in policy.json's custom. */
 function topTargets(staged: StagedState, o: SigningOptions): Targets {
-  const targets: Record<string, unknown> = {};
+  const targets: Record<string, ReturnType<TargetFile['toJSON']>> = {};
   for (const [rel, bytes] of staged.files) {
     if (rel.startsWith('policy.d/')) continue;
-    const custom = rel === 'policy.json'
-      ? { custom: { [TRUST_INDEX_KEY]: { delegations: staged.delegations.map((d) => ({ role: d.role, scope: d.scope })), tlog: staged.logIds } } }
-      : {};
-    targets[rel] = { ...targetFile(rel, bytes).toJSON(), ...custom };
+    const index = { [TRUST_INDEX_KEY]: { delegations: staged.delegations.map((d) => ({ role: d.role, scope: d.scope })), tlog: staged.logIds } };
+    targets[rel] = targetFile(rel, bytes, rel === 'policy.json' ? index : undefined).toJSON();
   }
   const delegations = {
     keys: Object.fromEntries(staged.delegations.flatMap((d) => d.keys.map((k) => [k.keyID, k.toJSON()]))),
@@ -160,7 +171,7 @@ function topTargets(staged: StagedState, o: SigningOptions): Targets {
     })),
   };
   return Targets.fromJSON({
-    _type: 'targets', spec_version: SPEC_VERSION, version: 1, expires: expires(o, 'targets'), targets: targets as never,
+    _type: 'targets', spec_version: SPEC_VERSION, version: 1, expires: expires(o, 'targets'), targets,
     ...(staged.delegations.length > 0 ? { delegations } : {}),
   });
 }
@@ -179,12 +190,12 @@ function delegatedRole(staged: StagedState, role: string): { keyIDs: string[]; t
   return { keyIDs: d.keys.map((k: Key) => k.keyID), threshold: d.threshold };
 }
 
-function targetFile(rel: string, bytes: Buffer): TargetFile {
-  return new TargetFile({ path: rel, length: bytes.length, hashes: { sha256: hexEncode(sha256(bytes)) } });
+function targetFile(rel: string, bytes: Buffer, custom?: ConstructorParameters<typeof TargetFile>[0]['unrecognizedFields']): TargetFile {
+  return new TargetFile({ path: rel, length: bytes.length, hashes: { sha256: hexEncode(sha256(bytes)) }, ...(custom ? { unrecognizedFields: { custom } } : {}) });
 }
 
-function metaFile(version: number, bytes: string): MetaFile {
-  const buf = Buffer.from(bytes, 'utf8');
+function metaFile(version: number, bytes: string | Buffer): MetaFile {
+  const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
   return new MetaFile({ version, length: buf.length, hashes: { sha256: hexEncode(sha256(buf)) } });
 }
 
@@ -220,7 +231,7 @@ async function readPublishedOrEmpty(repository: string, root: Metadata<Root>): P
     return await readPublished(repository);
   } catch (err) {
     // A brand-new repository has no root file yet: start from nothing but the given root.
-    if (err instanceof TufError && err.code === 'TUF_REPO_INVALID' && root.signed.version === 1) return { root, targets: new Map() };
+    if (err instanceof TufError && err.code === 'TUF_REPO_INVALID' && root.signed.version === 1) return { root, targets: new Map(), targetsBytes: new Map() };
     throw err;
   }
 }

@@ -113,6 +113,13 @@ describe('trust signer, threshold, require, revoke', () => {
     expect(list.out).toContain(`ci: ${oidc.issuer} repository=octo-org/octo-repo`);
   });
 
+  it('removes a signer, and the rule it leaves empty', async () => {
+    expect(await trust('signer', 'add', 'tmp', '--scope', 'registry.example/tmp', '--issuer', oidc.issuer)).toMatchObject({ code: 0, out: expect.stringContaining('warning: no --claim') });
+    const r = await trust('signer', 'remove', 'tmp');
+    expect(r).toMatchObject({ code: 0, out: expect.stringContaining('rules left without signers were removed: registry.example/tmp') });
+    expect((await trust('signer', 'list')).out).not.toContain('tmp');
+  });
+
   describe('when the result would not parse or names nothing', () => {
     it('refuses and leaves the staged policy alone', async () => {
       const before = await readFile(path.join(dir, 'staged', 'targets', 'policy.json'), 'utf8');
@@ -145,6 +152,12 @@ describe('trust tlog', () => {
     const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
     await writeFile(path.join(base, 'log.pem'), pem);
     expect(await trust('tlog', 'add', path.join(base, 'log.pem'))).toMatchObject({ code: 0, out: expect.stringMatching(/log [0-9a-f]{64} trusted/) });
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
+    await writeFile(path.join(base, 'other.pem'), other);
+    const added = await trust('tlog', 'add', path.join(base, 'other.pem'));
+    const id = /log ([0-9a-f]{64})/.exec(added.out)![1]!;
+    expect(await trust('tlog', 'remove', id)).toMatchObject({ code: 0 });
+    expect(await trust('tlog', 'remove', id)).toMatchObject({ code: 2 });
     await writeFile(path.join(base, 'rsa.pem'), generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'pem', type: 'spki' }) as string);
     expect(await trust('tlog', 'add', path.join(base, 'rsa.pem'))).toMatchObject({ code: 1, err: expect.stringContaining('TLOG_KEY_INVALID') });
   });
@@ -202,6 +215,14 @@ describe('trust key generate, delegate', () => {
     expect(inside.code).toBe(0);
     expect(await trust('publish')).toMatchObject({ code: 0, out: expect.stringContaining('acme v1') });
     expect((await trust('signer', 'list')).out).toContain('delegated role acme:');
+  });
+
+  it('withdraws a delegation with undelegate', async () => {
+    await trust('key', 'generate', 'short');
+    expect(await trust('delegate', '--scope', 'registry.example/short/**', '--key', path.join(dir, 'keys', 'short.pub.json'))).toMatchObject({ code: 0 });
+    expect(await trust('delegate', '--scope', 'registry.example/short/**', '--key', path.join(dir, 'keys', 'short.pub.json'))).toMatchObject({ code: 1, err: expect.stringContaining('already exists') });
+    expect(await trust('undelegate', 'short')).toMatchObject({ code: 0 });
+    expect(await trust('undelegate', 'short')).toMatchObject({ code: 1, err: expect.stringContaining('TUF_DELEGATION_INVALID') });
   });
 
   it('refuses a role name that could escape a path', async () => {

@@ -13,8 +13,8 @@
  * promoting a lone right node, which is equivalent to RFC 6962's split at the largest power of
  * two), inclusion proofs, canonical JSON, signed checkpoints (Rekor's signed-note layout) and
  * SETs with the log's own ECDSA P-256 key, and the check of the submitted signature (ECDSA
- * verification over the given digest in plain bigint arithmetic, since Node only verifies
- * messages it hashes itself). State (key, tree ID, entries) persists to a JSON file when asked.
+ * verification over the given digest with @noble/curves, since Node only verifies messages it
+ * hashes itself). State (key, tree ID, entries) persists to a JSON file when asked.
  * Fault injection: `failNext(n, status)` answers the next n requests with an error status,
  * `dropNext(n)` destroys the connection of the next n requests.
  */
@@ -22,6 +22,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { p256 } from '@noble/curves/nist.js';
 
 /** Options of {@link startRekorLog}. */
 export interface RekorLogOptions {
@@ -310,8 +311,8 @@ function canonicalizeHashedRekord(e: unknown): { canonical: Buffer; hashHex: str
   }
   const jwk = publicKey.export({ format: 'jwk' });
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('only ECDSA P-256 keys are supported');
-  const q: Point = [BigInt(`0x${Buffer.from(jwk.x!, 'base64url').toString('hex')}`), BigInt(`0x${Buffer.from(jwk.y!, 'base64url').toString('hex')}`)];
-  if (!verifyPrehashed(q, Buffer.from(hash.value, 'hex'), signature)) throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  if (!verifyPrehashed(point, Buffer.from(hash.value, 'hex'), signature)) throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
   const canonical = canonicalJson({
     apiVersion: '0.0.1', kind: 'hashedrekord',
     spec: { data: { hash: { algorithm: 'sha256', value: hash.value } }, signature: { content: signature.toString('base64'), publicKey: { content: Buffer.from(canonicalKeyPem).toString('base64') } } },
@@ -346,109 +347,18 @@ function nodeHashOf(l: Uint8Array, r: Uint8Array): Buffer {
 }
 
 // ---------------------------------------------------------------------------------------
-// ECDSA P-256 verification over a given digest (Jacobian coordinates, a = -3)
+// ECDSA P-256 verification over a given digest (Rekor verifies hashedrekord signatures this way)
 // ---------------------------------------------------------------------------------------
 
-type Point = [bigint, bigint];
-type Jacobian = [bigint, bigint, bigint];
-
-const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
-const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-const B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
-const G: Point = [0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n, 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n];
-
-const mod = (a: bigint, m: bigint): bigint => ((a % m) + m) % m;
-
-function inverse(a: bigint, m: bigint): bigint {
-  let [r0, r1, t0, t1] = [mod(a, m), m, 1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [t0, t1] = [t1, t0 - q * t1];
+/** DER signature over `digest` (not re-hashed), any s (Go's ecdsa.Verify does not require low s). */
+function verifyPrehashed(uncompressedPoint: Buffer, digest: Buffer, sig: Buffer): boolean {
+  if (digest.length !== 32) return false;
+  try {
+    return p256.verify(sig, digest, uncompressedPoint, { prehash: false, lowS: false, format: 'der' });
+  } catch {
+    // A malformed signature or point is an invalid signature, as Rekor reports it.
+    return false;
   }
-  return mod(t0, m);
-}
-
-function double([x, y, z]: Jacobian): Jacobian {
-  if (z === 0n || y === 0n) return [0n, 1n, 0n];
-  const delta = mod(z * z, P);
-  const gamma = mod(y * y, P);
-  const beta = mod(x * gamma, P);
-  const alpha = mod(3n * (x - delta) * (x + delta), P);
-  const x3 = mod(alpha * alpha - 8n * beta, P);
-  const z3 = mod((y + z) * (y + z) - gamma - delta, P);
-  const y3 = mod(alpha * (4n * beta - x3) - 8n * gamma * gamma, P);
-  return [x3, y3, z3];
-}
-
-function add(p: Jacobian, q: Jacobian): Jacobian {
-  if (p[2] === 0n) return q;
-  if (q[2] === 0n) return p;
-  const [x1, y1, z1] = p;
-  const [x2, y2, z2] = q;
-  const z1z1 = mod(z1 * z1, P);
-  const z2z2 = mod(z2 * z2, P);
-  const u1 = mod(x1 * z2z2, P);
-  const u2 = mod(x2 * z1z1, P);
-  const s1 = mod(y1 * z2 * z2z2, P);
-  const s2 = mod(y2 * z1 * z1z1, P);
-  if (u1 === u2) return s1 === s2 ? double(p) : [0n, 1n, 0n];
-  const h = mod(u2 - u1, P);
-  const r = mod(s2 - s1, P);
-  const h2 = mod(h * h, P);
-  const h3 = mod(h * h2, P);
-  const u1h2 = mod(u1 * h2, P);
-  const x3 = mod(r * r - h3 - 2n * u1h2, P);
-  const y3 = mod(r * (u1h2 - x3) - s1 * h3, P);
-  return [x3, y3, mod(h * z1 * z2, P)];
-}
-
-/** u1·G + u2·Q by Shamir's trick. */
-function twoScalars(u1: bigint, u2: bigint, q: Point): Jacobian {
-  const g: Jacobian = [G[0], G[1], 1n];
-  const qj: Jacobian = [q[0], q[1], 1n];
-  const both = add(g, qj);
-  let acc: Jacobian = [0n, 1n, 0n];
-  for (let bit = 255n; bit >= 0n; bit--) {
-    acc = double(acc);
-    const a = (u1 >> bit) & 1n;
-    const b = (u2 >> bit) & 1n;
-    if (a && b) acc = add(acc, both);
-    else if (a) acc = add(acc, g);
-    else if (b) acc = add(acc, qj);
-  }
-  return acc;
-}
-
-function onCurve([x, y]: Point): boolean {
-  return x < P && y < P && mod(y * y - (x * x * x - 3n * x + B), P) === 0n;
-}
-
-function derSignature(sig: Buffer): [bigint, bigint] | undefined {
-  if (sig.length < 8 || sig[0] !== 0x30 || sig[1] !== sig.length - 2) return undefined;
-  const ints: bigint[] = [];
-  let pos = 2;
-  for (let k = 0; k < 2; k++) {
-    if (sig[pos] !== 0x02) return undefined;
-    const len = sig[pos + 1]!;
-    if (len === 0 || len > 33 || pos + 2 + len > sig.length) return undefined;
-    ints.push(BigInt(`0x${sig.subarray(pos + 2, pos + 2 + len).toString('hex')}`));
-    pos += 2 + len;
-  }
-  return pos === sig.length ? [ints[0]!, ints[1]!] : undefined;
-}
-
-function verifyPrehashed(q: Point, digest: Buffer, sig: Buffer): boolean {
-  const rs = derSignature(sig);
-  if (!rs || !onCurve(q) || digest.length !== 32) return false;
-  const [r, s] = rs;
-  if (r <= 0n || r >= N || s <= 0n || s >= N) return false;
-  const e = BigInt(`0x${digest.toString('hex')}`);
-  const w = inverse(s, N);
-  const [x, , z] = twoScalars(mod(e * w, N), mod(r * w, N), q);
-  if (z === 0n) return false;
-  const zInv = inverse(z, P);
-  return mod(mod(x * zInv * zInv, P), N) === r;
 }
 
 // ---------------------------------------------------------------------------------------

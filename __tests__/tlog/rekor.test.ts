@@ -1,3 +1,4 @@
+import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -292,6 +293,46 @@ describe('rekor-log fake', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+  });
+
+  describe('when a submitted signature is checked', () => {
+    const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+    /** The same ECDSA signature with s replaced by n - s (valid too; Go's ecdsa.Verify accepts it). */
+    function highS(der: Buffer): Buffer {
+      const rLen = der[3]!;
+      const r = der.subarray(4, 4 + rLen);
+      const s = BigInt(`0x${der.subarray(6 + rLen).toString('hex')}`);
+      let hex = (N - s).toString(16);
+      if (hex.length % 2) hex = `0${hex}`;
+      if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
+      const sBytes = Buffer.from(hex, 'hex');
+      const body = Buffer.concat([Buffer.from([2, r.length]), r, Buffer.from([2, sBytes.length]), sBytes]);
+      return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+    }
+
+    it('refuses a signature over another digest (400, TLOG_REJECTED)', () => {
+      const s = makeSignature('other-digest');
+      const proposal = structuredClone(s.proposal);
+      proposal.spec.data.hash.value = createHash('sha256').update('something else').digest('hex');
+      return expectCode(() => client.createEntry(proposal), 'TLOG_REJECTED');
+    });
+
+    it('refuses a signature that is not DER', () => {
+      const s = makeSignature('not-der');
+      const proposal = structuredClone(s.proposal);
+      const der = Buffer.from(proposal.spec.signature.content, 'base64');
+      proposal.spec.signature.content = Buffer.concat([der, Buffer.from([0])]).toString('base64');
+      return expectCode(() => client.createEntry(proposal), 'TLOG_REJECTED');
+    });
+
+    it('accepts the high-s form of a valid signature, as Rekor does', async () => {
+      const s = makeSignature('high-s');
+      const proposal = structuredClone(s.proposal);
+      const flipped = highS(Buffer.from(proposal.spec.signature.content, 'base64'));
+      expect(nodeVerify('sha256', s.pae, { key: createPublicKey({ key: s.key.spkiDer, format: 'der', type: 'spki' }), dsaEncoding: 'der' }, flipped)).toBe(true);
+      proposal.spec.signature.content = flipped.toString('base64');
+      await expect(client.createEntry(proposal)).resolves.toMatchObject({ logIndex: expect.any(Number) });
     });
   });
 

@@ -64,6 +64,11 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
+    let retryAfter: string | null | undefined;
+    // One timer per attempt, covering headers and body, cleared as soon as the body is read
+    // (AbortSignal.timeout would keep every request's timer alive for the whole timeout).
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new DOMException(`${o.what} timed out`, 'TimeoutError')), Math.min(o.timeoutMs, remaining));
     try {
       const res = await fetch(url, {
         method: o.method,
@@ -71,21 +76,24 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
         body: o.body === undefined ? undefined : Buffer.from(o.body),
         redirect: o.redirect,
         ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }),
-        signal: AbortSignal.timeout(Math.min(o.timeoutMs, remaining)),
+        signal: timeout.signal,
       });
       const retriable = RETRIABLE.has(res.status) && !o.noRetryStatuses.includes(res.status);
       if (retriable && attempt < o.attempts) {
         await res.body?.cancel();
-        await sleep(backoff(o.backoffMs, attempt, res.headers.get('retry-after')), deadline);
-        continue;
+        retryAfter = res.headers.get('retry-after');
+      } else {
+        const limit = res.ok ? o.maxBytes : Math.min(o.maxBytes, MAX_ERROR_BODY_BYTES);
+        return { status: res.status, headers: res.headers, body: await readAtMost(res, limit, o.what), url: res.url || url };
       }
-      const limit = res.ok ? o.maxBytes : Math.min(o.maxBytes, MAX_ERROR_BODY_BYTES);
-      return { status: res.status, headers: res.headers, body: await readAtMost(res, limit, o.what), url: res.url || url };
     } catch (err) {
       if (err instanceof CoreError) throw err;
       lastError = err;
-      if (attempt < o.attempts) await sleep(backoff(o.backoffMs, attempt, null), deadline);
+      retryAfter = null;
+    } finally {
+      clearTimeout(timer);
     }
+    if (attempt < o.attempts) await sleep(backoff(o.backoffMs, attempt, retryAfter ?? null), deadline);
   }
   const timedOut = (lastError as Error | undefined)?.name === 'TimeoutError' || Date.now() >= deadline;
   throw new CoreError({

@@ -7,8 +7,9 @@ commands:
   sign IMAGE\u2026                    sign an image's attestations (CI or any OIDC provider)
   verify IMAGE                   verify an image's signed attestations
   inspect IMAGE                  show an image's attestations and signatures
+  trust <subcommand>             manage the TUF-distributed trust policy (init, signer, publish, \u2026)
 
 Run "opk-attest <command> --help" for a command's options.
-`,commands={pktoken:async()=>(await import("./chunks/pktoken-WESAAVJL.js")).pktokenCommand,inspect:async()=>(await import("./chunks/inspect-2UZ4VPKT.js")).inspectCommand,sign:async()=>(await import("./chunks/sign-5H3VXFG4.js")).signCommand,verify:async()=>(await import("./chunks/verify-CRICURYO.js")).verifyCommand};async function runCli(argv){let[name,...rest]=argv;if(name===void 0||name==="--help"||name==="-h")return process.stdout.write(USAGE),name===void 0?2:0;let load=commands[name];if(!load)return process.stderr.write(`opk-attest: unknown command "${name}"
+`,commands={pktoken:async()=>(await import("./chunks/pktoken-CJLMSGQ3.js")).pktokenCommand,inspect:async()=>(await import("./chunks/inspect-P3N6NUHK.js")).inspectCommand,sign:async()=>(await import("./chunks/sign-2ZJFFZ56.js")).signCommand,verify:async()=>(await import("./chunks/verify-PGXJY25O.js")).verifyCommand,trust:async()=>(await import("./chunks/trust-TUW7NKVL.js")).trustCommand};async function runCli(argv){let[name,...rest]=argv;if(name===void 0||name==="--help"||name==="-h")return process.stdout.write(USAGE),name===void 0?2:0;let load=commands[name];if(!load)return process.stderr.write(`opk-attest: unknown command "${name}"
 ${USAGE}`),2;try{return await(await load())(rest)}catch(err){return process.stderr.write(`opk-attest ${name}: ${printable(formatError(err))}
 `),1}}process.exitCode=await runCli(process.argv.slice(2));

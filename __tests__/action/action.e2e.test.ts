@@ -364,6 +364,7 @@ describe('the actions on the referrers-API registry', () => {
       ['tlog-key', '-----BEGIN PUBLIC KEY-----\nMFkw', 'tlog-key holds PEM text but no complete "PUBLIC KEY" block'],
       ['commitment-claim', 'sub', 'commitment-claim must be "aud"'],
       ['transparency-log', 'ftp://log', 'transparency-log "ftp://log" is neither a URL nor "false"'],
+      ['tuf-repository', 'https://trust.example.com', 'tuf-repository and tuf-root must be given together'],
     ])('refuses %s=%j, naming the input', async (name, value, message) => {
       const r = await run(stack, VERIFY_ACTION, { ...verifyInputs(`${stack.registry.host}/acme/x:v1`), [name]: value });
       expect(r.code).toBe(1);

@@ -1,17 +1,18 @@
 /**
  * The verify sub-action (`verify/action.yml`): verifies every image the way `opk-attest verify`
- * does (DESIGN §4.6) with trust and a one-rule policy from inputs, until the TUF-distributed
- * policy supplies them. A thin shell over `verifyImage` and the report formatters: the report is
- * printed, returned as the `result` output and summarised for the job; the step fails unless
+ * does (DESIGN §4.6), with trust and policy from a TUF trust repository or from inputs. A thin
+ * shell over `verifyImage` and the report formatters: the report is printed, returned as the `result` output and summarised for the job; the step fails unless
  * every image passes.
  */
-import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import * as core from '@actions/core';
 import { OpkError } from '../core/errors.js';
-import { discoveryKeyFinder, GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
-import { parsePolicy, type Policy } from '../policy/index.js';
-import { createLogKeyring, LogPublicKey, RekorClient, type LogKeyring } from '../tlog/index.js';
-import { formatReport, reportJson, verifyImage, type TrustMaterial, type VerifyReport } from '../verify/index.js';
+import { GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
+import { loadTrust, parsePolicy, trustMaterialFrom, type Policy } from '../policy/index.js';
+import {
+  formatReport, reportJson, simplePolicy, simpleTrust, verifyImage, type TrustMaterial, type VerifyReport,
+} from '../verify/index.js';
 import { InputError, parseLogInput, readInputFile, splitList } from './inputs.js';
 import { htmlText } from './summary.js';
 
@@ -31,6 +32,8 @@ export interface VerifyActionInputs {
   tlogKeys: string[];
   /** policy.json bytes, replacing issuer/signer-claims/threshold/require. */
   policy?: Buffer;
+  /** A TUF trust repository and its trusted root file, replacing all trust inputs above. */
+  tuf?: { repository: string; root: string };
   credentials?: { username: string; password: string };
 }
 
@@ -64,6 +67,7 @@ export function readVerifyInputs(): VerifyActionInputs {
     require: core.getMultilineInput('require').flatMap(splitList),
     tlogKeys: tlogKeys(core.getInput('tlog-key')),
     policy: policyPath ? readInputFile('policy', policyPath) : undefined,
+    tuf: tufInputs(),
     credentials: username ? { username, password } : undefined,
   };
 }
@@ -101,26 +105,26 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
  * @throws PolicyError POLICY_INVALID; TlogError when a log key is unusable or cannot be fetched
  */
 export async function trustFromInputs(i: VerifyActionInputs): Promise<{ trust: TrustMaterial; policy: Policy }> {
-  const trust: TrustMaterial = {
-    issuers: i.issuers,
-    findKey: discoveryKeyFinder(),
-    logs: await logKeys(i.tlogKeys, i.transparencyLog),
-    commitmentClaims: Object.fromEntries(i.issuers.map((issuer) => [issuer, i.commitmentClaim])),
-  };
-  return { trust, policy: i.policy ? parsePolicy(i.policy, 'policy') : inputPolicy(i) };
+  if (i.tuf) {
+    const bundle = await loadTrust({ repository: i.tuf.repository, trustedRoot: i.tuf.root, cacheDir: path.join(os.tmpdir(), 'opk-attest-tuf') });
+    for (const w of bundle.warnings) core.warning(w);
+    return { trust: trustMaterialFrom(bundle, { live: true }), policy: bundle.policy };
+  }
+  const trust = await simpleTrust({ issuers: i.issuers, commitmentClaim: i.commitmentClaim, logKeyPems: i.tlogKeys, transparencyLog: i.transparencyLog });
+  const policy = i.policy ? parsePolicy(i.policy, 'policy') : simplePolicy({
+    issuers: i.issuers, claims: i.signerClaims, threshold: i.threshold, require: i.require, transparencyLog: i.transparencyLog,
+  }, 'verify inputs (issuer, signer-claims, threshold, require)');
+  return { trust, policy };
 }
 
-/** The one-rule policy of the inputs, checked by the policy parser like any policy.json. */
-function inputPolicy(i: VerifyActionInputs): Policy {
-  const signers = i.issuers.map((issuer, n) => ({ name: i.issuers.length === 1 ? 'signer' : `signer-${n + 1}`, issuer, claims: i.signerClaims }));
-  const rule = { scope: '**', signers, threshold: i.threshold, require: i.require, transparencyLog: i.transparencyLog === false ? 'optional' : 'required', level: 'enforce' };
-  return parsePolicy(Buffer.from(JSON.stringify({ rules: [rule], revoked: { digests: [], signers: [] } })), 'verify inputs (issuer, signer-claims, threshold, require)');
-}
-
-async function logKeys(pems: readonly string[], url: string | false): Promise<LogKeyring> {
-  if (pems.length > 0) return createLogKeyring(pems.map((pem, n) => LogPublicKey.fromPem(pem, `tlog-key #${n + 1}`)));
-  if (url === false) return createLogKeyring([]);
-  return createLogKeyring([await new RekorClient({ url }).getPublicKey()]);
+/** `tuf-repository` + `tuf-root`, both or neither. */
+function tufInputs(): VerifyActionInputs['tuf'] {
+  const repository = core.getInput('tuf-repository');
+  const root = core.getInput('tuf-root');
+  if (Boolean(repository) !== Boolean(root)) {
+    throw new InputError({ code: 'INPUT_INVALID', message: 'tuf-repository and tuf-root must be given together: the root file is what makes the repository trusted' });
+  }
+  return repository ? { repository, root } : undefined;
 }
 
 /** `tlog-key`: the PEM itself, or PEM files one per line. */

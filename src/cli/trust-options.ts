@@ -7,11 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { discoveryKeyFinder, GITHUB_ACTIONS_ISSUER, jwksKeyFinder, type KeyFinder } from '../identity/index.js';
+import { GITHUB_ACTIONS_ISSUER, jwksKeyFinder, type KeyFinder } from '../identity/index.js';
 import type { Policy } from '../policy/index.js';
 import { loadTrust, parsePolicy, trustMaterialFrom } from '../policy/index.js';
-import { createLogKeyring, LogPublicKey, RekorClient, type LogKeyring } from '../tlog/index.js';
-import type { TrustMaterial } from '../verify/index.js';
+import { simplePolicy, simpleTrust, type TrustMaterial } from '../verify/index.js';
 import { integer, keyValues, oneOf, UsageError } from './args.js';
 import { readJwksFile } from './pktoken-read.js';
 import { printable } from './terminal-text.js';
@@ -81,35 +80,26 @@ export async function trustFromFlags(v: TrustValues): Promise<{ trust: TrustMate
   const issuers = v.issuer?.length ? v.issuer : [GITHUB_ACTIONS_ISSUER];
   const claim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce'] as const);
   const transparencyLog = v['transparency-log'] === 'false' ? false : (v['transparency-log'] ?? 'https://rekor.sigstore.dev');
-  const trust: TrustMaterial = {
+  const trust = await simpleTrust({
     issuers,
-    findKey: v.jwks ? await jwksFinder(v.jwks, issuers) : discoveryKeyFinder(),
-    logs: await logKeys(v['tlog-key'] ?? [], transparencyLog),
-    commitmentClaims: Object.fromEntries(issuers.map((i) => [i, claim])),
-  };
-  const policy = v.policy ? parsePolicy(await readFile(v.policy), v.policy) : flagPolicy(v, issuers, transparencyLog);
+    commitmentClaim: claim,
+    ...(v.jwks ? { findKey: await jwksFinder(v.jwks, issuers) } : {}),
+    logKeyPems: await Promise.all((v['tlog-key'] ?? []).map((f) => readFile(f, 'utf8'))),
+    transparencyLog,
+  });
+  const policy = v.policy ? parsePolicy(await readFile(v.policy), v.policy) : simplePolicy({
+    issuers,
+    claims: keyValues(v['signer-claim'], '--signer-claim'),
+    threshold: v.threshold === undefined ? 1 : integer(v.threshold, '--threshold', 1),
+    require: v.require ?? [],
+    transparencyLog,
+  }, 'verify flags (--issuer, --signer-claim, --threshold, --require)');
   return { trust, policy, transparencyLog };
 }
 
 async function jwksFinder(file: string, issuers: readonly string[]): Promise<KeyFinder> {
   const jwks = await readJwksFile(file);
   return jwksKeyFinder(Object.fromEntries(issuers.map((i) => [i, jwks])));
-}
-
-async function logKeys(files: readonly string[], url: string | false): Promise<LogKeyring> {
-  if (files.length > 0) return createLogKeyring(await Promise.all(files.map(async (f) => LogPublicKey.fromPem(await readFile(f, 'utf8')))));
-  if (url === false) return createLogKeyring([]);
-  return createLogKeyring([await new RekorClient({ url }).getPublicKey()]);
-}
-
-function flagPolicy(v: TrustValues, issuers: readonly string[], transparencyLog: string | false): Policy {
-  const claims = keyValues(v['signer-claim'], '--signer-claim');
-  const signers = issuers.map((issuer, i) => ({ name: issuers.length === 1 ? 'signer' : `signer-${i + 1}`, issuer, claims }));
-  const threshold = v.threshold === undefined ? 1 : integer(v.threshold, '--threshold', 1);
-  return {
-    rules: [{ scope: '**', signers, threshold, require: v.require ?? [], transparencyLog: transparencyLog === false ? 'optional' : 'required', level: 'enforce' }],
-    revoked: { digests: [], signers: [] },
-  };
 }
 
 /**

@@ -5,3 +5,4 @@ export {
   type RejectedSignature, type TrustMaterial,
 } from './verifier.js';
 export { formatReport, reportJson } from './report.js';
+export { simplePolicy, simpleTrust, type SimplePolicyOptions, type SimpleTrustOptions } from './trust-options.js';

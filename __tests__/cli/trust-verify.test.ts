@@ -104,7 +104,7 @@ describe('verify --tuf-repository', () => {
 
   describe('when the image digest is revoked and published', () => {
     it('fails', async () => {
-      expect((await trust('revoke', digest)).code).toBe(0);
+      expect((await cli('revoke', digest, '--dir', dir)).code).toBe(0); // the top-level alias of trust revoke
       expect((await verify('--tuf-repository', server.url)).code).toBe(0); // staged only: nothing changed yet
       expect((await trust('publish')).code).toBe(0);
       const r = await verify('--tuf-repository', server.url);

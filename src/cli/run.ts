@@ -12,6 +12,7 @@ commands:
   sign IMAGE…                    sign an image's attestations (CI or any OIDC provider)
   verify IMAGE                   verify an image's signed attestations
   inspect IMAGE                  show an image's attestations and signatures
+  revoke DIGEST | --signer NAME  the same as "trust revoke"
   trust <subcommand>             manage the TUF-distributed trust policy (init, signer, publish, …)
 
 Run "opk-attest <command> --help" for a command's options.
@@ -26,6 +27,8 @@ const commands: Record<string, () => Promise<Command>> = {
   sign: async () => (await import('./sign.js')).signCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
   trust: async () => (await import('./trust.js')).trustCommand,
+  // `docker trust revoke` muscle memory: the same as `trust revoke`.
+  revoke: async () => { const { trustCommand } = await import('./trust.js'); return (argv) => trustCommand(['revoke', ...argv]); },
 };
 
 /** Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage error). */

@@ -13,8 +13,9 @@
  * promoting a lone right node, which is equivalent to RFC 6962's split at the largest power of
  * two), inclusion proofs, canonical JSON, signed checkpoints (Rekor's signed-note layout) and
  * SETs with the log's own ECDSA P-256 key, and the check of the submitted signature (ECDSA
- * verification over the given digest with @noble/curves, since Node only verifies messages it
- * hashes itself). State (key, tree ID, entries) persists to a JSON file when asked.
+ * verification over the given digest in @noble/curves' point arithmetic, since Node only verifies
+ * messages it hashes itself; a certificate seen again is not re-parsed and its point keeps a
+ * precomputed table, because a signing run logs all its envelopes with one certificate). State (key, tree ID, entries) persists to a JSON file when asked.
  * Fault injection: `failNext(n, status)` answers the next n requests with an error status,
  * `dropNext(n)` destroys the connection of the next n requests.
  */
@@ -299,20 +300,9 @@ function canonicalizeHashedRekord(e: unknown): { canonical: Buffer; hashHex: str
   if (typeof sigB64 !== 'string' || typeof keyB64 !== 'string') throw new Error('spec.signature.content and publicKey.content are required');
   const signature = Buffer.from(sigB64, 'base64');
   const pem = Buffer.from(keyB64, 'base64').toString('utf8');
-  let publicKey: KeyObject;
-  let canonicalKeyPem: string;
-  if (pem.includes('-----BEGIN CERTIFICATE-----')) {
-    const cert = new X509Certificate(pem);
-    publicKey = cert.publicKey;
-    canonicalKeyPem = goPem(cert.raw, 'CERTIFICATE');
-  } else {
-    publicKey = createPublicKey(pem);
-    canonicalKeyPem = goPem(publicKey.export({ format: 'der', type: 'spki' }), 'PUBLIC KEY');
-  }
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('only ECDSA P-256 keys are supported');
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-  if (!verifyPrehashed(point, Buffer.from(hash.value, 'hex'), signature)) throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
+  const key = submitterKey(pem);
+  if (!verifyPrehashed(key.point, Buffer.from(hash.value, 'hex'), signature)) throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
+  const canonicalKeyPem = key.canonicalPem;
   const canonical = canonicalJson({
     apiVersion: '0.0.1', kind: 'hashedrekord',
     spec: { data: { hash: { algorithm: 'sha256', value: hash.value } }, signature: { content: signature.toString('base64'), publicKey: { content: Buffer.from(canonicalKeyPem).toString('base64') } } },
@@ -350,13 +340,54 @@ function nodeHashOf(l: Uint8Array, r: Uint8Array): Buffer {
 // ECDSA P-256 verification over a given digest (Rekor verifies hashedrekord signatures this way)
 // ---------------------------------------------------------------------------------------
 
-/** DER signature over `digest` (not re-hashed), any s (Go's ecdsa.Verify does not require low s). */
-function verifyPrehashed(uncompressedPoint: Buffer, digest: Buffer, sig: Buffer): boolean {
+type CurvePoint = ReturnType<typeof p256.Point.fromBytes>;
+interface SubmitterKey { point: CurvePoint; canonicalPem: string; uses: number }
+
+/** Parsed submitter keys by their exact PEM text: a signing run logs all its envelopes with one
+ *  certificate, so it is parsed once and its point gets a precomputed table from its second use. */
+const submitterKeys = new Map<string, SubmitterKey>();
+const MAX_CACHED_KEYS = 64;
+
+function submitterKey(pem: string): SubmitterKey {
+  let key = submitterKeys.get(pem);
+  if (key === undefined) {
+    let publicKey: KeyObject;
+    let canonicalPem: string;
+    if (pem.includes('-----BEGIN CERTIFICATE-----')) {
+      const cert = new X509Certificate(pem);
+      publicKey = cert.publicKey;
+      canonicalPem = goPem(cert.raw, 'CERTIFICATE');
+    } else {
+      publicKey = createPublicKey(pem);
+      canonicalPem = goPem(publicKey.export({ format: 'der', type: 'spki' }), 'PUBLIC KEY');
+    }
+    const jwk = publicKey.export({ format: 'jwk' });
+    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('only ECDSA P-256 keys are supported');
+    const point = p256.Point.fromBytes(Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]));
+    key = { point, canonicalPem, uses: 0 };
+    if (submitterKeys.size >= MAX_CACHED_KEYS) submitterKeys.delete(submitterKeys.keys().next().value!);
+    submitterKeys.set(pem, key);
+  }
+  if (++key.uses === 2) key.point.precompute(4, false);
+  return key;
+}
+
+/**
+ * ECDSA verification of a DER signature over `digest` itself (not hashed again): u1·G + u2·Q has
+ * x ≡ r (mod n), in @noble/curves' field and point arithmetic. Any s is accepted, as Go's
+ * ecdsa.Verify does. (`p256.verify` would re-parse the key and skip its precomputed table.)
+ */
+function verifyPrehashed(q: CurvePoint, digest: Buffer, der: Buffer): boolean {
   if (digest.length !== 32) return false;
   try {
-    return p256.verify(sig, digest, uncompressedPoint, { prehash: false, lowS: false, format: 'der' });
+    const { r, s } = p256.Signature.fromBytes(der, 'der');
+    const n = p256.Point.Fn;
+    const w = n.inv(s);
+    const e = n.create(BigInt(`0x${digest.toString('hex')}`));
+    const sum = p256.Point.BASE.multiplyUnsafe(n.mul(e, w)).add(q.multiplyUnsafe(n.mul(r, w)));
+    return !sum.is0() && n.create(sum.toAffine().x) === r;
   } catch {
-    // A malformed signature or point is an invalid signature, as Rekor reports it.
+    // A malformed signature (bad DER, r or s out of range) is an invalid signature, as Rekor reports it.
     return false;
   }
 }

@@ -252,8 +252,10 @@ async function publishBatch(t: RegistryTransport, reqs: readonly PublishRequest[
   const puts = await Promise.all(manifests.map((m) => putManifest(t, repository, m, OCI_MANIFEST)));
   const byApi = api ? await confirmedByApi(t, repository, subject, descriptors, puts.map((p) => p.ociSubject), o) : new Set<string>();
   const forTag = descriptors.filter((d) => !byApi.has(d.digest));
-  if (forTag.length > 0) await addAllToReferrersTag(t, repository, subject, forTag, o, early);
-  await Promise.all(descriptors.map((d, i) => readBack(t, repository, d, manifests[i]!)));
+  const readBackAll = async (): Promise<void> => { await Promise.all(descriptors.map((d, i) => readBack(t, repository, d, manifests[i]!))); };
+  // The manifests are read back while the fallback tag settles: that wait is idle time anyway.
+  if (forTag.length > 0) await addAllToReferrersTag(t, repository, subject, forTag, o, early, readBackAll);
+  else await readBackAll();
   return descriptors.map((descriptor, i) => ({ repository, descriptor, manifest: manifests[i]!, via: byApi.has(descriptor.digest) ? 'api' : 'tag' }));
 }
 
@@ -366,10 +368,12 @@ function nextPage(res: HttpResponse, expectedPath: string, t: RegistryTransport,
  * Adds `entries` to the fallback tag of `subject` in one read-modify-write, then settles and
  * confirms (module comment). `early` is a read of the tag made before the blobs were pushed:
  * reused only when the registry has proven it enforces the preconditions, since otherwise it
- * would widen the window the settle must cover.
+ * would widen the window the settle must cover. `whileSettling` runs once, during the first wait.
  */
-async function addAllToReferrersTag(t: RegistryTransport, repository: string, subject: Digest, entries: readonly Descriptor[], o: Resolved, early?: { tag: TagIndex | undefined }): Promise<void> {
+async function addAllToReferrersTag(t: RegistryTransport, repository: string, subject: Digest, entries: readonly Descriptor[], o: Resolved,
+  early?: { tag: TagIndex | undefined }, whileSettling?: () => Promise<void>): Promise<void> {
   const seen = new Map<string, Descriptor>(entries.map((e) => [e.digest, e]));
+  let alongside: Promise<void> | undefined;
   let reusable = early !== undefined && enforcesPreconditions(t) ? early : undefined;
   let refused: Precondition | undefined;
   for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
@@ -388,7 +392,8 @@ async function addAllToReferrersTag(t: RegistryTransport, repository: string, su
       cycleMs = performance.now() - start;
     }
     if (refused === undefined) {
-      await sleep(settleDelay(t, cycleMs, o));
+      alongside ??= whileSettling?.();
+      await Promise.all([sleep(settleDelay(t, cycleMs, o)), alongside]);
       const confirmed = await readTagIndex(t, repository, subject);
       if (holdsAll(confirmed, seen)) return;
       learn(seen, confirmed);

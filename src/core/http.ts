@@ -3,7 +3,13 @@
  * exponential backoff and jitter on 408/429/5xx and dropped connections, honouring
  * `Retry-After`, inside a bounded total time. Part-specific clients (OIDC, Rekor, OCI,
  * TUF) sit on top and turn statuses into their own coded errors.
+ *
+ * Exchanges that never follow a redirect (`manual`, `error`: registries, token endpoints,
+ * Rekor, OIDC) go through `undici.request`, which costs a fraction of `fetch`'s CPU per
+ * request; `follow` keeps `fetch` and its redirect rules. Both answer the same: a 3xx is
+ * returned under `manual`, and is a failed exchange under `error` as `fetch` makes it.
  */
+import { request as undiciRequest, type Dispatcher } from 'undici';
 import { CoreError } from './errors.js';
 import { MAX_ERROR_BODY_BYTES } from './limits.js';
 
@@ -41,6 +47,19 @@ export interface HttpResponse {
 }
 
 const RETRIABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
+/** The statuses fetch treats as redirects (Fetch standard "redirect status"). */
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/** One attempt's answer, headers received, body not yet read. */
+interface Answer {
+  status: number;
+  headers: Headers;
+  url: string;
+  /** Reads the body under a cap (CORE_TOO_LARGE past it). */
+  read(maxBytes: number): Promise<Buffer>;
+  /** Drops the body unread. */
+  discard(): Promise<void>;
+}
 
 /** A URL for messages: no query string or credentials, which may carry signed tokens. */
 export function redactUrl(url: string): string {
@@ -70,21 +89,15 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new DOMException(`${o.what} timed out`, 'TimeoutError')), Math.min(o.timeoutMs, remaining));
     try {
-      const res = await fetch(url, {
-        method: o.method,
-        headers: o.headers,
-        body: o.body === undefined ? undefined : Buffer.from(o.body),
-        redirect: o.redirect,
-        ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }),
-        signal: timeout.signal,
-      });
+      const res = await send(url, o, timeout.signal);
       const retriable = RETRIABLE.has(res.status) && !o.noRetryStatuses.includes(res.status);
       if (retriable && attempt < o.attempts) {
-        await res.body?.cancel();
+        await res.discard();
         retryAfter = res.headers.get('retry-after');
       } else {
-        const limit = res.ok ? o.maxBytes : Math.min(o.maxBytes, MAX_ERROR_BODY_BYTES);
-        return { status: res.status, headers: res.headers, body: await readAtMost(res, limit, o.what), url: res.url || url };
+        const ok = res.status >= 200 && res.status < 300;
+        const limit = ok ? o.maxBytes : Math.min(o.maxBytes, MAX_ERROR_BODY_BYTES);
+        return { status: res.status, headers: res.headers, body: await res.read(limit), url: res.url };
       }
     } catch (err) {
       if (err instanceof CoreError) throw err;
@@ -108,20 +121,63 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
  * @throws CoreError CORE_TOO_LARGE
  */
 export async function readAtMost(res: Response, maxBytes: number, what = redactUrl(res.url)): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? NaN);
+  return readBody(res.body as unknown as AsyncIterable<Uint8Array> | null, res.headers.get('content-length'), maxBytes, what, async () => { await res.body?.cancel(); });
+}
+
+async function readBody(body: AsyncIterable<Uint8Array> | null, contentLength: string | null, maxBytes: number, what: string, discard: () => Promise<void>): Promise<Buffer> {
+  const declared = Number(contentLength ?? NaN);
   if (declared > maxBytes) {
-    await res.body?.cancel();
+    await discard();
     throw tooLarge(what, maxBytes);
   }
-  if (!res.body) return Buffer.alloc(0);
+  if (!body) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+  // Leaving the loop early (past the cap, or an error) destroys the stream and its connection.
+  for await (const chunk of body) {
     total += chunk.length;
     if (total > maxBytes) throw tooLarge(what, maxBytes);
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks, total);
+}
+
+/** One attempt through the engine that suits the redirect mode (module comment). */
+async function send(url: string, o: ReturnType<typeof resolve>, signal: AbortSignal): Promise<Answer> {
+  const body = o.body === undefined ? undefined : Buffer.from(o.body);
+  if (o.redirect === 'follow') {
+    const res = await fetch(url, { method: o.method, headers: o.headers, body, redirect: 'follow', signal, ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }) });
+    return {
+      status: res.status, headers: res.headers, url: res.url || url,
+      read: (maxBytes) => readAtMost(res, maxBytes, o.what),
+      discard: async () => { await res.body?.cancel(); },
+    };
+  }
+  const res = await undiciRequest(url, {
+    method: o.method as Dispatcher.HttpMethod, headers: o.headers, body, signal,
+    ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher as unknown as Dispatcher }),
+  });
+  const discard = async (): Promise<void> => { await res.body.dump(); };
+  if (o.redirect === 'error' && REDIRECT.has(res.statusCode)) {
+    await discard();
+    // What fetch does with redirect "error": the exchange fails like a dropped connection.
+    throw new TypeError('unexpected redirect');
+  }
+  const headers = toHeaders(res.headers);
+  return {
+    status: res.statusCode, headers, url,
+    read: (maxBytes) => readBody(res.body, headers.get('content-length'), maxBytes, o.what, discard),
+    discard,
+  };
+}
+
+function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return headers;
 }
 
 /**

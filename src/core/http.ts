@@ -34,7 +34,7 @@ export interface HttpOptions {
   noRetryStatuses?: number[];
   /** A label for errors, e.g. "Rekor POST /api/v1/log/entries"; defaults to method and redacted URL. */
   what?: string;
-  /** An undici dispatcher for fetch (e.g. an `Agent` trusting an extra CA); default: the global one. */
+  /** An undici dispatcher (e.g. an `Agent` trusting an extra CA) for both engines; default: each engine's global one. */
   dispatcher?: RequestInit['dispatcher'];
 }
 

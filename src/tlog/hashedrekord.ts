@@ -56,6 +56,8 @@ export interface LoggedHashedRekord {
 }
 
 const MAX_SIGNATURE_BYTES = 256;
+/** Base64 of a PEM certificate of at most MAX_CERTIFICATE_BYTES (PEM framing and line breaks included). */
+const MAX_PUBLIC_KEY_CHARS = Math.ceil(MAX_CERTIFICATE_BYTES / 3) * 4 + 4096;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
@@ -75,12 +77,12 @@ export function buildHashedRekord(input: HashedRekordInput): HashedRekordProposa
   };
 }
 
-/** A logged hashedrekord body read for its fields only: the certificate PEM is not parsed. */
+/** A logged hashedrekord body read for its fields only: the certificate is not decoded. */
 export interface HashedRekordFields {
   hash: Buffer;
   signatureDer: Buffer;
-  /** The bytes of `spec.signature.publicKey.content` (base64-decoded): a PEM certificate. */
-  publicKeyPem: Buffer;
+  /** `spec.signature.publicKey.content` as logged: base64 of a PEM certificate, not yet decoded. */
+  publicKeyContent: string;
 }
 
 /**
@@ -90,7 +92,7 @@ export interface HashedRekordFields {
  */
 export function parseHashedRekordBody(raw: Uint8Array, what = 'log entry body'): LoggedHashedRekord {
   const fields = readHashedRekordFields(raw, what);
-  const certificate = parsePkTokenCertificate(fields.publicKeyPem.toString('utf8'), `${what} certificate`);
+  const certificate = parsePkTokenCertificate(hashedRekordCertificatePem(fields, what), `${what} certificate`);
   return { raw: Buffer.from(raw), hash: fields.hash, signatureDer: fields.signatureDer, certificate };
 }
 
@@ -117,8 +119,23 @@ export function readHashedRekordFields(raw: Uint8Array, what = 'log entry body')
   const hashHex = field(spec, ['data', 'hash', 'value'], what);
   if (typeof hashHex !== 'string' || !HEX64.test(hashHex)) throw bodyError(what, 'spec.data.hash.value is not 64 lowercase hex characters');
   const signatureDer = b64Field(spec, ['signature', 'content'], what, MAX_SIGNATURE_BYTES);
-  const publicKeyPem = b64Field(spec, ['signature', 'publicKey', 'content'], what, Math.ceil(MAX_CERTIFICATE_BYTES / 3) * 4 + 4096);
-  return { hash: Buffer.from(hashHex, 'hex'), signatureDer, publicKeyPem };
+  const publicKeyContent = field(spec, ['signature', 'publicKey', 'content'], what);
+  if (typeof publicKeyContent !== 'string' || publicKeyContent.length === 0 || publicKeyContent.length > MAX_PUBLIC_KEY_CHARS) {
+    throw bodyError(what, 'spec.signature.publicKey.content is missing, empty or too long');
+  }
+  return { hash: Buffer.from(hashHex, 'hex'), signatureDer, publicKeyContent };
+}
+
+/**
+ * The certificate PEM of a logged body: `spec.signature.publicKey.content`, strictly decoded.
+ * @throws TlogError TLOG_BODY_INVALID
+ */
+export function hashedRekordCertificatePem(fields: HashedRekordFields, what = 'log entry body'): string {
+  try {
+    return b64Decode(fields.publicKeyContent, `${what} spec.signature.publicKey.content`).toString('utf8');
+  } catch (err) {
+    throw new TlogError({ code: 'TLOG_BODY_INVALID', cause: err, message: `${what}: spec.signature.publicKey.content is not canonical standard base64` });
+  }
 }
 
 /**

@@ -15,7 +15,7 @@ import { MAX_CERTIFICATE_BYTES, MAX_TLOG_RESPONSE_BYTES, MAX_TLOG_SEARCH_RESULTS
 import { parseCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
 import { isEntryUuid, tlogEntryFromRekor, type TlogEntry } from './entry.js';
 import { TlogError } from './errors.js';
-import { readHashedRekordFields, type HashedRekordProposal } from './hashedrekord.js';
+import { hashedRekordCertificatePem, readHashedRekordFields, type HashedRekordProposal } from './hashedrekord.js';
 import { LogPublicKey } from './keys.js';
 import { pemDecode } from './pem.js';
 
@@ -234,16 +234,19 @@ export class RekorClient {
 
 /**
  * Whether a logged entry records the proposal: same hash, same signature bytes, same certificate
- * DER. The certificate is ours, so its bytes are compared and it is not parsed again (Rekor
- * re-encodes the PEM, hence DER and not PEM text); the log's body is still read shape first.
+ * DER. The certificate is ours, so its bytes are compared and it is not parsed again: equal
+ * base64 text means equal PEM bytes; otherwise (Rekor re-encodes the PEM) the DER is compared.
+ * The log's body is still read shape first.
  */
 function entryMatches(entry: TlogEntry, proposal: HashedRekordProposal): boolean {
   try {
-    const logged = readHashedRekordFields(b64Decode(entry.body), `log entry ${entry.uuid} body`);
+    const what = `log entry ${entry.uuid} body`;
+    const logged = readHashedRekordFields(b64Decode(entry.body), what);
     const spec = proposal.spec;
     return logged.hash.toString('hex') === spec.data.hash.value
       && bytesEqual(logged.signatureDer, b64Decode(spec.signature.content))
-      && bytesEqual(certificateDer(logged.publicKeyPem.toString('utf8'), 'logged certificate'), certificateDer(b64Decode(spec.signature.publicKey.content).toString('utf8'), 'proposed certificate'));
+      && (logged.publicKeyContent === spec.signature.publicKey.content
+        || bytesEqual(certificateDer(hashedRekordCertificatePem(logged, what), 'logged certificate'), certificateDer(b64Decode(spec.signature.publicKey.content).toString('utf8'), 'proposed certificate')));
   } catch (err) {
     // A body we cannot read is not our entry; the caller reports that as a mismatch.
     if (err instanceof TlogError || err instanceof CoreError) return false;

@@ -144,6 +144,31 @@ describe('signImages', () => {
     });
   });
 
+  describe('when the registry has no referrers API', () => {
+    it('probes for the API once and writes each platform\'s fallback tag once, listing both of its envelopes', async () => {
+      const noApi = await startOciRegistry({ referrersApi: false });
+      const t = createTransport(noApi.host);
+      try {
+        const built = await pushBuildkitImage(t, { repository: 'acme/tag', seed: 'tag', platforms: ['linux/amd64', 'linux/arm64', 'linux/s390x'] });
+        const before = noApi.requests.length;
+        const result = await signImages({ images: [`${noApi.host}/acme/tag@${built.digest}`], provider: provider(), transparencyLog: rekor.url });
+        expect(result.signed).toHaveLength(6);
+        expect(result.signed.every((s) => s.via === 'tag')).toBe(true);
+        const seen = noApi.requests.slice(before);
+        expect(seen.filter((r) => r.path.includes('/referrers/'))).toHaveLength(1);
+        const tagPuts = seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/sha256-'));
+        expect(tagPuts.map((r) => r.path).sort()).toEqual(built.platforms.map((p) => `/v2/acme/tag/manifests/sha256-${p.manifest.digest.slice(7)}`).sort());
+        for (const p of built.platforms) {
+          const index = JSON.parse(noApi.manifest('acme/tag', `sha256-${p.manifest.digest.slice(7)}`)!.toString());
+          expect(index.manifests.map((d: { digest: string }) => d.digest).sort()).toEqual(result.signed.filter((s) => s.subject === p.manifest.digest).map((s) => s.artifactDigest).sort());
+        }
+      } finally {
+        await t.close();
+        await noApi.close();
+      }
+    });
+  });
+
   describe('when the transparency log is off', () => {
     it('signs without log entries and verifies under an optional-log policy', async () => {
       const t = createTransport(api.host);

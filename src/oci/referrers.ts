@@ -16,16 +16,19 @@
  *
  * Why a settle wait before that read, and how long. A registry that ignores the preconditions
  * (distribution 2.8 does) lets a concurrent writer B that read the tag before our write landed
- * overwrite our entry afterwards. B's lost update lands at most one of B's read-to-write windows
- * after its read, hence after our write; if our confirming read comes later than that, it sees
- * the loss and we write again. B runs the same loop against the same registry, so its window is
- * about as long as our own read-modify-write cycle, which we measure each time: the wait is
- * SETTLE_CYCLES (3) × our cycle, jittered up to ×1.5 (writers that retry do not stay in step),
- * at least `settleMs` (a floor for a writer slower than us, default 25 ms) and at most
- * MAX_SETTLE_MS (2 s). The read before each write is therefore done right before it (a read
- * made earlier, e.g. before pushing blobs, would widen everyone's window). Not covered: a writer
- * stalled longer than the wait between its read and its write, and a chain in which a third
- * writer reads in the brief gap a second one opened; both need a longer `settleMs`.
+ * overwrite our entry afterwards. B's write lands less than one of B's read-to-write windows
+ * after B's read, which came before our write; if our confirming read comes later than that, it
+ * sees the loss and we write again. B runs the same loop against the same registry, so its
+ * window is about as long as our own read-modify-write cycle (a read and a write, request to
+ * answer: longer than the span from B's read being served to B's write being applied), which we
+ * measure each time: the wait is SETTLE_CYCLES (3) × our cycle, jittered up to ×1.5 (writers
+ * that retry do not stay in step), at least `settleMs` (a floor for a writer slower than us,
+ * default 25 ms) and at most MAX_SETTLE_MS (2 s). The read before each write is therefore done
+ * right before it (a read made earlier, e.g. before pushing blobs, would widen every window).
+ * On distribution 2.8, 8 writers of one subject lose entries without the wait and none with it.
+ * Not covered: a writer stalled between its read and its write for longer than our wait, and a
+ * chain in which a third writer reads in the brief gap a second one opened; both call for a
+ * larger `settleMs`.
  * When the registry has provably enforced both preconditions on this transport (a 412 to an
  * `If-Match` whose ETag the next read shows was stale, and one to an `If-None-Match: *` the next
  * read shows was violated), a lost update cannot happen between writers that use them, so no

@@ -6,7 +6,7 @@
  * - set `NODE_EXTRA_CA_CERTS=/path/ca.pem` in the environment that *starts* node (a workflow
  *   `env:`); nothing to configure here;
  * - pass `caFile` to `createTransport`: we build an undici `Agent` whose trust store is Node's
- *   bundled roots plus that file, and hand it to fetch as its `dispatcher`.
+ *   bundled roots plus that file, and hand it to every exchange as its `dispatcher` (`core/http` passes it to fetch or undici.request).
  */
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
@@ -17,7 +17,7 @@ const MAX_CA_FILE_BYTES = 1024 * 1024;
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 /**
- * Creates a fetch dispatcher that trusts Node's roots plus the certificates in `caFile`.
+ * Creates an HTTP dispatcher that trusts Node's roots plus the certificates in `caFile`.
  * @param caFile - a PEM file with one or more certificates
  * @returns a dispatcher for `HttpOptions.dispatcher`, and a `close()` to release its sockets
  * @throws OciError OCI_TLS_CONFIG_INVALID (unreadable, too large, or no PEM certificate)

@@ -3,7 +3,7 @@
 // with the command and machine in BENCHMARKS.md.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 
 const only = process.argv.slice(2);
@@ -25,6 +25,6 @@ if (only.length === 0) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   writeFileSync('BENCHMARKS.md', `# Benchmarks\n\nProduced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ` +
     `Node ${process.version}, ${os.cpus().length} × ${cpu}. Figures are from one run; compare ratios, not absolutes.\n\n` +
-    sections.join('\n'));
+    sections.join('\n') + (existsSync('bench/NOTES.md') ? `\n${readFileSync('bench/NOTES.md', 'utf8')}` : ''));
   process.stdout.write('wrote BENCHMARKS.md\n');
 }

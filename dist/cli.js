@@ -7,9 +7,10 @@ commands:
   sign IMAGE\u2026                    sign an image's attestations (CI or any OIDC provider)
   verify IMAGE                   verify an image's signed attestations
   inspect IMAGE                  show an image's attestations and signatures
+  revoke DIGEST | --signer NAME  the same as "trust revoke"
   trust <subcommand>             manage the TUF-distributed trust policy (init, signer, publish, \u2026)
 
 Run "opk-attest <command> --help" for a command's options.
-`,commands={pktoken:async()=>(await import("./chunks/pktoken-CJLMSGQ3.js")).pktokenCommand,inspect:async()=>(await import("./chunks/inspect-P3N6NUHK.js")).inspectCommand,sign:async()=>(await import("./chunks/sign-2ZJFFZ56.js")).signCommand,verify:async()=>(await import("./chunks/verify-PGXJY25O.js")).verifyCommand,trust:async()=>(await import("./chunks/trust-TUW7NKVL.js")).trustCommand};async function runCli(argv){let[name,...rest]=argv;if(name===void 0||name==="--help"||name==="-h")return process.stdout.write(USAGE),name===void 0?2:0;let load=commands[name];if(!load)return process.stderr.write(`opk-attest: unknown command "${name}"
+`,commands={pktoken:async()=>(await import("./chunks/pktoken-CBU3J5FD.js")).pktokenCommand,inspect:async()=>(await import("./chunks/inspect-CVBCFOED.js")).inspectCommand,sign:async()=>(await import("./chunks/sign-ELFD6KQK.js")).signCommand,verify:async()=>(await import("./chunks/verify-KB7S37EF.js")).verifyCommand,trust:async()=>(await import("./chunks/trust-5XIFE5RS.js")).trustCommand,revoke:async()=>{let{trustCommand}=await import("./chunks/trust-5XIFE5RS.js");return argv=>trustCommand(["revoke",...argv])}};async function runCli(argv){let[name,...rest]=argv;if(name===void 0||name==="--help"||name==="-h")return process.stdout.write(USAGE),name===void 0?2:0;let load=commands[name];if(!load)return process.stderr.write(`opk-attest: unknown command "${name}"
 ${USAGE}`),2;try{return await(await load())(rest)}catch(err){return process.stderr.write(`opk-attest ${name}: ${printable(formatError(err))}
 `),1}}process.exitCode=await runCli(process.argv.slice(2));

@@ -4,7 +4,7 @@
  * repository made with `opk-attest trust`, also after the provider drops the signing key, and
  * fails once its digest is revoked and published.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { jest } from '@jest/globals';
@@ -88,6 +88,17 @@ describe('verify --tuf-repository', () => {
     const report = JSON.parse(r.out);
     expect(report.passed).toBe(true);
     expect(report.platforms.map((p: { signers: string[] }) => p.signers)).toEqual([['ci'], ['ci']]);
+  });
+
+  it('writes a SLSA verification summary with --vsa', async () => {
+    const file = path.join(base, 'vsa.json');
+    expect((await verify('--tuf-repository', server.url, '--vsa', file)).code).toBe(0);
+    const vsa = JSON.parse(await readFile(file, 'utf8'));
+    expect(vsa.predicateType).toBe('https://slsa.dev/verification_summary/v1');
+    expect(vsa.predicate.verificationResult).toBe('PASSED');
+    expect(vsa.predicate.policy.uri).toBe(server.url);
+    expect(vsa.subject.map((s: { digest: { sha256: string } }) => `sha256:${s.digest.sha256}`)).toContain(digest);
+    expect(vsa.predicate.inputAttestations).toHaveLength(4);
   });
 
   it('verifies from the repository directory too', async () => {

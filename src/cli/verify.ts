@@ -2,7 +2,8 @@
  * `opk-attest verify IMAGE`: verifies every platform's signed attestations (DESIGN §4.6) and
  * applies the policy. Exit 0 only when the policy passes (in audit level: 0 with violations shown).
  */
-import { formatReport, reportJson, verifyImage } from '../verify/index.js';
+import { writeFile } from 'node:fs/promises';
+import { formatReport, reportJson, verificationSummary, verifyImage } from '../verify/index.js';
 import { runCommand } from './args.js';
 import { printable } from './terminal-text.js';
 import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from './trust-options.js';
@@ -18,6 +19,7 @@ options:
   --referrers-repository R   signatures are stored in repository R of the same registry
   --insecure-registry HOST   speak plain http to HOST; repeatable
   --json                     print the report as JSON
+  --vsa FILE                 also write a SLSA verification summary (in-toto statement) to FILE
 ${TRUST_USAGE}`;
 
 const SPEC = {
@@ -30,6 +32,7 @@ const SPEC = {
     'referrers-repository': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    vsa: { type: 'string' },
   },
 } as const;
 
@@ -49,6 +52,10 @@ export function verifyCommand(argv: string[]): Promise<number> {
       registry: { insecureRegistries: v['insecure-registry'] ?? [] },
     });
     process.stdout.write(`${v.json ? reportJson(report) : printable(formatReport(report))}\n`);
+    if (v.vsa) {
+      const policyUri = v['tuf-repository'] ?? (v.policy ? `file:${v.policy}` : 'opk-attest:verify-flags');
+      await writeFile(v.vsa, verificationSummary(report, { policy, policyUri }));
+    }
     return report.passed ? 0 : 1;
   });
 }

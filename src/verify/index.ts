@@ -6,3 +6,4 @@ export {
 } from './verifier.js';
 export { formatReport, reportJson } from './report.js';
 export { simplePolicy, simpleTrust, type SimplePolicyOptions, type SimpleTrustOptions } from './trust-options.js';
+export { verificationSummary, PREDICATE_VERIFICATION_SUMMARY_V1, OPK_ATTEST_VERIFIER_ID, type VerificationSummaryOptions } from './summary-statement.js';

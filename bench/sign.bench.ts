@@ -41,6 +41,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { peakRssMiB, report } from './util.js';
+import { mapLimit } from '../src/sign/map-limit.js';
 
 const RUNS = 5;
 const WARMUP = 1;
@@ -490,16 +491,3 @@ function countRequests(config: StackConfig): { counts: Record<string, number>; s
   return { counts, stop: () => { unsubscribe('undici:request:create', onCreate); } };
 }
 
-/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

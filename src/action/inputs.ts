@@ -30,12 +30,7 @@ export class InputError extends OpkError<'INPUT_INVALID'> {}
 
 /** Reads every input of action.yml. @throws InputError INPUT_INVALID */
 export function readActionInputs(): ActionInputs {
-  const password = core.getInput('registry-password');
-  if (password) core.setSecret(password);
-  const username = core.getInput('registry-username');
-  if (Boolean(username) !== Boolean(password)) {
-    throw new InputError({ code: 'INPUT_INVALID', message: 'registry-username and registry-password must be given together (or neither, to use the Docker config written by docker/login-action)' });
-  }
+  const credentials = readRegistryCredentials();
   const predicateType = core.getInput('predicate-type');
   const predicatePath = core.getInput('predicate-path');
   if (Boolean(predicateType) !== Boolean(predicatePath)) {
@@ -50,11 +45,25 @@ export function readActionInputs(): ActionInputs {
     predicate: predicateType ? { type: predicateType, path: predicatePath } : undefined,
     referrersRepository: core.getInput('referrers-repository') || undefined,
     transparencyLog: parseLogInput(core.getInput('transparency-log')),
-    credentials: username ? { username, password } : undefined,
+    credentials,
     verify: booleanInput('verify', true),
     force: booleanInput('force', false),
     generateProvenance: booleanInput('generate-provenance', true),
   };
+}
+
+/**
+ * `registry-username` + `registry-password`, both or neither; the password is masked at once.
+ * @throws InputError INPUT_INVALID when only one is given
+ */
+export function readRegistryCredentials(): { username: string; password: string } | undefined {
+  const password = core.getInput('registry-password');
+  if (password) core.setSecret(password);
+  const username = core.getInput('registry-username');
+  if (Boolean(username) !== Boolean(password)) {
+    throw new InputError({ code: 'INPUT_INVALID', message: 'registry-username and registry-password must be given together (or neither, to use the Docker config written by docker/login-action)' });
+  }
+  return username ? { username, password } : undefined;
 }
 
 /** Reads a file named by an input, naming the input when it cannot be read. */

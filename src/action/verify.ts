@@ -13,7 +13,7 @@ import { loadTrust, parsePolicy, trustMaterialFrom, type Policy } from '../polic
 import {
   formatReport, reportJson, simplePolicy, simpleTrust, verifyImage, type TrustMaterial, type VerifyReport,
 } from '../verify/index.js';
-import { InputError, parseLogInput, readInputFile, splitList } from './inputs.js';
+import { InputError, parseLogInput, readInputFile, readRegistryCredentials, splitList } from './inputs.js';
 import { htmlText } from './summary.js';
 
 /** The verify sub-action's inputs, parsed. */
@@ -45,12 +45,7 @@ const MAX_THRESHOLD = 100;
  * @throws InputError INPUT_INVALID naming the input and the fix
  */
 export function readVerifyInputs(): VerifyActionInputs {
-  const password = core.getInput('registry-password');
-  if (password) core.setSecret(password);
-  const username = core.getInput('registry-username');
-  if (Boolean(username) !== Boolean(password)) {
-    throw new InputError({ code: 'INPUT_INVALID', message: 'registry-username and registry-password must be given together (or neither, to use the Docker config written by docker/login-action)' });
-  }
+  const credentials = readRegistryCredentials();
   const images = core.getMultilineInput('image', { required: true }).flatMap(splitList);
   if (images.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: 'input "image" is empty; pass name@digest or name:tag' });
   const policyPath = core.getInput('policy');
@@ -68,7 +63,7 @@ export function readVerifyInputs(): VerifyActionInputs {
     tlogKeys: tlogKeys(core.getInput('tlog-key')),
     policy: policyPath ? readInputFile('policy', policyPath) : undefined,
     tuf: tufInputs(),
-    credentials: username ? { username, password } : undefined,
+    credentials,
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { jwkThumbprint, parsePublicJwk, type Jwks, type KeyFinder, type PublicJwk } from '../identity/index.js';
 import { PolicyError } from './errors.js';
+import { isRecord } from '../core/guards.js';
 
 /** Largest archive file read. */
 export const MAX_JWKS_ARCHIVE_BYTES = 4 * 1024 * 1024;
@@ -93,7 +94,7 @@ export function parseJwksArchive(bytes: Uint8Array, what = 'JWKS archive'): Jwks
   } catch (err) {
     throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', cause: err, message: `${what}: not UTF-8 JSON; run "opk-attest trust jwks sync" again and publish` });
   }
-  if (!isObject(doc)) throw invalid(what, 'is not a JSON object');
+  if (!isRecord(doc)) throw invalid(what, 'is not a JSON object');
   onlyFields(doc, ARCHIVE_FIELDS, what);
   const { issuer, keys } = doc;
   if (typeof issuer !== 'string') throw invalid(what, '"issuer" is not a string');
@@ -179,7 +180,7 @@ function lookup(keys: readonly ArchivedKey[], kid: string | undefined, jkt: stri
 }
 
 function parseArchivedKey(k: unknown, what: string): ArchivedKey {
-  if (!isObject(k)) throw invalid(what, 'is not an object');
+  if (!isRecord(k)) throw invalid(what, 'is not an object');
   onlyFields(k, KEY_FIELDS, what);
   let jwk: PublicJwk;
   try {
@@ -204,9 +205,6 @@ function onlyFields(o: Record<string, unknown>, known: readonly string[], what: 
   if (extra !== undefined) throw invalid(what, `${JSON.stringify(extra.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function invalid(what: string, fault: string): PolicyError {
   return new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', message: `${what}: ${fault}; run "opk-attest trust jwks sync" and publish again` });

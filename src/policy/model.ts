@@ -8,6 +8,7 @@ import { isDigest, type Digest } from '../core/digest.js';
 import { MAX_POLICY_BYTES } from '../core/limits.js';
 import { PolicyError } from './errors.js';
 import { globMatch } from './glob.js';
+import { isRecord } from '../core/guards.js';
 
 /** An allowed signer: an OIDC issuer and claim patterns (exact or glob). */
 export interface SignerRule {
@@ -78,7 +79,7 @@ export function parsePolicy(bytes: Uint8Array, what = 'policy.json'): Policy {
     throw new PolicyError({ code: 'POLICY_INVALID', cause: err, message: `${what}: not UTF-8 JSON; fix the file and publish again` });
   }
   const bad: string[] = [];
-  const o = isObject(doc) ? doc : (bad.push('top level must be an object'), {});
+  const o = isRecord(doc) ? doc : (bad.push('top level must be an object'), {});
   unknownFields(o, POLICY_FIELDS, '', bad);
   const rulesIn = own(o, 'rules');
   const rulesList = Array.isArray(rulesIn) && rulesIn.length <= MAX_RULES ? rulesIn : (bad.push(`rules must be an array of at most ${MAX_RULES}`), []);
@@ -180,7 +181,7 @@ function identityOf(s: VerifiedSignatureFacts): string {
 }
 
 function parseRule(r: unknown, at: string, bad: string[]): PolicyRule {
-  if (!isObject(r)) {
+  if (!isRecord(r)) {
     bad.push(`${at} must be an object`);
     return { scope: '', signers: [], threshold: 1, require: [], transparencyLog: 'required', level: 'enforce' };
   }
@@ -205,7 +206,7 @@ function parseRule(r: unknown, at: string, bad: string[]): PolicyRule {
 }
 
 function parseSigner(s: unknown, at: string, bad: string[]): SignerRule {
-  if (!isObject(s)) {
+  if (!isRecord(s)) {
     bad.push(`${at} must be an object`);
     return { name: '', issuer: '', claims: {} };
   }
@@ -216,7 +217,7 @@ function parseSigner(s: unknown, at: string, bad: string[]): SignerRule {
 /** Claim patterns, copied into a null-prototype record: a `__proto__` key stays a plain claim name. */
 function parseClaims(c: unknown, at: string, bad: string[]): Record<string, string> {
   const claims = Object.create(null) as Record<string, string>;
-  if (!isObject(c) || !Object.values(c).every((v) => typeof v === 'string')) {
+  if (!isRecord(c) || !Object.values(c).every((v) => typeof v === 'string')) {
     bad.push(`${at} must map claim names to strings`);
     return claims;
   }
@@ -226,7 +227,7 @@ function parseClaims(c: unknown, at: string, bad: string[]): Record<string, stri
 
 function parseRevoked(r: unknown, bad: string[]): Policy['revoked'] {
   if (r === undefined) return { digests: [], signers: [] };
-  if (!isObject(r)) {
+  if (!isRecord(r)) {
     bad.push('revoked must be an object {digests, signers}');
     return { digests: [], signers: [] };
   }
@@ -261,9 +262,6 @@ function unknownFields(o: Record<string, unknown>, known: readonly string[], at:
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function invalid(what: string, bad: string[]): PolicyError {
   const shown = bad.length > MAX_REPORTED ? [...bad.slice(0, MAX_REPORTED), `and ${bad.length - MAX_REPORTED} more`] : bad;

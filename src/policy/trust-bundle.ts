@@ -17,6 +17,7 @@ import { archiveKeyFinder, archiveTargetPath, MAX_JWKS_ARCHIVE_BYTES, parseJwksA
 import { parsePolicy, type Policy } from './model.js';
 import { openTufRepository, type TufClientOptions, type TufTargets } from './tuf/client.js';
 import { checkRoleName, fragmentTargetPath, mergePolicies, TRUST_INDEX_KEY, type Delegation, type LoadedFragment } from './tuf/delegations.js';
+import { isRecord } from '../core/guards.js';
 
 /** Largest log key file. */
 const MAX_LOG_KEY_BYTES = 16 * 1024;
@@ -152,12 +153,12 @@ function parseIndex(custom: Record<string, unknown>): { delegations: Delegation[
   const bad = (fault: string) => new TufError({ code: 'TUF_TARGET_INVALID', message: `policy.json target: custom.${TRUST_INDEX_KEY} ${fault}; publish again with "opk-attest trust publish"` });
   const index = Object.hasOwn(custom, TRUST_INDEX_KEY) ? custom[TRUST_INDEX_KEY] : undefined;
   if (index === undefined) return { delegations: [], tlog: [] };
-  if (!isObject(index)) throw bad('is not an object');
+  if (!isRecord(index)) throw bad('is not an object');
   const { delegations = [], tlog = [] } = index;
   if (!Array.isArray(delegations) || delegations.length > MAX_DELEGATIONS) throw bad(`delegations is not an array of at most ${MAX_DELEGATIONS}`);
   if (!Array.isArray(tlog) || tlog.length > MAX_LOG_KEYS || !tlog.every((id) => typeof id === 'string' && LOG_ID.test(id))) throw bad('tlog is not a list of log IDs');
   const parsed = delegations.map((d) => {
-    if (!isObject(d) || typeof d.role !== 'string' || typeof d.scope !== 'string' || d.scope === '') throw bad('has a delegation without role and scope');
+    if (!isRecord(d) || typeof d.role !== 'string' || typeof d.scope !== 'string' || d.scope === '') throw bad('has a delegation without role and scope');
     try {
       checkRoleName(d.role);
     } catch (err) {
@@ -167,8 +168,4 @@ function parseIndex(custom: Record<string, unknown>): { delegations: Delegation[
   });
   if (new Set(parsed.map((d) => d.role)).size !== parsed.length) throw bad('names one role twice');
   return { delegations: parsed, tlog: [...new Set(tlog as string[])] };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

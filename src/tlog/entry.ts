@@ -6,6 +6,7 @@
  */
 import { MAX_CHECKPOINT_BYTES, MAX_PROOF_HASHES, MAX_TLOG_RESPONSE_BYTES } from '../core/limits.js';
 import { TlogError } from './errors.js';
+import { isRecord } from '../core/guards.js';
 
 /** Rekor's inclusion proof: leaf index in the tree, the root and size it proves against, the signed checkpoint. */
 export interface TlogInclusionProof {
@@ -132,9 +133,6 @@ function copy(a: string[]): string[] {
   return Array.isArray(a) ? [...a] : a;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

@@ -17,6 +17,7 @@ import { OciError } from '../errors.js';
 import { DOCKER_HUB, parseRegistry } from '../reference.js';
 import type { Credential } from './credential.js';
 import { runCredentialHelper } from './credential-helper.js';
+import { isRecord } from '../../core/guards.js';
 
 /** Options of `resolveCredential`. */
 export interface CredentialOptions {
@@ -178,9 +179,6 @@ function parseAuthEntry(file: string, registry: string, entry: unknown): Credent
   return undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function invalidFile(file: string, what: string, cause?: unknown): OciError {
   return new OciError({ code: 'OCI_CREDENTIALS_INVALID', message: `auth file ${file} ${what}`, ...(cause === undefined ? {} : { cause }) });

@@ -12,6 +12,7 @@ import { Key, Signature } from '@tufjs/models';
 import { b64Decode, b64Encode, hexEncode } from '../../core/b64.js';
 import { sha256 } from '../../core/digest.js';
 import { TufError } from '../errors.js';
+import { isRecord } from '../../core/guards.js';
 
 /** Shortest passphrase accepted for new keys. */
 export const MIN_PASSPHRASE_LENGTH = 12;
@@ -128,7 +129,7 @@ export function parseKeyFile(bytes: Uint8Array, what: string): EncryptedKeyFile 
   const o = jsonObject(bytes, what);
   const e = o.encrypted;
   if (o.type !== KEY_FILE_TYPE || o.keytype !== 'ed25519' || o.scheme !== 'ed25519' || typeof o.role !== 'string'
-    || typeof o.public !== 'string' || !HEX32.test(o.public) || o.keyid !== tufKeyId(o.public) || !isObject(e)
+    || typeof o.public !== 'string' || !HEX32.test(o.public) || o.keyid !== tufKeyId(o.public) || !isRecord(e)
     || e.kdf !== 'scrypt' || e.cipher !== 'aes-256-gcm' || ![e.N, e.r, e.p].every(Number.isSafeInteger)
     || ![e.salt, e.iv, e.tag, e.data].every((s) => typeof s === 'string')) {
     throw keyInvalid(what, `is not an opk-attest key file (${KEY_FILE_TYPE}, ed25519, scrypt + aes-256-gcm, key ID matching the public key)`);
@@ -185,8 +186,8 @@ export function publicKeyFile(role: string, key: Key): PublicKeyFile {
 export function parsePublicKeyFile(bytes: Uint8Array, what: string): { role: string; key: Key } {
   const o = jsonObject(bytes, what);
   const k = o.key;
-  const pub = isObject(k) && isObject(k.keyval) ? k.keyval.public : undefined;
-  if (o.type !== PUBLIC_FILE_TYPE || typeof o.role !== 'string' || !isObject(k) || k.keytype !== 'ed25519' || k.scheme !== 'ed25519'
+  const pub = isRecord(k) && isRecord(k.keyval) ? k.keyval.public : undefined;
+  if (o.type !== PUBLIC_FILE_TYPE || typeof o.role !== 'string' || !isRecord(k) || k.keytype !== 'ed25519' || k.scheme !== 'ed25519'
     || typeof pub !== 'string' || !HEX32.test(pub) || o.keyid !== tufKeyId(pub)) {
     throw keyInvalid(what, `is not an opk-attest public key file (${PUBLIC_FILE_TYPE}, ed25519); make one with "opk-attest trust key generate ROLE"`);
   }
@@ -220,13 +221,10 @@ function jsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   } catch (err) {
     throw new TufError({ code: 'TUF_KEY_INVALID', cause: err, message: `${what}: not UTF-8 JSON; restore the key file from backup` });
   }
-  if (!isObject(doc)) throw keyInvalid(what, 'is not a JSON object');
+  if (!isRecord(doc)) throw keyInvalid(what, 'is not a JSON object');
   return doc;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function keyInvalid(what: string, fault: string): TufError {
   return new TufError({ code: 'TUF_KEY_INVALID', message: `${what}: ${fault}` });

@@ -15,6 +15,7 @@ import { parsePolicy, type Policy } from '../model.js';
 import { checkRoleName, fragmentTargetPath, rulesOutsideScope, type Delegation } from './delegations.js';
 import { tufPublicKey } from './keys.js';
 import { assertTrustDir, listFiles, readCapped, trustDir, writeAtomic } from './layout.js';
+import { isRecord } from '../../core/guards.js';
 
 /** Largest log key PEM and delegations file read. */
 const MAX_PEM_BYTES = 16 * 1024;
@@ -195,7 +196,7 @@ export async function readDelegations(dir: string): Promise<StagedDelegation[]> 
   } catch (err) {
     throw new TufError({ code: 'TUF_DELEGATION_INVALID', cause: err, message: `${file}: not UTF-8 JSON; restore it from the published repository or backup` });
   }
-  const list = isObject(doc) && Array.isArray(doc.delegations) ? doc.delegations : undefined;
+  const list = isRecord(doc) && Array.isArray(doc.delegations) ? doc.delegations : undefined;
   if (!list || list.length > MAX_DELEGATIONS) throw delegationInvalid(file, `must be {"delegations": [...]} with at most ${MAX_DELEGATIONS} roles`);
   const out = list.map((d, i) => parseDelegation(d, `${file} delegations[${i}]`));
   if (new Set(out.map((d) => d.role)).size !== out.length) throw delegationInvalid(file, 'names one role twice');
@@ -238,25 +239,22 @@ function checkFragment(fragment: Policy, d: Delegation): Policy {
 }
 
 function parseDelegation(d: unknown, what: string): StagedDelegation {
-  if (!isObject(d) || typeof d.role !== 'string' || typeof d.scope !== 'string' || d.scope === '' || !Array.isArray(d.keys)
+  if (!isRecord(d) || typeof d.role !== 'string' || typeof d.scope !== 'string' || d.scope === '' || !Array.isArray(d.keys)
     || d.keys.length === 0 || d.keys.length > MAX_ROLE_KEYS || !Number.isSafeInteger(d.threshold)
     || (d.threshold as number) < 1 || (d.threshold as number) > d.keys.length) {
     throw delegationInvalid(what, `must have a role name, a non-empty scope, 1 to ${MAX_ROLE_KEYS} keys and a threshold from 1 to the number of keys`);
   }
   checkRoleName(d.role);
   const keys = d.keys.map((k) => {
-    const pub = isObject(k) && k.keytype === 'ed25519' && k.scheme === 'ed25519' && isObject(k.keyval) ? k.keyval.public : undefined;
+    const pub = isRecord(k) && k.keytype === 'ed25519' && k.scheme === 'ed25519' && isRecord(k.keyval) ? k.keyval.public : undefined;
     const key = typeof pub === 'string' ? tufPublicKey(pub) : undefined;
-    if (!key || !isObject(k) || k.keyid !== key.keyID) throw delegationInvalid(what, 'has a key that is not an ed25519 TUF key with its own key ID');
+    if (!key || !isRecord(k) || k.keyid !== key.keyID) throw delegationInvalid(what, 'has a key that is not an ed25519 TUF key with its own key ID');
     return key;
   });
   if (new Set(keys.map((k) => k.keyID)).size !== keys.length) throw delegationInvalid(what, 'lists one key twice');
   return { role: d.role, scope: d.scope, threshold: d.threshold as number, keys };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function unexpected(rel: string, why: string): TufError {
   return new TufError({ code: 'TUF_REPO_INVALID', message: `staged target ${rel} is not publishable: ${why}; remove it` });

@@ -1,5 +1,5 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{signImages}from"./chunk-N46WUT5D.js";import"./chunk-LX6BLLAF.js";import{PROVIDER_OPTIONS,PROVIDER_USAGE,providerFromFlags}from"./chunk-P2R3IQTX.js";import"./chunk-RLHUZ7DG.js";import"./chunk-PVF73ACP.js";import"./chunk-H2IINIGW.js";import{runCommand}from"./chunk-2LP6KP6H.js";import{UsageError}from"./chunk-FELRAR72.js";import"./chunk-HCFNHI4R.js";import"./chunk-K7DFXCGG.js";import"./chunk-FTALL5KJ.js";import"./chunk-XJZX5YZ4.js";import{readFile}from"node:fs/promises";var USAGE=`usage: opk-attest sign IMAGE... [options]
+import{signImages}from"./chunk-U25VOAVY.js";import"./chunk-RDAMVZCL.js";import{PROVIDER_OPTIONS,PROVIDER_USAGE,providerFromFlags}from"./chunk-P2R3IQTX.js";import"./chunk-RLHUZ7DG.js";import"./chunk-KE32GXVX.js";import"./chunk-3WZ54MBB.js";import{runCommand}from"./chunk-2LP6KP6H.js";import{UsageError}from"./chunk-FELRAR72.js";import"./chunk-HCFNHI4R.js";import"./chunk-K7DFXCGG.js";import"./chunk-FTALL5KJ.js";import"./chunk-XJZX5YZ4.js";import{readFile}from"node:fs/promises";var USAGE=`usage: opk-attest sign IMAGE... [options]
 
 Signs every SBOM and provenance statement of each IMAGE (name@digest or name:tag) with one
 OpenPubkey PK token, records the signatures in the transparency log and attaches them as OCI

@@ -5,7 +5,7 @@
  * signing certificate (`x5c`) that distribution checks against its `rootcertbundle`. Grants are
  * the intersection of what was asked and what the user may do. Records every request.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID, X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { importPKCS8, SignJWT } from 'jose';

@@ -22,7 +22,6 @@ const SPDX_DSSE = 'application/vnd.in-toto.spdx+dsse';
 const OPTS = { settleMs: 40, backoffMs: 10 };
 
 if (!available) {
-  // eslint-disable-next-line no-console
   console.warn(`skipping distribution interop tests: ${SKOPEO ? DISTRIBUTION_SKIP_REASON : 'skopeo not installed (apt-get install skopeo)'}`);
 }
 

@@ -5,7 +5,7 @@
  * screen or reorder what the reader sees.
  */
 import { decodeGqToken, GQ256, type JsonObject, type PkToken } from '../identity/index.js';
-import { safeJson, safeText } from './terminal-text.js';
+import { safeText } from './terminal-text.js';
 
 /** Aligned `label  value` lines, each ending in a newline. */
 export function fields(rows: readonly (readonly [string, string])[], indent = ''): string {

@@ -19,6 +19,5 @@ export function safeText(value: unknown): string {
 
 /** Multi-line text with every control character other than newline replaced by `?`. */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, '?');
 }

@@ -5,7 +5,6 @@
 import { createTransport, type ClosableTransport } from '../../../src/oci/transport/client.js';
 import { registryError } from '../../../src/oci/transport/registry-error.js';
 import type { RegistryRequest } from '../../../src/oci/transport/types.js';
-import { OciError } from '../../../src/oci/errors.js';
 import { expectCode } from '../../helpers.js';
 import { distributionAvailable, DISTRIBUTION_SKIP_REASON, startDistribution, type Distribution } from '../../fakes/distribution.js';
 

@@ -120,7 +120,6 @@ function statusText(res: HttpResponse): string {
 
 /** Registry text is untrusted: one line, printable, short. */
 function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, MAX_TEXT);
 }
 

@@ -11,21 +11,29 @@ const SRC = path.resolve('src');
 
 /** Files allowed to import node:crypto: one module per primitive. */
 const CRYPTO_OWNERS = new Set([
-  'core/digest.ts', 'core/merkle.ts',
-  'identity/ephemeral-key.ts', 'identity/gq256.ts', 'identity/cic.ts', 'identity/jwk.ts', 'identity/signatures.ts',
-  'tlog/x509.ts', 'tlog/keys.ts',
+  'core/digest.ts',
+  'core/merkle.ts',
+  'identity/ephemeral-key.ts',
+  'identity/gq256.ts',
+  'identity/cic.ts',
+  'identity/jwk.ts',
+  'identity/signatures.ts',
+  'tlog/x509.ts',
+  'tlog/keys.ts',
   'policy/tuf/keys.ts',
 ]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []);
+    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
 }
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)]
-    .map((m) => m[1] ?? m[2]!);
+  return [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g),
+  ].map((m) => m[1] ?? m[2]!);
 }
 
 const files = sourceFiles(SRC).map((f) => path.relative(SRC, f).split(path.sep).join('/'));

@@ -11,13 +11,19 @@ function errorsOf(result: { context: { errors: { getErrors(): Array<{ message: s
 
 describe('workflow files', () => {
   it.each(workflows)('%s parses without errors', (name) => {
-    const result = parseWorkflow({ name, content: readFileSync(`.github/workflows/${name}`, 'utf8') }, new NoOperationTraceWriter());
+    const result = parseWorkflow(
+      { name, content: readFileSync(`.github/workflows/${name}`, 'utf8') },
+      new NoOperationTraceWriter(),
+    );
     expect(errorsOf(result)).toEqual([]);
   });
 
   describe('when a workflow is broken', () => {
     it('reports errors (the check can fail)', () => {
-      const result = parseWorkflow({ name: 'bad.yml', content: 'on: push\njobs:\n  x:\n    runs-on: [\n' }, new NoOperationTraceWriter());
+      const result = parseWorkflow(
+        { name: 'bad.yml', content: 'on: push\njobs:\n  x:\n    runs-on: [\n' },
+        new NoOperationTraceWriter(),
+      );
       expect(errorsOf(result).length).toBeGreaterThan(0);
     });
   });

@@ -14,8 +14,16 @@ import { opsPerSecond, report, peakRssMiB } from './util.js';
 
 const key = EphemeralKey.generate();
 const issue = async (cic: Readonly<Record<string, string>>) => Buffer.from(JSON.stringify({ upk: key.publicJwk, cic }));
-const verifyPkToken = async (pkt: Buffer) => { const t = JSON.parse(pkt.toString()); return { upk: t.upk, cicClaims: t.cic }; };
-const statement = (i: number) => makeStatement([{ name: 'img', digest: digestOf(`platform-${i}`) }], 'https://slsa.dev/provenance/v1', Buffer.from('{"buildDefinition":{}}'));
+const verifyPkToken = async (pkt: Buffer) => {
+  const t = JSON.parse(pkt.toString());
+  return { upk: t.upk, cicClaims: t.cic };
+};
+const statement = (i: number) =>
+  makeStatement(
+    [{ name: 'img', digest: digestOf(`platform-${i}`) }],
+    'https://slsa.dev/provenance/v1',
+    Buffer.from('{"buildDefinition":{}}'),
+  );
 
 for (const n of [1, 20, 200]) {
   const statements = Array.from({ length: n }, (_, i) => statement(i));
@@ -26,12 +34,28 @@ for (const n of [1, 20, 200]) {
 const [signed] = await signEnvelopes({ statements: [statement(0)], key, issuePkToken: issue });
 const bytes = serializeEnvelope(signed!.envelope);
 report('parseEnvelope (small statement)', await opsPerSecond(() => parseEnvelope(bytes), 500), 'ops/s');
-report('verifyAttestationEnvelope (stub PK token)', await opsPerSecond(() => verifyAttestationEnvelope(bytes, { verifyPkToken, expectedSubjectDigest: digestOf('platform-0') }), 500), 'ops/s');
+report(
+  'verifyAttestationEnvelope (stub PK token)',
+  await opsPerSecond(
+    () => verifyAttestationEnvelope(bytes, { verifyPkToken, expectedSubjectDigest: digestOf('platform-0') }),
+    500,
+  ),
+  'ops/s',
+);
 
 const paes = Array.from({ length: 100 }, (_, i) => pae(IN_TOTO_PAYLOAD_TYPE, Buffer.from(`statement ${i}`)));
 report('bindingClaims, run of 100', await opsPerSecond(() => bindingClaims(paes), 500), 'runs/s');
 
-const sbom = Buffer.from(JSON.stringify({ spdxVersion: 'SPDX-2.3', packages: Array.from({ length: 100_000 }, (_, i) => ({ name: `pkg-${i}`, versionInfo: '1.0.0', SPDXID: `SPDXRef-${i}` })) }));
+const sbom = Buffer.from(
+  JSON.stringify({
+    spdxVersion: 'SPDX-2.3',
+    packages: Array.from({ length: 100_000 }, (_, i) => ({
+      name: `pkg-${i}`,
+      versionInfo: '1.0.0',
+      SPDXID: `SPDXRef-${i}`,
+    })),
+  }),
+);
 const started = performance.now();
 const big = makeStatement([{ name: 'img', digest: digestOf('x') }], 'https://spdx.dev/Document', sbom);
 const [bigSigned] = await signEnvelopes({ statements: [big], key, issuePkToken: issue });

@@ -9,9 +9,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { EphemeralKey } from '../src/identity/ephemeral-key.js';
-import {
-  createGqToken, decodeGqToken, encodePkcs1v15Sha256, gqParams, verifyGqToken,
-} from '../src/identity/gq256.js';
+import { createGqToken, decodeGqToken, encodePkcs1v15Sha256, gqParams, verifyGqToken } from '../src/identity/gq256.js';
 import { issuePkToken } from '../src/identity/issue-pk-token.js';
 import { bytesToBigInt } from '../src/identity/modular.js';
 import { verifyPkToken } from '../src/identity/verify-pk-token.js';
@@ -20,19 +18,36 @@ import { opsPerSecond, report } from './util.js';
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pub = publicKey.export({ format: 'jwk' });
-const kid = createHash('sha1').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex').toUpperCase();
+const kid = createHash('sha1')
+  .update(publicKey.export({ format: 'der', type: 'spki' }))
+  .digest('hex')
+  .toUpperCase();
 const jwk = { kty: 'RSA', n: pub.n, e: pub.e, kid, alg: 'RS256', use: 'sig' };
 const findKey = async (iss: string, k: string | undefined) => (iss === ISSUER && k === kid ? jwk : undefined);
 
 const mint = (aud: string): Promise<string> => {
   const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iss: ISSUER, sub: 'repo:octo-org/octo-repo:ref:refs/heads/main', aud, iat, nbf: iat - 600, exp: iat + 300 })
-    .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid }).sign(privateKey);
+  return new SignJWT({
+    iss: ISSUER,
+    sub: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+    aud,
+    iat,
+    nbf: iat - 600,
+    exp: iat + 300,
+  })
+    .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid })
+    .sign(privateKey);
 };
 
 const idToken = await mint('sigstore');
 const gqToken = createGqToken(idToken, jwk);
-const pkt = await issuePkToken({ requestIdToken: mint, commitmentClaim: 'aud', key: EphemeralKey.generate(), findKey, gq: true });
+const pkt = await issuePkToken({
+  requestIdToken: mint,
+  commitmentClaim: 'aud',
+  key: EphemeralKey.generate(),
+  findKey,
+  gq: true,
+});
 const pktJson = pkt.jsonBytes();
 const verifyOptions = { allowedIssuers: [ISSUER], findKey };
 
@@ -56,7 +71,10 @@ function naiveGqVerify(token: string): boolean {
     w.push(Buffer.from(((pow(s, p.v) * pow(G, ri)) % n).toString(16).padStart(p.nBytes * 2, '0'), 'hex'));
   }
   const m = Buffer.from(`${gq.jws.protected}.${gq.jws.payload}`);
-  return createHash('shake256', { outputLength: r.length }).update(Buffer.concat([...w, m])).digest().equals(r);
+  return createHash('shake256', { outputLength: r.length })
+    .update(Buffer.concat([...w, m]))
+    .digest()
+    .equals(r);
 }
 if (!naiveGqVerify(gqToken)) throw new Error('naive GQ verification disagrees');
 

@@ -22,14 +22,36 @@ const TYPE = 'application/vnd.in-toto.spdx+dsse';
 
 function request(img: BuiltImage, i: number): PublishRequest {
   return {
-    repository: img.repository, subject: img.platforms[0]!.manifest, artifactType: TYPE,
-    layers: [{ mediaType: TYPE, data: Buffer.from(JSON.stringify({ payloadType: 'application/vnd.in-toto+json', payload: Buffer.from(`statement ${i}`).toString('base64'), signatures: [] })) }],
-    annotations: { 'in-toto.io/predicate-type': 'https://spdx.dev/Document', 'dev.opk-attest.signer.subject': `signer-${i}` },
+    repository: img.repository,
+    subject: img.platforms[0]!.manifest,
+    artifactType: TYPE,
+    layers: [
+      {
+        mediaType: TYPE,
+        data: Buffer.from(
+          JSON.stringify({
+            payloadType: 'application/vnd.in-toto+json',
+            payload: Buffer.from(`statement ${i}`).toString('base64'),
+            signatures: [],
+          }),
+        ),
+      },
+    ],
+    annotations: {
+      'in-toto.io/predicate-type': 'https://spdx.dev/Document',
+      'dev.opk-attest.signer.subject': `signer-${i}`,
+    },
   };
 }
 
 /** Attaches `n` referrers one after the other; reports mean and p95 ms per attach. */
-async function attachSequential(label: string, t: RegistryTransport, repo: string, n: number, options: ReferrersOptions): Promise<void> {
+async function attachSequential(
+  label: string,
+  t: RegistryTransport,
+  repo: string,
+  n: number,
+  options: ReferrersOptions,
+): Promise<void> {
   const img = await pushBuildkitImage(t, { repository: repo, platforms: ['linux/amd64'] });
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -45,7 +67,13 @@ async function attachSequential(label: string, t: RegistryTransport, repo: strin
 }
 
 /** Eight writers attach at once; reports the wall time until all are confirmed. */
-async function attachConcurrent(label: string, host: string, t: RegistryTransport, repo: string, options: ReferrersOptions): Promise<void> {
+async function attachConcurrent(
+  label: string,
+  host: string,
+  t: RegistryTransport,
+  repo: string,
+  options: ReferrersOptions,
+): Promise<void> {
   const img = await pushBuildkitImage(t, { repository: repo, platforms: ['linux/amd64'] });
   const writers = Array.from({ length: 8 }, () => createTransport(host));
   const start = performance.now();

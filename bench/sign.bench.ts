@@ -47,7 +47,16 @@ const RUNS = 5;
 const WARMUP = 1;
 const PARALLEL = 8;
 const TARGET_RATIO = 3;
-const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6', 'linux/386', 'linux/ppc64le', 'linux/s390x', 'linux/riscv64'];
+const PLATFORMS = [
+  'linux/amd64',
+  'linux/arm64',
+  'linux/arm/v7',
+  'linux/arm/v6',
+  'linux/386',
+  'linux/ppc64le',
+  'linux/s390x',
+  'linux/riscv64',
+];
 const STATEMENTS = PLATFORMS.length * 2;
 /** settleMs (the settle wait's floor; the wait is 3 measured read-modify-write cycles, jittered, when
  *  longer) of the publish-only diagnostic: null = the library default (25 ms), 0 = the cycles alone,
@@ -75,7 +84,13 @@ interface StackConfig {
 interface ImageSpec {
   repository: string;
   digest: string;
-  platforms: Array<{ platform: string; digest: string; size: number; mediaType: string; statements: Array<{ predicateType: string; b64: string }> }>;
+  platforms: Array<{
+    platform: string;
+    digest: string;
+    size: number;
+    mediaType: string;
+    statements: Array<{ predicateType: string; b64: string }>;
+  }>;
 }
 
 /** One run asked of a child. */
@@ -123,9 +138,20 @@ interface Stack {
 }
 
 async function orchestrate(): Promise<void> {
-  const [{ distributionAvailable, startDistribution }, { startGithubOidc }, { startRekorLog }, { startOciRegistry }, { startSigstoreLocal }, { createTransport }] = await Promise.all([
-    import('../__tests__/fakes/distribution.js'), import('../__tests__/fakes/github-oidc.js'), import('../__tests__/fakes/rekor-log.js'),
-    import('../__tests__/fakes/oci-registry.js'), import('./peer/sigstore-local.js'), import('../src/oci/transport/client.js'),
+  const [
+    { distributionAvailable, startDistribution },
+    { startGithubOidc },
+    { startRekorLog },
+    { startOciRegistry },
+    { startSigstoreLocal },
+    { createTransport },
+  ] = await Promise.all([
+    import('../__tests__/fakes/distribution.js'),
+    import('../__tests__/fakes/github-oidc.js'),
+    import('../__tests__/fakes/rekor-log.js'),
+    import('../__tests__/fakes/oci-registry.js'),
+    import('./peer/sigstore-local.js'),
+    import('../src/oci/transport/client.js'),
   ]);
   const oidc = await startGithubOidc();
   const rekor = await startRekorLog();
@@ -135,36 +161,82 @@ async function orchestrate(): Promise<void> {
   const apiT = createTransport(api.host);
   const credentials = dist ? { username: dist.username!, password: dist.password! } : undefined;
   const distT = dist ? createTransport(dist.host, credentials) : undefined;
-  const base = { oidc: { requestUrl: oidc.requestUrl, requestToken: oidc.requestToken, issuer: oidc.issuer }, rekorUrl: rekor.url, sigstoreUrl: sigstore.url };
+  const base = {
+    oidc: { requestUrl: oidc.requestUrl, requestToken: oidc.requestToken, issuer: oidc.issuer },
+    rekorUrl: rekor.url,
+    sigstoreUrl: sigstore.url,
+  };
   const onApi = { ...base, registry: api.host };
   const testLog = { name: 'test Rekor entries', read: () => rekor.size() };
   const stacks: Stack[] = [];
-  const add = (label: string, config: StackConfig, transport: Transport, repository: string, counters: Stack['counters']): Stack => {
-    const s: Stack = { label, child: startChild(config), transport, repository, onDistribution: transport === distT, counters, runs: [] };
+  const add = (
+    label: string,
+    config: StackConfig,
+    transport: Transport,
+    repository: string,
+    counters: Stack['counters'],
+  ): Stack => {
+    const s: Stack = {
+      label,
+      child: startChild(config),
+      transport,
+      repository,
+      onDistribution: transport === distT,
+      counters,
+      runs: [],
+    };
     stacks.push(s);
     return s;
   };
   try {
-    console.log(`${PLATFORMS.length}-platform BuildKit image, SBOM + provenance per platform = ${STATEMENTS} statements per run; ` +
-      `median of ${RUNS} runs after ${WARMUP} warm-up, interleaved across stacks; each stack in its own process, services in the parent`);
+    console.log(
+      `${PLATFORMS.length}-platform BuildKit image, SBOM + provenance per platform = ${STATEMENTS} statements per run; ` +
+        `median of ${RUNS} runs after ${WARMUP} warm-up, interleaved across stacks; each stack in its own process, services in the parent`,
+    );
     const idle = startChild({ ...onApi, mode: 'idle' });
     const idleRss = await idle.exit();
 
-    const oursApi = add('ours  referrers API, test registry', { ...onApi, mode: 'ours' }, apiT, 'bench/ours-api', [testLog]);
-    const oursApiMock = add('ours  referrers API, log = mock Rekor', { ...onApi, mode: 'ours', rekorUrl: sigstore.url }, apiT, 'bench/ours-api-mock',
-      [{ name: 'mock Rekor entries', read: () => sigstore.requests.rekor }]);
+    const oursApi = add('ours  referrers API, test registry', { ...onApi, mode: 'ours' }, apiT, 'bench/ours-api', [
+      testLog,
+    ]);
+    const oursApiMock = add(
+      'ours  referrers API, log = mock Rekor',
+      { ...onApi, mode: 'ours', rekorUrl: sigstore.url },
+      apiT,
+      'bench/ours-api-mock',
+      [{ name: 'mock Rekor entries', read: () => sigstore.requests.rekor }],
+    );
     let oursDist: Stack | undefined;
     let peers: Stack[] = [];
     if (dist && distT) {
       const onDist = { ...base, registry: dist.host, credentials: credentials! };
-      const peerCounters = [{ name: 'Fulcio certificates', read: () => sigstore.requests.fulcio }, { name: 'mock Rekor entries', read: () => sigstore.requests.rekor }];
-      oursDist = add('ours  fallback tag, distribution 2.8', { ...onDist, mode: 'ours' }, distT, 'bench/ours-dist', [testLog]);
+      const peerCounters = [
+        { name: 'Fulcio certificates', read: () => sigstore.requests.fulcio },
+        { name: 'mock Rekor entries', read: () => sigstore.requests.rekor },
+      ];
+      oursDist = add('ours  fallback tag, distribution 2.8', { ...onDist, mode: 'ours' }, distT, 'bench/ours-dist', [
+        testLog,
+      ]);
       peers = [
-        add('peer  one statement after another', { ...onDist, mode: 'peer', parallel: 1 }, distT, 'bench/peer-seq', peerCounters),
-        add(`peer  ${PARALLEL} subjects at once`, { ...onDist, mode: 'peer', parallel: PARALLEL }, distT, 'bench/peer-par', peerCounters),
+        add(
+          'peer  one statement after another',
+          { ...onDist, mode: 'peer', parallel: 1 },
+          distT,
+          'bench/peer-seq',
+          peerCounters,
+        ),
+        add(
+          `peer  ${PARALLEL} subjects at once`,
+          { ...onDist, mode: 'peer', parallel: PARALLEL },
+          distT,
+          'bench/peer-par',
+          peerCounters,
+        ),
       ];
     } else {
-      console.log('distribution 2.8 (docker-registry) not installed: the fallback-tag path and the peer (it needs a token-auth registry) are skipped');
+      console.log(
+        'distribution 2.8 (docker-registry) not installed: the fallback-tag path and the peer (it needs a token-auth registry) are skipped',
+      );
     }
 
     for (let round = 0; round < WARMUP + RUNS; round++) {
@@ -176,7 +248,9 @@ async function orchestrate(): Promise<void> {
       console.log(`ratio of statements/s, ours ÷ peer (target ≥ ${TARGET_RATIO}× the faster peer shape):`);
       const best = Math.min(...peers.map(measuredMs));
       for (const ours of [oursDist, oursApi, oursApiMock]) {
-        const ratios = peers.map((peer) => `${(measuredMs(peer) / measuredMs(ours)).toFixed(2)}× ${peer.label.slice(6)}`).join(', ');
+        const ratios = peers
+          .map((peer) => `${(measuredMs(peer) / measuredMs(ours)).toFixed(2)}× ${peer.label.slice(6)}`)
+          .join(', ');
         const ratio = best / measuredMs(ours);
         console.log(`  ${ours.label.slice(6).padEnd(34)} ${ratios} → ${ratio >= TARGET_RATIO ? 'met' : 'MISSED'}`);
       }
@@ -186,7 +260,15 @@ async function orchestrate(): Promise<void> {
   } finally {
     report('peak RSS of the services (parent process)', peakRssMiB(), 'MiB');
     await Promise.all(stacks.map((s) => s.child.kill()));
-    await Promise.all([apiT.close(), distT?.close(), oidc.close(), rekor.close(), api.close(), sigstore.close(), dist?.stop()]);
+    await Promise.all([
+      apiT.close(),
+      distT?.close(),
+      oidc.close(),
+      rekor.close(),
+      api.close(),
+      sigstore.close(),
+      dist?.stop(),
+    ]);
   }
 }
 
@@ -200,7 +282,11 @@ async function runOnce(s: Stack, round: number, extra: Omit<RunRequest, 'image'>
   const services = process.cpuUsage(cpu);
   // Only distribution's own process: the in-process test registry's CPU is part of `services`.
   const registry = registryCpu === undefined || !s.onDistribution ? undefined : registryCpuMs()! - registryCpu;
-  result.cpuMs = { client: result.cpuMs?.client ?? NaN, services: (services.user + services.system) / 1000, ...(registry === undefined ? {} : { registry }) };
+  result.cpuMs = {
+    client: result.cpuMs?.client ?? NaN,
+    services: (services.user + services.system) / 1000,
+    ...(registry === undefined ? {} : { registry }),
+  };
   s.counters.forEach((c, i) => {
     const grew = c.read() - before[i]!;
     if (grew !== STATEMENTS) throw new Error(`${s.label}: ${grew} ${c.name} in one run, expected ${STATEMENTS}`);
@@ -211,7 +297,9 @@ async function runOnce(s: Stack, round: number, extra: Omit<RunRequest, 'image'>
 
 /** One line per stack (medians), then where ours spends its time. */
 function printTable(stacks: Stack[]): void {
-  console.log(`${'stack'.padEnd(38)} ${'wall ms'.padStart(8)} ${'stmts/s'.padStart(8)} ${'peak RSS'.padStart(9)}  CPU ms client/services/registry  runs ms`);
+  console.log(
+    `${'stack'.padEnd(38)} ${'wall ms'.padStart(8)} ${'stmts/s'.padStart(8)} ${'peak RSS'.padStart(9)}  CPU ms client/services/registry  runs ms`,
+  );
   for (const s of stacks) {
     const measured = s.runs.slice(WARMUP);
     const ms = measuredMs(s);
@@ -219,14 +307,21 @@ function printTable(stacks: Stack[]): void {
       const xs = measured.map((r) => pick(r.cpuMs!)).filter((x): x is number => x !== undefined);
       return xs.length === 0 ? '-' : median(xs).toFixed(0);
     };
-    console.log(`${s.label.padEnd(38)} ${ms.toFixed(0).padStart(8)} ${((STATEMENTS * 1000) / ms).toFixed(1).padStart(8)} ${`${(s.peakRssMiB ?? NaN).toFixed(0)} MiB`.padStart(9)}  ` +
-      `${`${cpu((c) => c.client)} / ${cpu((c) => c.services)} / ${cpu((c) => c.registry)}`.padEnd(30)} ${measured.map((r) => r.ms.toFixed(0)).join(' ')}`);
+    console.log(
+      `${s.label.padEnd(38)} ${ms.toFixed(0).padStart(8)} ${((STATEMENTS * 1000) / ms).toFixed(1).padStart(8)} ${`${(s.peakRssMiB ?? NaN).toFixed(0)} MiB`.padStart(9)}  ` +
+        `${`${cpu((c) => c.client)} / ${cpu((c) => c.services)} / ${cpu((c) => c.registry)}`.padEnd(30)} ${measured.map((r) => r.ms.toFixed(0)).join(' ')}`,
+    );
   }
   for (const s of stacks.filter((x) => x.runs[WARMUP]?.phases)) {
     console.log(`${s.label}:`);
     console.log(`  phases, median ms from the start to the end of each: ${formatPhases(s.runs.slice(WARMUP))}`);
     const counted = s.runs[0]?.requests;
-    if (counted) console.log(`  HTTP requests of one run: ${Object.entries(counted).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (counted)
+      console.log(
+        `  HTTP requests of one run: ${Object.entries(counted)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
   }
 }
 
@@ -236,7 +331,15 @@ function printTable(stacks: Stack[]): void {
  * others. `signImages` has no option to pass `ReferrersOptions` through.
  */
 async function publishDiagnostic(config: StackConfig, t: Transport): Promise<void> {
-  const s: Stack = { label: 'publish diagnostic', child: startChild(config), transport: t, repository: 'bench/publish', onDistribution: true, counters: [], runs: [] };
+  const s: Stack = {
+    label: 'publish diagnostic',
+    child: startChild(config),
+    transport: t,
+    repository: 'bench/publish',
+    onDistribution: true,
+    counters: [],
+    runs: [],
+  };
   const bySettle = new Map<number | null, number[]>(SETTLE_VARIANTS.map((v) => [v, []]));
   try {
     for (let round = 0; round < WARMUP + RUNS; round++) {
@@ -248,17 +351,29 @@ async function publishDiagnostic(config: StackConfig, t: Transport): Promise<voi
   } finally {
     await s.child.kill();
   }
-  console.log(`publish step alone, ${STATEMENTS} referrers on distribution 2.8 (${PARALLEL} subjects at once, a batch of 2 each):`);
-  for (const [settle, times] of bySettle) report(`  settle floor ${settle === null ? '25 ms (default)' : `${settle} ms`}`, median(times), 'ms');
+  console.log(
+    `publish step alone, ${STATEMENTS} referrers on distribution 2.8 (${PARALLEL} subjects at once, a batch of 2 each):`,
+  );
+  for (const [settle, times] of bySettle)
+    report(`  settle floor ${settle === null ? '25 ms (default)' : `${settle} ms`}`, median(times), 'ms');
 }
 
 async function pushImage(t: Transport, repository: string, n: number): Promise<ImageSpec> {
   const { pushBuildkitImage } = await import('../__tests__/fixtures/buildkit-image.js');
-  const built = await pushBuildkitImage(t, { repository, tag: `run-${n}`, platforms: PLATFORMS, seed: `${repository}-${n}-${Date.now()}` });
+  const built = await pushBuildkitImage(t, {
+    repository,
+    tag: `run-${n}`,
+    platforms: PLATFORMS,
+    seed: `${repository}-${n}-${Date.now()}`,
+  });
   return {
-    repository, digest: built.digest,
+    repository,
+    digest: built.digest,
     platforms: built.platforms.map((p) => ({
-      platform: p.platform, digest: p.manifest.digest, size: p.manifest.size, mediaType: p.manifest.mediaType,
+      platform: p.platform,
+      digest: p.manifest.digest,
+      size: p.manifest.size,
+      mediaType: p.manifest.mediaType,
       statements: p.statements.map((st) => ({ predicateType: st.predicateType, b64: st.bytes.toString('base64') })),
     })),
   };
@@ -269,7 +384,10 @@ async function checkReferrers(t: Transport, img: ImageSpec, label: string): Prom
   const { listReferrers } = await import('../src/oci/referrers.js');
   for (const p of img.platforms) {
     const got = (await listReferrers(t, img.repository, p.digest as `sha256:${string}`)).referrers.length;
-    if (got !== p.statements.length) throw new Error(`${label}: ${img.repository}@${p.digest} (${p.platform}) lists ${got} referrers, expected ${p.statements.length}`);
+    if (got !== p.statements.length)
+      throw new Error(
+        `${label}: ${img.repository}@${p.digest} (${p.platform}) lists ${got} referrers, expected ${p.statements.length}`,
+      );
   }
 }
 
@@ -289,13 +407,25 @@ function startChild(config: StackConfig): Child {
     env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'] = config.oidc.requestToken;
   }
   // execArgv is passed on, so `node --cpu-prof .tmp/bench/sign.bench.mjs` profiles every stack too.
-  const proc: ChildProcess = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc: ChildProcess = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   // The child says `ready` once its stack is loaded and it listens; until then, requests wait.
   let pending: { resolve: (m: FromChild) => void; reject: (e: Error) => void } | undefined;
-  const ready = new Promise<FromChild>((resolve, reject) => { pending = { resolve, reject }; });
-  proc.on('message', (m: FromChild) => { const p = pending; pending = undefined; p?.resolve(m); });
-  proc.once('exit', (code) => { pending?.reject(new Error(`${config.mode} child exited with ${code}`)); pending = undefined; });
+  const ready = new Promise<FromChild>((resolve, reject) => {
+    pending = { resolve, reject };
+  });
+  proc.on('message', (m: FromChild) => {
+    const p = pending;
+    pending = undefined;
+    p?.resolve(m);
+  });
+  proc.once('exit', (code) => {
+    pending?.reject(new Error(`${config.mode} child exited with ${code}`));
+    pending = undefined;
+  });
   const ask = async (msg: ToChild): Promise<FromChild> => {
     await ready;
     return new Promise((resolve, reject) => {
@@ -384,9 +514,17 @@ async function childMain(config: StackConfig): Promise<void> {
     runner(msg.run).then(
       (result) => {
         const used = process.cpuUsage(cpu);
-        process.send!({ result: { ...result, cpuMs: { client: (used.user + used.system) / 1000 } } } satisfies FromChild);
+        process.send!({
+          result: { ...result, cpuMs: { client: (used.user + used.system) / 1000 } },
+        } satisfies FromChild);
       },
-      (err: unknown) => process.send!({ error: err instanceof Error ? `${err.message}${err.cause ? ` (cause: ${String((err.cause as Error).message ?? err.cause)})` : ''}` : String(err) } satisfies FromChild),
+      (err: unknown) =>
+        process.send!({
+          error:
+            err instanceof Error
+              ? `${err.message}${err.cause ? ` (cause: ${String((err.cause as Error).message ?? err.cause)})` : ''}`
+              : String(err),
+        } satisfies FromChild),
     );
   });
   process.send!({ ready: true } satisfies FromChild);
@@ -394,17 +532,27 @@ async function childMain(config: StackConfig): Promise<void> {
 
 async function makeRunner(config: StackConfig): Promise<Runner> {
   switch (config.mode) {
-    case 'idle': return async () => ({ ms: 0 });
-    case 'ours': return oursRunner(config);
-    case 'peer': return peerRunner(config);
-    case 'publish': return publishRunner(config);
+    case 'idle':
+      return async () => ({ ms: 0 });
+    case 'ours':
+      return oursRunner(config);
+    case 'peer':
+      return peerRunner(config);
+    case 'publish':
+      return publishRunner(config);
   }
 }
 
 /** `signImages` on one image; phase ends come from its progress lines (no change to src needed). */
 async function oursRunner(config: StackConfig): Promise<Runner> {
-  const [{ signImages }, { githubActionsProvider }] = await Promise.all([import('../src/sign/index.js'), import('../src/identity/oidc/index.js')]);
-  const env = { ACTIONS_ID_TOKEN_REQUEST_URL: config.oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: config.oidc.requestToken };
+  const [{ signImages }, { githubActionsProvider }] = await Promise.all([
+    import('../src/sign/index.js'),
+    import('../src/identity/oidc/index.js'),
+  ]);
+  const env = {
+    ACTIONS_ID_TOKEN_REQUEST_URL: config.oidc.requestUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: config.oidc.requestToken,
+  };
   return async ({ image, count }) => {
     const counter = count ? countRequests(config) : undefined;
     const phases: Record<string, number> = {};
@@ -437,33 +585,64 @@ async function oursRunner(config: StackConfig): Promise<Runner> {
 async function peerRunner(config: StackConfig): Promise<Runner> {
   const { attestAndAttach } = await import('./peer/actions-attest.js');
   return async ({ image }) => {
-    const target = { fulcioURL: config.sigstoreUrl, rekorURL: config.sigstoreUrl, imageName: `${config.registry}/${image.repository}`, credentials: config.credentials! };
+    const target = {
+      fulcioURL: config.sigstoreUrl,
+      rekorURL: config.sigstoreUrl,
+      imageName: `${config.registry}/${image.repository}`,
+      credentials: config.credentials!,
+    };
     const start = performance.now();
     const results = await mapLimit(image.platforms, config.parallel ?? 1, async (p) => {
       const out = [];
-      for (const s of p.statements) out.push(await attestAndAttach({ statement: Buffer.from(s.b64, 'base64'), predicateType: s.predicateType, subjectDigest: p.digest }, target));
+      for (const s of p.statements)
+        out.push(
+          await attestAndAttach(
+            { statement: Buffer.from(s.b64, 'base64'), predicateType: s.predicateType, subjectDigest: p.digest },
+            target,
+          ),
+        );
       return out;
     });
     const ms = performance.now() - start;
     const flat = results.flat();
-    if (flat.length !== STATEMENTS || flat.some((r) => r.tlogEntries !== 1)) throw new Error(`peer: ${flat.length} of ${STATEMENTS} attested`);
+    if (flat.length !== STATEMENTS || flat.some((r) => r.tlogEntries !== 1))
+      throw new Error(`peer: ${flat.length} of ${STATEMENTS} attested`);
     return { ms };
   };
 }
 
 /** The publish step alone (see publishDiagnostic); envelopes are stand-ins of a realistic size. */
 async function publishRunner(config: StackConfig): Promise<Runner> {
-  const [{ createTransport }, { publishReferrers }] = await Promise.all([import('../src/oci/transport/client.js'), import('../src/oci/referrers.js')]);
+  const [{ createTransport }, { publishReferrers }] = await Promise.all([
+    import('../src/oci/transport/client.js'),
+    import('../src/oci/referrers.js'),
+  ]);
   const t = createTransport(config.registry, config.credentials ?? {});
   return async ({ image, settle }) => {
     const start = performance.now();
     await mapLimit(image.platforms, PARALLEL, async (p) => {
-      await publishReferrers(t, p.statements.map((s) => ({
-        repository: image.repository, subject: { mediaType: p.mediaType, digest: p.digest as `sha256:${string}`, size: p.size },
-        artifactType: 'application/vnd.in-toto+dsse',
-        layers: [{ mediaType: 'application/vnd.in-toto+dsse', data: Buffer.from(JSON.stringify({ payloadType: 'application/vnd.in-toto+json', payload: s.b64, signatures: [{ keyid: '', sig: '' }] })) }],
-        annotations: { 'in-toto.io/predicate-type': s.predicateType },
-      })), settle === null || settle === undefined ? {} : { settleMs: settle });
+      await publishReferrers(
+        t,
+        p.statements.map((s) => ({
+          repository: image.repository,
+          subject: { mediaType: p.mediaType, digest: p.digest as `sha256:${string}`, size: p.size },
+          artifactType: 'application/vnd.in-toto+dsse',
+          layers: [
+            {
+              mediaType: 'application/vnd.in-toto+dsse',
+              data: Buffer.from(
+                JSON.stringify({
+                  payloadType: 'application/vnd.in-toto+json',
+                  payload: s.b64,
+                  signatures: [{ keyid: '', sig: '' }],
+                }),
+              ),
+            },
+          ],
+          annotations: { 'in-toto.io/predicate-type': s.predicateType },
+        })),
+        settle === null || settle === undefined ? {} : { settleMs: settle },
+      );
     });
     return { ms: performance.now() - start };
   };
@@ -488,6 +667,10 @@ function countRequests(config: StackConfig): { counts: Record<string, number>; s
     counts[key] = (counts[key] ?? 0) + 1;
   };
   subscribe('undici:request:create', onCreate);
-  return { counts, stop: () => { unsubscribe('undici:request:create', onCreate); } };
+  return {
+    counts,
+    stop: () => {
+      unsubscribe('undici:request:create', onCreate);
+    },
+  };
 }
-

@@ -15,8 +15,19 @@ import { startRekorLog } from '../__tests__/fakes/rekor-log.js';
 import { opsPerSecond, peakRssMiB, report } from './util.js';
 
 const key = EphemeralKey.generate();
-const pkTokenJson = Buffer.from(JSON.stringify({ payload: 'x'.repeat(1500), signatures: [{ protected: 'y'.repeat(200), signature: 'z'.repeat(700) }] }));
-const cert = (): string => createPkTokenCertificate({ key, pkTokenJson, subject: 'repo:o/r:ref:refs/heads/main', issuer: 'https://token.actions.githubusercontent.com' }).pem;
+const pkTokenJson = Buffer.from(
+  JSON.stringify({
+    payload: 'x'.repeat(1500),
+    signatures: [{ protected: 'y'.repeat(200), signature: 'z'.repeat(700) }],
+  }),
+);
+const cert = (): string =>
+  createPkTokenCertificate({
+    key,
+    pkTokenJson,
+    subject: 'repo:o/r:ref:refs/heads/main',
+    issuer: 'https://token.actions.githubusercontent.com',
+  }).pem;
 report('createPkTokenCertificate (2.5 KiB PK token)', await opsPerSecond(cert, 500), 'ops/s');
 
 let counter = 0;
@@ -24,7 +35,10 @@ function signature() {
   const pae = Buffer.from(`DSSEv1 28 application/vnd.in-toto+json 8 stmt${String(counter++).padStart(4, '0')}`);
   const paeSha256 = createHash('sha256').update(pae).digest();
   const signatureDer = key.signDer(pae);
-  return { expected: { paeSha256, signatureDer, pkTokenJson }, proposal: buildHashedRekord({ paeSha256, signatureDer, certificatePem: cert() }) };
+  return {
+    expected: { paeSha256, signatureDer, pkTokenJson },
+    proposal: buildHashedRekord({ paeSha256, signatureDer, certificatePem: cert() }),
+  };
 }
 
 const log = await startRekorLog();
@@ -32,11 +46,18 @@ try {
   const client = new RekorClient({ url: log.url });
   const logs = createLogKeyring([LogPublicKey.fromPem(log.publicKeyPem)]);
   for (let i = 0; i < 1000; i++) await client.createEntry(signature().proposal);
-  report('RekorClient.createEntry (loopback test log)', await opsPerSecond(() => client.createEntry(signature().proposal), 1000), 'entries/s');
+  report(
+    'RekorClient.createEntry (loopback test log)',
+    await opsPerSecond(() => client.createEntry(signature().proposal), 1000),
+    'entries/s',
+  );
   const s = signature();
   const entry = await client.createEntry(s.proposal);
-  report(`verifyTlogEntry (tree of ${log.size()}, ${entry.verification.inclusionProof!.hashes.length} proof hashes)`,
-    await opsPerSecond(() => verifyTlogEntry(entry, s.expected, logs), 1000), 'ops/s');
+  report(
+    `verifyTlogEntry (tree of ${log.size()}, ${entry.verification.inclusionProof!.hashes.length} proof hashes)`,
+    await opsPerSecond(() => verifyTlogEntry(entry, s.expected, logs), 1000),
+    'ops/s',
+  );
 } finally {
   await log.close();
 }

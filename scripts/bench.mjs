@@ -7,14 +7,22 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 
 import os from 'node:os';
 
 const only = process.argv.slice(2);
-const files = readdirSync('bench').filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o))));
+const files = readdirSync('bench').filter(
+  (f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o))),
+);
 mkdirSync('.tmp/bench', { recursive: true });
 const sections = [];
 for (const file of files.sort()) {
   const out = `.tmp/bench/${file.replace(/\.ts$/, '.mjs')}`;
   await build({
-    entryPoints: [`bench/${file}`], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20',
-    packages: 'external', logLevel: 'warning',
+    entryPoints: [`bench/${file}`],
+    outfile: out,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
   });
   process.stdout.write(`== ${file}\n`);
   const text = execFileSync(process.execPath, [out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -23,8 +31,12 @@ for (const file of files.sort()) {
 }
 if (only.length === 0) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  writeFileSync('BENCHMARKS.md', `# Benchmarks\n\nProduced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ` +
-    `Node ${process.version}, ${os.cpus().length} × ${cpu}. Figures are from one run; compare ratios, not absolutes.\n\n` +
-    sections.join('\n') + (existsSync('bench/NOTES.md') ? `\n${readFileSync('bench/NOTES.md', 'utf8')}` : ''));
+  writeFileSync(
+    'BENCHMARKS.md',
+    `# Benchmarks\n\nProduced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, ` +
+      `Node ${process.version}, ${os.cpus().length} × ${cpu}. Figures are from one run; compare ratios, not absolutes.\n\n` +
+      sections.join('\n') +
+      (existsSync('bench/NOTES.md') ? `\n${readFileSync('bench/NOTES.md', 'utf8')}` : ''),
+  );
   process.stdout.write('wrote BENCHMARKS.md\n');
 }

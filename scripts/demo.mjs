@@ -7,8 +7,14 @@ import { mkdirSync } from 'node:fs';
 mkdirSync('.tmp/demo', { recursive: true });
 const out = '.tmp/demo/demo.mjs';
 await build({
-  entryPoints: ['scripts/demo.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20',
-  packages: 'external', logLevel: 'warning',
+  entryPoints: ['scripts/demo.ts'],
+  outfile: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
 });
 // A child process of its own, so its signal handling and exit status are the demo's.
 const child = spawn(process.execPath, [out, ...process.argv.slice(2)], { stdio: 'inherit' });

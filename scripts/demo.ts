@@ -9,7 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  DEFAULT_IDENTITY, distState, buildDist, startLocalStack, type ActionRun, type LocalStack, type RegistryChoice,
+  DEFAULT_IDENTITY,
+  distState,
+  buildDist,
+  startLocalStack,
+  type ActionRun,
+  type LocalStack,
+  type RegistryChoice,
 } from '../__tests__/fakes/local-stack.js';
 
 // This file runs bundled as .tmp/demo/demo.mjs (scripts/demo.mjs), two levels below the repository.
@@ -22,9 +28,19 @@ const green = paint('32');
 const red = paint('31');
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
-const indent = (text: string, prefix = '   ') => text.trimEnd().split('\n').map((l) => (l.trim() === '' ? '' : `${prefix}${l}`)).join('\n');
+const indent = (text: string, prefix = '   ') =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => (l.trim() === '' ? '' : `${prefix}${l}`))
+    .join('\n');
 
-interface SignedRow { platform: string; predicateType: string; artifactDigest: string; logIndex?: number }
+interface SignedRow {
+  platform: string;
+  predicateType: string;
+  artifactDigest: string;
+  logIndex?: number;
+}
 
 let stack: LocalStack | undefined;
 let starting: Promise<LocalStack> | undefined;
@@ -57,7 +73,7 @@ process.stdout.on('error', () => abort(1, 'output closed'));
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  say(bold('opk-attest demo') + ': sign and verify an image\'s attestations, everything on 127.0.0.1');
+  say(bold('opk-attest demo') + ": sign and verify an image's attestations, everything on 127.0.0.1");
   say();
   ensureBuilt();
 
@@ -76,32 +92,56 @@ async function main(): Promise<void> {
 
   say(bold('2. sign') + ' with the bundled action: node dist/index.js, run as the Actions runner runs it');
   say(dim(`   job: ${DEFAULT_IDENTITY.workflowRef}, permissions: id-token: write`));
-  const run = await stack.runAction(path.join(ROOT, 'dist/index.js'),
-    { image: image.ref, 'transparency-log': rekor.url }, stack.runnerEnv());
+  const run = await stack.runAction(
+    path.join(ROOT, 'dist/index.js'),
+    { image: image.ref, 'transparency-log': rekor.url },
+    stack.runnerEnv(),
+  );
   say(dim(indent(actionLog(run), '   │ ')));
-  if (run.code !== 0) throw new Error(`the action failed (exit ${run.code}): ${run.errors.join('; ') || run.stderr.trim()}`);
+  if (run.code !== 0)
+    throw new Error(`the action failed (exit ${run.code}): ${run.errors.join('; ') || run.stderr.trim()}`);
   const signed = JSON.parse(run.outputs.signed ?? '[]') as SignedRow[];
   say(`   ${green('signed')} ${signed.length} statement(s), one PK token, each logged and attached as a referrer:`);
-  for (const s of signed) say(`     ${s.platform.padEnd(12)} ${s.predicateType.padEnd(32)} ${s.artifactDigest}  log index ${s.logIndex ?? '-'}`);
+  for (const s of signed)
+    say(
+      `     ${s.platform.padEnd(12)} ${s.predicateType.padEnd(32)} ${s.artifactDigest}  log index ${s.logIndex ?? '-'}`,
+    );
   say();
 
   say(bold('3. inspect') + ' what the registry now holds: node dist/cli.js inspect IMAGE --platform linux/amd64');
-  const inspect = await stack.runNode(path.join(ROOT, 'dist/cli.js'), ['inspect', image.ref, '--platform', 'linux/amd64']);
+  const inspect = await stack.runNode(path.join(ROOT, 'dist/cli.js'), [
+    'inspect',
+    image.ref,
+    '--platform',
+    'linux/amd64',
+  ]);
   if (inspect.code !== 0) throw new Error(`inspect failed (exit ${inspect.code}): ${inspect.stderr.trim()}`);
   say(indent(inspect.stdout));
   say();
 
   say(bold('4. verify') + ' as a consumer: node dist/cli.js verify IMAGE --issuer … --tlog-key … --transparency-log …');
   const verify = await stack.runNode(path.join(ROOT, 'dist/cli.js'), [
-    'verify', image.ref, '--issuer', oidc.issuer, '--tlog-key', stack.tlogKeyFile, '--transparency-log', rekor.url,
-    '--require', 'https://slsa.dev/provenance/*', '--require', 'https://spdx.dev/Document',
+    'verify',
+    image.ref,
+    '--issuer',
+    oidc.issuer,
+    '--tlog-key',
+    stack.tlogKeyFile,
+    '--transparency-log',
+    rekor.url,
+    '--require',
+    'https://slsa.dev/provenance/*',
+    '--require',
+    'https://spdx.dev/Document',
   ]);
   say(indent(verify.stdout || verify.stderr));
   if (verify.code !== 0) throw new Error(`verify failed (exit ${verify.code})`);
   say();
 
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-  say(`${green('✓')} ${signed.length} statements ${green('signed')} and ${green('verified')} on ${image.platforms.length} platforms in ${seconds} s`);
+  say(
+    `${green('✓')} ${signed.length} statements ${green('signed')} and ${green('verified')} on ${image.platforms.length} platforms in ${seconds} s`,
+  );
 }
 
 /**
@@ -109,7 +149,8 @@ async function main(): Promise<void> {
  * for the runner, and the per-artifact lines are left out: the table below lists them.
  */
 function actionLog(run: ActionRun): string {
-  return `${run.stdout}\n${run.stderr}`.split('\n')
+  return `${run.stdout}\n${run.stderr}`
+    .split('\n')
     .filter((l) => l.trim() !== '' && !l.startsWith('::') && !l.includes(' → '))
     .join('\n');
 }

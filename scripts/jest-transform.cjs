@@ -6,7 +6,11 @@ const { transformSync } = require('esbuild');
 module.exports = {
   process(source, file) {
     const { code } = transformSync(source, {
-      loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline', sourcefile: file,
+      loader: 'ts',
+      format: 'esm',
+      target: 'node20',
+      sourcemap: 'inline',
+      sourcefile: file,
     });
     return { code };
   },

@@ -17,7 +17,13 @@ import type { Policy } from '../../src/policy/index.js';
 import { createLogKeyring, LogPublicKey } from '../../src/tlog/keys.js';
 import { verifyImage, type TrustMaterial } from '../../src/verify/index.js';
 import {
-  DEFAULT_IDENTITY, DISTRIBUTION_BINARY, ensureDist, startLocalStack, type ActionRun, type LocalStack, type WorkflowIdentity,
+  DEFAULT_IDENTITY,
+  DISTRIBUTION_BINARY,
+  ensureDist,
+  startLocalStack,
+  type ActionRun,
+  type LocalStack,
+  type WorkflowIdentity,
 } from '../fakes/local-stack.js';
 
 const ROOT = process.cwd();
@@ -39,19 +45,36 @@ const RELEASE_BOT: WorkflowIdentity = {
   runId: '1234567890',
 };
 
-interface SignedOutput { image: string; platform: string; subject: string; predicateType: string; artifactDigest: string; logIndex?: number }
+interface SignedOutput {
+  image: string;
+  platform: string;
+  subject: string;
+  predicateType: string;
+  artifactDigest: string;
+  logIndex?: number;
+}
 
 /** Every run of every stack, for the secret scan at the end. */
 const runs: ActionRun[] = [];
 const stacks: LocalStack[] = [];
 
-async function run(stack: LocalStack, script: string, inputs: Record<string, string>, env = stack.runnerEnv()): Promise<ActionRun> {
+async function run(
+  stack: LocalStack,
+  script: string,
+  inputs: Record<string, string>,
+  env = stack.runnerEnv(),
+): Promise<ActionRun> {
   const r = await stack.runAction(script, inputs, env);
   runs.push(r);
   return r;
 }
 
-function sign(stack: LocalStack, image: string, env = stack.runnerEnv(), extra: Record<string, string> = {}): Promise<ActionRun> {
+function sign(
+  stack: LocalStack,
+  image: string,
+  env = stack.runnerEnv(),
+  extra: Record<string, string> = {},
+): Promise<ActionRun> {
   return run(stack, SIGN_ACTION, { image, 'transparency-log': stack.rekor.url, ...extra }, env);
 }
 
@@ -61,15 +84,30 @@ function signedOf(r: ActionRun): SignedOutput[] {
 
 function trustOf(stack: LocalStack): TrustMaterial {
   const issuer = stack.oidc.issuer;
-  return { issuers: [issuer], findKey: discoveryKeyFinder(), logs: createLogKeyring([LogPublicKey.fromPem(stack.rekor.publicKeyPem)]), commitmentClaims: { [issuer]: 'aud' } };
+  return {
+    issuers: [issuer],
+    findKey: discoveryKeyFinder(),
+    logs: createLogKeyring([LogPublicKey.fromPem(stack.rekor.publicKeyPem)]),
+    commitmentClaims: { [issuer]: 'aud' },
+  };
 }
 
-function policyOf(stack: LocalStack, signers: Array<{ name: string; repository: string }>, threshold = signers.length): Policy {
+function policyOf(
+  stack: LocalStack,
+  signers: Array<{ name: string; repository: string }>,
+  threshold = signers.length,
+): Policy {
   return {
-    rules: [{
-      scope: '**', threshold, require: [SLSA, SPDX], transparencyLog: 'required', level: 'enforce',
-      signers: signers.map(({ name, repository }) => ({ name, issuer: stack.oidc.issuer, claims: { repository } })),
-    }],
+    rules: [
+      {
+        scope: '**',
+        threshold,
+        require: [SLSA, SPDX],
+        transparencyLog: 'required',
+        level: 'enforce',
+        signers: signers.map(({ name, repository }) => ({ name, issuer: stack.oidc.issuer, claims: { repository } })),
+      },
+    ],
     revoked: { digests: [], signers: [] },
   };
 }
@@ -97,99 +135,154 @@ afterAll(async () => {
   await Promise.all(stacks.map((s) => s.stop()));
 });
 
-(hasDistribution ? describe : describe.skip)(`the sign action on the CNCF registry${hasDistribution ? '' : ` (skipped: ${DISTRIBUTION_BINARY} not installed; apt-get install docker-registry)`}`, () => {
-  let stack: LocalStack;
-  let image: Awaited<ReturnType<LocalStack['pushImage']>>;
-  let first: SignedOutput[];
+(hasDistribution ? describe : describe.skip)(
+  `the sign action on the CNCF registry${hasDistribution ? '' : ` (skipped: ${DISTRIBUTION_BINARY} not installed; apt-get install docker-registry)`}`,
+  () => {
+    let stack: LocalStack;
+    let image: Awaited<ReturnType<LocalStack['pushImage']>>;
+    let first: SignedOutput[];
 
-  beforeAll(async () => {
-    stack = await startLocalStack({ registry: 'distribution' });
-    stacks.push(stack);
-    image = await stack.pushImage({ repository: 'acme/app', seed: 'e2e-real' });
-  });
-
-  describe('when the job signs a BuildKit image with SBOM and provenance', () => {
-    it('signs all four statements and sets the outputs', async () => {
-      const r = await sign(stack, image.ref);
-      expectSuccess(r);
-      first = signedOf(r);
-      expect(r.outputs.count).toBe('4');
-      expect(first.map((s) => `${s.platform} ${s.predicateType}`).sort()).toEqual([
-        `linux/amd64 ${SLSA}`, `linux/amd64 ${SPDX}`, `linux/arm64 ${SLSA}`, `linux/arm64 ${SPDX}`,
-      ]);
-      expect(first.every((s) => s.image === image.ref && /^sha256:[0-9a-f]{64}$/.test(s.artifactDigest) && Number.isInteger(s.logIndex))).toBe(true);
-      expect(new Set(first.map((s) => s.logIndex)).size).toBe(4);
-      expect(r.outputs['verify-command']).toBe(
-        `npx opk-attest verify ${image.ref} --issuer ${stack.oidc.issuer} --signer-claim repository=octo-org/octo-repo --transparency-log ${stack.rekor.url}`);
-      expect(r.summary).toContain('opk-attest: 4 signed, 0 already signed');
-      expect(stack.oidc.issued).toHaveLength(1); // one PK token for the whole run
+    beforeAll(async () => {
+      stack = await startLocalStack({ registry: 'distribution' });
+      stacks.push(stack);
+      image = await stack.pushImage({ repository: 'acme/app', seed: 'e2e-real' });
     });
 
-    it('leaves the image index byte-identical', async () => {
-      const t = createTransport(stack.registry.host);
-      try {
-        const now = await getManifest(t, 'acme/app', image.tag);
-        expect(now.digest).toBe(image.digest);
-        expect(Buffer.from(now.bytes).equals(image.bytes)).toBe(true);
-      } finally {
-        await t.close();
-      }
-    });
-
-    (skopeo ? it : it.skip)(`pushes artifacts that skopeo reads${skopeo ? '' : ' (skipped: skopeo not installed)'}`, async () => {
-      for (const s of first) {
-        const { stdout } = await promisify(execFile)(skopeo!, ['inspect', '--raw', '--tls-verify=false', `docker://${stack.registry.host}/acme/app@${s.artifactDigest}`]);
-        const m = JSON.parse(stdout) as { artifactType?: string; subject?: { digest?: string }; layers?: unknown[] };
-        expect(m.subject?.digest).toBe(s.subject);
-        expect(m.artifactType).toBe(s.predicateType === SPDX ? 'application/vnd.in-toto.spdx+dsse' : 'application/vnd.in-toto.provenance+dsse');
-        expect(m.layers).toHaveLength(1);
-      }
-      // distribution 2.8 has no referrers API: the fallback tag lists them
-      const subject = first[0]!.subject;
-      const { stdout } = await promisify(execFile)(skopeo!, ['inspect', '--raw', '--tls-verify=false', `docker://${stack.registry.host}/acme/app:${subject.replace(':', '-')}`]);
-      const listed = (JSON.parse(stdout) as { manifests: Array<{ digest: string }> }).manifests.map((d) => d.digest).sort();
-      expect(listed).toEqual(first.filter((s) => s.subject === subject).map((s) => s.artifactDigest).sort());
-    });
-
-    it('produces envelopes that verify, each with its log entry', async () => {
-      const report = await verifyImage({ image: image.ref, trust: trustOf(stack), policy: policyOf(stack, [{ name: 'ci', repository: DEFAULT_IDENTITY.repository }]) });
-      expect(report.platforms.map((p) => [p.platform, p.signatures.length, p.rejected, p.passed]))
-        .toEqual([['linux/amd64', 2, [], true], ['linux/arm64', 2, [], true]]);
-      expect(report.platforms.flatMap((p) => p.signatures.map((s) => s.logIndex)).sort()).toEqual(first.map((s) => s.logIndex).sort());
-    });
-  });
-
-  describe('when the job runs again', () => {
-    it('adds nothing (count 0) and asks for no token', async () => {
-      const tokens = stack.oidc.issued.length;
-      const r = await sign(stack, image.ref);
-      expectSuccess(r);
-      expect(r.outputs.count).toBe('0');
-      expect(signedOf(r)).toEqual([]);
-      expect(r.summary).toContain('0 signed, 4 already signed');
-      expect(stack.oidc.issued).toHaveLength(tokens);
-    });
-  });
-
-  describe('when a second workflow identity signs the same image', () => {
-    it('adds its own signatures beside the first', async () => {
-      stack.useIdentity(RELEASE_BOT);
-      try {
-        const r = await sign(stack, image.ref, stack.runnerEnv(RELEASE_BOT));
+    describe('when the job signs a BuildKit image with SBOM and provenance', () => {
+      it('signs all four statements and sets the outputs', async () => {
+        const r = await sign(stack, image.ref);
         expectSuccess(r);
+        first = signedOf(r);
         expect(r.outputs.count).toBe('4');
-        expect(signedOf(r).map((s) => s.artifactDigest)).not.toEqual(expect.arrayContaining([first[0]!.artifactDigest]));
-      } finally {
-        stack.useIdentity();
-      }
-      const both = policyOf(stack, [{ name: 'ci', repository: DEFAULT_IDENTITY.repository }, { name: 'release', repository: RELEASE_BOT.repository }]);
-      const report = await verifyImage({ image: image.ref, trust: trustOf(stack), policy: both });
-      expect(report.platforms.map((p) => [p.signatures.length, [...(p.verdict?.signers ?? [])].sort()]))
-        .toEqual([[4, ['ci', 'release']], [4, ['ci', 'release']]]);
-      expect(report.passed).toBe(true);
+        expect(first.map((s) => `${s.platform} ${s.predicateType}`).sort()).toEqual([
+          `linux/amd64 ${SLSA}`,
+          `linux/amd64 ${SPDX}`,
+          `linux/arm64 ${SLSA}`,
+          `linux/arm64 ${SPDX}`,
+        ]);
+        expect(
+          first.every(
+            (s) =>
+              s.image === image.ref && /^sha256:[0-9a-f]{64}$/.test(s.artifactDigest) && Number.isInteger(s.logIndex),
+          ),
+        ).toBe(true);
+        expect(new Set(first.map((s) => s.logIndex)).size).toBe(4);
+        expect(r.outputs['verify-command']).toBe(
+          `npx opk-attest verify ${image.ref} --issuer ${stack.oidc.issuer} --signer-claim repository=octo-org/octo-repo --transparency-log ${stack.rekor.url}`,
+        );
+        expect(r.summary).toContain('opk-attest: 4 signed, 0 already signed');
+        expect(stack.oidc.issued).toHaveLength(1); // one PK token for the whole run
+      });
+
+      it('leaves the image index byte-identical', async () => {
+        const t = createTransport(stack.registry.host);
+        try {
+          const now = await getManifest(t, 'acme/app', image.tag);
+          expect(now.digest).toBe(image.digest);
+          expect(Buffer.from(now.bytes).equals(image.bytes)).toBe(true);
+        } finally {
+          await t.close();
+        }
+      });
+
+      (skopeo ? it : it.skip)(
+        `pushes artifacts that skopeo reads${skopeo ? '' : ' (skipped: skopeo not installed)'}`,
+        async () => {
+          for (const s of first) {
+            const { stdout } = await promisify(execFile)(skopeo!, [
+              'inspect',
+              '--raw',
+              '--tls-verify=false',
+              `docker://${stack.registry.host}/acme/app@${s.artifactDigest}`,
+            ]);
+            const m = JSON.parse(stdout) as {
+              artifactType?: string;
+              subject?: { digest?: string };
+              layers?: unknown[];
+            };
+            expect(m.subject?.digest).toBe(s.subject);
+            expect(m.artifactType).toBe(
+              s.predicateType === SPDX
+                ? 'application/vnd.in-toto.spdx+dsse'
+                : 'application/vnd.in-toto.provenance+dsse',
+            );
+            expect(m.layers).toHaveLength(1);
+          }
+          // distribution 2.8 has no referrers API: the fallback tag lists them
+          const subject = first[0]!.subject;
+          const { stdout } = await promisify(execFile)(skopeo!, [
+            'inspect',
+            '--raw',
+            '--tls-verify=false',
+            `docker://${stack.registry.host}/acme/app:${subject.replace(':', '-')}`,
+          ]);
+          const listed = (JSON.parse(stdout) as { manifests: Array<{ digest: string }> }).manifests
+            .map((d) => d.digest)
+            .sort();
+          expect(listed).toEqual(
+            first
+              .filter((s) => s.subject === subject)
+              .map((s) => s.artifactDigest)
+              .sort(),
+          );
+        },
+      );
+
+      it('produces envelopes that verify, each with its log entry', async () => {
+        const report = await verifyImage({
+          image: image.ref,
+          trust: trustOf(stack),
+          policy: policyOf(stack, [{ name: 'ci', repository: DEFAULT_IDENTITY.repository }]),
+        });
+        expect(report.platforms.map((p) => [p.platform, p.signatures.length, p.rejected, p.passed])).toEqual([
+          ['linux/amd64', 2, [], true],
+          ['linux/arm64', 2, [], true],
+        ]);
+        expect(report.platforms.flatMap((p) => p.signatures.map((s) => s.logIndex)).sort()).toEqual(
+          first.map((s) => s.logIndex).sort(),
+        );
+      });
     });
-  });
-});
+
+    describe('when the job runs again', () => {
+      it('adds nothing (count 0) and asks for no token', async () => {
+        const tokens = stack.oidc.issued.length;
+        const r = await sign(stack, image.ref);
+        expectSuccess(r);
+        expect(r.outputs.count).toBe('0');
+        expect(signedOf(r)).toEqual([]);
+        expect(r.summary).toContain('0 signed, 4 already signed');
+        expect(stack.oidc.issued).toHaveLength(tokens);
+      });
+    });
+
+    describe('when a second workflow identity signs the same image', () => {
+      it('adds its own signatures beside the first', async () => {
+        stack.useIdentity(RELEASE_BOT);
+        try {
+          const r = await sign(stack, image.ref, stack.runnerEnv(RELEASE_BOT));
+          expectSuccess(r);
+          expect(r.outputs.count).toBe('4');
+          expect(signedOf(r).map((s) => s.artifactDigest)).not.toEqual(
+            expect.arrayContaining([first[0]!.artifactDigest]),
+          );
+        } finally {
+          stack.useIdentity();
+        }
+        const both = policyOf(stack, [
+          { name: 'ci', repository: DEFAULT_IDENTITY.repository },
+          { name: 'release', repository: RELEASE_BOT.repository },
+        ]);
+        const report = await verifyImage({ image: image.ref, trust: trustOf(stack), policy: both });
+        expect(report.platforms.map((p) => [p.signatures.length, [...(p.verdict?.signers ?? [])].sort()])).toEqual([
+          [4, ['ci', 'release']],
+          [4, ['ci', 'release']],
+        ]);
+        expect(report.passed).toBe(true);
+      });
+    });
+  },
+);
 
 describe('the actions on the referrers-API registry', () => {
   let stack: LocalStack;
@@ -201,12 +294,21 @@ describe('the actions on the referrers-API registry', () => {
 
   /** Every referrer of every platform verifies with a log entry: nothing half-written. */
   async function expectFullyVerified(ref: string, perPlatform: number): Promise<void> {
-    const report = await verifyImage({ image: ref, trust: trustOf(stack), policy: policyOf(stack, [{ name: 'ci', repository: DEFAULT_IDENTITY.repository }]) });
+    const report = await verifyImage({
+      image: ref,
+      trust: trustOf(stack),
+      policy: policyOf(stack, [{ name: 'ci', repository: DEFAULT_IDENTITY.repository }]),
+    });
     const t = createTransport(stack.registry.host);
     try {
       for (const p of report.platforms) {
         const listed = await listReferrers(t, ref.split('@')[0]!.slice(stack.registry.host.length + 1), p.digest);
-        expect([p.platform, listed.referrers.length, p.signatures.length, p.rejected]).toEqual([p.platform, perPlatform, perPlatform, []]);
+        expect([p.platform, listed.referrers.length, p.signatures.length, p.rejected]).toEqual([
+          p.platform,
+          perPlatform,
+          perPlatform,
+          [],
+        ]);
       }
     } finally {
       await t.close();
@@ -229,7 +331,11 @@ describe('the actions on the referrers-API registry', () => {
     it('converges, and leaves no referrer without a log entry', async () => {
       const image = await stack.pushImage({ repository: 'acme/dropped', seed: 'dropped' });
       // The artifact manifest is stored, then the connection dies before the answer.
-      stack.registry.fake!.inject({ kind: 'drop', when: 'after', match: { method: 'PUT', path: '/manifests/sha256:' } });
+      stack.registry.fake!.inject({
+        kind: 'drop',
+        when: 'after',
+        match: { method: 'PUT', path: '/manifests/sha256:' },
+      });
       const r = await sign(stack, image.ref);
       expect(stack.registry.fake!.requests.filter((q) => q.status === 'dropped')).toHaveLength(1);
       if (r.code !== 0) {
@@ -267,7 +373,9 @@ describe('the actions on the referrers-API registry', () => {
       expect(r.outputs.count).toBeUndefined();
       const t = createTransport(stack.registry.host);
       try {
-        expect((await listReferrers(t, 'acme/no-permission', image.platforms[0]!.manifest.digest)).referrers).toEqual([]);
+        expect((await listReferrers(t, 'acme/no-permission', image.platforms[0]!.manifest.digest)).referrers).toEqual(
+          [],
+        );
       } finally {
         await t.close();
       }
@@ -280,7 +388,11 @@ describe('the actions on the referrers-API registry', () => {
       const tokens = stack.oidc.requests.idtoken;
       const r = await sign(stack, image.ref);
       expect(r.code).toBe(1);
-      expect(r.errors).toEqual([expect.stringMatching(/no attestations to sign; build with provenance and SBOM .*or pass sbom-path \/ predicate-path \[SIGN_NO_STATEMENTS\]$/)]);
+      expect(r.errors).toEqual([
+        expect.stringMatching(
+          /no attestations to sign; build with provenance and SBOM .*or pass sbom-path \/ predicate-path \[SIGN_NO_STATEMENTS\]$/,
+        ),
+      ]);
       expect(stack.oidc.requests.idtoken).toBe(tokens);
     });
   });
@@ -298,21 +410,33 @@ describe('the actions on the referrers-API registry', () => {
       const image = await stack.pushImage({ repository: 'acme/sbom-only', attestations: 'none', seed: 'sbom-only' });
       const r = await sign(stack, image.ref, stack.runnerEnv(), { 'sbom-path': sbomFile() });
       expectSuccess(r);
-      expect(signedOf(r).map((s) => `${s.platform} ${s.predicateType}`).sort()).toEqual([
-        `linux/amd64 ${CYCLONEDX}`, `linux/amd64 ${SLSA}`, `linux/arm64 ${CYCLONEDX}`, `linux/arm64 ${SLSA}`,
-      ]);
+      expect(
+        signedOf(r)
+          .map((s) => `${s.platform} ${s.predicateType}`)
+          .sort(),
+      ).toEqual([`linux/amd64 ${CYCLONEDX}`, `linux/amd64 ${SLSA}`, `linux/arm64 ${CYCLONEDX}`, `linux/arm64 ${SLSA}`]);
     });
 
     it('publishes and logs nothing when the ID token describes another build than the environment', async () => {
-      const image = await stack.pushImage({ repository: 'acme/other-build', attestations: 'none', seed: 'other-build' });
+      const image = await stack.pushImage({
+        repository: 'acme/other-build',
+        attestations: 'none',
+        seed: 'other-build',
+      });
       const logged = stack.rekor.size();
-      const r = await sign(stack, image.ref, { ...stack.runnerEnv(), GITHUB_SHA: '0'.repeat(40) }, { 'sbom-path': sbomFile() });
+      const r = await sign(
+        stack,
+        image.ref,
+        { ...stack.runnerEnv(), GITHUB_SHA: '0'.repeat(40) },
+        { 'sbom-path': sbomFile() },
+      );
       expect(r.code).toBe(1);
       expect(r.errors).toEqual([expect.stringContaining('[SIGN_CLAIMS_MISMATCH]')]);
       expect(stack.rekor.size()).toBe(logged);
       const t = createTransport(stack.registry.host);
       try {
-        for (const p of image.platforms) expect((await listReferrers(t, 'acme/other-build', p.manifest.digest)).referrers).toEqual([]);
+        for (const p of image.platforms)
+          expect((await listReferrers(t, 'acme/other-build', p.manifest.digest)).referrers).toEqual([]);
       } finally {
         await t.close();
       }
@@ -321,7 +445,10 @@ describe('the actions on the referrers-API registry', () => {
 
   describe('the verify sub-action (dist/verify.js)', () => {
     const verifyInputs = (ref: string) => ({
-      image: ref, issuer: stack.oidc.issuer, 'tlog-key': stack.tlogKeyFile, 'transparency-log': stack.rekor.url,
+      image: ref,
+      issuer: stack.oidc.issuer,
+      'tlog-key': stack.tlogKeyFile,
+      'transparency-log': stack.rekor.url,
       'signer-claims': `repository=${DEFAULT_IDENTITY.repository.split('/')[0]}/*\nrunner_environment=github-hosted`,
       require: `https://slsa.dev/provenance/*\n${SPDX}`,
     });
@@ -332,10 +459,20 @@ describe('the actions on the referrers-API registry', () => {
       // tlog-key inline (a workflow can paste the PEM); the other cases name a file
       const r = await run(stack, VERIFY_ACTION, { ...verifyInputs(image.ref), 'tlog-key': stack.rekor.publicKeyPem });
       expectSuccess(r);
-      const result = JSON.parse(r.outputs.result!) as { passed: boolean; images: Array<{ digest: string; platforms: Array<{ passed: boolean; signers: string[] }> }> };
+      const result = JSON.parse(r.outputs.result!) as {
+        passed: boolean;
+        images: Array<{ digest: string; platforms: Array<{ passed: boolean; signers: string[] }> }>;
+      };
       expect(result.passed).toBe(true);
-      expect(result.images.map((i) => [i.digest, i.platforms.map((p) => [p.passed, p.signers])]))
-        .toEqual([[image.digest, [[true, ['signer']], [true, ['signer']]]]]);
+      expect(result.images.map((i) => [i.digest, i.platforms.map((p) => [p.passed, p.signers])])).toEqual([
+        [
+          image.digest,
+          [
+            [true, ['signer']],
+            [true, ['signer']],
+          ],
+        ],
+      ]);
       expect(r.stdout).toContain('verified: 2 platform(s)');
       expect(r.summary).toContain('1 of 1 image(s) verified');
     });
@@ -351,7 +488,10 @@ describe('the actions on the referrers-API registry', () => {
     it('fails when the signer claims do not match', async () => {
       const image = await stack.pushImage({ repository: 'acme/other-signer', seed: 'other-signer' });
       expectSuccess(await sign(stack, image.ref));
-      const r = await run(stack, VERIFY_ACTION, { ...verifyInputs(image.ref), 'signer-claims': 'repository=someone-else/*' });
+      const r = await run(stack, VERIFY_ACTION, {
+        ...verifyInputs(image.ref),
+        'signer-claims': 'repository=someone-else/*',
+      });
       expect(r.code).toBe(1);
       expect(r.errors[0]).toContain('not verified');
     });
@@ -381,7 +521,15 @@ describe('everything the actions printed or wrote', () => {
     expect(issued.length).toBeGreaterThan(0);
     for (const r of runs) {
       // `::add-mask::` lines are how a value gets masked: the runner consumes them, never shows them.
-      const shown = [r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), r.stderr, r.outputFile, r.summary].join('\n');
+      const shown = [
+        r.stdout
+          .split('\n')
+          .filter((l) => !l.startsWith('::add-mask::'))
+          .join('\n'),
+        r.stderr,
+        r.outputFile,
+        r.summary,
+      ].join('\n');
       for (const s of stacks) expect(shown).not.toContain(s.oidc.requestToken);
       for (const token of issued) {
         expect(shown).not.toContain(token);

@@ -25,12 +25,15 @@ describe('bindingClaims', () => {
   });
 
   describe('when the run has n = 2..9 envelopes', () => {
-    it.each([2, 3, 4, 5, 6, 7, 8, 9])('returns atts = the RFC 6962 root over the raw sha256(PAE) leaves (n = %i)', (n) => {
-      const paes = paesOf(n);
-      const b = bindingClaims(paes);
-      expect(b.claims).toEqual({ atts: referenceRoot(paes.map((p) => h(p))).toString('hex') });
-      expect(b.proofs.map((p) => [p!.index, p!.size])).toEqual(paes.map((_, i) => [i, n]));
-    });
+    it.each([2, 3, 4, 5, 6, 7, 8, 9])(
+      'returns atts = the RFC 6962 root over the raw sha256(PAE) leaves (n = %i)',
+      (n) => {
+        const paes = paesOf(n);
+        const b = bindingClaims(paes);
+        expect(b.claims).toEqual({ atts: referenceRoot(paes.map((p) => h(p))).toString('hex') });
+        expect(b.proofs.map((p) => [p!.index, p!.size])).toEqual(paes.map((_, i) => [i, n]));
+      },
+    );
   });
 
   describe('when the run is empty', () => {
@@ -68,7 +71,8 @@ describe('verifyBinding', () => {
   });
 
   describe('when the CIC has neither', () => {
-    it('throws BIND_CLAIMS_MISSING', () => expectCode(() => verifyBinding({ rz: 'x' }, paesOf(1)[0]!), 'BIND_CLAIMS_MISSING'));
+    it('throws BIND_CLAIMS_MISSING', () =>
+      expectCode(() => verifyBinding({ rz: 'x' }, paesOf(1)[0]!), 'BIND_CLAIMS_MISSING'));
   });
 
   describe('when att is inherited from the prototype rather than a claim', () => {
@@ -87,7 +91,8 @@ describe('verifyBinding', () => {
   });
 
   describe('when att is a number', () => {
-    it('throws BIND_CLAIM_INVALID', () => expectCode(() => verifyBinding({ att: 5 }, paesOf(1)[0]!), 'BIND_CLAIM_INVALID'));
+    it('throws BIND_CLAIM_INVALID', () =>
+      expectCode(() => verifyBinding({ att: 5 }, paesOf(1)[0]!), 'BIND_CLAIM_INVALID'));
   });
 
   describe('when att binds another PAE', () => {
@@ -100,7 +105,10 @@ describe('verifyBinding', () => {
   describe('when an attProof accompanies att', () => {
     it('throws BIND_PROOF_UNEXPECTED', () => {
       const [p] = paesOf(1);
-      return expectCode(() => verifyBinding(bindingClaims([p!]).claims, p!, { index: 0, size: 1, hashes: [] }), 'BIND_PROOF_UNEXPECTED');
+      return expectCode(
+        () => verifyBinding(bindingClaims([p!]).claims, p!, { index: 0, size: 1, hashes: [] }),
+        'BIND_PROOF_UNEXPECTED',
+      );
     });
   });
 
@@ -115,7 +123,10 @@ describe('verifyBinding', () => {
     it('throws BIND_SIZE_INVALID', () => {
       const [p] = paesOf(1);
       const leafRoot = h(Buffer.from([0]), h(p!)).toString('hex');
-      return expectCode(() => verifyBinding({ atts: leafRoot }, p!, { index: 0, size: 1, hashes: [] }), 'BIND_SIZE_INVALID');
+      return expectCode(
+        () => verifyBinding({ atts: leafRoot }, p!, { index: 0, size: 1, hashes: [] }),
+        'BIND_SIZE_INVALID',
+      );
     });
   });
 
@@ -131,7 +142,10 @@ describe('verifyBinding', () => {
     it('throws BIND_PROOF_INVALID', () => {
       const paes = paesOf(4);
       const { claims, proofs } = bindingClaims(paes);
-      return expectCode(() => verifyBinding(claims, paes[1]!, { ...proofs[1]!, hashes: [...proofs[1]!.hashes, '00'.repeat(32)] }), 'BIND_PROOF_INVALID');
+      return expectCode(
+        () => verifyBinding(claims, paes[1]!, { ...proofs[1]!, hashes: [...proofs[1]!.hashes, '00'.repeat(32)] }),
+        'BIND_PROOF_INVALID',
+      );
     });
   });
 
@@ -139,7 +153,10 @@ describe('verifyBinding', () => {
     it('throws BIND_PROOF_INVALID', () => {
       const paes = paesOf(2);
       const { claims } = bindingClaims(paes);
-      return expectCode(() => verifyBinding(claims, paes[0]!, { index: 0, size: 2, hashes: ['zz'.repeat(32)] }), 'BIND_PROOF_INVALID');
+      return expectCode(
+        () => verifyBinding(claims, paes[0]!, { index: 0, size: 2, hashes: ['zz'.repeat(32)] }),
+        'BIND_PROOF_INVALID',
+      );
     });
   });
 

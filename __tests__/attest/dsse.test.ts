@@ -1,6 +1,13 @@
 import { createPublicKey, verify as nodeVerify, createHash } from 'node:crypto';
 import {
-  pae, envelopePae, buildEnvelope, serializeEnvelope, parseEnvelope, verifyEnvelopeSignature, envelopeSignatureVerifier, withTransparencyLogEntry,
+  pae,
+  envelopePae,
+  buildEnvelope,
+  serializeEnvelope,
+  parseEnvelope,
+  verifyEnvelopeSignature,
+  envelopeSignatureVerifier,
+  withTransparencyLogEntry,
 } from '../../src/attest/dsse.js';
 import { EphemeralKey } from '../../src/identity/ephemeral-key.js';
 import { expectCode } from '../helpers.js';
@@ -11,7 +18,10 @@ function referencePae(type: string, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${body.length} `, 'utf8'), body]);
 }
 
-function sampleEnvelope(key = EphemeralKey.generate(), extra: { attProof?: { index: number; size: number; hashes: string[] } } = {}) {
+function sampleEnvelope(
+  key = EphemeralKey.generate(),
+  extra: { attProof?: { index: number; size: number; hashes: string[] } } = {},
+) {
   const payload = statementBytes(digestFor('amd64'));
   const sig = key.signDer(referencePae('application/vnd.in-toto+json', payload));
   const pkt = Buffer.from('{"payload":"e30","signatures":[]}');
@@ -21,8 +31,9 @@ function sampleEnvelope(key = EphemeralKey.generate(), extra: { attProof?: { ind
 describe('pae', () => {
   describe('when given the DSSE specification example', () => {
     it('returns "DSSEv1 29 http://example.com/HelloWorld 11 hello world"', () => {
-      expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString('latin1'))
-        .toBe('DSSEv1 29 http://example.com/HelloWorld 11 hello world');
+      expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString('latin1')).toBe(
+        'DSSEv1 29 http://example.com/HelloWorld 11 hello world',
+      );
     });
   });
 
@@ -51,7 +62,22 @@ describe('serializeEnvelope', () => {
     it('writes the keys in the order of DESIGN §4.2', () => {
       const { envelope } = sampleEnvelope(undefined, { attProof: { index: 1, size: 2, hashes: ['aa'.repeat(32)] } });
       const json = serializeEnvelope(withTransparencyLogEntry(envelope, { uuid: 'u', logIndex: 7 })).toString('utf8');
-      const order = ['"payloadType"', '"payload"', '"signatures"', '"keyid"', '"sig"', '"extension"', '"kind":"OPK"', '"ext"', '"pkt"', '"attProof"', '"index"', '"size"', '"hashes"', '"tl"'];
+      const order = [
+        '"payloadType"',
+        '"payload"',
+        '"signatures"',
+        '"keyid"',
+        '"sig"',
+        '"extension"',
+        '"kind":"OPK"',
+        '"ext"',
+        '"pkt"',
+        '"attProof"',
+        '"index"',
+        '"size"',
+        '"hashes"',
+        '"tl"',
+      ];
       const positions = order.map((k) => json.indexOf(k));
       expect(positions.every((p) => p >= 0)).toBe(true);
       expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -70,7 +96,9 @@ describe('serializeEnvelope', () => {
 describe('parseEnvelope', () => {
   describe('when given an envelope we serialised', () => {
     it('returns the raw payload, signature, PK token and extension unchanged', () => {
-      const { envelope, payload, sig, pkt, key } = sampleEnvelope(undefined, { attProof: { index: 0, size: 3, hashes: ['01'.repeat(32), '02'.repeat(32)] } });
+      const { envelope, payload, sig, pkt, key } = sampleEnvelope(undefined, {
+        attProof: { index: 0, size: 3, hashes: ['01'.repeat(32), '02'.repeat(32)] },
+      });
       const parsed = parseEnvelope(serializeEnvelope(withTransparencyLogEntry(envelope, { uuid: 'abc' })));
       expect(parsed.payload.equals(payload)).toBe(true);
       expect(parsed.signature.sig.equals(sig)).toBe(true);
@@ -94,14 +122,20 @@ describe('verifyEnvelopeSignature', () => {
   describe('when the upk is of another curve', () => {
     it('throws DSSE_KEY_INVALID', () => {
       const { envelope, key } = sampleEnvelope();
-      return expectCode(() => verifyEnvelopeSignature(envelope, { ...key.publicJwk, crv: 'P-384' }), 'DSSE_KEY_INVALID');
+      return expectCode(
+        () => verifyEnvelopeSignature(envelope, { ...key.publicJwk, crv: 'P-384' }),
+        'DSSE_KEY_INVALID',
+      );
     });
   });
 
   describe('when the upk coordinates are not on P-256', () => {
     it('throws DSSE_KEY_INVALID', () => {
       const { envelope, key } = sampleEnvelope();
-      return expectCode(() => verifyEnvelopeSignature(envelope, { ...key.publicJwk, y: key.publicJwk.x }), 'DSSE_KEY_INVALID');
+      return expectCode(
+        () => verifyEnvelopeSignature(envelope, { ...key.publicJwk, y: key.publicJwk.x }),
+        'DSSE_KEY_INVALID',
+      );
     });
   });
 });
@@ -133,12 +167,15 @@ describe('envelopeSignatureVerifier', () => {
     });
   });
 
-  describe('when an envelope carries our keyid over another key\'s signature', () => {
+  describe("when an envelope carries our keyid over another key's signature", () => {
     it('throws DSSE_SIGNATURE_INVALID', () => {
       const key = EphemeralKey.generate();
       const other = sampleEnvelope().envelope;
       const check = envelopeSignatureVerifier(key.publicJwk);
-      return expectCode(() => check({ ...other, signature: { ...other.signature, keyid: key.keyid } }), 'DSSE_SIGNATURE_INVALID');
+      return expectCode(
+        () => check({ ...other, signature: { ...other.signature, keyid: key.keyid } }),
+        'DSSE_SIGNATURE_INVALID',
+      );
     });
   });
 
@@ -157,7 +194,12 @@ describe('a plain DSSE verifier', () => {
       const env = JSON.parse(serializeEnvelope(envelope).toString('utf8'));
       const body = Buffer.from(env.payload, 'base64');
       const spki = createPublicKey({ key: key.spkiDer, format: 'der', type: 'spki' });
-      const sigOk = nodeVerify('sha256', referencePae(env.payloadType, body), { key: spki, dsaEncoding: 'der' }, Buffer.from(env.signatures[0].sig, 'base64'));
+      const sigOk = nodeVerify(
+        'sha256',
+        referencePae(env.payloadType, body),
+        { key: spki, dsaEncoding: 'der' },
+        Buffer.from(env.signatures[0].sig, 'base64'),
+      );
       expect(sigOk).toBe(true);
       expect(env.signatures[0].keyid).toBe(createHash('sha256').update(key.spkiDer).digest('hex'));
     });

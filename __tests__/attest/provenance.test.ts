@@ -25,9 +25,24 @@ describe('slsaProvenancePredicate', () => {
       expect(slsaProvenancePredicate(claims)).toEqual({
         buildDefinition: {
           buildType: 'https://actions.github.io/buildtypes/workflow/v1',
-          externalParameters: { workflow: { ref: 'refs/heads/main', repository: 'https://github.com/acme/app', path: '.github/workflows/release.yml' } },
-          internalParameters: { github: { event_name: 'push', repository_id: '123456', repository_owner_id: '7890', runner_environment: 'github-hosted' } },
-          resolvedDependencies: [{ uri: 'git+https://github.com/acme/app@refs/heads/main', digest: { gitCommit: 'a'.repeat(40) } }],
+          externalParameters: {
+            workflow: {
+              ref: 'refs/heads/main',
+              repository: 'https://github.com/acme/app',
+              path: '.github/workflows/release.yml',
+            },
+          },
+          internalParameters: {
+            github: {
+              event_name: 'push',
+              repository_id: '123456',
+              repository_owner_id: '7890',
+              runner_environment: 'github-hosted',
+            },
+          },
+          resolvedDependencies: [
+            { uri: 'git+https://github.com/acme/app@refs/heads/main', digest: { gitCommit: 'a'.repeat(40) } },
+          ],
         },
         runDetails: {
           builder: { id: 'https://github.com/acme/shared/.github/workflows/build.yml@refs/tags/v1' },
@@ -39,8 +54,15 @@ describe('slsaProvenancePredicate', () => {
 
   describe('when the workflow ref contains "@" in the tag', () => {
     it('keeps everything after the first "@" as the ref', () => {
-      const p = slsaProvenancePredicate({ ...claims, workflow_ref: 'acme/app/.github/workflows/r.yml@refs/tags/pkg@1.0' }) as any;
-      expect(p.buildDefinition.externalParameters.workflow).toEqual({ ref: 'refs/tags/pkg@1.0', repository: 'https://github.com/acme/app', path: '.github/workflows/r.yml' });
+      const p = slsaProvenancePredicate({
+        ...claims,
+        workflow_ref: 'acme/app/.github/workflows/r.yml@refs/tags/pkg@1.0',
+      }) as any;
+      expect(p.buildDefinition.externalParameters.workflow).toEqual({
+        ref: 'refs/tags/pkg@1.0',
+        repository: 'https://github.com/acme/app',
+        path: '.github/workflows/r.yml',
+      });
     });
   });
 
@@ -52,13 +74,16 @@ describe('slsaProvenancePredicate', () => {
   });
 
   describe('when the issuer is not GitHub and no server URL is given', () => {
-    it('throws STMT_CLAIMS_INVALID', () => expectCode(() => slsaProvenancePredicate({ ...claims, iss: 'https://gitlab.com' }), 'STMT_CLAIMS_INVALID'));
+    it('throws STMT_CLAIMS_INVALID', () =>
+      expectCode(() => slsaProvenancePredicate({ ...claims, iss: 'https://gitlab.com' }), 'STMT_CLAIMS_INVALID'));
   });
 
   describe('when job_workflow_ref is absent', () => {
     it('uses workflow_ref as the builder', () => {
       const { job_workflow_ref: _, ...rest } = claims;
-      expect((slsaProvenancePredicate(rest) as any).runDetails.builder.id).toBe('https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main');
+      expect((slsaProvenancePredicate(rest) as any).runDetails.builder.id).toBe(
+        'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main',
+      );
     });
   });
 
@@ -71,7 +96,8 @@ describe('slsaProvenancePredicate', () => {
       ['ref', undefined],
       ['event_name', 'push\n'],
     ])('throws STMT_CLAIMS_INVALID for %s = %p', (name, value) =>
-      expectCode(() => slsaProvenancePredicate({ ...claims, [name]: value }), 'STMT_CLAIMS_INVALID'));
+      expectCode(() => slsaProvenancePredicate({ ...claims, [name]: value }), 'STMT_CLAIMS_INVALID'),
+    );
   });
 });
 

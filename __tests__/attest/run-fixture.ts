@@ -18,8 +18,9 @@ export function digestFor(label: string): Digest {
 export function statementBytes(digest: Digest, predicateType = 'https://slsa.dev/provenance/v0.2', extra = ''): Buffer {
   return Buffer.from(
     `{"_type":"https://in-toto.io/Statement/v0.1","predicateType":${JSON.stringify(predicateType)},` +
-    `"subject":[{"name":"pkg:docker/acme/app@1?platform=linux%2Famd64","digest":{"sha256":"${digest.slice(7)}"}}],` +
-    `"predicate":{"builder":{"id":"x"}${extra}}}\n`);
+      `"subject":[{"name":"pkg:docker/acme/app@1?platform=linux%2Famd64","digest":{"sha256":"${digest.slice(7)}"}}],` +
+      `"predicate":{"builder":{"id":"x"}${extra}}}\n`,
+  );
 }
 
 /** What the stand-in verifier returns. */
@@ -45,7 +46,10 @@ export async function stubVerify(pkt: Buffer): Promise<StubPkToken> {
 }
 
 /** Signs one run of statements for the given platform digests; returns envelopes and their bytes. */
-export async function signRun(digests: readonly Digest[], key = EphemeralKey.generate()): Promise<{ key: EphemeralKey; signed: SignedEnvelope[]; bytes: Buffer[] }> {
+export async function signRun(
+  digests: readonly Digest[],
+  key = EphemeralKey.generate(),
+): Promise<{ key: EphemeralKey; signed: SignedEnvelope[]; bytes: Buffer[] }> {
   const { issue } = stubIssuer(key);
   const signed = await signEnvelopes({ statements: digests.map((d) => statementBytes(d)), key, issuePkToken: issue });
   return { key, signed, bytes: signed.map((s) => serializeEnvelope(s.envelope)) };

@@ -47,7 +47,11 @@ describe('signEnvelopes', () => {
     it('throws STMT_MALFORMED before asking for a PK token', async () => {
       const key = EphemeralKey.generate();
       const { issue, calls } = stubIssuer(key);
-      await expectCode(() => signEnvelopes({ statements: [statementBytes(digestFor('a')), Buffer.from('{')], key, issuePkToken: issue }), 'STMT_MALFORMED');
+      await expectCode(
+        () =>
+          signEnvelopes({ statements: [statementBytes(digestFor('a')), Buffer.from('{')], key, issuePkToken: issue }),
+        'STMT_MALFORMED',
+      );
       expect(calls).toHaveLength(0);
     });
   });
@@ -55,24 +59,53 @@ describe('signEnvelopes', () => {
   describe('when there are no statements', () => {
     it('throws BIND_RUN_EMPTY', () => {
       const key = EphemeralKey.generate();
-      return expectCode(() => signEnvelopes({ statements: [], key, issuePkToken: stubIssuer(key).issue }), 'BIND_RUN_EMPTY');
+      return expectCode(
+        () => signEnvelopes({ statements: [], key, issuePkToken: stubIssuer(key).issue }),
+        'BIND_RUN_EMPTY',
+      );
     });
   });
 
   describe('when the issuer returns nothing', () => {
     it('throws DSSE_EXTENSION_INVALID', () =>
-      expectCode(() => signEnvelopes({ statements: [statementBytes(digestFor('a'))], key: EphemeralKey.generate(), issuePkToken: async () => Buffer.alloc(0) }), 'DSSE_EXTENSION_INVALID'));
+      expectCode(
+        () =>
+          signEnvelopes({
+            statements: [statementBytes(digestFor('a'))],
+            key: EphemeralKey.generate(),
+            issuePkToken: async () => Buffer.alloc(0),
+          }),
+        'DSSE_EXTENSION_INVALID',
+      ));
   });
 
   describe('when the issuer returns more than MAX_PK_TOKEN_BYTES', () => {
     it('throws DSSE_TOO_LARGE', () =>
-      expectCode(() => signEnvelopes({ statements: [statementBytes(digestFor('a'))], key: EphemeralKey.generate(), issuePkToken: async () => Buffer.alloc(64 * 1024 + 1, 0x61) }), 'DSSE_TOO_LARGE'));
+      expectCode(
+        () =>
+          signEnvelopes({
+            statements: [statementBytes(digestFor('a'))],
+            key: EphemeralKey.generate(),
+            issuePkToken: async () => Buffer.alloc(64 * 1024 + 1, 0x61),
+          }),
+        'DSSE_TOO_LARGE',
+      ));
   });
 
   describe('when the issuer fails', () => {
     it('passes its error through unchanged', () => {
-      const failing = async (): Promise<Buffer> => { throw Object.assign(new Error('no token'), { code: 'OIDC_NOT_CONFIGURED' }); };
-      return expectCode(() => signEnvelopes({ statements: [statementBytes(digestFor('a'))], key: EphemeralKey.generate(), issuePkToken: failing }), 'OIDC_NOT_CONFIGURED');
+      const failing = async (): Promise<Buffer> => {
+        throw Object.assign(new Error('no token'), { code: 'OIDC_NOT_CONFIGURED' });
+      };
+      return expectCode(
+        () =>
+          signEnvelopes({
+            statements: [statementBytes(digestFor('a'))],
+            key: EphemeralKey.generate(),
+            issuePkToken: failing,
+          }),
+        'OIDC_NOT_CONFIGURED',
+      );
     });
   });
 });

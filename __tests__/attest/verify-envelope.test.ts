@@ -25,7 +25,10 @@ describe('verifyAttestationEnvelope', () => {
       const { signed } = await signRun(digests);
       for (const [i, s] of signed.entries()) {
         const bytes = serializeEnvelope(withTransparencyLogEntry(s.envelope, { uuid: `u${i}` }));
-        const v = await verifyAttestationEnvelope(bytes, { verifyPkToken: stubVerify, expectedSubjectDigest: digests[i]! });
+        const v = await verifyAttestationEnvelope(bytes, {
+          verifyPkToken: stubVerify,
+          expectedSubjectDigest: digests[i]!,
+        });
         expect(v.attProof).toEqual(s.attProof);
         expect(v.tl).toEqual({ uuid: `u${i}` });
       }
@@ -35,8 +38,12 @@ describe('verifyAttestationEnvelope', () => {
   describe('when the PK token verifier rejects the token', () => {
     it('passes its error through', async () => {
       const { bytes } = await signRun([digestFor('amd64')]);
-      const reject = async (): Promise<never> => { throw Object.assign(new Error('bad'), { code: 'PKT_GQ_INVALID' }); };
-      await expect(verifyAttestationEnvelope(bytes[0]!, { verifyPkToken: reject })).rejects.toMatchObject({ code: 'PKT_GQ_INVALID' });
+      const reject = async (): Promise<never> => {
+        throw Object.assign(new Error('bad'), { code: 'PKT_GQ_INVALID' });
+      };
+      await expect(verifyAttestationEnvelope(bytes[0]!, { verifyPkToken: reject })).rejects.toMatchObject({
+        code: 'PKT_GQ_INVALID',
+      });
     });
   });
 });

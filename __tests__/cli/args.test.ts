@@ -1,6 +1,14 @@
 import { jest } from '@jest/globals';
 import {
-  atMostOne, integer, keyValues, oneOf, parseCommandArgs, required, runCommand, UsageError, USAGE_EXIT,
+  atMostOne,
+  integer,
+  keyValues,
+  oneOf,
+  parseCommandArgs,
+  required,
+  runCommand,
+  UsageError,
+  USAGE_EXIT,
 } from '../../src/cli/args.js';
 import { expectCode } from '../helpers.js';
 
@@ -14,8 +22,12 @@ const SPEC = {
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const o = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     return { code: await fn(), out, err };
   } finally {
@@ -85,20 +97,34 @@ describe('runCommand', () => {
 
   describe('when the body throws a UsageError', () => {
     it('exits 2 with its message', async () => {
-      const r = await capture(() => runCommand(SPEC, [], async ({ values }) => (required(values.name, '--name NAME'), 0)));
-      expect(r).toMatchObject({ code: 2, err: expect.stringMatching(/^opk-attest demo run: missing --name NAME\nusage:/) });
+      const r = await capture(() =>
+        runCommand(SPEC, [], async ({ values }) => (required(values.name, '--name NAME'), 0)),
+      );
+      expect(r).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/^opk-attest demo run: missing --name NAME\nusage:/),
+      });
     });
   });
 
   describe('when the body throws anything else', () => {
     it('lets it propagate to the dispatcher', async () => {
-      await expect(capture(() => runCommand(SPEC, [], async () => { throw new Error('boom'); }))).rejects.toThrow('boom');
+      await expect(
+        capture(() =>
+          runCommand(SPEC, [], async () => {
+            throw new Error('boom');
+          }),
+        ),
+      ).rejects.toThrow('boom');
     });
   });
 
   describe('when the body succeeds', () => {
     it('returns its exit status', async () => {
-      expect((await capture(() => runCommand(SPEC, ['--name', 'n'], async ({ values }) => (values.name === 'n' ? 1 : 0)))).code).toBe(1);
+      expect(
+        (await capture(() => runCommand(SPEC, ['--name', 'n'], async ({ values }) => (values.name === 'n' ? 1 : 0))))
+          .code,
+      ).toBe(1);
     });
   });
 });
@@ -128,7 +154,8 @@ describe('atMostOne', () => {
     expect(atMostOne({ '--a': false, '--b': false })).toBeUndefined();
   });
   describe('when two are given', () => {
-    it('throws CLI_USAGE naming both', () => expect(() => atMostOne({ '--a': true, '--b': true })).toThrow('--a and --b cannot be used together'));
+    it('throws CLI_USAGE naming both', () =>
+      expect(() => atMostOne({ '--a': true, '--b': true })).toThrow('--a and --b cannot be used together'));
   });
 });
 
@@ -144,7 +171,11 @@ describe('integer', () => {
 
 describe('keyValues', () => {
   it('splits at the first = and keeps the rest of the value', () => {
-    expect(keyValues(['att=ab', 'url=https://x/?a=b', 'empty='], '--extra-claim')).toEqual({ att: 'ab', url: 'https://x/?a=b', empty: '' });
+    expect(keyValues(['att=ab', 'url=https://x/?a=b', 'empty='], '--extra-claim')).toEqual({
+      att: 'ab',
+      url: 'https://x/?a=b',
+      empty: '',
+    });
   });
   it('returns an empty record when the option is absent', () => expect(keyValues(undefined, '--x')).toEqual({}));
   it('keeps __proto__ as a plain entry', () => {

@@ -16,8 +16,12 @@ let artifact: string;
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const o = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     return { code: await inspectCommand(argv), out, err };
   } finally {
@@ -31,17 +35,28 @@ beforeAll(async () => {
   t = createTransport(reg.host);
   img = await pushBuildkitImage(t, { repository: 'cli/app' });
   const p = img.platforms[0]!;
-  const out = await publishReferrer(t, {
-    repository: 'cli/app', subject: p.manifest, artifactType: SPDX_DSSE,
-    layers: [{ mediaType: SPDX_DSSE, data: Buffer.from('{"payloadType":"application/vnd.in-toto+json","payload":"","signatures":[]}') }],
-    annotations: {
-      'in-toto.io/predicate-type': SPDX,
-      'dev.opk-attest.signer.issuer': 'https://token.actions.githubusercontent.com',
-      'dev.opk-attest.signer.subject': 'repo:acme/app:ref:refs/heads/main',
-      'dev.opk-attest.signer.repository': 'acme/app',
-      'dev.opk-attest.signer.workflow': 'acme/app/.github/workflows/release.yml@refs/heads/main',
+  const out = await publishReferrer(
+    t,
+    {
+      repository: 'cli/app',
+      subject: p.manifest,
+      artifactType: SPDX_DSSE,
+      layers: [
+        {
+          mediaType: SPDX_DSSE,
+          data: Buffer.from('{"payloadType":"application/vnd.in-toto+json","payload":"","signatures":[]}'),
+        },
+      ],
+      annotations: {
+        'in-toto.io/predicate-type': SPDX,
+        'dev.opk-attest.signer.issuer': 'https://token.actions.githubusercontent.com',
+        'dev.opk-attest.signer.subject': 'repo:acme/app:ref:refs/heads/main',
+        'dev.opk-attest.signer.repository': 'acme/app',
+        'dev.opk-attest.signer.workflow': 'acme/app/.github/workflows/release.yml@refs/heads/main',
+      },
     },
-  }, { settleMs: 1 });
+    { settleMs: 1 },
+  );
   artifact = out.descriptor.digest;
 });
 afterAll(async () => {
@@ -64,13 +79,19 @@ describe('inspectCommand', () => {
         { predicateType: SPDX, digest: img.platforms[0]!.statements[0]!.layer.digest, signed: true },
         { predicateType: SLSA_V1, digest: img.platforms[0]!.statements[1]!.layer.digest, signed: false },
       ]);
-      expect(amd64.signatures).toEqual([{
-        artifactDigest: artifact, artifactType: SPDX_DSSE, predicateType: SPDX,
-        signer: {
-          issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:acme/app:ref:refs/heads/main',
-          repository: 'acme/app', workflow: 'acme/app/.github/workflows/release.yml@refs/heads/main',
+      expect(amd64.signatures).toEqual([
+        {
+          artifactDigest: artifact,
+          artifactType: SPDX_DSSE,
+          predicateType: SPDX,
+          signer: {
+            issuer: 'https://token.actions.githubusercontent.com',
+            subject: 'repo:acme/app:ref:refs/heads/main',
+            repository: 'acme/app',
+            workflow: 'acme/app/.github/workflows/release.yml@refs/heads/main',
+          },
         },
-      }]);
+      ]);
       expect(arm64.signatures).toEqual([]);
       expect(arm64.attestations.every((a: { signed: boolean }) => !a.signed)).toBe(true);
     });
@@ -112,7 +133,17 @@ describe('inspectCommand', () => {
       const ft = createTransport(fallback.host);
       try {
         const i = await pushBuildkitImage(ft, { repository: 'cli/fb' });
-        await publishReferrer(ft, { repository: 'cli/fb', subject: i.platforms[1]!.manifest, artifactType: SPDX_DSSE, layers: [{ mediaType: SPDX_DSSE, data: Buffer.from('e') }], annotations: { 'in-toto.io/predicate-type': SPDX } }, { settleMs: 1 });
+        await publishReferrer(
+          ft,
+          {
+            repository: 'cli/fb',
+            subject: i.platforms[1]!.manifest,
+            artifactType: SPDX_DSSE,
+            layers: [{ mediaType: SPDX_DSSE, data: Buffer.from('e') }],
+            annotations: { 'in-toto.io/predicate-type': SPDX },
+          },
+          { settleMs: 1 },
+        );
         const { code, out } = await run(`${fallback.host}/cli/fb:v1`, '--json');
         expect(code).toBe(0);
         expect(JSON.parse(out).platforms[1].attestations[0].signed).toBe(true);
@@ -125,7 +156,17 @@ describe('inspectCommand', () => {
 
   describe('when a signer annotation carries terminal escape sequences', () => {
     it('prints them neutralised', async () => {
-      await publishReferrer(t, { repository: 'cli/app', subject: img.platforms[1]!.manifest, artifactType: SPDX_DSSE, layers: [{ mediaType: SPDX_DSSE, data: Buffer.from('x') }], annotations: { 'dev.opk-attest.signer.subject': 'evil\u001b[2J' } }, { settleMs: 1 });
+      await publishReferrer(
+        t,
+        {
+          repository: 'cli/app',
+          subject: img.platforms[1]!.manifest,
+          artifactType: SPDX_DSSE,
+          layers: [{ mediaType: SPDX_DSSE, data: Buffer.from('x') }],
+          annotations: { 'dev.opk-attest.signer.subject': 'evil\u001b[2J' },
+        },
+        { settleMs: 1 },
+      );
       const { out } = await run(`${reg.host}/cli/app:v1`);
       expect(out).not.toContain('\u001b');
       expect(out).toContain('evil?[2J');

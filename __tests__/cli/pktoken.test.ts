@@ -14,9 +14,18 @@ import { loadVectors } from '../helpers.js';
 
 const V = loadVectors();
 const GITHUB = 'https://token.actions.githubusercontent.com';
-const ENV_VARS = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'GITHUB_ACTIONS', 'OPK_TEST_CLIENT_SECRET'];
+const ENV_VARS = [
+  'ACTIONS_ID_TOKEN_REQUEST_URL',
+  'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+  'GITHUB_ACTIONS',
+  'OPK_TEST_CLIENT_SECRET',
+];
 
-interface Run { code: number; out: string; err: string }
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
 
 /** Everything any command printed, scanned for secrets at the end. */
 const printed: string[] = [];
@@ -25,7 +34,9 @@ const printed: string[] = [];
 async function cli(argv: string[], opts: { onErr?: (text: string) => void } = {}): Promise<Run> {
   let out = '';
   let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const o = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
   const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
     err += String(s);
     opts.onErr?.(err);
@@ -62,7 +73,16 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'opk-pktoken-'));
   jwksFile = file('jwks.json', JSON.stringify(gh.jwks()));
   tokenFile = path.join(dir, 'token.json');
-  const r = await cli(['pktoken', 'issue', '--issuer', gh.issuer, '--extra-claim', `att=${'ab'.repeat(32)}`, '--out', tokenFile]);
+  const r = await cli([
+    'pktoken',
+    'issue',
+    '--issuer',
+    gh.issuer,
+    '--extra-claim',
+    `att=${'ab'.repeat(32)}`,
+    '--out',
+    tokenFile,
+  ]);
   if (r.code !== 0) throw new Error(`issue failed: ${r.err}`);
 });
 
@@ -76,8 +96,19 @@ afterAll(async () => {
 });
 
 /** The fake's issuer is a loopback URL, not GitHub's, so the verifier must be told the commitment is in aud. */
-const verifyArgs = (token: string, ...more: string[]): string[] =>
-  ['pktoken', 'verify', '--token', token, '--jwks', jwksFile, '--issuer', gh.issuer, '--commitment-claim', 'aud', ...more];
+const verifyArgs = (token: string, ...more: string[]): string[] => [
+  'pktoken',
+  'verify',
+  '--token',
+  token,
+  '--jwks',
+  jwksFile,
+  '--issuer',
+  gh.issuer,
+  '--commitment-claim',
+  'aud',
+  ...more,
+];
 
 describe('pktokenCommand', () => {
   describe('when given no subcommand', () => {
@@ -95,7 +126,10 @@ describe('pktokenCommand', () => {
   describe('when asked for --help', () => {
     it('prints the usage on stdout and exits 0', async () => {
       expect(await cli(['pktoken', '--help'])).toMatchObject({ code: 0, out: expect.stringContaining('issue') });
-      expect(await cli(['pktoken', 'verify', '--help'])).toMatchObject({ code: 0, out: expect.stringContaining('--issuer-discovery') });
+      expect(await cli(['pktoken', 'verify', '--help'])).toMatchObject({
+        code: 0,
+        out: expect.stringContaining('--issuer-discovery'),
+      });
     });
   });
 });
@@ -168,12 +202,17 @@ describe('pktoken issue', () => {
         if (!commitment || fed) return;
         fed = (async () => {
           // the party holding the OIDC credentials mints a token for the announced commitment
-          const res = await fetch(`${gh.requestUrl}&audience=${commitment}`, { headers: { authorization: `Bearer ${gh.requestToken}` } });
+          const res = await fetch(`${gh.requestUrl}&audience=${commitment}`, {
+            headers: { authorization: `Bearer ${gh.requestToken}` },
+          });
           writeFileSync(fifo, ((await res.json()) as { value: string }).value);
         })();
       };
       const out = path.join(dir, 'from-file.json');
-      const r = await cli(['pktoken', 'issue', '--provider', 'file', '--token-file', fifo, '--issuer', gh.issuer, '--out', out], { onErr: feed });
+      const r = await cli(
+        ['pktoken', 'issue', '--provider', 'file', '--token-file', fifo, '--issuer', gh.issuer, '--out', out],
+        { onErr: feed },
+      );
       await fed;
       expect(r.code).toBe(0);
       expect((await cli(verifyArgs(out))).code).toBe(0);
@@ -184,18 +223,52 @@ describe('pktoken issue', () => {
     it('issues a token from the on-prem OP with the secret read from the environment', async () => {
       process.env.OPK_TEST_CLIENT_SECRET = op.client.secret;
       const out = path.join(dir, 'onprem.json');
-      const r = await cli(['pktoken', 'issue', '--provider', 'client-credentials', '--issuer', op.issuer,
-        '--client-id', op.client.id, '--client-secret-env', 'OPK_TEST_CLIENT_SECRET', '--out', out]);
+      const r = await cli([
+        'pktoken',
+        'issue',
+        '--provider',
+        'client-credentials',
+        '--issuer',
+        op.issuer,
+        '--client-id',
+        op.client.id,
+        '--client-secret-env',
+        'OPK_TEST_CLIENT_SECRET',
+        '--out',
+        out,
+      ]);
       expect(r.code).toBe(0);
       const opJwks = file('op-jwks.json', JSON.stringify(op.jwks()));
-      const v = await cli(['pktoken', 'verify', '--token', out, '--jwks', opJwks, '--issuer', op.issuer, '--commitment-claim', 'aud', '--json']);
+      const v = await cli([
+        'pktoken',
+        'verify',
+        '--token',
+        out,
+        '--jwks',
+        opJwks,
+        '--issuer',
+        op.issuer,
+        '--commitment-claim',
+        'aud',
+        '--json',
+      ]);
       expect(v.code).toBe(0);
       expect(JSON.parse(v.out)).toMatchObject({ valid: true, issuer: op.issuer, subject: op.client.id });
     });
 
     it('exits 2 when the secret variable is not set', async () => {
-      const r = await cli(['pktoken', 'issue', '--provider', 'client-credentials', '--issuer', op.issuer,
-        '--client-id', op.client.id, '--client-secret-env', 'OPK_TEST_UNSET_SECRET']);
+      const r = await cli([
+        'pktoken',
+        'issue',
+        '--provider',
+        'client-credentials',
+        '--issuer',
+        op.issuer,
+        '--client-id',
+        op.client.id,
+        '--client-secret-env',
+        'OPK_TEST_UNSET_SECRET',
+      ]);
       expect(r.code).toBe(2);
       expect(r.err).toContain('OPK_TEST_UNSET_SECRET');
     });
@@ -216,9 +289,15 @@ describe('pktoken verify', () => {
       const pkt = parsePkToken(readFileSync(tokenFile));
       expect(r.code).toBe(0);
       expect(JSON.parse(r.out)).toMatchObject({
-        valid: true, issuer: gh.issuer, subject: 'repo:octo-org/octo-repo:ref:refs/heads/main', kid: gh.currentKey().kid,
-        hash: pkt.hash(), opAlg: 'GQ256', upk: { kty: 'EC', x: (pkt.cic.header.upk as { x: string }).x },
-        extraClaims: { att: 'ab'.repeat(32) }, claims: { repository: 'octo-org/octo-repo' },
+        valid: true,
+        issuer: gh.issuer,
+        subject: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+        kid: gh.currentKey().kid,
+        hash: pkt.hash(),
+        opAlg: 'GQ256',
+        upk: { kty: 'EC', x: (pkt.cic.header.upk as { x: string }).x },
+        extraClaims: { att: 'ab'.repeat(32) },
+        claims: { repository: 'octo-org/octo-repo' },
       });
     });
 
@@ -228,7 +307,9 @@ describe('pktoken verify', () => {
     });
 
     it('reads --token - from stdin', async () => {
-      const stdin = jest.spyOn(process, 'stdin', 'get').mockReturnValue(Readable.from([readFileSync(tokenFile)]) as typeof process.stdin);
+      const stdin = jest
+        .spyOn(process, 'stdin', 'get')
+        .mockReturnValue(Readable.from([readFileSync(tokenFile)]) as typeof process.stdin);
       try {
         expect((await cli(verifyArgs('-'))).code).toBe(0);
       } finally {
@@ -238,7 +319,17 @@ describe('pktoken verify', () => {
 
     it('finds the key by --issuer-discovery', async () => {
       const before = gh.requests.discovery;
-      const r = await cli(['pktoken', 'verify', '--token', tokenFile, '--issuer-discovery', '--issuer', gh.issuer, '--commitment-claim', 'aud']);
+      const r = await cli([
+        'pktoken',
+        'verify',
+        '--token',
+        tokenFile,
+        '--issuer-discovery',
+        '--issuer',
+        gh.issuer,
+        '--commitment-claim',
+        'aud',
+      ]);
       expect(r.code).toBe(0);
       expect(gh.requests.discovery).toBe(before + 1);
     });
@@ -253,20 +344,51 @@ describe('pktoken verify', () => {
     const tampered = (): string => {
       const pkt = parsePkToken(readFileSync(tokenFile));
       const claims = { ...pkt.claims, sub: 'repo:evil/repo:ref:refs/heads/main' };
-      const json = pkt.jsonBytes().toString().replace(pkt.payload, Buffer.from(JSON.stringify(claims)).toString('base64url'));
+      const json = pkt
+        .jsonBytes()
+        .toString()
+        .replace(pkt.payload, Buffer.from(JSON.stringify(claims)).toString('base64url'));
       return file('tampered.json', json);
     };
 
     it.each([
       ['a claim was altered', () => verifyArgs(tampered()), 'PKT_CIC_SIGNATURE_INVALID'],
-      ['its issuer is not accepted', () => ['pktoken', 'verify', '--token', tokenFile, '--jwks', jwksFile, '--issuer', GITHUB], 'PKT_ISSUER_NOT_ALLOWED'],
-      ['it is older than --max-age', () => verifyArgs(tokenFile, '--max-age', '1', '--now', String(iat() + 3600)), 'PKT_EXPIRED'],
-      ['its exp has passed under --check-exp', () => verifyArgs(tokenFile, '--check-exp', '--now', String(iat() + 3600)), 'PKT_EXPIRED'],
-      ['the JWKS lacks its key', () => verifyArgs(tokenFile).map((a) => (a === jwksFile ? file('empty.json', '{"keys":[]}') : a)), 'PKT_KID_UNKNOWN'],
-      ['the commitment is looked for in nonce', () => verifyArgs(tokenFile).map((a) => (a === 'aud' ? 'nonce' : a)), 'PKT_COMMITMENT_MISMATCH'],
+      [
+        'its issuer is not accepted',
+        () => ['pktoken', 'verify', '--token', tokenFile, '--jwks', jwksFile, '--issuer', GITHUB],
+        'PKT_ISSUER_NOT_ALLOWED',
+      ],
+      [
+        'it is older than --max-age',
+        () => verifyArgs(tokenFile, '--max-age', '1', '--now', String(iat() + 3600)),
+        'PKT_EXPIRED',
+      ],
+      [
+        'its exp has passed under --check-exp',
+        () => verifyArgs(tokenFile, '--check-exp', '--now', String(iat() + 3600)),
+        'PKT_EXPIRED',
+      ],
+      [
+        'the JWKS lacks its key',
+        () => verifyArgs(tokenFile).map((a) => (a === jwksFile ? file('empty.json', '{"keys":[]}') : a)),
+        'PKT_KID_UNKNOWN',
+      ],
+      [
+        'the commitment is looked for in nonce',
+        () => verifyArgs(tokenFile).map((a) => (a === 'aud' ? 'nonce' : a)),
+        'PKT_COMMITMENT_MISMATCH',
+      ],
       ['it is not a PK token', () => verifyArgs(file('garbage.json', '{"payload":"x"}')), 'PKT_MALFORMED'],
-      ['it is truncated', () => verifyArgs(file('truncated.json', readFileSync(tokenFile).subarray(0, 200))), 'PKT_MALFORMED'],
-      ['the file is oversized', () => verifyArgs(file('huge.json', Buffer.alloc(MAX_PK_TOKEN_BYTES + 100, 0x61))), 'PKT_TOO_LARGE'],
+      [
+        'it is truncated',
+        () => verifyArgs(file('truncated.json', readFileSync(tokenFile).subarray(0, 200))),
+        'PKT_MALFORMED',
+      ],
+      [
+        'the file is oversized',
+        () => verifyArgs(file('huge.json', Buffer.alloc(MAX_PK_TOKEN_BYTES + 100, 0x61))),
+        'PKT_TOO_LARGE',
+      ],
     ])('when %s: exits 1 with the code on stderr and in --json', async (_what, args, code) => {
       const r = await cli([...args(), '--json']);
       expect(r.code).toBe(1);
@@ -281,11 +403,20 @@ describe('pktoken verify', () => {
       ['an option is unknown', ['pktoken', 'verify', '--token', 'x', '--jwks', 'x', '--bogus']],
       ['no key source is given', ['pktoken', 'verify', '--token', 'x']],
       ['both key sources are given', ['pktoken', 'verify', '--token', 'x', '--jwks', 'x', '--issuer-discovery']],
-      ['two expiry policies are given', ['pktoken', 'verify', '--token', 'x', '--jwks', 'x', '--max-age', '5', '--never-expire']],
+      [
+        'two expiry policies are given',
+        ['pktoken', 'verify', '--token', 'x', '--jwks', 'x', '--max-age', '5', '--never-expire'],
+      ],
       ['--max-age is 0', ['pktoken', 'verify', '--token', 'x', '--jwks', 'x', '--max-age', '0']],
       ['--now is not a number', ['pktoken', 'verify', '--token', 'x', '--jwks', 'x', '--now', 'yesterday']],
-      ['--commitment-claim is neither aud nor nonce', ['pktoken', 'verify', '--token', 'x', '--jwks', 'x', '--commitment-claim', 'sub']],
-      ['the token file does not exist', ['pktoken', 'verify', '--token', '/nonexistent/token.json', '--jwks', '/nonexistent/jwks.json']],
+      [
+        '--commitment-claim is neither aud nor nonce',
+        ['pktoken', 'verify', '--token', 'x', '--jwks', 'x', '--commitment-claim', 'sub'],
+      ],
+      [
+        'the token file does not exist',
+        ['pktoken', 'verify', '--token', '/nonexistent/token.json', '--jwks', '/nonexistent/jwks.json'],
+      ],
     ])('when %s: exits 2 with one line and the usage', async (_what, argv) => {
       const r = await cli(argv);
       expect(r.code).toBe(2);
@@ -296,14 +427,30 @@ describe('pktoken verify', () => {
 
   describe('with the Go-made Google GQ token (openpubkey before v0.25.0)', () => {
     const g = V.google_gq_legacy;
-    const args = (): string[] => ['pktoken', 'verify', '--token', file('google.compact', g.compact),
-      '--jwks', file('google-jwks.json', JSON.stringify({ keys: [g.jwk] })), '--issuer', 'https://accounts.google.com',
-      '--never-expire', '--commitment-claim', 'nonce', '--json'];
+    const args = (): string[] => [
+      'pktoken',
+      'verify',
+      '--token',
+      file('google.compact', g.compact),
+      '--jwks',
+      file('google-jwks.json', JSON.stringify({ keys: [g.jwk] })),
+      '--issuer',
+      'https://accounts.google.com',
+      '--never-expire',
+      '--commitment-claim',
+      'nonce',
+      '--json',
+    ];
 
     it('verifies with --legacy-gq', async () => {
       const r = await cli([...args(), '--legacy-gq']);
       expect(r.code).toBe(0);
-      expect(JSON.parse(r.out)).toMatchObject({ valid: true, issuer: 'https://accounts.google.com', subject: '104852002444754136271', kid: g.jwk.kid });
+      expect(JSON.parse(r.out)).toMatchObject({
+        valid: true,
+        issuer: 'https://accounts.google.com',
+        subject: '104852002444754136271',
+        kid: g.jwk.kid,
+      });
     });
 
     it('fails without --legacy-gq with PKT_GQ_INVALID', async () => {
@@ -331,15 +478,30 @@ describe('pktoken inspect', () => {
     const r = await cli(['pktoken', 'inspect', '--token', tokenFile, '--json']);
     const pkt = parsePkToken(readFileSync(tokenFile));
     expect(JSON.parse(r.out)).toMatchObject({
-      verified: false, hash: pkt.hash(), form: 'json', issuer: gh.issuer,
-      op: { alg: 'GQ256', originalHeader: { alg: 'RS256', kid: gh.currentKey().kid, typ: 'JWT' }, kid: gh.currentKey().kid, jkt: pkt.op.header.jkt },
-      cic: { extraClaims: { att: 'ab'.repeat(32) } }, upk: pkt.cic.header.upk, refreshedIdToken: 'absent',
+      verified: false,
+      hash: pkt.hash(),
+      form: 'json',
+      issuer: gh.issuer,
+      op: {
+        alg: 'GQ256',
+        originalHeader: { alg: 'RS256', kid: gh.currentKey().kid, typ: 'JWT' },
+        kid: gh.currentKey().kid,
+        jkt: pkt.op.header.jkt,
+      },
+      cic: { extraClaims: { att: 'ab'.repeat(32) } },
+      upk: pkt.cic.header.upk,
+      refreshedIdToken: 'absent',
     });
   });
 
   it('reports a refreshed ID token without printing it', async () => {
     const g = V.google_gq_legacy;
-    const r = await cli(['pktoken', 'inspect', '--token', file('google-refreshed.compact', `${g.compact}.${g.refreshed_id_token}`)]);
+    const r = await cli([
+      'pktoken',
+      'inspect',
+      '--token',
+      file('google-refreshed.compact', `${g.compact}.${g.refreshed_id_token}`),
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/refreshed ID token: +present \(not shown/);
   });
@@ -366,8 +528,12 @@ describe('pktoken inspect', () => {
 
 describe('dist/cli.js', () => {
   const cliJs = path.resolve('dist/cli.js');
-  const newestSource = (d: string): number => Math.max(...readdirSync(d, { withFileTypes: true }).map((e) =>
-    e.isDirectory() ? newestSource(path.join(d, e.name)) : statSync(path.join(d, e.name)).mtimeMs));
+  const newestSource = (d: string): number =>
+    Math.max(
+      ...readdirSync(d, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newestSource(path.join(d, e.name)) : statSync(path.join(d, e.name)).mtimeMs,
+      ),
+    );
   let fresh = false;
   try {
     fresh = statSync(cliJs).mtimeMs > newestSource(path.resolve('src'));

@@ -18,13 +18,21 @@ import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
 import { startStaticServer, type StaticServer } from '../fakes/static-server.js';
 
-interface Run { code: number; out: string; err: string }
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
 
 async function cli(...argv: string[]): Promise<Run> {
   let out = '';
   let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const o = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     return { code: await runCli(argv), out, err };
   } finally {
@@ -43,8 +51,19 @@ let image: string;
 let digest: string;
 let savedPass: string | undefined;
 const trust = (...argv: string[]) => cli('trust', ...argv, '--dir', dir);
-const verify = (...extra: string[]) => cli('verify', image, '--json', '--commitment-claim', 'aud',
-  '--tuf-root', path.join(dir, 'repository', '1.root.json'), '--tuf-cache', path.join(base, 'cache'), ...extra);
+const verify = (...extra: string[]) =>
+  cli(
+    'verify',
+    image,
+    '--json',
+    '--commitment-claim',
+    'aud',
+    '--tuf-root',
+    path.join(dir, 'repository', '1.root.json'),
+    '--tuf-cache',
+    path.join(base, 'cache'),
+    ...extra,
+  );
 
 beforeAll(async () => {
   savedPass = process.env.OPK_ATTEST_TRUST_PASSPHRASE;
@@ -57,13 +76,27 @@ beforeAll(async () => {
   await t.close();
   digest = built.digest;
   image = `${api.host}/acme/app@${digest}`;
-  const provider = githubActionsProvider({ env: { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken }, issuer: oidc.issuer, setSecret: () => {} });
+  const provider = githubActionsProvider({
+    env: { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken },
+    issuer: oidc.issuer,
+    setSecret: () => {},
+  });
   await signImages({ images: [image], provider, transparencyLog: rekor.url });
 
   await writeFile(path.join(base, 'rekor.pem'), rekor.publicKeyPem);
   for (const argv of [
     ['init', dir],
-    ['signer', 'add', 'ci', '--scope', `${api.host}/acme/**`, '--issuer', oidc.issuer, '--claim', 'repository=octo-org/octo-repo'],
+    [
+      'signer',
+      'add',
+      'ci',
+      '--scope',
+      `${api.host}/acme/**`,
+      '--issuer',
+      oidc.issuer,
+      '--claim',
+      'repository=octo-org/octo-repo',
+    ],
     ['require', '--scope', `${api.host}/acme/**`, 'https://slsa.dev/provenance/*', 'https://spdx.dev/Document'],
     ['tlog', 'add', path.join(base, 'rekor.pem')],
     ['jwks', 'sync'],
@@ -126,16 +159,33 @@ describe('verify --tuf-repository', () => {
 
   describe('when given flags the repository supplies', () => {
     it('is a usage error', async () => {
-      expect(await verify('--tuf-repository', server.url, '--signer-claim', 'repository=x/y')).toMatchObject({ code: 2, err: expect.stringContaining('--signer-claim') });
-      expect(await cli('verify', image, '--tuf-repository', server.url)).toMatchObject({ code: 2, err: expect.stringContaining('--tuf-root') });
+      expect(await verify('--tuf-repository', server.url, '--signer-claim', 'repository=x/y')).toMatchObject({
+        code: 2,
+        err: expect.stringContaining('--signer-claim'),
+      });
+      expect(await cli('verify', image, '--tuf-repository', server.url)).toMatchObject({
+        code: 2,
+        err: expect.stringContaining('--tuf-root'),
+      });
     });
   });
 
-  describe('when the trusted root is not the repository\'s', () => {
+  describe("when the trusted root is not the repository's", () => {
     it('fails with TUF_METADATA_INVALID', async () => {
       const other = path.join(base, 'other');
       expect((await cli('trust', 'init', other)).code).toBe(0);
-      const r = await cli('verify', image, '--commitment-claim', 'aud', '--tuf-repository', server.url, '--tuf-root', path.join(other, 'repository', '1.root.json'), '--tuf-cache', path.join(base, 'cache'));
+      const r = await cli(
+        'verify',
+        image,
+        '--commitment-claim',
+        'aud',
+        '--tuf-repository',
+        server.url,
+        '--tuf-root',
+        path.join(other, 'repository', '1.root.json'),
+        '--tuf-cache',
+        path.join(base, 'cache'),
+      );
       expect(r).toMatchObject({ code: 1, err: expect.stringContaining('TUF_METADATA_INVALID') });
     });
   });

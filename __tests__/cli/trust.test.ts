@@ -15,15 +15,23 @@ import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startStaticServer, type StaticServer } from '../fakes/static-server.js';
 import { allFiles } from '../policy/tuf/repo-fixture.js';
 
-interface Run { code: number; out: string; err: string }
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
 const PASS = 'cli test passphrase 0123';
 const printed: string[] = [];
 
 async function cli(...argv: string[]): Promise<Run> {
   let out = '';
   let err = '';
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const o = jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = jest
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     return { code: await runCli(argv), out, err };
   } finally {
@@ -62,7 +70,10 @@ afterAll(async () => {
 describe('trust', () => {
   it('prints its usage for --help and refuses unknown subcommands', async () => {
     expect(await cli('trust', '--help')).toMatchObject({ code: 0, out: expect.stringContaining('jwks sync') });
-    expect(await cli('trust', 'frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining('unknown subcommand') });
+    expect(await cli('trust', 'frobnicate')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unknown subcommand'),
+    });
     expect(await cli('trust', 'signer')).toMatchObject({ code: 2, err: expect.stringContaining('missing subcommand') });
   });
 });
@@ -70,7 +81,10 @@ describe('trust', () => {
 describe('trust init', () => {
   describe('when the directory already holds a repository', () => {
     it('fails with TUF_REPO_EXISTS', async () => {
-      expect(await cli('trust', 'init', dir)).toMatchObject({ code: 1, err: expect.stringContaining('TUF_REPO_EXISTS') });
+      expect(await cli('trust', 'init', dir)).toMatchObject({
+        code: 1,
+        err: expect.stringContaining('TUF_REPO_EXISTS'),
+      });
     });
   });
 
@@ -78,7 +92,10 @@ describe('trust init', () => {
     it('is a usage error naming the variable', async () => {
       delete process.env.OPK_ATTEST_TRUST_PASSPHRASE;
       try {
-        expect(await cli('trust', 'init', path.join(base, 'nopass'))).toMatchObject({ code: 2, err: expect.stringContaining('OPK_ATTEST_TRUST_PASSPHRASE') });
+        expect(await cli('trust', 'init', path.join(base, 'nopass'))).toMatchObject({
+          code: 2,
+          err: expect.stringContaining('OPK_ATTEST_TRUST_PASSPHRASE'),
+        });
       } finally {
         process.env.OPK_ATTEST_TRUST_PASSPHRASE = PASS;
       }
@@ -87,7 +104,11 @@ describe('trust init', () => {
 
   it('writes no private key in plain text', async () => {
     const all = await allFiles(dir);
-    expect(all.filter((x) => /PRIVATE KEY|MC4CAQAwBQYDK2VwBCIEI|302e020100300506032b6570/.test(x.text) || x.text.includes(PASS))).toEqual([]);
+    expect(
+      all.filter(
+        (x) => /PRIVATE KEY|MC4CAQAwBQYDK2VwBCIEI|302e020100300506032b6570/.test(x.text) || x.text.includes(PASS),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -98,13 +119,26 @@ describe('a content command outside a trust directory', () => {
     const r = await cli('trust', 'jwks', 'sync', '--issuer', oidc.issuer, '--dir', elsewhere);
     expect(r).toMatchObject({ code: 1, err: expect.stringContaining('TUF_REPO_INVALID') });
     expect(await allFiles(elsewhere)).toEqual([]);
-    expect(await cli('trust', 'signer', 'list', '--dir', elsewhere)).toMatchObject({ code: 1, err: expect.stringContaining('TUF_REPO_INVALID') });
+    expect(await cli('trust', 'signer', 'list', '--dir', elsewhere)).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('TUF_REPO_INVALID'),
+    });
   });
 });
 
 describe('trust signer, threshold, require, revoke', () => {
   it('stage policy edits that parse', async () => {
-    const add = await trust('signer', 'add', 'ci', '--scope', SCOPE, '--issuer', oidc.issuer, '--claim', 'repository=octo-org/octo-repo');
+    const add = await trust(
+      'signer',
+      'add',
+      'ci',
+      '--scope',
+      SCOPE,
+      '--issuer',
+      oidc.issuer,
+      '--claim',
+      'repository=octo-org/octo-repo',
+    );
     expect(add).toMatchObject({ code: 0, out: expect.stringContaining('staged') });
     expect(await trust('require', '--scope', SCOPE, 'https://slsa.dev/provenance/*')).toMatchObject({ code: 0 });
     expect(await trust('revoke', `sha256:${'e'.repeat(64)}`)).toMatchObject({ code: 0 });
@@ -114,20 +148,37 @@ describe('trust signer, threshold, require, revoke', () => {
   });
 
   it('removes a signer, and the rule it leaves empty', async () => {
-    expect(await trust('signer', 'add', 'tmp', '--scope', 'registry.example/tmp', '--issuer', oidc.issuer)).toMatchObject({ code: 0, out: expect.stringContaining('warning: no --claim') });
+    expect(
+      await trust('signer', 'add', 'tmp', '--scope', 'registry.example/tmp', '--issuer', oidc.issuer),
+    ).toMatchObject({ code: 0, out: expect.stringContaining('warning: no --claim') });
     const r = await trust('signer', 'remove', 'tmp');
-    expect(r).toMatchObject({ code: 0, out: expect.stringContaining('rules left without signers were removed: registry.example/tmp') });
+    expect(r).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('rules left without signers were removed: registry.example/tmp'),
+    });
     expect((await trust('signer', 'list')).out).not.toContain('tmp');
   });
 
   describe('when the result would not parse or names nothing', () => {
     it('refuses and leaves the staged policy alone', async () => {
       const before = await readFile(path.join(dir, 'staged', 'targets', 'policy.json'), 'utf8');
-      expect(await trust('threshold', '2', '--scope', SCOPE)).toMatchObject({ code: 1, err: expect.stringContaining('POLICY_INVALID') });
-      expect(await trust('threshold', '1', '--scope', 'nope/*')).toMatchObject({ code: 1, err: expect.stringContaining('POLICY_NO_RULE') });
-      expect(await trust('signer', 'add', 'x', '--scope', SCOPE)).toMatchObject({ code: 2, err: expect.stringContaining('--issuer') });
+      expect(await trust('threshold', '2', '--scope', SCOPE)).toMatchObject({
+        code: 1,
+        err: expect.stringContaining('POLICY_INVALID'),
+      });
+      expect(await trust('threshold', '1', '--scope', 'nope/*')).toMatchObject({
+        code: 1,
+        err: expect.stringContaining('POLICY_NO_RULE'),
+      });
+      expect(await trust('signer', 'add', 'x', '--scope', SCOPE)).toMatchObject({
+        code: 2,
+        err: expect.stringContaining('--issuer'),
+      });
       expect(await trust('revoke', 'sha256:abc')).toMatchObject({ code: 2 });
-      expect(await trust('revoke', '--signer', 'nobody')).toMatchObject({ code: 1, err: expect.stringContaining('POLICY_INVALID') });
+      expect(await trust('revoke', '--signer', 'nobody')).toMatchObject({
+        code: 1,
+        err: expect.stringContaining('POLICY_INVALID'),
+      });
       expect(await readFile(path.join(dir, 'staged', 'targets', 'policy.json'), 'utf8')).toBe(before);
     });
   });
@@ -142,30 +193,49 @@ describe('trust jwks sync', () => {
     const second = await trust('jwks', 'sync', '--issuer', oidc.issuer);
     expect(second.out).toContain('1 new key(s)');
     expect(second.out).toContain('2 in the archive');
-    const archive = JSON.parse(await readFile(path.join(dir, 'staged', 'targets', 'oidc', new URL(oidc.issuer).host, 'jwks.json'), 'utf8'));
+    const archive = JSON.parse(
+      await readFile(path.join(dir, 'staged', 'targets', 'oidc', new URL(oidc.issuer).host, 'jwks.json'), 'utf8'),
+    );
     expect(archive.keys.map((k: { jwk: { kid: string } }) => k.jwk.kid)).toEqual([oldKid, oidc.currentKey().kid]);
   });
 });
 
 describe('trust tlog', () => {
   it('adds a log key under its log ID and refuses other keys', async () => {
-    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+      format: 'pem',
+      type: 'spki',
+    }) as string;
     await writeFile(path.join(base, 'log.pem'), pem);
-    expect(await trust('tlog', 'add', path.join(base, 'log.pem'))).toMatchObject({ code: 0, out: expect.stringMatching(/log [0-9a-f]{64} trusted/) });
-    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
+    expect(await trust('tlog', 'add', path.join(base, 'log.pem'))).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/log [0-9a-f]{64} trusted/),
+    });
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+      format: 'pem',
+      type: 'spki',
+    }) as string;
     await writeFile(path.join(base, 'other.pem'), other);
     const added = await trust('tlog', 'add', path.join(base, 'other.pem'));
     const id = /log ([0-9a-f]{64})/.exec(added.out)![1]!;
     expect(await trust('tlog', 'remove', id)).toMatchObject({ code: 0 });
     expect(await trust('tlog', 'remove', id)).toMatchObject({ code: 2 });
-    await writeFile(path.join(base, 'rsa.pem'), generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'pem', type: 'spki' }) as string);
-    expect(await trust('tlog', 'add', path.join(base, 'rsa.pem'))).toMatchObject({ code: 1, err: expect.stringContaining('TLOG_KEY_INVALID') });
+    await writeFile(
+      path.join(base, 'rsa.pem'),
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'pem', type: 'spki' }) as string,
+    );
+    expect(await trust('tlog', 'add', path.join(base, 'rsa.pem'))).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('TLOG_KEY_INVALID'),
+    });
   });
 });
 
 describe('trust publish', () => {
   let server: StaticServer;
-  beforeAll(async () => { server = await startStaticServer(path.join(dir, 'repository')); });
+  beforeAll(async () => {
+    server = await startStaticServer(path.join(dir, 'repository'));
+  });
   afterAll(() => server.close());
 
   describe('when the passphrase is wrong', () => {
@@ -182,17 +252,27 @@ describe('trust publish', () => {
   });
 
   it('publishes what the stock tuf-js client then reads over HTTP', async () => {
-    expect(await trust('publish', '--expiry', 'timestamp=6h')).toMatchObject({ code: 0, out: expect.stringContaining('targets v2') });
+    expect(await trust('publish', '--expiry', 'timestamp=6h')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('targets v2'),
+    });
     const metadataDir = path.join(base, 'stock', 'metadata');
     const targetDir = path.join(base, 'stock', 'targets');
     mkdirSync(metadataDir, { recursive: true });
     mkdirSync(targetDir, { recursive: true });
     await writeFile(path.join(metadataDir, 'root.json'), await readFile(path.join(dir, 'repository', '1.root.json')));
-    const u = new Updater({ metadataBaseUrl: server.url, targetBaseUrl: `${server.url}/targets`, metadataDir, targetDir });
+    const u = new Updater({
+      metadataBaseUrl: server.url,
+      targetBaseUrl: `${server.url}/targets`,
+      metadataDir,
+      targetDir,
+    });
     const info = await u.getTargetInfo('policy.json');
     const policy = JSON.parse(await readFile(await u.downloadTarget(info!), 'utf8'));
     expect(policy.rules[0].scope).toBe(SCOPE);
-    expect(info!.custom).toMatchObject({ opkAttest: { delegations: [], tlog: [expect.stringMatching(/^[0-9a-f]{64}$/)] } });
+    expect(info!.custom).toMatchObject({
+      opkAttest: { delegations: [], tlog: [expect.stringMatching(/^[0-9a-f]{64}$/)] },
+    });
     const ts = JSON.parse(await readFile(path.join(dir, 'repository', 'timestamp.json'), 'utf8'));
     expect(Date.parse(ts.signed.expires) - Date.now()).toBeLessThan(6 * 3600 * 1000 + 60_000);
   });
@@ -208,10 +288,36 @@ describe('trust key generate, delegate', () => {
     expect(gen.code).toBe(0);
     const pub = path.join(dir, 'keys', 'acme.pub.json');
     expect(existsSync(pub)).toBe(true);
-    expect(await trust('delegate', '--scope', 'registry.example/acme/team/**', '--key', pub)).toMatchObject({ code: 0 });
-    const outside = await trust('signer', 'add', 'team', '--role', 'acme', '--scope', 'registry.example/**', '--issuer', oidc.issuer, '--claim', 'repository=acme/team');
+    expect(await trust('delegate', '--scope', 'registry.example/acme/team/**', '--key', pub)).toMatchObject({
+      code: 0,
+    });
+    const outside = await trust(
+      'signer',
+      'add',
+      'team',
+      '--role',
+      'acme',
+      '--scope',
+      'registry.example/**',
+      '--issuer',
+      oidc.issuer,
+      '--claim',
+      'repository=acme/team',
+    );
     expect(outside).toMatchObject({ code: 1, err: expect.stringContaining('TUF_DELEGATION_INVALID') });
-    const inside = await trust('signer', 'add', 'team', '--role', 'acme', '--scope', 'registry.example/acme/team/*', '--issuer', oidc.issuer, '--claim', 'repository=acme/team');
+    const inside = await trust(
+      'signer',
+      'add',
+      'team',
+      '--role',
+      'acme',
+      '--scope',
+      'registry.example/acme/team/*',
+      '--issuer',
+      oidc.issuer,
+      '--claim',
+      'repository=acme/team',
+    );
     expect(inside.code).toBe(0);
     expect(await trust('publish')).toMatchObject({ code: 0, out: expect.stringContaining('acme v1') });
     expect((await trust('signer', 'list')).out).toContain('delegated role acme:');
@@ -219,14 +325,36 @@ describe('trust key generate, delegate', () => {
 
   it('withdraws a delegation with undelegate', async () => {
     await trust('key', 'generate', 'short');
-    expect(await trust('delegate', '--scope', 'registry.example/short/**', '--key', path.join(dir, 'keys', 'short.pub.json'))).toMatchObject({ code: 0 });
-    expect(await trust('delegate', '--scope', 'registry.example/short/**', '--key', path.join(dir, 'keys', 'short.pub.json'))).toMatchObject({ code: 1, err: expect.stringContaining('already exists') });
+    expect(
+      await trust(
+        'delegate',
+        '--scope',
+        'registry.example/short/**',
+        '--key',
+        path.join(dir, 'keys', 'short.pub.json'),
+      ),
+    ).toMatchObject({ code: 0 });
+    expect(
+      await trust(
+        'delegate',
+        '--scope',
+        'registry.example/short/**',
+        '--key',
+        path.join(dir, 'keys', 'short.pub.json'),
+      ),
+    ).toMatchObject({ code: 1, err: expect.stringContaining('already exists') });
     expect(await trust('undelegate', 'short')).toMatchObject({ code: 0 });
-    expect(await trust('undelegate', 'short')).toMatchObject({ code: 1, err: expect.stringContaining('TUF_DELEGATION_INVALID') });
+    expect(await trust('undelegate', 'short')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('TUF_DELEGATION_INVALID'),
+    });
   });
 
   it('refuses a role name that could escape a path', async () => {
-    expect(await trust('key', 'generate', '../evil')).toMatchObject({ code: 1, err: expect.stringContaining('TUF_DELEGATION_INVALID') });
+    expect(await trust('key', 'generate', '../evil')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('TUF_DELEGATION_INVALID'),
+    });
   });
 });
 
@@ -244,11 +372,22 @@ describe('trust inspect', () => {
     await trust('threshold', '1', '--scope', SCOPE);
     const r = await trust('inspect');
     expect(r.code).toBe(0);
-    for (const text of ['root       v2', 'timestamp', `scope ${SCOPE}`, 'revoked digests: sha256:eeee', 'acme: scope registry.example/acme/team/**', `${oidc.issuer}: 2 key(s)`, 'transparency-log keys: ', 'unpublished changes: none']) {
+    for (const text of [
+      'root       v2',
+      'timestamp',
+      `scope ${SCOPE}`,
+      'revoked digests: sha256:eeee',
+      'acme: scope registry.example/acme/team/**',
+      `${oidc.issuer}: 2 key(s)`,
+      'transparency-log keys: ',
+      'unpublished changes: none',
+    ]) {
       expect(r.out).toContain(text);
     }
     const json = JSON.parse((await trust('inspect', '--json')).out);
-    expect(json.delegations).toEqual([expect.objectContaining({ role: 'acme', scope: 'registry.example/acme/team/**' })]);
+    expect(json.delegations).toEqual([
+      expect.objectContaining({ role: 'acme', scope: 'registry.example/acme/team/**' }),
+    ]);
     expect(json.archives[0].keys).toHaveLength(2);
   });
 

@@ -27,10 +27,22 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-beforeEach(() => { handlers = []; seen = []; });
+afterAll(
+  () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+);
+beforeEach(() => {
+  handlers = [];
+  seen = [];
+});
 
-const status = (code: number, headers: Record<string, string> = {}): Handler => (_q, r) => r.writeHead(code, headers).end(`status ${code}`);
+const status =
+  (code: number, headers: Record<string, string> = {}): Handler =>
+  (_q, r) =>
+    r.writeHead(code, headers).end(`status ${code}`);
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 describe('httpRequest', () => {
@@ -48,7 +60,10 @@ describe('httpRequest', () => {
     it('leaves no timer behind once the body is read', async () => {
       const before = timers();
       let during = 0;
-      handlers = Array.from({ length: 20 }, (): Handler => (_q, r) => { during = Math.max(during, timers()); r.writeHead(200).end('ok'); });
+      handlers = Array.from({ length: 20 }, (): Handler => (_q, r) => {
+        during = Math.max(during, timers());
+        r.writeHead(200).end('ok');
+      });
       await Promise.all(Array.from({ length: 20 }, () => httpRequest(`${base}/t`, { timeoutMs: 60_000 })));
       expect(during).toBeGreaterThan(before); // the per-attempt timeout is armed while the request runs
       expect(timers()).toBeLessThanOrEqual(before);
@@ -65,7 +80,7 @@ describe('httpRequest', () => {
   });
 
   describe('when the server keeps answering 503', () => {
-    it('returns the last 503 after all attempts (statuses are the caller\'s to map)', async () => {
+    it("returns the last 503 after all attempts (statuses are the caller's to map)", async () => {
       handlers = [status(503), status(503), status(503)];
       const res = await httpRequest(`${base}/r`, { backoffMs: 1, attempts: 3 });
       expect(res.status).toBe(503);
@@ -93,13 +108,21 @@ describe('httpRequest', () => {
   describe('when the server never answers', () => {
     it('throws CORE_HTTP_TIMEOUT', () => {
       handlers = [() => {}, () => {}];
-      return expectCode(() => httpRequest(`${base}/hang`, { timeoutMs: 100, attempts: 2, backoffMs: 1 }), 'CORE_HTTP_TIMEOUT');
+      return expectCode(
+        () => httpRequest(`${base}/hang`, { timeoutMs: 100, attempts: 2, backoffMs: 1 }),
+        'CORE_HTTP_TIMEOUT',
+      );
     });
   });
 
   describe('when the body stalls after the headers', () => {
     it('throws CORE_HTTP_TIMEOUT', () => {
-      handlers = [(_q, r) => { r.writeHead(200); r.write('partial'); }];
+      handlers = [
+        (_q, r) => {
+          r.writeHead(200);
+          r.write('partial');
+        },
+      ];
       return expectCode(() => httpRequest(`${base}/stall`, { timeoutMs: 150, attempts: 1 }), 'CORE_HTTP_TIMEOUT');
     });
   });
@@ -107,7 +130,10 @@ describe('httpRequest', () => {
   describe('when the total time runs out before the attempts', () => {
     it('throws CORE_HTTP_TIMEOUT', () => {
       handlers = Array.from({ length: 10 }, () => status(503));
-      return expectCode(() => httpRequest(`${base}/total`, { attempts: 10, backoffMs: 200, totalTimeoutMs: 300 }), 'CORE_HTTP_TIMEOUT');
+      return expectCode(
+        () => httpRequest(`${base}/total`, { attempts: 10, backoffMs: 200, totalTimeoutMs: 300 }),
+        'CORE_HTTP_TIMEOUT',
+      );
     });
   });
 
@@ -130,7 +156,13 @@ describe('httpRequest', () => {
     });
 
     it('throws CORE_TOO_LARGE for a chunked body, without retrying', async () => {
-      handlers = [(_q, r) => { r.writeHead(200); r.write('x'.repeat(8)); r.end('y'.repeat(8)); }];
+      handlers = [
+        (_q, r) => {
+          r.writeHead(200);
+          r.write('x'.repeat(8));
+          r.end('y'.repeat(8));
+        },
+      ];
       await expectCode(() => httpRequest(`${base}/chunked`, { maxBytes: 10 }), 'CORE_TOO_LARGE');
       expect(seen).toHaveLength(1);
     });

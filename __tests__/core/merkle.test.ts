@@ -1,4 +1,11 @@
-import { leafHash, merkleRoot, inclusionProof, inclusionProofs, rootFromInclusionProof, verifyInclusion } from '../../src/core/merkle.js';
+import {
+  leafHash,
+  merkleRoot,
+  inclusionProof,
+  inclusionProofs,
+  rootFromInclusionProof,
+  verifyInclusion,
+} from '../../src/core/merkle.js';
 import { expectCode, loadVectors } from '../helpers.js';
 
 const v = loadVectors().merkle_rfc6962;
@@ -47,7 +54,8 @@ describe('verifyInclusion', () => {
   const proof = inclusionProof(hashes, 5);
 
   describe('when the proof is for another leaf', () => {
-    it('throws CORE_MERKLE_INVALID', () => expectCode(() => verifyInclusion(5n, 8n, hashes[4]!, proof, root), 'CORE_MERKLE_INVALID'));
+    it('throws CORE_MERKLE_INVALID', () =>
+      expectCode(() => verifyInclusion(5n, 8n, hashes[4]!, proof, root), 'CORE_MERKLE_INVALID'));
   });
   describe('when a proof hash is tampered', () => {
     it('throws CORE_MERKLE_INVALID', () => {
@@ -63,9 +71,14 @@ describe('verifyInclusion', () => {
     });
   });
   describe('when the index is outside the tree', () => {
-    it('throws CORE_MERKLE_INVALID', () => expectCode(() => verifyInclusion(8n, 8n, hashes[5]!, proof, root), 'CORE_MERKLE_INVALID'));
+    it('throws CORE_MERKLE_INVALID', () =>
+      expectCode(() => verifyInclusion(8n, 8n, hashes[5]!, proof, root), 'CORE_MERKLE_INVALID'));
   });
   describe('when a proof hash is not 32 bytes', () => {
-    it('throws CORE_MERKLE_INVALID', () => expectCode(() => verifyInclusion(5n, 8n, hashes[5]!, [Buffer.alloc(31), ...proof.slice(1)], root), 'CORE_MERKLE_INVALID'));
+    it('throws CORE_MERKLE_INVALID', () =>
+      expectCode(
+        () => verifyInclusion(5n, 8n, hashes[5]!, [Buffer.alloc(31), ...proof.slice(1)], root),
+        'CORE_MERKLE_INVALID',
+      ));
   });
 });

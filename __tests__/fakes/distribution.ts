@@ -47,20 +47,28 @@ export function distributionAvailable(): boolean {
 }
 
 /** A message for `describe.skip` titles. */
-export const DISTRIBUTION_SKIP_REASON = 'docker-registry, openssl or htpasswd not installed (apt-get install docker-registry apache2-utils openssl)';
+export const DISTRIBUTION_SKIP_REASON =
+  'docker-registry, openssl or htpasswd not installed (apt-get install docker-registry apache2-utils openssl)';
 
 /** Starts a registry; the caller must `stop()` it (afterAll). */
 export async function startDistribution(o: { mode: DistributionMode }): Promise<Distribution> {
   const dir = mkdtempSync(path.join(tmpdir(), 'opk-dist-'));
   let tokenServer: TokenServer | undefined;
   try {
-    const secrets = { username: 'alice', password: `pw-${randomBytes(9).toString('hex')}`, readOnlyUsername: 'bob',
-      readOnlyPassword: `ro-${randomBytes(9).toString('hex')}`, identityToken: `idt-${randomBytes(12).toString('hex')}` };
+    const secrets = {
+      username: 'alice',
+      password: `pw-${randomBytes(9).toString('hex')}`,
+      readOnlyUsername: 'bob',
+      readOnlyPassword: `ro-${randomBytes(9).toString('hex')}`,
+      identityToken: `idt-${randomBytes(12).toString('hex')}`,
+    };
     let auth = '';
     let tls = '';
     if (o.mode === 'htpasswd-tls') {
       makeTlsCert(dir);
-      const line = execFileSync(which(TOOLS.htpasswd)!, ['-Bbn', secrets.username, secrets.password], { encoding: 'utf8' });
+      const line = execFileSync(which(TOOLS.htpasswd)!, ['-Bbn', secrets.username, secrets.password], {
+        encoding: 'utf8',
+      });
       writeFileSync(path.join(dir, 'htpasswd'), line.trim() + '\n');
       tls = `, tls: {certificate: ${path.join(dir, 'tls.crt')}, key: ${path.join(dir, 'tls.key')}}`;
       auth = `auth: {htpasswd: {realm: test-realm, path: ${path.join(dir, 'htpasswd')}}}\n`;
@@ -68,17 +76,25 @@ export async function startDistribution(o: { mode: DistributionMode }): Promise<
     if (o.mode === 'token') {
       selfSignedCert(dir, 'token', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=token-issuer');
       tokenServer = await startTokenServer({
-        issuer: ISSUER, service: SERVICE,
-        keyPem: readFileSync(path.join(dir, 'token.key'), 'utf8'), certPem: readFileSync(path.join(dir, 'token.crt'), 'utf8'),
-        users: { [secrets.username]: { password: secrets.password, actions: ['pull', 'push'] },
-                 [secrets.readOnlyUsername]: { password: secrets.readOnlyPassword, actions: ['pull'] } },
+        issuer: ISSUER,
+        service: SERVICE,
+        keyPem: readFileSync(path.join(dir, 'token.key'), 'utf8'),
+        certPem: readFileSync(path.join(dir, 'token.crt'), 'utf8'),
+        users: {
+          [secrets.username]: { password: secrets.password, actions: ['pull', 'push'] },
+          [secrets.readOnlyUsername]: { password: secrets.readOnlyPassword, actions: ['pull'] },
+        },
         refreshTokens: { [secrets.identityToken]: secrets.username },
       });
       auth = `auth: {token: {realm: "${tokenServer.realm}", service: ${SERVICE}, issuer: ${ISSUER}, rootcertbundle: ${path.join(dir, 'token.crt')}}}\n`;
     }
-    const { child, port } = await spawnOnFreePort(dir, (port) =>
-      'version: 0.1\nlog: {level: warn, accesslog: {disabled: true}}\nstorage: {inmemory: {}, delete: {enabled: true}}\n' +
-      `http: {addr: "127.0.0.1:${port}", secret: ${randomBytes(8).toString('hex')}${tls}}\n` + auth);
+    const { child, port } = await spawnOnFreePort(
+      dir,
+      (port) =>
+        'version: 0.1\nlog: {level: warn, accesslog: {disabled: true}}\nstorage: {inmemory: {}, delete: {enabled: true}}\n' +
+        `http: {addr: "127.0.0.1:${port}", secret: ${randomBytes(8).toString('hex')}${tls}}\n` +
+        auth,
+    );
     const host = `127.0.0.1:${port}`;
     const stop = async (): Promise<void> => {
       await kill(child);
@@ -87,7 +103,8 @@ export async function startDistribution(o: { mode: DistributionMode }): Promise<
     };
     const common = { host, url: `${o.mode === 'htpasswd-tls' ? 'https' : 'http'}://${host}`, stop };
     if (o.mode === 'plain') return common;
-    if (o.mode === 'htpasswd-tls') return { ...common, caFile: path.join(dir, 'tls.crt'), username: secrets.username, password: secrets.password };
+    if (o.mode === 'htpasswd-tls')
+      return { ...common, caFile: path.join(dir, 'tls.crt'), username: secrets.username, password: secrets.password };
     return { ...common, ...secrets, tokenServer: tokenServer! };
   } catch (err) {
     await tokenServer?.close();
@@ -103,12 +120,32 @@ export function makeTlsCert(dir: string): { keyFile: string; certFile: string } 
 }
 
 function selfSignedCert(dir: string, name: string, keyArgs: string[], subject: string, san?: string): void {
-  execFileSync(which(TOOLS.openssl)!, ['req', '-x509', ...keyArgs, '-nodes', '-keyout', path.join(dir, `${name}.key`),
-    '-out', path.join(dir, `${name}.crt`), '-days', '2', '-subj', subject, ...(san ? ['-addext', san] : [])], { stdio: 'ignore' });
+  execFileSync(
+    which(TOOLS.openssl)!,
+    [
+      'req',
+      '-x509',
+      ...keyArgs,
+      '-nodes',
+      '-keyout',
+      path.join(dir, `${name}.key`),
+      '-out',
+      path.join(dir, `${name}.crt`),
+      '-days',
+      '2',
+      '-subj',
+      subject,
+      ...(san ? ['-addext', san] : []),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /** Picks a free port (bind 0, close), starts the registry, retries on a clash with another process. */
-async function spawnOnFreePort(dir: string, config: (port: number) => string): Promise<{ child: ChildProcess; port: number }> {
+async function spawnOnFreePort(
+  dir: string,
+  config: (port: number) => string,
+): Promise<{ child: ChildProcess; port: number }> {
   let lastLog = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
@@ -116,8 +153,12 @@ async function spawnOnFreePort(dir: string, config: (port: number) => string): P
     writeFileSync(file, config(port));
     const child = spawn(which(TOOLS.registry)!, ['serve', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
-    child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+    });
     if (await ready(child, port, config(port).includes('tls:'))) return { child, port };
     await kill(child);
     lastLog = log;
@@ -152,12 +193,18 @@ async function ready(child: ChildProcess, port: number, tls: boolean): Promise<b
 function answersAsRegistry(port: number, tls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
     // The harness only probes readiness; the certificate is checked by the tests themselves.
-    const req = (tls ? httpsGet : httpGet)({ host: '127.0.0.1', port, path: '/v2/', rejectUnauthorized: false, timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.headers['docker-distribution-api-version'] === 'registry/2.0');
-    });
+    const req = (tls ? httpsGet : httpGet)(
+      { host: '127.0.0.1', port, path: '/v2/', rejectUnauthorized: false, timeout: 1000 },
+      (res) => {
+        res.resume();
+        resolve(res.headers['docker-distribution-api-version'] === 'registry/2.0');
+      },
+    );
     req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
   });
 }
 

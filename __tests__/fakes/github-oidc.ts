@@ -122,7 +122,9 @@ export async function startGithubOidc(opts: GithubOidcOptions = {}): Promise<Git
   const issuer = opts.issuer ?? url;
 
   const fake: GithubOidc = {
-    url, issuer, requestToken,
+    url,
+    issuer,
+    requestToken,
     requestUrl: `${url}/idtoken?api-version=2.0`,
     jwks: () => ({ keys: keys.map((k) => k.publicJwk) }),
     currentKey: () => keys[keys.length - 1]!,
@@ -131,15 +133,24 @@ export async function startGithubOidc(opts: GithubOidcOptions = {}): Promise<Git
       keys = dropOld ? [k] : [...keys, k];
       return k;
     },
-    setClaims(c) { claims = { ...c }; },
+    setClaims(c) {
+      claims = { ...c };
+    },
     failNext(n, status = 500, body, faultOpts = {}) {
       for (let i = 0; i < n; i++) faults.push({ status, body, opts: faultOpts });
     },
-    reset() { faults.length = 0; claims = { ...opts.claims }; },
+    reset() {
+      faults.length = 0;
+      claims = { ...opts.claims };
+    },
     requests: { idtoken: 0, discovery: 0, jwks: 0 },
     audiences: [],
     issued: [],
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -178,9 +189,13 @@ export async function startGithubOidc(opts: GithubOidcOptions = {}): Promise<Git
     const iat = Math.floor(Date.now() / 1000);
     const owner = String(claims.repository_owner ?? DEFAULT_GITHUB_CLAIMS.repository_owner);
     const payload: Record<string, unknown> = {
-      jti: randomUUID(), ...DEFAULT_GITHUB_CLAIMS,
+      jti: randomUUID(),
+      ...DEFAULT_GITHUB_CLAIMS,
       aud: audience ?? `https://github.com/${owner}`,
-      iss: issuer, nbf: iat - 600, exp: iat + 300, iat,
+      iss: issuer,
+      nbf: iat - 600,
+      exp: iat + 300,
+      iat,
       ...claims,
     };
     for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
@@ -198,17 +213,47 @@ function discovery(issuer: string, url: string): Record<string, unknown> {
     jwks_uri: `${url}/.well-known/jwks`,
     subject_types_supported: ['public', 'pairwise'],
     response_types_supported: ['id_token'],
-    claims_supported: ['sub', 'aud', 'exp', 'iat', 'iss', 'jti', 'nbf', 'ref', 'repository', 'repository_id',
-      'repository_owner', 'repository_owner_id', 'run_id', 'run_number', 'run_attempt', 'actor', 'actor_id',
-      'workflow', 'workflow_ref', 'workflow_sha', 'head_ref', 'base_ref', 'event_name', 'ref_type', 'environment',
-      'environment_node_id', 'job_workflow_ref', 'job_workflow_sha', 'repository_visibility', 'runner_environment'],
+    claims_supported: [
+      'sub',
+      'aud',
+      'exp',
+      'iat',
+      'iss',
+      'jti',
+      'nbf',
+      'ref',
+      'repository',
+      'repository_id',
+      'repository_owner',
+      'repository_owner_id',
+      'run_id',
+      'run_number',
+      'run_attempt',
+      'actor',
+      'actor_id',
+      'workflow',
+      'workflow_ref',
+      'workflow_sha',
+      'head_ref',
+      'base_ref',
+      'event_name',
+      'ref_type',
+      'environment',
+      'environment_node_id',
+      'job_workflow_ref',
+      'job_workflow_sha',
+      'repository_visibility',
+      'runner_environment',
+    ],
     id_token_signing_alg_values_supported: ['RS256'],
     scopes_supported: ['openid'],
   };
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, opts: FaultOptions = {}): void {
-  const headers: Record<string, string | number> = { 'content-type': opts.contentType ?? 'application/json; charset=utf-8' };
+  const headers: Record<string, string | number> = {
+    'content-type': opts.contentType ?? 'application/json; charset=utf-8',
+  };
   if (!opts.chunked) headers['content-length'] = Buffer.byteLength(body);
   res.writeHead(status, headers);
   res.end(body);

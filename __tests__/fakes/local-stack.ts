@@ -10,7 +10,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTransport } from '../../src/oci/transport/client.js';
@@ -107,7 +116,11 @@ export interface LocalStack {
   /** Runs `node <script>` with inputs as `INPUT_<NAME>` variables, as the runner does. */
   runAction(script: string, inputs: Record<string, string>, env: Record<string, string>): Promise<ActionRun>;
   /** Runs `node <script> <args…>` (the CLI) with a clean environment. */
-  runNode(script: string, args: readonly string[], env?: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  runNode(
+    script: string,
+    args: readonly string[],
+    env?: Record<string, string>,
+  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Kills child processes, stops the servers, removes the scratch directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -122,11 +135,12 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   const children = new Set<ChildProcess>();
   const stoppers: Array<() => Promise<void>> = [];
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopped ??= (async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await Promise.allSettled(stoppers.reverse().map((s) => s()));
-    rmSync(dir, { recursive: true, force: true });
-  })());
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      for (const c of children) c.kill('SIGKILL');
+      await Promise.allSettled(stoppers.reverse().map((s) => s()));
+      rmSync(dir, { recursive: true, force: true });
+    })());
   try {
     const registry = await startRegistry(o.registry ?? 'auto', o.installRegistry ?? false, log, stoppers);
     const oidc = await startGithubOidc();
@@ -139,9 +153,15 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     mkdirSync(home);
     const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8' };
     let runs = 0;
-    const exec = (script: string, args: readonly string[], env: Record<string, string>) => runChild(children, script, args, { ...base, ...env });
+    const exec = (script: string, args: readonly string[], env: Record<string, string>) =>
+      runChild(children, script, args, { ...base, ...env });
     return {
-      registry, oidc, rekor, dir, tlogKeyFile, stop,
+      registry,
+      oidc,
+      rekor,
+      dir,
+      tlogKeyFile,
+      stop,
       async pushImage(image) {
         const t = createTransport(registry.host);
         try {
@@ -156,13 +176,20 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       async runAction(script, inputs, env) {
         const runDir = path.join(dir, `run-${++runs}`);
         mkdirSync(runDir);
-        const files = { GITHUB_OUTPUT: path.join(runDir, 'output'), GITHUB_STEP_SUMMARY: path.join(runDir, 'summary.md') };
+        const files = {
+          GITHUB_OUTPUT: path.join(runDir, 'output'),
+          GITHUB_STEP_SUMMARY: path.join(runDir, 'summary.md'),
+        };
         for (const f of Object.values(files)) writeFileSync(f, '');
         const r = await exec(script, [], { ...env, ...files, RUNNER_TEMP: runDir, ...inputVariables(inputs) });
         const outputFile = readFileSync(files.GITHUB_OUTPUT, 'utf8');
         return {
-          ...r, outputFile, outputs: parseOutputFile(outputFile), summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
-          errors: workflowCommands(r.stdout, 'error'), masked: workflowCommands(r.stdout, 'add-mask'),
+          ...r,
+          outputFile,
+          outputs: parseOutputFile(outputFile),
+          summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+          errors: workflowCommands(r.stdout, 'error'),
+          masked: workflowCommands(r.stdout, 'add-mask'),
         };
       },
       runNode: (script, args, env = {}) => exec(script, args, env),
@@ -209,7 +236,9 @@ function runnerEnv(id: WorkflowIdentity, oidc: GithubOidc, idToken: boolean): Re
     GITHUB_SERVER_URL: 'https://github.com',
     // The action's issuer override: the fake endpoint is the issuer instead of GitHub's.
     OPK_ATTEST_OIDC_ISSUER: oidc.issuer,
-    ...(idToken ? { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken } : {}),
+    ...(idToken
+      ? { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken }
+      : {}),
   };
 }
 
@@ -247,18 +276,31 @@ function workflowCommands(stdout: string, name: string): string[] {
   return [...stdout.matchAll(re)].map((m) => m[1]!.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'));
 }
 
-async function startRegistry(choice: RegistryChoice, install: boolean, log: (l: string) => void,
-  stoppers: Array<() => Promise<void>>): Promise<StackRegistry> {
+async function startRegistry(
+  choice: RegistryChoice,
+  install: boolean,
+  log: (l: string) => void,
+  stoppers: Array<() => Promise<void>>,
+): Promise<StackRegistry> {
   let useDistribution = choice === 'distribution' || (choice === 'auto' && existsSync(DISTRIBUTION_BINARY));
   if (choice === 'auto' && !useDistribution && install && canAptInstall()) useDistribution = aptInstallRegistry(log);
   if (useDistribution) {
     const d: Distribution = await startDistribution({ mode: 'plain' });
     stoppers.push(() => d.stop());
-    return { kind: 'distribution', host: d.host, description: `CNCF distribution (${DISTRIBUTION_BINARY}), no referrers API: signatures go through the OCI 1.1 fallback tag` };
+    return {
+      kind: 'distribution',
+      host: d.host,
+      description: `CNCF distribution (${DISTRIBUTION_BINARY}), no referrers API: signatures go through the OCI 1.1 fallback tag`,
+    };
   }
   const fake = await startOciRegistry();
   stoppers.push(() => fake.close());
-  return { kind: 'in-process', host: fake.host, fake, description: `in-process OCI 1.1 registry with the referrers API${existsSync(DISTRIBUTION_BINARY) ? '' : ' (install docker-registry to use the real one)'}` };
+  return {
+    kind: 'in-process',
+    host: fake.host,
+    fake,
+    description: `in-process OCI 1.1 registry with the referrers API${existsSync(DISTRIBUTION_BINARY) ? '' : ' (install docker-registry to use the real one)'}`,
+  };
 }
 
 function canAptInstall(): boolean {
@@ -270,8 +312,11 @@ function canAptInstall(): boolean {
 /** Installs the Debian package; refreshes the package lists once when the first attempt fails. */
 function aptInstallRegistry(log: (l: string) => void): boolean {
   log('docker-registry is not installed; running: apt-get install -y docker-registry');
-  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'docker-registry'],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'docker-registry'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status === 0;
   if (install()) return existsSync(DISTRIBUTION_BINARY);
   log('apt-get install failed; running apt-get update and trying once more');
   spawnSync('apt-get', ['update'], { stdio: 'ignore' });
@@ -281,8 +326,13 @@ function aptInstallRegistry(log: (l: string) => void): boolean {
 }
 
 /** Runs node on a script with exactly `env` (nothing inherited: no real runner variables leak in). */
-function runChild(children: Set<ChildProcess>, script: string, args: readonly string[], env: Record<string, string>,
-  timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runChild(
+  children: Set<ChildProcess>,
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
@@ -291,7 +341,11 @@ function runChild(children: Set<ChildProcess>, script: string, args: readonly st
     child.stdout!.on('data', (d: Buffer) => out.push(d));
     child.stderr!.on('data', (d: Buffer) => err.push(d));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); children.delete(child); reject(e); });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      children.delete(child);
+      reject(e);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       children.delete(child);
@@ -329,8 +383,12 @@ export function distState(root: string): 'missing' | 'stale' | 'fresh' {
 }
 
 function newestMtime(dir: string): number {
-  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-    (e.isDirectory() ? newestMtime(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs)));
+  return Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newestMtime(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).mtimeMs,
+    ),
+  );
 }
 
 /** SHA-256 over the relative paths and contents of the files under `entries`, in sorted order. */

@@ -100,7 +100,8 @@ export interface OciRegistry {
   /** `127.0.0.1:<port>`, as written in image references. */
   readonly host: string;
   readonly url: string;
-  readonly options: Required<Omit<OciRegistryOptions, 'referrersPageSize'>> & Pick<OciRegistryOptions, 'referrersPageSize'>;
+  readonly options: Required<Omit<OciRegistryOptions, 'referrersPageSize'>> &
+    Pick<OciRegistryOptions, 'referrersPageSize'>;
   readonly requests: LoggedRequest[];
   inject(fault: Fault): void;
   clearFaults(): void;
@@ -142,10 +143,11 @@ export async function startOciRegistry(options: OciRegistryOptions = {}): Promis
     remove: (repo, digest) => state.remove(repo, digest),
     tags: (repo) => [...(state.repos.get(repo)?.tags.keys() ?? [])].sort(),
     manifest: (repo, ref) => state.lookup(repo, ref)?.bytes,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -168,14 +170,25 @@ class RegistryState {
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const entry: LoggedRequest = { method: req.method ?? 'GET', path: url.pathname + url.search, status: 0, headers: req.headers, at: performance.now() };
+    const entry: LoggedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname + url.search,
+      status: 0,
+      headers: req.headers,
+      at: performance.now(),
+    };
     this.log.push(entry);
     const fault = this.takeFault(entry.method, entry.path);
     if (fault?.kind === 'drop' && fault.when === 'before') return this.drop(req, entry);
     const body = await readBody(req);
     let reply: Reply;
     if (fault?.kind === 'status') reply = faultReply(fault);
-    else if (fault?.kind === 'html') reply = { status: 200, headers: { 'content-type': 'text/html' }, body: '<!doctype html><html><body>Sign in to continue</body></html>' };
+    else if (fault?.kind === 'html')
+      reply = {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<!doctype html><html><body>Sign in to continue</body></html>',
+      };
     else reply = body === undefined ? errorReply(413, 'SIZE_INVALID', 'body too large') : this.route(req, url, body);
     if (fault?.kind === 'drop') return this.drop(req, entry);
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
@@ -189,8 +202,12 @@ class RegistryState {
   }
 
   private takeFault(method: string, path: string): Fault | undefined {
-    const hit = this.faults.find((f) => f.left > 0 && (!f.fault.match?.method || f.fault.match.method === method)
-      && (!f.fault.match?.path || path.includes(f.fault.match.path)));
+    const hit = this.faults.find(
+      (f) =>
+        f.left > 0 &&
+        (!f.fault.match?.method || f.fault.match.method === method) &&
+        (!f.fault.match?.path || path.includes(f.fault.match.path)),
+    );
     if (hit === undefined) return undefined;
     hit.left--;
     return hit.fault;
@@ -199,13 +216,23 @@ class RegistryState {
   private route(req: http.IncomingMessage, url: URL, body: Buffer): Reply {
     const p = url.pathname;
     const method = req.method ?? 'GET';
-    if (p === '/v2/' || p === '/v2') return { status: 200, headers: { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' }, body: '{}' };
+    if (p === '/v2/' || p === '/v2')
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' },
+        body: '{}',
+      };
     let m: RegExpExecArray | null;
-    if ((m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(p))) return this.withName(m[1]!, (name) => this.manifests(method, name, m![2]!, req, body));
-    if ((m = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(p))) return this.withName(m[1]!, (name) => this.uploadsRoute(method, name, m![2]!, url, req, body));
-    if ((m = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(p))) return this.withName(m[1]!, (name) => this.blobs(method, name, m![2]!));
-    if ((m = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(p)) && this.options.referrersApi && method === 'GET') return this.withName(m[1]!, (name) => this.referrers(name, m![2]!, url));
-    if ((m = /^\/v2\/(.+)\/tags\/list$/.exec(p)) && method === 'GET') return this.withName(m[1]!, (name) => this.tagList(name));
+    if ((m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(p)))
+      return this.withName(m[1]!, (name) => this.manifests(method, name, m![2]!, req, body));
+    if ((m = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(p)))
+      return this.withName(m[1]!, (name) => this.uploadsRoute(method, name, m![2]!, url, req, body));
+    if ((m = /^\/v2\/(.+)\/blobs\/([^/]+)$/.exec(p)))
+      return this.withName(m[1]!, (name) => this.blobs(method, name, m![2]!));
+    if ((m = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(p)) && this.options.referrersApi && method === 'GET')
+      return this.withName(m[1]!, (name) => this.referrers(name, m![2]!, url));
+    if ((m = /^\/v2\/(.+)\/tags\/list$/.exec(p)) && method === 'GET')
+      return this.withName(m[1]!, (name) => this.tagList(name));
     return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: '404 page not found\n' };
   }
 
@@ -240,8 +267,17 @@ class RegistryState {
     const m = this.lookup(name, ref);
     if (m === undefined) return errorReply(404, 'MANIFEST_UNKNOWN', 'manifest unknown');
     const accepted = (accept ?? '').split(',').map((s) => s.split(';')[0]!.trim());
-    if (!accepted.includes(m.mediaType)) return errorReply(404, 'MANIFEST_UNKNOWN', 'OCI manifest found, but accept header does not support OCI manifests');
-    return { status: 200, headers: { 'content-type': m.mediaType, 'docker-content-digest': m.digest, etag: `"${m.digest}"` }, body: m.bytes };
+    if (!accepted.includes(m.mediaType))
+      return errorReply(
+        404,
+        'MANIFEST_UNKNOWN',
+        'OCI manifest found, but accept header does not support OCI manifests',
+      );
+    return {
+      status: 200,
+      headers: { 'content-type': m.mediaType, 'docker-content-digest': m.digest, etag: `"${m.digest}"` },
+      body: m.bytes,
+    };
   }
 
   private putManifest(name: string, ref: string, req: http.IncomingMessage, body: Buffer): Reply {
@@ -249,20 +285,26 @@ class RegistryState {
     const checked = this.validateManifest(name, contentType, body);
     if ('status' in checked) return checked;
     const digest = sha256Digest(body);
-    if (DIGEST.test(ref) && ref !== digest) return errorReply(400, 'DIGEST_INVALID', 'provided digest did not match uploaded content');
+    if (DIGEST.test(ref) && ref !== digest)
+      return errorReply(400, 'DIGEST_INVALID', 'provided digest did not match uploaded content');
     const precondition = this.checkPreconditions(name, ref, req.headers);
     if (precondition !== undefined) return precondition;
     const r = this.repo(name);
     r.manifests.set(digest, checked);
     if (!DIGEST.test(ref)) r.tags.set(ref, digest);
-    const headers: Record<string, string> = { location: `/v2/${name}/manifests/${digest}`, 'docker-content-digest': digest };
+    const headers: Record<string, string> = {
+      location: `/v2/${name}/manifests/${digest}`,
+      'docker-content-digest': digest,
+    };
     const header = this.options.ociSubjectHeader;
-    if (checked.subject && (header === 'always' || (header === 'with-api' && this.options.referrersApi))) headers['oci-subject'] = checked.subject;
+    if (checked.subject && (header === 'always' || (header === 'with-api' && this.options.referrersApi)))
+      headers['oci-subject'] = checked.subject;
     return { status: 201, headers };
   }
 
   private validateManifest(name: string, contentType: string, body: Buffer): StoredManifest | Reply {
-    if (!MANIFEST_TYPES.includes(contentType)) return errorReply(400, 'MANIFEST_INVALID', `unsupported content type ${contentType}`);
+    if (!MANIFEST_TYPES.includes(contentType))
+      return errorReply(400, 'MANIFEST_INVALID', `unsupported content type ${contentType}`);
     if (body.length > MAX_MANIFEST) return errorReply(413, 'SIZE_INVALID', 'manifest too large');
     let doc: any;
     try {
@@ -270,8 +312,10 @@ class RegistryState {
     } catch {
       return errorReply(400, 'MANIFEST_INVALID', 'manifest is not JSON');
     }
-    if (typeof doc !== 'object' || doc === null || doc.schemaVersion !== 2) return errorReply(400, 'MANIFEST_INVALID', 'schemaVersion must be 2');
-    if (doc.mediaType !== undefined && doc.mediaType !== contentType) return errorReply(400, 'MANIFEST_INVALID', 'mediaType does not match Content-Type');
+    if (typeof doc !== 'object' || doc === null || doc.schemaVersion !== 2)
+      return errorReply(400, 'MANIFEST_INVALID', 'schemaVersion must be 2');
+    if (doc.mediaType !== undefined && doc.mediaType !== contentType)
+      return errorReply(400, 'MANIFEST_INVALID', 'mediaType does not match Content-Type');
     const missing = this.missingReferences(name, contentType, doc);
     if (missing !== undefined) return errorReply(400, 'MANIFEST_BLOB_UNKNOWN', `blob unknown to registry: ${missing}`);
     return storedOf(body, contentType, doc);
@@ -292,16 +336,23 @@ class RegistryState {
     const current = this.lookup(name, ref)?.digest;
     const ifMatch = headers['if-match'];
     if (ifMatch !== undefined) {
-      const ok = current !== undefined && ifMatch.split(',').map((s) => s.trim().replace(/^W\//, '')).some((e) => e === '*' || e === `"${current}"`);
+      const ok =
+        current !== undefined &&
+        ifMatch
+          .split(',')
+          .map((s) => s.trim().replace(/^W\//, ''))
+          .some((e) => e === '*' || e === `"${current}"`);
       if (!ok) return errorReply(412, 'PRECONDITION_FAILED', 'If-Match does not match the current manifest');
     }
-    if (headers['if-none-match'] === '*' && current !== undefined) return errorReply(412, 'PRECONDITION_FAILED', 'the tag already exists');
+    if (headers['if-none-match'] === '*' && current !== undefined)
+      return errorReply(412, 'PRECONDITION_FAILED', 'the tag already exists');
     return undefined;
   }
 
   private deleteManifest(name: string, ref: string): Reply {
     const r = this.repos.get(name);
-    if (this.lookup(name, ref) === undefined || r === undefined) return errorReply(404, 'MANIFEST_UNKNOWN', 'manifest unknown');
+    if (this.lookup(name, ref) === undefined || r === undefined)
+      return errorReply(404, 'MANIFEST_UNKNOWN', 'manifest unknown');
     if (DIGEST.test(ref)) this.remove(name, ref);
     else r.tags.delete(ref);
     return { status: 202 };
@@ -314,7 +365,13 @@ class RegistryState {
     const artifactType = this.options.referrersFilter ? url.searchParams.get('artifactType') : null;
     const all = [...(this.repos.get(name)?.manifests ?? new Map<string, StoredManifest>())]
       .filter(([, m]) => m.subject === digest)
-      .map(([d, m]) => ({ mediaType: m.mediaType, digest: d, size: m.bytes.length, ...(m.artifactType ? { artifactType: m.artifactType } : {}), ...(m.annotations ? { annotations: m.annotations } : {}) }))
+      .map(([d, m]) => ({
+        mediaType: m.mediaType,
+        digest: d,
+        size: m.bytes.length,
+        ...(m.artifactType ? { artifactType: m.artifactType } : {}),
+        ...(m.annotations ? { annotations: m.annotations } : {}),
+      }))
       .filter((d) => artifactType === null || d.artifactType === artifactType);
     const { page, next } = this.paginate(all, url);
     const headers: Record<string, string> = { 'content-type': OCI_INDEX };
@@ -337,7 +394,11 @@ class RegistryState {
   private tagList(name: string): Reply {
     const r = this.repos.get(name);
     if (r === undefined) return errorReply(404, 'NAME_UNKNOWN', 'repository name not known to registry');
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, tags: [...r.tags.keys()].sort() }) };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, tags: [...r.tags.keys()].sort() }),
+    };
   }
 
   // ---- blobs ----
@@ -352,16 +413,32 @@ class RegistryState {
     }
     if (method !== 'GET' && method !== 'HEAD') return errorReply(405, 'UNSUPPORTED', 'method not allowed');
     if (blob === undefined) return errorReply(404, 'BLOB_UNKNOWN', 'blob unknown to registry');
-    return { status: 200, headers: { 'content-type': 'application/octet-stream', 'docker-content-digest': digest }, body: blob };
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/octet-stream', 'docker-content-digest': digest },
+      body: blob,
+    };
   }
 
-  private uploadsRoute(method: string, name: string, id: string, url: URL, req: http.IncomingMessage, body: Buffer): Reply {
+  private uploadsRoute(
+    method: string,
+    name: string,
+    id: string,
+    url: URL,
+    req: http.IncomingMessage,
+    body: Buffer,
+  ): Reply {
     if (method === 'POST' && id === '') return this.startUpload(name, url, body);
     const upload = this.uploads.get(id);
-    if (upload === undefined || upload.repo !== name) return errorReply(404, 'BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry');
+    if (upload === undefined || upload.repo !== name)
+      return errorReply(404, 'BLOB_UPLOAD_UNKNOWN', 'blob upload unknown to registry');
     if (method === 'PATCH') return this.patchUpload(name, id, upload, req, body);
     if (method === 'PUT') return this.finishUpload(name, id, upload, url.searchParams.get('digest'), body);
-    if (method === 'GET') return { status: 204, headers: { location: uploadLocation(name, id), range: `0-${Math.max(0, upload.size - 1)}` } };
+    if (method === 'GET')
+      return {
+        status: 204,
+        headers: { location: uploadLocation(name, id), range: `0-${Math.max(0, upload.size - 1)}` },
+      };
     if (method === 'DELETE') return (this.uploads.delete(id), { status: 204 });
     return errorReply(405, 'UNSUPPORTED', 'method not allowed');
   }
@@ -384,12 +461,18 @@ class RegistryState {
   private patchUpload(name: string, id: string, upload: Upload, req: http.IncomingMessage, body: Buffer): Reply {
     const range = req.headers['content-range'];
     const m = range === undefined ? null : /^(\d+)-(\d+)$/.exec(range);
-    if (range !== undefined && (m === null || Number(m[1]) !== upload.size || Number(m[2]) !== upload.size + body.length - 1)) {
+    if (
+      range !== undefined &&
+      (m === null || Number(m[1]) !== upload.size || Number(m[2]) !== upload.size + body.length - 1)
+    ) {
       return errorReply(416, 'BLOB_UPLOAD_INVALID', `content range ${range} does not continue at ${upload.size}`);
     }
     upload.chunks.push(body);
     upload.size += body.length;
-    return { status: 202, headers: { location: uploadLocation(name, id), range: `0-${upload.size - 1}`, 'docker-upload-uuid': id } };
+    return {
+      status: 202,
+      headers: { location: uploadLocation(name, id), range: `0-${upload.size - 1}`, 'docker-upload-uuid': id },
+    };
   }
 
   private finishUpload(name: string, id: string, upload: Upload, digest: string | null, body: Buffer): Reply {
@@ -400,7 +483,8 @@ class RegistryState {
   }
 
   private store(name: string, digest: string, bytes: Buffer): Reply {
-    if (!DIGEST.test(digest) || sha256Digest(bytes) !== digest) return errorReply(400, 'DIGEST_INVALID', 'provided digest did not match uploaded content');
+    if (!DIGEST.test(digest) || sha256Digest(bytes) !== digest)
+      return errorReply(400, 'DIGEST_INVALID', 'provided digest did not match uploaded content');
     this.repo(name).blobs.set(digest, bytes);
     return { status: 201, headers: { location: `/v2/${name}/blobs/${digest}`, 'docker-content-digest': digest } };
   }
@@ -438,9 +522,20 @@ class RegistryState {
 
 function storedOf(bytes: Buffer, mediaType: string, doc: any): StoredManifest {
   const subject = typeof doc?.subject?.digest === 'string' ? doc.subject.digest : undefined;
-  const artifactType = typeof doc?.artifactType === 'string' ? doc.artifactType : typeof doc?.config?.mediaType === 'string' ? doc.config.mediaType : undefined;
+  const artifactType =
+    typeof doc?.artifactType === 'string'
+      ? doc.artifactType
+      : typeof doc?.config?.mediaType === 'string'
+        ? doc.config.mediaType
+        : undefined;
   const annotations = typeof doc?.annotations === 'object' && doc.annotations !== null ? doc.annotations : undefined;
-  return { bytes, mediaType, ...(subject ? { subject } : {}), ...(artifactType ? { artifactType } : {}), ...(annotations ? { annotations } : {}) };
+  return {
+    bytes,
+    mediaType,
+    ...(subject ? { subject } : {}),
+    ...(artifactType ? { artifactType } : {}),
+    ...(annotations ? { annotations } : {}),
+  };
 }
 
 // Distribution hands out absolute Locations with a `_state` query; the client must append `&digest=`.
@@ -456,7 +551,11 @@ function faultReply(f: Extract<Fault, { kind: 'status' }>): Reply {
 }
 
 function errorReply(status: number, code: string, message: string): Reply {
-  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errors: [{ code, message }] }) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ errors: [{ code, message }] }),
+  };
 }
 
 function send(res: http.ServerResponse, head: boolean, reply: Reply): void {

@@ -17,7 +17,10 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 
 /** The slice of oidc-provider's API used here (it ships no type declarations). */
 interface ProviderClass {
-  new (issuer: string, config: Record<string, unknown>): { callback(): (req: IncomingMessage, res: ServerResponse) => void };
+  new (
+    issuer: string,
+    config: Record<string, unknown>,
+  ): { callback(): (req: IncomingMessage, res: ServerResponse) => void };
   errors: { InvalidTarget: new () => Error };
 }
 
@@ -27,7 +30,9 @@ interface ProviderClass {
  */
 async function withoutOpNotices<T>(fn: () => Promise<T>): Promise<T> {
   const warn = console.warn;
-  console.warn = (...args: unknown[]) => { if (!String(args[0]).startsWith('oidc-provider WARNING')) warn(...args); };
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('oidc-provider WARNING')) warn(...args);
+  };
   try {
     return await fn();
   } finally {
@@ -61,14 +66,24 @@ async function listen(server: Server): Promise<string> {
 }
 
 function closer(server: Server): () => Promise<void> {
-  return () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); });
+  return () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
 }
 
 type Clients = OnpremOp['clients'];
 
 function opConfig(Provider: ProviderClass, clients: Clients, privateJwk: JWK): Record<string, unknown> {
-  const client = (c: { id: string; secret: string }, method: string) => ({ client_id: c.id, client_secret: c.secret,
-    grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: method });
+  const client = (c: { id: string; secret: string }, method: string) => ({
+    client_id: c.id,
+    client_secret: c.secret,
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    token_endpoint_auth_method: method,
+  });
   return {
     clients: [client(clients.basic, 'client_secret_basic'), client(clients.post, 'client_secret_post')],
     jwks: { keys: [privateJwk] },
@@ -79,8 +94,13 @@ function opConfig(Provider: ProviderClass, clients: Clients, privateJwk: JWK): R
         enabled: true,
         getResourceServerInfo(_ctx: unknown, resource: string) {
           if (!resource.startsWith(RESOURCE_PREFIX)) throw new Provider.errors.InvalidTarget();
-          return { scope: '', audience: resource.slice(RESOURCE_PREFIX.length), accessTokenTTL: 300,
-            accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          return {
+            scope: '',
+            audience: resource.slice(RESOURCE_PREFIX.length),
+            accessTokenTTL: 300,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
         },
       },
     },
@@ -96,11 +116,14 @@ export async function startOnpremOidc(): Promise<OnpremOp> {
     basic: { id: 'ci-basic', secret: `s-${randomUUID()}` },
     post: { id: 'ci-post', secret: `s-${randomUUID()}` },
   };
-  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_q, res) => { res.statusCode = 503; res.end(); };
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_q, res) => {
+    res.statusCode = 503;
+    res.end();
+  };
   const server = createServer((req, res) => handler(req, res));
   const issuer = await listen(server);
   const provider = await withoutOpNotices(async () => {
-    const Provider = (await import('oidc-provider' as string) as { default: ProviderClass }).default;
+    const Provider = ((await import('oidc-provider' as string)) as { default: ProviderClass }).default;
     return new Provider(issuer, opConfig(Provider, clients, key.privateJwk));
   });
   handler = provider.callback();
@@ -143,9 +166,13 @@ export async function startMinimalOp(opts: MinimalOpOptions = {}): Promise<Minim
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', url).pathname;
     if (path === '/.well-known/openid-configuration') {
-      return json(res, 200, { issuer: opts.discoveryIssuer ?? url, token_endpoint: opts.tokenEndpoint ?? `${url}/token`,
-        jwks_uri: `${url}/jwks`, grant_types_supported: ['client_credentials'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'] });
+      return json(res, 200, {
+        issuer: opts.discoveryIssuer ?? url,
+        token_endpoint: opts.tokenEndpoint ?? `${url}/token`,
+        jwks_uri: `${url}/jwks`,
+        grant_types_supported: ['client_credentials'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      });
     }
     if (path === '/jwks') return json(res, 200, { keys: [key.publicJwk] });
     if (path !== '/token' || req.method !== 'POST') return json(res, 404, { error: 'not_found' });
@@ -154,12 +181,18 @@ export async function startMinimalOp(opts: MinimalOpOptions = {}): Promise<Minim
     if (!authenticated(req, form)) return json(res, 401, { error: 'invalid_client' });
     if (form.grant_type !== 'client_credentials') return json(res, 400, { error: 'unsupported_grant_type' });
     const respond = opts.respond ?? 'id_token';
-    const claims = { iss: url, sub: client.id, aud: form.audience ?? client.id, ...(form.nonce ? { nonce: form.nonce } : {}) };
+    const claims = {
+      iss: url,
+      sub: client.id,
+      aud: form.audience ?? client.id,
+      ...(form.nonce ? { nonce: form.nonce } : {}),
+    };
     const idToken = await jwt(claims, 'JWT');
     const accessJwt = await jwt(claims, 'at+jwt');
     const out: Record<string, unknown> = { token_type: 'Bearer', expires_in: 300 };
     if (respond === 'id_token' || respond === 'both') out.id_token = idToken;
-    out.access_token = respond === 'access_token_jwt' ? accessJwt : respond === 'both' ? accessJwt : `opaque-${randomUUID()}`;
+    out.access_token =
+      respond === 'access_token_jwt' ? accessJwt : respond === 'both' ? accessJwt : `opaque-${randomUUID()}`;
     return json(res, 200, out);
   }
 
@@ -174,8 +207,12 @@ export async function startMinimalOp(opts: MinimalOpOptions = {}): Promise<Minim
   }
 
   function jwt(claims: Record<string, unknown>, typ: string): Promise<string> {
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ, kid: key.publicJwk.kid! })
-      .setIssuedAt().setExpirationTime('5m').setJti(randomUUID()).sign(key.privateKey);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ, kid: key.publicJwk.kid! })
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti(randomUUID())
+      .sign(key.privateKey);
   }
 
   return { issuer: url, client, jwks: () => ({ keys: [key.publicJwk] }), tokenRequests, close: closer(server) };

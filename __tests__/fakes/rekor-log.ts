@@ -19,7 +19,16 @@
  * Fault injection: `failNext(n, status)` answers the next n requests with an error status,
  * `dropNext(n)` destroys the connection of the next n requests.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,8 +63,16 @@ export interface RekorLog {
   close(): Promise<void>;
 }
 
-interface StoredEntry { body: string; integratedTime: number }
-interface State { version: 1; treeId: string; privateKeyPem: string; entries: StoredEntry[] }
+interface StoredEntry {
+  body: string;
+  integratedTime: number;
+}
+interface State {
+  version: 1;
+  treeId: string;
+  privateKeyPem: string;
+  entries: StoredEntry[];
+}
 
 const MAX_BODY = 1024 * 1024;
 
@@ -76,22 +93,36 @@ export async function startRekorLog(options: RekorLogOptions = {}): Promise<Reko
     treeId: log.state.treeId,
     hostname: log.hostname,
     size: () => log.state.entries.length,
-    failNext: (n, status = 503) => { log.faults.push(...Array<number>(n).fill(status)); },
-    dropNext: (n) => { log.faults.push(...Array<number>(n).fill(0)); },
+    failNext: (n, status = 503) => {
+      log.faults.push(...Array<number>(n).fill(status));
+    },
+    dropNext: (n) => {
+      log.faults.push(...Array<number>(n).fill(0));
+    },
     requests: log.requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 function loadState(file: string | undefined): State {
   if (file !== undefined && existsSync(file)) {
     const s = JSON.parse(readFileSync(file, 'utf8')) as State;
-    if (s.version !== 1 || !Array.isArray(s.entries)) throw new Error(`fake rekor: ${file} is not a state file of this log`);
+    if (s.version !== 1 || !Array.isArray(s.entries))
+      throw new Error(`fake rekor: ${file} is not a state file of this log`);
     return s;
   }
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const treeId = (randomBytes(8).readBigUInt64BE() >> 2n).toString();
-  return { version: 1, treeId, privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, entries: [] };
+  return {
+    version: 1,
+    treeId,
+    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+    entries: [],
+  };
 }
 
 class FakeLog {
@@ -107,7 +138,10 @@ class FakeLog {
   readonly #byHash = new Map<string, number[]>();
   #levels: Buffer[][] | undefined;
 
-  constructor(readonly state: State, readonly options: RekorLogOptions) {
+  constructor(
+    readonly state: State,
+    readonly options: RekorLogOptions,
+  ) {
     this.key = createPrivateKey(state.privateKeyPem);
     const pub = createPublicKey(this.key);
     this.publicKeyPem = pub.export({ format: 'pem', type: 'spki' }) as string;
@@ -123,12 +157,20 @@ class FakeLog {
     const url = new URL(req.url ?? '/', 'http://fake');
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
     const fault = this.faults.shift();
-    if (fault === 0) { req.socket.destroy(); return; }
-    if (fault !== undefined) { send(res, fault, { code: fault, message: 'injected failure' }); return; }
+    if (fault === 0) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault !== undefined) {
+      send(res, fault, { code: fault, message: 'injected failure' });
+      return;
+    }
     const path = url.pathname;
     if (req.method === 'POST' && path === '/api/v1/log/entries') return this.#create(await readBody(req), res);
-    if (req.method === 'GET' && path === '/api/v1/log/entries') return this.#byIndex(url.searchParams.get('logIndex'), res);
-    if (req.method === 'GET' && path.startsWith('/api/v1/log/entries/')) return this.#byUuid(path.slice('/api/v1/log/entries/'.length), res);
+    if (req.method === 'GET' && path === '/api/v1/log/entries')
+      return this.#byIndex(url.searchParams.get('logIndex'), res);
+    if (req.method === 'GET' && path.startsWith('/api/v1/log/entries/'))
+      return this.#byUuid(path.slice('/api/v1/log/entries/'.length), res);
     if (req.method === 'POST' && path === '/api/v1/index/retrieve') return this.#search(await readBody(req), res);
     if (req.method === 'GET' && path === '/api/v1/log') return this.#logInfo(res);
     if (req.method === 'GET' && path === '/api/v1/log/publicKey') {
@@ -152,11 +194,17 @@ class FakeLog {
     if (existing !== undefined) {
       const id = this.#entryId(existing);
       res.setHeader('location', `/api/v1/log/entries/${id}`);
-      send(res, 409, { code: 409, message: `an equivalent entry already exists in the transparency log with UUID ${id}` });
+      send(res, 409, {
+        code: 409,
+        message: `an equivalent entry already exists in the transparency log with UUID ${id}`,
+      });
       return;
     }
     const index = this.state.entries.length;
-    this.state.entries.push({ body: canonical.toString('base64'), integratedTime: this.options.now?.() ?? Math.floor(Date.now() / 1000) });
+    this.state.entries.push({
+      body: canonical.toString('base64'),
+      integratedTime: this.options.now?.() ?? Math.floor(Date.now() / 1000),
+    });
     this.#index(canonical, index, hashHex);
     this.#persist();
     const id = this.#entryId(index);
@@ -166,17 +214,29 @@ class FakeLog {
   }
 
   #byIndex(param: string | null, res: ServerResponse): void {
-    if (param === null || !/^[0-9]+$/.test(param)) { send(res, 400, { code: 400, message: 'logIndex must be a non-negative integer' }); return; }
+    if (param === null || !/^[0-9]+$/.test(param)) {
+      send(res, 400, { code: 400, message: 'logIndex must be a non-negative integer' });
+      return;
+    }
     const index = Number(param);
-    if (index >= this.state.entries.length) { send(res, 404, { code: 404, message: '' }); return; }
+    if (index >= this.state.entries.length) {
+      send(res, 404, { code: 404, message: '' });
+      return;
+    }
     send(res, 200, this.#entryResponse(index));
   }
 
   #byUuid(id: string, res: ServerResponse): void {
     const m = /^([0-9a-f]{16})?([0-9a-f]{64})$/.exec(id);
-    if (!m) { send(res, 400, { code: 400, message: `incorrectly formatted uuid ${id.slice(0, 100)}` }); return; }
+    if (!m) {
+      send(res, 400, { code: 400, message: `incorrectly formatted uuid ${id.slice(0, 100)}` });
+      return;
+    }
     const index = this.#byLeaf.get(m[2]!);
-    if (index === undefined || (m[1] !== undefined && m[1] !== this.#treeHex())) { send(res, 404, { code: 404, message: '' }); return; }
+    if (index === undefined || (m[1] !== undefined && m[1] !== this.#treeHex())) {
+      send(res, 404, { code: 404, message: '' });
+      return;
+    }
     send(res, 200, this.#entryResponse(index));
   }
 
@@ -188,14 +248,27 @@ class FakeLog {
       hash = undefined;
     }
     const m = typeof hash === 'string' ? /^(?:sha256:)?([0-9a-f]{64})$/.exec(hash) : null;
-    if (!m) { send(res, 400, { code: 400, message: 'hash must be sha256:<64 hex>' }); return; }
-    send(res, 200, (this.#byHash.get(m[1]!) ?? []).map((i) => this.#entryId(i)));
+    if (!m) {
+      send(res, 400, { code: 400, message: 'hash must be sha256:<64 hex>' });
+      return;
+    }
+    send(
+      res,
+      200,
+      (this.#byHash.get(m[1]!) ?? []).map((i) => this.#entryId(i)),
+    );
   }
 
   #logInfo(res: ServerResponse): void {
     const size = this.state.entries.length;
     const root = this.#root();
-    send(res, 200, { rootHash: root.toString('hex'), treeSize: size, signedTreeHead: this.#checkpoint(size, root), treeID: this.state.treeId, inactiveShards: [] });
+    send(res, 200, {
+      rootHash: root.toString('hex'),
+      treeSize: size,
+      signedTreeHead: this.#checkpoint(size, root),
+      treeID: this.state.treeId,
+      inactiveShards: [],
+    });
   }
 
   #entryResponse(index: number): Record<string, unknown> {
@@ -234,7 +307,9 @@ class FakeLog {
     const leaf = leafHashOf(canonical);
     this.#leaves.push(leaf);
     this.#byLeaf.set(leaf.toString('hex'), index);
-    const hash = hashHex ?? (JSON.parse(canonical.toString('utf8')) as { spec: { data: { hash: { value: string } } } }).spec.data.hash.value;
+    const hash =
+      hashHex ??
+      (JSON.parse(canonical.toString('utf8')) as { spec: { data: { hash: { value: string } } } }).spec.data.hash.value;
     this.#byHash.set(hash, [...(this.#byHash.get(hash) ?? []), index]);
     this.#levels = undefined;
   }
@@ -246,7 +321,8 @@ class FakeLog {
     while (levels[levels.length - 1]!.length > 1) {
       const below = levels[levels.length - 1]!;
       const up: Buffer[] = [];
-      for (let i = 0; i < below.length; i += 2) up.push(i + 1 < below.length ? nodeHashOf(below[i]!, below[i + 1]!) : below[i]!);
+      for (let i = 0; i < below.length; i += 2)
+        up.push(i + 1 < below.length ? nodeHashOf(below[i]!, below[i + 1]!) : below[i]!);
       levels.push(up);
     }
     this.#levels = levels;
@@ -291,27 +367,47 @@ class FakeLog {
 // ---------------------------------------------------------------------------------------
 
 function canonicalizeHashedRekord(e: unknown): { canonical: Buffer; hashHex: string } {
-  const p = e as { apiVersion?: unknown; kind?: unknown; spec?: { data?: { hash?: { algorithm?: unknown; value?: unknown } }; signature?: { content?: unknown; publicKey?: { content?: unknown } } } };
+  const p = e as {
+    apiVersion?: unknown;
+    kind?: unknown;
+    spec?: {
+      data?: { hash?: { algorithm?: unknown; value?: unknown } };
+      signature?: { content?: unknown; publicKey?: { content?: unknown } };
+    };
+  };
   if (p?.kind !== 'hashedrekord' || p.apiVersion !== '0.0.1') throw new Error('only hashedrekord 0.0.1 is supported');
   const hash = p.spec?.data?.hash;
-  if (hash?.algorithm !== 'sha256' || typeof hash.value !== 'string' || !/^[0-9a-f]{64}$/.test(hash.value)) throw new Error('spec.data.hash must be sha256 with 64 lowercase hex');
+  if (hash?.algorithm !== 'sha256' || typeof hash.value !== 'string' || !/^[0-9a-f]{64}$/.test(hash.value))
+    throw new Error('spec.data.hash must be sha256 with 64 lowercase hex');
   const sigB64 = p.spec?.signature?.content;
   const keyB64 = p.spec?.signature?.publicKey?.content;
-  if (typeof sigB64 !== 'string' || typeof keyB64 !== 'string') throw new Error('spec.signature.content and publicKey.content are required');
+  if (typeof sigB64 !== 'string' || typeof keyB64 !== 'string')
+    throw new Error('spec.signature.content and publicKey.content are required');
   const signature = Buffer.from(sigB64, 'base64');
   const pem = Buffer.from(keyB64, 'base64').toString('utf8');
   const key = submitterKey(pem);
-  if (!verifyPrehashed(key.point, Buffer.from(hash.value, 'hex'), signature)) throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
+  if (!verifyPrehashed(key.point, Buffer.from(hash.value, 'hex'), signature))
+    throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
   const canonicalKeyPem = key.canonicalPem;
   const canonical = canonicalJson({
-    apiVersion: '0.0.1', kind: 'hashedrekord',
-    spec: { data: { hash: { algorithm: 'sha256', value: hash.value } }, signature: { content: signature.toString('base64'), publicKey: { content: Buffer.from(canonicalKeyPem).toString('base64') } } },
+    apiVersion: '0.0.1',
+    kind: 'hashedrekord',
+    spec: {
+      data: { hash: { algorithm: 'sha256', value: hash.value } },
+      signature: {
+        content: signature.toString('base64'),
+        publicKey: { content: Buffer.from(canonicalKeyPem).toString('base64') },
+      },
+    },
   });
   return { canonical: Buffer.from(canonical), hashHex: hash.value };
 }
 
 function goPem(der: Buffer, label: string): string {
-  const b64 = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const b64 = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
@@ -319,7 +415,10 @@ function goPem(der: Buffer, label: string): string {
 function canonicalJson(v: unknown): string {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -329,11 +428,18 @@ function sha256(data: Uint8Array): Buffer {
 }
 
 function leafHashOf(data: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update(data).digest();
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(data)
+    .digest();
 }
 
 function nodeHashOf(l: Uint8Array, r: Uint8Array): Buffer {
-  return createHash('sha256').update(Buffer.from([1])).update(l).update(r).digest();
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(l)
+    .update(r)
+    .digest();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -341,7 +447,11 @@ function nodeHashOf(l: Uint8Array, r: Uint8Array): Buffer {
 // ---------------------------------------------------------------------------------------
 
 type CurvePoint = ReturnType<typeof p256.Point.fromBytes>;
-interface SubmitterKey { point: CurvePoint; canonicalPem: string; uses: number }
+interface SubmitterKey {
+  point: CurvePoint;
+  canonicalPem: string;
+  uses: number;
+}
 
 /** Parsed submitter keys by their exact PEM text: a signing run logs all its envelopes with one
  *  certificate, so it is parsed once and its point gets a precomputed table from its second use. */
@@ -363,7 +473,9 @@ function submitterKey(pem: string): SubmitterKey {
     }
     const jwk = publicKey.export({ format: 'jwk' });
     if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('only ECDSA P-256 keys are supported');
-    const point = p256.Point.fromBytes(Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]));
+    const point = p256.Point.fromBytes(
+      Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]),
+    );
     key = { point, canonicalPem, uses: 0 };
     if (submitterKeys.size >= MAX_CACHED_KEYS) submitterKeys.delete(submitterKeys.keys().next().value!);
     submitterKeys.set(pem, key);

@@ -36,12 +36,15 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405);
     const file = path.resolve(base, `.${decodeURIComponent(url.pathname)}`);
     if (!file.startsWith(base + path.sep)) return send(404);
-    stat(file).then((s) => {
-      if (!s.isFile()) return send(404);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': s.size });
-      if (req.method === 'HEAD') return res.end();
-      createReadStream(file).pipe(res);
-    }, () => send(404));
+    stat(file).then(
+      (s) => {
+        if (!s.isFile()) return send(404);
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': s.size });
+        if (req.method === 'HEAD') return res.end();
+        createReadStream(file).pipe(res);
+      },
+      () => send(404),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -51,6 +54,10 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
     failNext(n, status) {
       for (let i = 0; i < n; i++) faults.push(status);
     },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -62,28 +62,53 @@ export async function startTokenServer(o: TokenServerOptions): Promise<TokenServ
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== '/token') return void res.writeHead(404).end();
     const params = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
-    const scopes = req.method === 'POST' ? (params.get('scope') ?? '').split(' ').filter(Boolean) : params.getAll('scope');
+    const scopes =
+      req.method === 'POST' ? (params.get('scope') ?? '').split(' ').filter(Boolean) : params.getAll('scope');
     const service = params.get('service') ?? undefined;
     const who = authenticate(req, params);
-    requests.push({ method: req.method ?? '', grant: who.grant, ...(who.user ? { user: who.user } : {}), scopes, ...(service ? { service } : {}) });
+    requests.push({
+      method: req.method ?? '',
+      grant: who.grant,
+      ...(who.user ? { user: who.user } : {}),
+      scopes,
+      ...(service ? { service } : {}),
+    });
     if (who.grant === 'rejected') {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="token"' });
       return void res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
     }
     const allowed = who.user ? o.users[who.user]!.actions : (o.anonymousActions ?? ['pull']);
-    const access = scopes.map(parseScope).filter((s) => s !== undefined).map((s) => ({ ...s, actions: s.actions.filter((a) => allowed.includes(a)) }));
+    const access = scopes
+      .map(parseScope)
+      .filter((s) => s !== undefined)
+      .map((s) => ({ ...s, actions: s.actions.filter((a) => allowed.includes(a)) }));
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = o.expiresIn ?? 300;
     const token = await new SignJWT({ access })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', x5c })
-      .setIssuer(o.issuer).setAudience(o.service).setSubject(who.user ?? '')
-      .setIssuedAt(now).setNotBefore(now - 5).setExpirationTime(now + expiresIn).setJti(randomUUID())
+      .setIssuer(o.issuer)
+      .setAudience(o.service)
+      .setSubject(who.user ?? '')
+      .setIssuedAt(now)
+      .setNotBefore(now - 5)
+      .setExpirationTime(now + expiresIn)
+      .setJti(randomUUID())
       .sign(key);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ token, access_token: token, expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() }));
+    res.end(
+      JSON.stringify({
+        token,
+        access_token: token,
+        expires_in: expiresIn,
+        issued_at: new Date(now * 1000).toISOString(),
+      }),
+    );
   }
 
-  function authenticate(req: IncomingMessage, params: URLSearchParams): { grant: TokenRequestRecord['grant']; user?: string } {
+  function authenticate(
+    req: IncomingMessage,
+    params: URLSearchParams,
+  ): { grant: TokenRequestRecord['grant']; user?: string } {
     if (req.method === 'POST') {
       const grant = params.get('grant_type');
       if (grant === 'refresh_token') {
@@ -102,7 +127,9 @@ export async function startTokenServer(o: TokenServerOptions): Promise<TokenServ
     const decoded = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
     const colon = decoded.indexOf(':');
     const user = decoded.slice(0, colon);
-    return colon > 0 && o.users[user]?.password === decoded.slice(colon + 1) ? { grant: 'basic', user } : { grant: 'rejected' };
+    return colon > 0 && o.users[user]?.password === decoded.slice(colon + 1)
+      ? { grant: 'basic', user }
+      : { grant: 'rejected' };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -110,7 +137,11 @@ export async function startTokenServer(o: TokenServerOptions): Promise<TokenServ
   return {
     realm: `http://127.0.0.1:${port}/token`,
     requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

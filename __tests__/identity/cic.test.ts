@@ -6,8 +6,9 @@ import { expectCode, loadVectors } from '../helpers.js';
 const V = loadVectors();
 
 describe('cicCommitment', () => {
-  const committed: { name: string; cic: JsonObject; expected_commitment: string }[] =
-    V.cic_headers.filter((c: { expected_commitment: string | null }) => c.expected_commitment !== null);
+  const committed: { name: string; cic: JsonObject; expected_commitment: string }[] = V.cic_headers.filter(
+    (c: { expected_commitment: string | null }) => c.expected_commitment !== null,
+  );
   describe.each(committed.map((c) => [c.name, c] as const))('for the %s example of docs/pktoken.md', (_name, c) => {
     it('reproduces the commitment', () => {
       expect(cicCommitment(c.cic)).toBe(c.expected_commitment);
@@ -35,7 +36,9 @@ describe('createCic', () => {
     });
     it('emits the header as Go JSON and commits to it', () => {
       expect(cic.json.startsWith('{"alg":"ES256","att":"')).toBe(true);
-      expect(cic.json).toContain(`"typ":"CIC","upk":{"alg":"ES256","crv":"P-256","kty":"EC","x":"${key.publicJwk.x}","y":"${key.publicJwk.y}"}}`);
+      expect(cic.json).toContain(
+        `"typ":"CIC","upk":{"alg":"ES256","crv":"P-256","kty":"EC","x":"${key.publicJwk.x}","y":"${key.publicJwk.y}"}}`,
+      );
       expect(cic.commitment).toBe(cicCommitment(cic.header));
       expect(cic.commitment).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
@@ -53,11 +56,13 @@ describe('createCic', () => {
   });
 
   describe('when an extra claim value is not a string', () => {
-    it('throws PKT_CIC_INVALID', () => expectCode(() => createCic(key.publicJwk, { n: 1 } as unknown as Record<string, string>), 'PKT_CIC_INVALID'));
+    it('throws PKT_CIC_INVALID', () =>
+      expectCode(() => createCic(key.publicJwk, { n: 1 } as unknown as Record<string, string>), 'PKT_CIC_INVALID'));
   });
 
   describe('when the key has no supported alg', () => {
-    it('throws PKT_ALG_INVALID', () => expectCode(() => createCic({ ...key.publicJwk, alg: 'HS256' }), 'PKT_ALG_INVALID'));
+    it('throws PKT_ALG_INVALID', () =>
+      expectCode(() => createCic({ ...key.publicJwk, alg: 'HS256' }), 'PKT_ALG_INVALID'));
   });
 });
 

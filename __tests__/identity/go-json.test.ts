@@ -16,7 +16,9 @@ describe('goCanonicalJson', () => {
 
   describe('when strings hold HTML or line-separator characters', () => {
     it('escapes them like encoding/json', () => {
-      expect(goCanonicalJson('<a href="x">&\u2028\u2029</a>')).toBe('"\\u003ca href=\\"x\\"\\u003e\\u0026\\u2028\\u2029\\u003c/a\\u003e"');
+      expect(goCanonicalJson('<a href="x">&\u2028\u2029</a>')).toBe(
+        '"\\u003ca href=\\"x\\"\\u003e\\u0026\\u2028\\u2029\\u003c/a\\u003e"',
+      );
     });
   });
 
@@ -35,7 +37,8 @@ describe('goCanonicalJson', () => {
   describe('when numbers are encoded', () => {
     it('matches Go float64 formatting', () => {
       expect(goCanonicalJson([1, 1.5, 1e21, 1e20, 1e-7, 0.000001, -0, 123456789012345680000])).toBe(
-        '[1,1.5,1e+21,100000000000000000000,1e-7,0.000001,-0,123456789012345680000]');
+        '[1,1.5,1e+21,100000000000000000000,1e-7,0.000001,-0,123456789012345680000]',
+      );
     });
     it('refuses non-finite numbers', () => {
       expect(() => goCanonicalJson(Number.NaN)).toThrow(TypeError);

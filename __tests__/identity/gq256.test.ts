@@ -1,7 +1,14 @@
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { SignJWT } from 'jose';
 import {
-  createGqToken, decodeGqToken, gqParams, gqSign, gqVerify, verifyGqToken, type GqParams, type GqPrimitives,
+  createGqToken,
+  decodeGqToken,
+  gqParams,
+  gqSign,
+  gqVerify,
+  verifyGqToken,
+  type GqParams,
+  type GqPrimitives,
 } from '../../src/identity/gq256.js';
 import { modInverse, modPow } from '../../src/identity/modular.js';
 import { expectCode, loadVectors } from '../helpers.js';
@@ -22,7 +29,12 @@ const b64 = (s: string): string => Buffer.from(s).toString('base64url');
 const json = (seg: string): Record<string, unknown> => JSON.parse(Buffer.from(seg, 'base64url').toString('utf8'));
 
 describe('gqParams', () => {
-  describe.each([[65537n, 16, 2], [3n, 256, 1], [17n, 64, 1], [(1n << 80n) + 13n, 4, 10]])('when e = %s', (e, t, vBytes) => {
+  describe.each([
+    [65537n, 16, 2],
+    [3n, 256, 1],
+    [17n, 64, 1],
+    [(1n << 80n) + 13n, 4, 10],
+  ])('when e = %s', (e, t, vBytes) => {
     it(`derives t = ${t} and vBytes = ${vBytes}`, () => {
       expect(gqParams((1n << 2047n) + 1n, e)).toEqual({ n: (1n << 2047n) + 1n, v: e, nBytes: 256, vBytes, t });
     });
@@ -33,7 +45,9 @@ describe('gqParams', () => {
 describe('gqSign', () => {
   describe('with the ISO/IEC 14888-2 GQ1 example', () => {
     it('reproduces the signature', () => {
-      expect(gqSign(isoParams, big(iso.Q), Buffer.from(iso.message_ascii), isoPrims).toString('hex').toUpperCase()).toBe(iso.signature);
+      expect(
+        gqSign(isoParams, big(iso.Q), Buffer.from(iso.message_ascii), isoPrims).toString('hex').toUpperCase(),
+      ).toBe(iso.signature);
     });
   });
 });
@@ -60,9 +74,19 @@ describe('gqVerify', () => {
       const s = big(sig.subarray(10).toString('hex'));
       const wrapped = s + isoParams.n;
       if (wrapped < 1n << 1024n) {
-        expect(gqVerify(isoParams, Buffer.concat([sig.subarray(0, 10), Buffer.from(wrapped.toString(16).padStart(256, '0'), 'hex')]), id, msg, isoPrims)).toBe(false);
+        expect(
+          gqVerify(
+            isoParams,
+            Buffer.concat([sig.subarray(0, 10), Buffer.from(wrapped.toString(16).padStart(256, '0'), 'hex')]),
+            id,
+            msg,
+            isoPrims,
+          ),
+        ).toBe(false);
       }
-      expect(gqVerify(isoParams, Buffer.concat([sig.subarray(0, 10), Buffer.from(iso.n, 'hex')]), id, msg, isoPrims)).toBe(false);
+      expect(
+        gqVerify(isoParams, Buffer.concat([sig.subarray(0, 10), Buffer.from(iso.n, 'hex')]), id, msg, isoPrims),
+      ).toBe(false);
     });
   });
 
@@ -120,7 +144,9 @@ describe('createGqToken', () => {
     it('emits {alg, jkt, kid: original header, typ} in alphabetical order, like jwx', () => {
       const [h0] = idToken.split('.');
       const jkt = createHash('sha256').update(`{"e":"${op.jwk.e}","kty":"RSA","n":"${op.jwk.n}"}`).digest('base64url');
-      expect(Buffer.from(gq.split('.')[0]!, 'base64url').toString()).toBe(`{"alg":"GQ256","jkt":"${jkt}","kid":"${h0}","typ":"JWT"}`);
+      expect(Buffer.from(gq.split('.')[0]!, 'base64url').toString()).toBe(
+        `{"alg":"GQ256","jkt":"${jkt}","kid":"${h0}","typ":"JWT"}`,
+      );
     });
     it('keeps the payload segment and drops the RS256 signature', () => {
       const [, p, s] = idToken.split('.');
@@ -151,7 +177,9 @@ describe('createGqToken', () => {
 
   describe('when the token is not RS256', () => {
     it('throws PKT_ALG_INVALID for PS256', async () => {
-      const ps = await new SignJWT({ iss: op.issuer }).setProtectedHeader({ alg: 'PS256', kid: op.kid }).sign(op.privateKey);
+      const ps = await new SignJWT({ iss: op.issuer })
+        .setProtectedHeader({ alg: 'PS256', kid: op.kid })
+        .sign(op.privateKey);
       await expectCode(() => createGqToken(ps, op.jwk), 'PKT_ALG_INVALID');
     });
   });
@@ -177,7 +205,10 @@ describe('createGqToken', () => {
 
   describe('when an extra claim takes a reserved name', () => {
     it('throws PKT_MALFORMED', async () => {
-      await expectCode(async () => createGqToken(await op.mint(), op.jwk, { extraClaims: { kid: 'x' } }), 'PKT_MALFORMED');
+      await expectCode(
+        async () => createGqToken(await op.mint(), op.jwk, { extraClaims: { kid: 'x' } }),
+        'PKT_MALFORMED',
+      );
     });
   });
 
@@ -194,7 +225,9 @@ describe('decodeGqToken', () => {
   const cases: { name: string; kid: string; expected_original_header: string }[] = V.gq_kid_decode;
   describe.each(cases.map((c) => [c.name, c] as const))('with the %s GQ kid of docs/pktoken.md', (_name, c) => {
     it('decodes the original OP header byte for byte', () => {
-      const gq = decodeGqToken(`${b64(JSON.stringify({ alg: 'GQ256', kid: c.kid, typ: 'JWT' }))}.${b64('{"iss":"x"}')}.AA`);
+      const gq = decodeGqToken(
+        `${b64(JSON.stringify({ alg: 'GQ256', kid: c.kid, typ: 'JWT' }))}.${b64('{"iss":"x"}')}.AA`,
+      );
       expect(gq.originalHeaderSegment).toBe(c.kid);
       expect(Buffer.from(gq.originalHeaderSegment, 'base64url').toString('utf8')).toBe(c.expected_original_header);
       expect(gq.originalHeader).toEqual(JSON.parse(c.expected_original_header));
@@ -208,8 +241,10 @@ describe('verifyGqToken', () => {
   const legacyToken = `${opH}.${payload}.${opS}`;
 
   describe('with the Go-made Google token (openpubkey before v0.25.0)', () => {
-    it('accepts it under the legacy rule M = identity', () => expect(() => verifyGqToken(legacyToken, g.jwk, { legacy: true })).not.toThrow());
-    it('rejects it under the v0.25 rule M = H1.P', () => expectCode(() => verifyGqToken(legacyToken, g.jwk), 'PKT_GQ_INVALID'));
+    it('accepts it under the legacy rule M = identity', () =>
+      expect(() => verifyGqToken(legacyToken, g.jwk, { legacy: true })).not.toThrow());
+    it('rejects it under the v0.25 rule M = H1.P', () =>
+      expectCode(() => verifyGqToken(legacyToken, g.jwk), 'PKT_GQ_INVALID'));
   });
 
   describe('when the GQ header is altered (jkt)', () => {
@@ -221,20 +256,34 @@ describe('verifyGqToken', () => {
       const [h, p, s] = gq.split('.');
       altered = `${b64(JSON.stringify({ ...json(h!), jkt: 'A'.repeat(43) }))}.${p}.${s}`;
     });
-    it('fails the v0.25 proof with PKT_GQ_INVALID', () => expectCode(() => verifyGqToken(altered, op.jwk), 'PKT_GQ_INVALID'));
+    it('fails the v0.25 proof with PKT_GQ_INVALID', () =>
+      expectCode(() => verifyGqToken(altered, op.jwk), 'PKT_GQ_INVALID'));
     it('is caught by the jkt check under the legacy rule with PKT_JKT_MISMATCH', () =>
       // The legacy proof does not cover the header, so alter the Go-made legacy token's jkt:
       // the proof still holds, and only the jkt-against-key check can notice.
-      expectCode(() => verifyGqToken(
-        `${b64(JSON.stringify({ ...json(opH!), jkt: 'A'.repeat(43) }))}.${payload}.${opS}`, g.jwk, { legacy: true }), 'PKT_JKT_MISMATCH'));
+      expectCode(
+        () =>
+          verifyGqToken(`${b64(JSON.stringify({ ...json(opH!), jkt: 'A'.repeat(43) }))}.${payload}.${opS}`, g.jwk, {
+            legacy: true,
+          }),
+        'PKT_JKT_MISMATCH',
+      ));
   });
 
   describe('when the header alg is not GQ256', () => {
-    it('throws PKT_ALG_INVALID', () => expectCode(() => verifyGqToken(`${b64('{"alg":"RS256"}')}.${payload}.${opS}`, g.jwk), 'PKT_ALG_INVALID'));
+    it('throws PKT_ALG_INVALID', () =>
+      expectCode(() => verifyGqToken(`${b64('{"alg":"RS256"}')}.${payload}.${opS}`, g.jwk), 'PKT_ALG_INVALID'));
   });
 
   describe('when kid is not an encoded RS256 header', () => {
-    it('throws PKT_GQ_INVALID', () => expectCode(
-      () => verifyGqToken(`${b64(JSON.stringify({ alg: 'GQ256', kid: b64('{"alg":"PS256"}') }))}.${payload}.${opS}`, g.jwk), 'PKT_GQ_INVALID'));
+    it('throws PKT_GQ_INVALID', () =>
+      expectCode(
+        () =>
+          verifyGqToken(
+            `${b64(JSON.stringify({ alg: 'GQ256', kid: b64('{"alg":"PS256"}') }))}.${payload}.${opS}`,
+            g.jwk,
+          ),
+        'PKT_GQ_INVALID',
+      ));
   });
 });

@@ -58,10 +58,12 @@ describe('parsePublicJwk', () => {
     ['a point off the curve', { ...ec, y: ec.x }],
     ['a non-string kid', { ...rsa, kid: 7 }],
   ])('when given %s', (_what, value) => {
-    it('throws the code it was given', () => expectCode(() => parsePublicJwk(value, 'key', 'PKT_JWKS_INVALID'), 'PKT_JWKS_INVALID'));
+    it('throws the code it was given', () =>
+      expectCode(() => parsePublicJwk(value, 'key', 'PKT_JWKS_INVALID'), 'PKT_JWKS_INVALID'));
   });
 
   describe('when n is not canonical base64url', () => {
-    it('throws PKT_BASE64_INVALID', () => expectCode(() => parsePublicJwk({ ...rsa, n: `${rsa.n}=` }, 'key', 'PKT_JWKS_INVALID'), 'PKT_BASE64_INVALID'));
+    it('throws PKT_BASE64_INVALID', () =>
+      expectCode(() => parsePublicJwk({ ...rsa, n: `${rsa.n}=` }, 'key', 'PKT_JWKS_INVALID'), 'PKT_BASE64_INVALID'));
   });
 });

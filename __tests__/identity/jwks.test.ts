@@ -21,12 +21,16 @@ describe('parseJwks', () => {
     ['with a key lacking kty', '{"keys":[{"kid":"a"}]}'],
     ['with a numeric kid', '{"keys":[{"kty":"RSA","kid":1}]}'],
     ['with a non-object key', '{"keys":["k"]}'],
-    [`with more than ${MAX_JWKS_KEYS} keys`, JSON.stringify({ keys: Array.from({ length: MAX_JWKS_KEYS + 1 }, () => ({ kty: 'RSA' })) })],
+    [
+      `with more than ${MAX_JWKS_KEYS} keys`,
+      JSON.stringify({ keys: Array.from({ length: MAX_JWKS_KEYS + 1 }, () => ({ kty: 'RSA' })) }),
+    ],
   ])('when the document is %s', (_what, text) => {
     it('throws PKT_JWKS_INVALID', () => expectCode(() => parseJwks(text), 'PKT_JWKS_INVALID'));
   });
   describe('when the document is over MAX_JWKS_BYTES', () => {
-    it('throws PKT_TOO_LARGE', () => expectCode(() => parseJwks(Buffer.alloc(MAX_JWKS_BYTES + 1, 0x20)), 'PKT_TOO_LARGE'));
+    it('throws PKT_TOO_LARGE', () =>
+      expectCode(() => parseJwks(Buffer.alloc(MAX_JWKS_BYTES + 1, 0x20)), 'PKT_TOO_LARGE'));
   });
 });
 
@@ -88,29 +92,40 @@ describe('fetchJwks', () => {
 
   describe('when the discovery document names another issuer', () => {
     it('throws PKT_JWKS_INVALID', async () => {
-      routes['/mix/.well-known/openid-configuration'] = { status: 200, body: JSON.stringify({ issuer: 'https://token.actions.githubusercontent.com', jwks_uri: `${otherUrl}/jwks` }) };
+      routes['/mix/.well-known/openid-configuration'] = {
+        status: 200,
+        body: JSON.stringify({ issuer: 'https://token.actions.githubusercontent.com', jwks_uri: `${otherUrl}/jwks` }),
+      };
       await expectCode(() => fetchJwks(`${otherUrl}/mix`, fast), 'PKT_JWKS_INVALID');
     });
   });
 
   describe('when jwks_uri is plain http off loopback', () => {
     it('throws PKT_JWKS_FETCH_FAILED', async () => {
-      routes['/plain/.well-known/openid-configuration'] = { status: 200, body: JSON.stringify({ issuer: `${otherUrl}/plain`, jwks_uri: 'http://keys.example.com/jwks' }) };
+      routes['/plain/.well-known/openid-configuration'] = {
+        status: 200,
+        body: JSON.stringify({ issuer: `${otherUrl}/plain`, jwks_uri: 'http://keys.example.com/jwks' }),
+      };
       await expectCode(() => fetchJwks(`${otherUrl}/plain`, fast), 'PKT_JWKS_FETCH_FAILED');
     });
   });
 
   describe('when the issuer is plain http off loopback', () => {
-    it('throws PKT_JWKS_FETCH_FAILED without a request', () => expectCode(() => fetchJwks('http://issuer.example.com', fast), 'PKT_JWKS_FETCH_FAILED'));
+    it('throws PKT_JWKS_FETCH_FAILED without a request', () =>
+      expectCode(() => fetchJwks('http://issuer.example.com', fast), 'PKT_JWKS_FETCH_FAILED'));
   });
 
   describe('when discovery answers 404', () => {
-    it('throws PKT_JWKS_FETCH_FAILED', () => expectCode(() => fetchJwks(`${otherUrl}/missing`, fast), 'PKT_JWKS_FETCH_FAILED'));
+    it('throws PKT_JWKS_FETCH_FAILED', () =>
+      expectCode(() => fetchJwks(`${otherUrl}/missing`, fast), 'PKT_JWKS_FETCH_FAILED'));
   });
 
   describe('when the JWKS is not a JWKS', () => {
     it('throws PKT_JWKS_INVALID', async () => {
-      routes['/bad/.well-known/openid-configuration'] = { status: 200, body: JSON.stringify({ issuer: `${otherUrl}/bad`, jwks_uri: `${otherUrl}/bad/jwks` }) };
+      routes['/bad/.well-known/openid-configuration'] = {
+        status: 200,
+        body: JSON.stringify({ issuer: `${otherUrl}/bad`, jwks_uri: `${otherUrl}/bad/jwks` }),
+      };
       routes['/bad/jwks'] = { status: 200, body: '<html>' };
       await expectCode(() => fetchJwks(`${otherUrl}/bad`, fast), 'PKT_JWKS_INVALID');
     });
@@ -118,7 +133,10 @@ describe('fetchJwks', () => {
 
   describe('when the JWKS is too large', () => {
     it('throws PKT_TOO_LARGE', async () => {
-      routes['/big/.well-known/openid-configuration'] = { status: 200, body: JSON.stringify({ issuer: `${otherUrl}/big`, jwks_uri: `${otherUrl}/big/jwks` }) };
+      routes['/big/.well-known/openid-configuration'] = {
+        status: 200,
+        body: JSON.stringify({ issuer: `${otherUrl}/big`, jwks_uri: `${otherUrl}/big/jwks` }),
+      };
       routes['/big/jwks'] = { status: 200, body: ' '.repeat(MAX_JWKS_BYTES + 1) };
       await expectCode(() => fetchJwks(`${otherUrl}/big`, fast), 'PKT_TOO_LARGE');
     });

@@ -18,8 +18,14 @@ const arbModulus = fc.bigInt({ min: 2n, max: (1n << 512n) - 1n });
 
 describe('modPow', () => {
   it('agrees with the reference for short and long exponents', () => {
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 1n << 600n }), fc.bigInt({ min: 0n, max: 1n << 300n }), arbModulus,
-      (b, e, n) => modPow(b, e, n) === referencePow(b, e, n)));
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 1n << 600n }),
+        fc.bigInt({ min: 0n, max: 1n << 300n }),
+        arbModulus,
+        (b, e, n) => modPow(b, e, n) === referencePow(b, e, n),
+      ),
+    );
   });
   it('returns 0 modulo 1 and 1 for a zero exponent', () => {
     expect(modPow(5n, 3n, 1n)).toBe(0n);
@@ -30,13 +36,21 @@ describe('modPow', () => {
 
 describe('FixedBaseComb', () => {
   it('computes B^y mod n for every exponent the table covers', () => {
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 1n << 300n }), fc.integer({ min: 1, max: 90 }), arbModulus, fc.bigInt({ min: 0n, max: (1n << 90n) - 1n }),
-      (b, bits, n, y0) => {
-        const y = y0 % (1n << BigInt(bits));
-        return new FixedBaseComb(b, n, bits).pow(y) === referencePow(b, y, n);
-      }));
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 1n << 300n }),
+        fc.integer({ min: 1, max: 90 }),
+        arbModulus,
+        fc.bigInt({ min: 0n, max: (1n << 90n) - 1n }),
+        (b, bits, n, y0) => {
+          const y = y0 % (1n << BigInt(bits));
+          return new FixedBaseComb(b, n, bits).pow(y) === referencePow(b, y, n);
+        },
+      ),
+    );
   });
-  it('refuses an exponent longer than the table', () => expect(() => new FixedBaseComb(3n, 7n, 8).pow(1n << 8n)).toThrow(RangeError));
+  it('refuses an exponent longer than the table', () =>
+    expect(() => new FixedBaseComb(3n, 7n, 8).pow(1n << 8n)).toThrow(RangeError));
 });
 
 describe('modInverse', () => {

@@ -39,7 +39,10 @@ describe('signOsm', () => {
       it('throws OSM_INVALID', () => {
         const [h, p] = osm.split('.');
         const header = b64(JSON.stringify({ ...JSON.parse(Buffer.from(h!, 'base64url').toString()), ...change }));
-        return expectCode(() => verifyOsm(`${header}.${p}.${b64(key.signJose(Buffer.from(`${header}.${p}`)))}`, pkt), 'OSM_INVALID');
+        return expectCode(
+          () => verifyOsm(`${header}.${p}.${b64(key.signJose(Buffer.from(`${header}.${p}`)))}`, pkt),
+          'OSM_INVALID',
+        );
       });
     });
 
@@ -53,7 +56,10 @@ describe('signOsm', () => {
     describe('when it is signed by another key', () => {
       it('throws OSM_INVALID', () => {
         const [h, p] = osm.split('.');
-        return expectCode(() => verifyOsm(`${h}.${p}.${b64(EphemeralKey.generate().signJose(Buffer.from(`${h}.${p}`)))}`, pkt), 'OSM_INVALID');
+        return expectCode(
+          () => verifyOsm(`${h}.${p}.${b64(EphemeralKey.generate().signJose(Buffer.from(`${h}.${p}`)))}`, pkt),
+          'OSM_INVALID',
+        );
       });
     });
 
@@ -66,7 +72,8 @@ describe('signOsm', () => {
     });
   });
 
-  describe('when the key is not the token\'s upk', () => {
-    it('throws OSM_INVALID', () => expectCode(() => signOsm(Buffer.from('x'), pkt, EphemeralKey.generate()), 'OSM_INVALID'));
+  describe("when the key is not the token's upk", () => {
+    it('throws OSM_INVALID', () =>
+      expectCode(() => signOsm(Buffer.from('x'), pkt, EphemeralKey.generate()), 'OSM_INVALID'));
   });
 });

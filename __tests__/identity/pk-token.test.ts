@@ -33,7 +33,8 @@ describe('buildPkToken', () => {
     const [opH, payload, opS] = gq.split('.');
     expect(pkt.jsonBytes().toString()).toBe(
       `{"payload":"${payload}","signatures":[{"protected":"${opH}","signature":"${opS}"},` +
-      `{"protected":"${pkt.cic.protected}","signature":"${pkt.cic.signature}"}]}`);
+        `{"protected":"${pkt.cic.protected}","signature":"${pkt.cic.signature}"}]}`,
+    );
     expect(JSON.stringify(pkt)).toBe(pkt.jsonBytes().toString());
   });
 
@@ -53,19 +54,25 @@ describe('buildPkToken', () => {
   describe('when converted to compact and back', () => {
     it('gives payload:opH:opS:cicH:cicS and the same JSON', () => {
       const compact = pkt.compact();
-      expect(compact).toBe([pkt.payload, pkt.op.protected, pkt.op.signature, pkt.cic.protected, pkt.cic.signature].join(':'));
+      expect(compact).toBe(
+        [pkt.payload, pkt.op.protected, pkt.op.signature, pkt.cic.protected, pkt.cic.signature].join(':'),
+      );
       expect(parsePkToken(compact).jsonBytes().equals(pkt.jsonBytes())).toBe(true);
     });
   });
 
   describe('when the CIC was made for another key', () => {
-    it('throws PKT_CIC_INVALID', () => expectCode(() => buildPkToken(gq, createCic(EphemeralKey.generate().publicJwk), key), 'PKT_CIC_INVALID'));
+    it('throws PKT_CIC_INVALID', () =>
+      expectCode(() => buildPkToken(gq, createCic(EphemeralKey.generate().publicJwk), key), 'PKT_CIC_INVALID'));
   });
 
   describe('when the OP token has a CIC typ', () => {
     it('throws PKT_ROLE_INVALID', () => {
       const [, p, s] = gq.split('.');
-      return expectCode(() => buildPkToken(`${b64('{"alg":"GQ256","typ":"CIC"}')}.${p}.${s}`, cic, key), 'PKT_ROLE_INVALID');
+      return expectCode(
+        () => buildPkToken(`${b64('{"alg":"GQ256","typ":"CIC"}')}.${p}.${s}`, cic, key),
+        'PKT_ROLE_INVALID',
+      );
     });
   });
 });
@@ -96,13 +103,15 @@ describe('parsePkToken', () => {
       expect(pkt.compact()).toBe(`${g.compact}.${g.refreshed_id_token}`);
       expect(pkt.hash()).toBe(parsePkToken(g.compact).hash());
     });
-    it('refuses one that is not three segments with PKT_MALFORMED', () => expectCode(() => parsePkToken(`${g.compact}.abc.def`), 'PKT_MALFORMED'));
+    it('refuses one that is not three segments with PKT_MALFORMED', () =>
+      expectCode(() => parsePkToken(`${g.compact}.abc.def`), 'PKT_MALFORMED'));
   });
 
   describe('when the signatures arrive CIC first', () => {
     it('classifies them by typ and serialises OP first, as Go does', () => {
       const pkt = parsePkToken(g.compact);
-      const reordered = `{"payload":"${pkt.payload}","signatures":[{"protected":"${pkt.cic.protected}","signature":"${pkt.cic.signature}"},` +
+      const reordered =
+        `{"payload":"${pkt.payload}","signatures":[{"protected":"${pkt.cic.protected}","signature":"${pkt.cic.signature}"},` +
         `{"protected":"${pkt.op.protected}","signature":"${pkt.op.signature}"}]}`;
       const parsed = parsePkToken(reordered);
       expect(parsed.jsonBytes().equals(pkt.jsonBytes())).toBe(true);
@@ -123,7 +132,16 @@ describe('parsePkToken', () => {
 });
 
 describe('roleOf', () => {
-  it.each([[undefined, 'op'], ['JWT', 'op'], ['at+jwt', 'op'], ['AT+JWT', 'op'], ['dpop+id_token', 'op'], ['CIC', 'cic'], ['COS', 'cos']])(
-    'maps typ %s to %s', (typ, role) => expect(roleOf(typ)).toBe(role));
-  it.each(['jwt', 'cic', 'osm', ''])('refuses typ %j with PKT_ROLE_INVALID', (typ) => expectCode(() => roleOf(typ), 'PKT_ROLE_INVALID'));
+  it.each([
+    [undefined, 'op'],
+    ['JWT', 'op'],
+    ['at+jwt', 'op'],
+    ['AT+JWT', 'op'],
+    ['dpop+id_token', 'op'],
+    ['CIC', 'cic'],
+    ['COS', 'cos'],
+  ])('maps typ %s to %s', (typ, role) => expect(roleOf(typ)).toBe(role));
+  it.each(['jwt', 'cic', 'osm', ''])('refuses typ %j with PKT_ROLE_INVALID', (typ) =>
+    expectCode(() => roleOf(typ), 'PKT_ROLE_INVALID'),
+  );
 });

@@ -27,24 +27,35 @@ export interface TestOp {
 export function createTestOp(opts: { issuer?: string; publicExponent?: number; modulusLength?: number } = {}): TestOp {
   const issuer = opts.issuer ?? GITHUB_ISSUER;
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
-    modulusLength: opts.modulusLength ?? 2048, publicExponent: opts.publicExponent ?? 65537,
+    modulusLength: opts.modulusLength ?? 2048,
+    publicExponent: opts.publicExponent ?? 65537,
   });
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   const kid = createHash('sha1').update(spki).digest('hex').toUpperCase();
   const pub = publicKey.export({ format: 'jwk' });
   const jwk: JwkInput = { kty: 'RSA', n: pub.n, e: pub.e, kid, alg: 'RS256', use: 'sig' };
   return {
-    issuer, kid, privateKey, jwk,
+    issuer,
+    kid,
+    privateKey,
+    jwk,
     async mint(overrides = {}, header = {}) {
       const iat = Math.floor(Date.now() / 1000);
       const payload: Record<string, unknown> = {
-        iss: issuer, sub: 'repo:octo-org/octo-repo:ref:refs/heads/main', aud: 'sigstore',
+        iss: issuer,
+        sub: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+        aud: 'sigstore',
         repository: 'octo-org/octo-repo',
         job_workflow_ref: 'octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main',
-        nbf: iat - 600, iat, exp: iat + 300, ...overrides,
+        nbf: iat - 600,
+        iat,
+        exp: iat + 300,
+        ...overrides,
       };
       for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
-      return new SignJWT(payload).setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid, ...header } as { alg: string }).sign(privateKey);
+      return new SignJWT(payload)
+        .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid, ...header } as { alg: string })
+        .sign(privateKey);
     },
     async findKey(iss, k) {
       return iss === issuer && (k === kid || k === undefined) ? jwk : undefined;
@@ -53,7 +64,16 @@ export function createTestOp(opts: { issuer?: string; publicExponent?: number; m
 }
 
 /** Issues a PK token from `op` the way GitHub Actions does (aud commitment, GQ256). */
-export async function issueFrom(op: TestOp, opts: { key?: EphemeralKey; extraClaims?: Record<string, string>; claims?: Record<string, unknown>; commitmentClaim?: 'aud' | 'nonce'; gq?: boolean } = {}): Promise<PkToken> {
+export async function issueFrom(
+  op: TestOp,
+  opts: {
+    key?: EphemeralKey;
+    extraClaims?: Record<string, string>;
+    claims?: Record<string, unknown>;
+    commitmentClaim?: 'aud' | 'nonce';
+    gq?: boolean;
+  } = {},
+): Promise<PkToken> {
   const claim = opts.commitmentClaim ?? 'aud';
   return issuePkToken({
     requestIdToken: (commitment) => op.mint({ ...opts.claims, [claim]: commitment }),

@@ -21,7 +21,10 @@ describe('verifyPkToken', () => {
     it('returns the identity, the claims, the CIC and the upk', async () => {
       const v = await verifyPkToken(json, options);
       expect(v).toMatchObject({
-        issuer: GITHUB_ISSUER, subject: 'repo:octo-org/octo-repo:ref:refs/heads/main', opAlg: 'GQ256', kid: op.kid,
+        issuer: GITHUB_ISSUER,
+        subject: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+        opAlg: 'GQ256',
+        kid: op.kid,
         upk: { kty: 'EC', x: key.publicJwk.x, y: key.publicJwk.y },
       });
       expect(v.claims.repository).toBe('octo-org/octo-repo');
@@ -35,12 +38,20 @@ describe('verifyPkToken', () => {
 
     it('passes the original kid and the jkt to the key finder', async () => {
       const calls: unknown[][] = [];
-      await verifyPkToken(json, { ...options, findKey: async (...args) => { calls.push(args); return op.findKey(args[0], args[1]); } });
+      await verifyPkToken(json, {
+        ...options,
+        findKey: async (...args) => {
+          calls.push(args);
+          return op.findKey(args[0], args[1]);
+        },
+      });
       expect(calls).toEqual([[GITHUB_ISSUER, op.kid, parsePkToken(json).op.header.jkt]]);
     });
 
     it('works with a JWKS-backed finder', async () => {
-      const findKey = jwksKeyFinder({ [GITHUB_ISSUER]: parseJwks(JSON.stringify({ keys: [createTestOp().jwk, op.jwk] })) });
+      const findKey = jwksKeyFinder({
+        [GITHUB_ISSUER]: parseJwks(JSON.stringify({ keys: [createTestOp().jwk, op.jwk] })),
+      });
       await expect(verifyPkToken(json, { ...options, findKey })).resolves.toMatchObject({ kid: op.kid });
     });
   });
@@ -58,17 +69,29 @@ describe('verifyPkToken', () => {
       await expectCode(() => verifyPkToken(json, { ...options, now: at(iat + 86_401) }), 'PKT_EXPIRED');
     });
     it('checks exp under {kind: "exp"}', async () => {
-      await expect(verifyPkToken(json, { ...options, expiry: { kind: 'exp' }, now: at(iat + 300) })).resolves.toBeDefined();
-      await expectCode(() => verifyPkToken(json, { ...options, expiry: { kind: 'exp' }, now: at(iat + 301) }), 'PKT_EXPIRED');
+      await expect(
+        verifyPkToken(json, { ...options, expiry: { kind: 'exp' }, now: at(iat + 300) }),
+      ).resolves.toBeDefined();
+      await expectCode(
+        () => verifyPkToken(json, { ...options, expiry: { kind: 'exp' }, now: at(iat + 301) }),
+        'PKT_EXPIRED',
+      );
     });
     it('honours a custom max-age', async () => {
-      await expectCode(() => verifyPkToken(json, { ...options, expiry: { kind: 'max-age', seconds: 60 }, now: at(iat + 61) }), 'PKT_EXPIRED');
+      await expectCode(
+        () => verifyPkToken(json, { ...options, expiry: { kind: 'max-age', seconds: 60 }, now: at(iat + 61) }),
+        'PKT_EXPIRED',
+      );
     });
     it('never expires under {kind: "never"}', async () => {
-      await expect(verifyPkToken(json, { ...options, expiry: { kind: 'never' }, now: at(iat + 10 * 365 * 86_400) })).resolves.toBeDefined();
+      await expect(
+        verifyPkToken(json, { ...options, expiry: { kind: 'never' }, now: at(iat + 10 * 365 * 86_400) }),
+      ).resolves.toBeDefined();
     });
     it('refuses a zero max-age as a programming error', async () => {
-      await expect(verifyPkToken(json, { ...options, expiry: { kind: 'max-age', seconds: 0 } })).rejects.toThrow(TypeError);
+      await expect(verifyPkToken(json, { ...options, expiry: { kind: 'max-age', seconds: 0 } })).rejects.toThrow(
+        TypeError,
+      );
     });
   });
 
@@ -96,24 +119,38 @@ describe('verifyPkToken', () => {
     beforeAll(async () => {
       json = (await issueFrom(op, { gq: false })).jsonBytes();
     });
-    it('is refused by default with PKT_GQ_REQUIRED', () => expectCode(() => verifyPkToken(json, options), 'PKT_GQ_REQUIRED'));
+    it('is refused by default with PKT_GQ_REQUIRED', () =>
+      expectCode(() => verifyPkToken(json, options), 'PKT_GQ_REQUIRED'));
     it('verifies when requireGq is false', async () => {
-      await expect(verifyPkToken(json, { ...options, requireGq: false })).resolves.toMatchObject({ opAlg: 'RS256', kid: op.kid });
+      await expect(verifyPkToken(json, { ...options, requireGq: false })).resolves.toMatchObject({
+        opAlg: 'RS256',
+        kid: op.kid,
+      });
     });
   });
 
   describe('with the Go-made Google GQ token (openpubkey before v0.25.0)', () => {
     const g = V.google_gq_legacy;
     const opts: VerifyPkTokenOptions = {
-      allowedIssuers: ['https://accounts.google.com'], findKey: async (_iss, kid) => (kid === g.jwk.kid ? g.jwk : undefined),
-      commitmentClaim: 'nonce', expiry: { kind: 'never' }, clientId: '992028499768-ce9juclb3vvckh23r83fjkmvf1lvjq18.apps.googleusercontent.com',
+      allowedIssuers: ['https://accounts.google.com'],
+      findKey: async (_iss, kid) => (kid === g.jwk.kid ? g.jwk : undefined),
+      commitmentClaim: 'nonce',
+      expiry: { kind: 'never' },
+      clientId: '992028499768-ce9juclb3vvckh23r83fjkmvf1lvjq18.apps.googleusercontent.com',
     };
     it('verifies under the legacy rule', async () => {
       const v = await verifyPkToken(g.compact, { ...opts, legacyGq: true });
-      expect(v).toMatchObject({ issuer: 'https://accounts.google.com', subject: '104852002444754136271', opAlg: 'GQ256', kid: g.jwk.kid });
+      expect(v).toMatchObject({
+        issuer: 'https://accounts.google.com',
+        subject: '104852002444754136271',
+        opAlg: 'GQ256',
+        kid: g.jwk.kid,
+      });
       expect(v.cic.extra).toEqual({ extra: 'yes' });
     });
-    it('fails under the v0.25 rule with PKT_GQ_INVALID', () => expectCode(() => verifyPkToken(g.compact, opts), 'PKT_GQ_INVALID'));
-    it('fails under the default expiry with PKT_EXPIRED', () => expectCode(() => verifyPkToken(g.compact, { ...opts, legacyGq: true, expiry: undefined }), 'PKT_EXPIRED'));
+    it('fails under the v0.25 rule with PKT_GQ_INVALID', () =>
+      expectCode(() => verifyPkToken(g.compact, opts), 'PKT_GQ_INVALID'));
+    it('fails under the default expiry with PKT_EXPIRED', () =>
+      expectCode(() => verifyPkToken(g.compact, { ...opts, legacyGq: true, expiry: undefined }), 'PKT_EXPIRED'));
   });
 });

@@ -1,4 +1,10 @@
-import { findAttestations, formatPlatform, parsePlatformFilter, platformMatches, readStatement } from '../../src/oci/attestations.js';
+import {
+  findAttestations,
+  formatPlatform,
+  parsePlatformFilter,
+  platformMatches,
+  readStatement,
+} from '../../src/oci/attestations.js';
 import { putManifest } from '../../src/oci/content.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { digest, pushBuildkitImage, SLSA_V1, SPDX } from '../fixtures/buildkit-image.js';
@@ -68,13 +74,19 @@ describe('findAttestations', () => {
 
     it('applies the platform filter to it', async () => {
       await pushBuildkitImage(t, { repository: 'att/single2', single: true });
-      await expectCode(() => findAttestations(t, 'att/single2', 'v1', { platform: 'linux/s390x' }), 'OCI_PLATFORM_NOT_FOUND');
+      await expectCode(
+        () => findAttestations(t, 'att/single2', 'v1', { platform: 'linux/s390x' }),
+        'OCI_PLATFORM_NOT_FOUND',
+      );
     });
   });
 
   describe('when a platform filter is given', () => {
     it('returns only that platform and fetches no other attestation manifest', async () => {
-      const img = await pushBuildkitImage(t, { repository: 'att/filter', platforms: ['linux/amd64', 'linux/arm/v7', 'linux/arm64/v8'] });
+      const img = await pushBuildkitImage(t, {
+        repository: 'att/filter',
+        platforms: ['linux/amd64', 'linux/arm/v7', 'linux/arm64/v8'],
+      });
       const before = reg.requests.length;
       const found = await findAttestations(t, 'att/filter', 'v1', { platform: 'linux/arm64' });
       expect(found.platforms.map((p) => p.platform)).toEqual(['linux/arm64/v8']);
@@ -91,8 +103,13 @@ describe('findAttestations', () => {
 
     it('throws OCI_PLATFORM_NOT_FOUND naming what exists when nothing matches', async () => {
       await pushBuildkitImage(t, { repository: 'att/nomatch' });
-      await expect(findAttestations(t, 'att/nomatch', 'v1', { platform: 'windows/amd64' })).rejects.toThrow(/linux\/amd64, linux\/arm64/);
-      await expectCode(() => findAttestations(t, 'att/nomatch', 'v1', { platform: 'windows/amd64' }), 'OCI_PLATFORM_NOT_FOUND');
+      await expect(findAttestations(t, 'att/nomatch', 'v1', { platform: 'windows/amd64' })).rejects.toThrow(
+        /linux\/amd64, linux\/arm64/,
+      );
+      await expectCode(
+        () => findAttestations(t, 'att/nomatch', 'v1', { platform: 'windows/amd64' }),
+        'OCI_PLATFORM_NOT_FOUND',
+      );
     });
 
     it('throws OCI_PLATFORM_INVALID for a malformed filter, before any request', async () => {
@@ -106,8 +123,16 @@ describe('findAttestations', () => {
     it('ignores it with a note', async () => {
       const img = await pushBuildkitImage(t, { repository: 'att/orphan' });
       const index = JSON.parse(img.bytes.toString());
-      index.manifests = index.manifests.filter((m: { digest: string }) => m.digest !== img.platforms[1]!.manifest.digest);
-      await putManifest(t, 'att/orphan', Buffer.from(JSON.stringify(index)), 'application/vnd.oci.image.index.v1+json', 'trimmed');
+      index.manifests = index.manifests.filter(
+        (m: { digest: string }) => m.digest !== img.platforms[1]!.manifest.digest,
+      );
+      await putManifest(
+        t,
+        'att/orphan',
+        Buffer.from(JSON.stringify(index)),
+        'application/vnd.oci.image.index.v1+json',
+        'trimmed',
+      );
       const found = await findAttestations(t, 'att/orphan', 'trimmed');
       expect(found.platforms.map((p) => p.platform)).toEqual(['linux/amd64']);
       expect(found.notes.join(' ')).toMatch(/not in the index/);
@@ -135,16 +160,25 @@ describe('parsePlatformFilter', () => {
     });
   });
   describe('when malformed', () => {
-    it.each(['linux', 'linux/', '/amd64', 'linux/amd64/v8/x', 'Linux/AMD64', 'linux/amd 64', ''])('throws OCI_PLATFORM_INVALID for %j', (s) =>
-      expectCode(() => parsePlatformFilter(s), 'OCI_PLATFORM_INVALID'));
+    it.each(['linux', 'linux/', '/amd64', 'linux/amd64/v8/x', 'Linux/AMD64', 'linux/amd 64', ''])(
+      'throws OCI_PLATFORM_INVALID for %j',
+      (s) => expectCode(() => parsePlatformFilter(s), 'OCI_PLATFORM_INVALID'),
+    );
   });
 });
 
 describe('platformMatches', () => {
   describe('when the filter has no variant', () => {
     it('matches any variant', () => {
-      expect(platformMatches({ os: 'linux', architecture: 'arm', variant: 'v7' }, { os: 'linux', architecture: 'arm' })).toBe(true);
-      expect(platformMatches({ os: 'linux', architecture: 'arm', variant: 'v7' }, { os: 'linux', architecture: 'arm', variant: 'v6' })).toBe(false);
+      expect(
+        platformMatches({ os: 'linux', architecture: 'arm', variant: 'v7' }, { os: 'linux', architecture: 'arm' }),
+      ).toBe(true);
+      expect(
+        platformMatches(
+          { os: 'linux', architecture: 'arm', variant: 'v7' },
+          { os: 'linux', architecture: 'arm', variant: 'v6' },
+        ),
+      ).toBe(false);
       expect(platformMatches(undefined, { os: 'linux', architecture: 'arm' })).toBe(false);
     });
   });

@@ -1,5 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { blobExists, getBlob, getManifest, getManifestFor, headManifest, putBlob, putManifest } from '../../src/oci/content.js';
+import {
+  blobExists,
+  getBlob,
+  getManifest,
+  getManifestFor,
+  headManifest,
+  putBlob,
+  putManifest,
+} from '../../src/oci/content.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { expectCode } from '../helpers.js';
@@ -25,11 +33,14 @@ async function pushSmallImage(repo: string, tag?: string): Promise<{ bytes: Buff
   const layer = randomBytes(100);
   await putBlob(t, repo, config);
   await putBlob(t, repo, layer);
-  const bytes = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }],
-  }));
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(layer), size: layer.length }],
+    }),
+  );
   await putManifest(t, repo, bytes, OCI_MANIFEST, tag);
   return { bytes, digest: sha(bytes) };
 }
@@ -52,21 +63,28 @@ describe('putManifest / getManifest', () => {
     it('throws OCI_NOT_FOUND', () => expectCode(() => getManifest(t, 'content/app', 'nope'), 'OCI_NOT_FOUND'));
   });
 
-  describe('when the declared media type is not the document\'s', () => {
+  describe("when the declared media type is not the document's", () => {
     it('throws OCI_MANIFEST_INVALID and sends nothing', async () => {
       const { bytes } = await pushSmallImage('content/typed');
       const before = reg.requests.length;
-      await expectCode(() => putManifest(t, 'content/typed', bytes, 'application/vnd.oci.image.index.v1+json', 'x'), 'OCI_MANIFEST_INVALID');
+      await expectCode(
+        () => putManifest(t, 'content/typed', bytes, 'application/vnd.oci.image.index.v1+json', 'x'),
+        'OCI_MANIFEST_INVALID',
+      );
       expect(reg.requests.length).toBe(before);
     });
   });
 
   describe('when the registry rejects a manifest whose blobs are missing', () => {
     it('throws OCI_MANIFEST_INVALID', async () => {
-      const bytes = Buffer.from(JSON.stringify({
-        schemaVersion: 2, mediaType: OCI_MANIFEST,
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha('absent'), size: 6 }, layers: [],
-      }));
+      const bytes = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha('absent'), size: 6 },
+          layers: [],
+        }),
+      );
       await expectCode(() => putManifest(t, 'content/missing', bytes, OCI_MANIFEST, 'v1'), 'OCI_MANIFEST_INVALID');
       expect(reg.tags('content/missing')).toEqual([]);
     });
@@ -77,7 +95,10 @@ describe('putManifest / getManifest', () => {
       const a = await pushSmallImage('content/cas', 'latest');
       await pushSmallImage('content/cas', 'latest');
       const { bytes } = await pushSmallImage('content/cas');
-      await expectCode(() => putManifest(t, 'content/cas', bytes, OCI_MANIFEST, 'latest', { ifMatch: `"${a.digest}"` }), 'OCI_CONFLICT');
+      await expectCode(
+        () => putManifest(t, 'content/cas', bytes, OCI_MANIFEST, 'latest', { ifMatch: `"${a.digest}"` }),
+        'OCI_CONFLICT',
+      );
     });
   });
 });
@@ -86,7 +107,11 @@ describe('headManifest', () => {
   describe('when the manifest exists', () => {
     it('reports digest, type and size', async () => {
       const { bytes, digest } = await pushSmallImage('content/head', 'v1');
-      expect(await headManifest(t, 'content/head', 'v1')).toEqual({ digest, mediaType: OCI_MANIFEST, size: bytes.length });
+      expect(await headManifest(t, 'content/head', 'v1')).toEqual({
+        digest,
+        mediaType: OCI_MANIFEST,
+        size: bytes.length,
+      });
     });
   });
   describe('when it does not', () => {
@@ -98,7 +123,15 @@ describe('getManifestFor', () => {
   describe('when the descriptor size disagrees with the manifest', () => {
     it('throws OCI_SIZE_MISMATCH', async () => {
       const { bytes, digest } = await pushSmallImage('content/desc');
-      await expectCode(() => getManifestFor(t, 'content/desc', { mediaType: OCI_MANIFEST, digest: digest as `sha256:${string}`, size: bytes.length + 1 }), 'OCI_SIZE_MISMATCH');
+      await expectCode(
+        () =>
+          getManifestFor(t, 'content/desc', {
+            mediaType: OCI_MANIFEST,
+            digest: digest as `sha256:${string}`,
+            size: bytes.length + 1,
+          }),
+        'OCI_SIZE_MISMATCH',
+      );
     });
   });
 });
@@ -120,7 +153,12 @@ describe('putBlob', () => {
       const data = randomBytes(10_000);
       await putBlob(t, 'content/blobs', data, { chunkSize: 3000 });
       const patches = reg.requests.filter((q) => q.method === 'PATCH');
-      expect(patches.slice(-4).map((q) => q.headers['content-range'])).toEqual(['0-2999', '3000-5999', '6000-8999', '9000-9999']);
+      expect(patches.slice(-4).map((q) => q.headers['content-range'])).toEqual([
+        '0-2999',
+        '3000-5999',
+        '6000-8999',
+        '9000-9999',
+      ]);
       expect(await blobExists(t, 'content/blobs', sha(data), 10_000)).toBe(true);
     });
   });
@@ -157,16 +195,22 @@ describe('getBlob', () => {
     it('throws OCI_DIGEST_MISMATCH', async () => {
       const real = randomBytes(32);
       const d = reg.seedBlob('content/liar', randomBytes(32), sha(real));
-      await expectCode(() => getBlob(t, 'content/liar', { digest: d as `sha256:${string}`, size: 32 }, 1000), 'OCI_DIGEST_MISMATCH');
+      await expectCode(
+        () => getBlob(t, 'content/liar', { digest: d as `sha256:${string}`, size: 32 }, 1000),
+        'OCI_DIGEST_MISMATCH',
+      );
     });
   });
   describe('when the registry serves more bytes than the descriptor says', () => {
     it('throws OCI_SIZE_MISMATCH', async () => {
       const d = reg.seedBlob('content/liar', randomBytes(64), sha('x'));
-      await expectCode(() => getBlob(t, 'content/liar', { digest: d as `sha256:${string}`, size: 32 }, 1000), 'OCI_SIZE_MISMATCH');
+      await expectCode(
+        () => getBlob(t, 'content/liar', { digest: d as `sha256:${string}`, size: 32 }, 1000),
+        'OCI_SIZE_MISMATCH',
+      );
     });
   });
-  describe('when the descriptor is over the caller\'s cap', () => {
+  describe("when the descriptor is over the caller's cap", () => {
     it('throws OCI_TOO_LARGE without a request', async () => {
       const before = reg.requests.length;
       await expectCode(() => getBlob(t, 'content/liar', { digest: sha('y'), size: 2000 }, 1000), 'OCI_TOO_LARGE');

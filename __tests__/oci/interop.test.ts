@@ -10,19 +10,39 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { findAttestations, readStatement } from '../../src/oci/attestations.js';
 import { headManifest } from '../../src/oci/content.js';
-import { hasReferrersApi, listReferrers, publishReferrer, publishReferrers, type PublishRequest } from '../../src/oci/referrers.js';
+import {
+  hasReferrersApi,
+  listReferrers,
+  publishReferrer,
+  publishReferrers,
+  type PublishRequest,
+} from '../../src/oci/referrers.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
-import { DISTRIBUTION_SKIP_REASON, distributionAvailable, startDistribution, type Distribution } from '../fakes/distribution.js';
+import {
+  DISTRIBUTION_SKIP_REASON,
+  distributionAvailable,
+  startDistribution,
+  type Distribution,
+} from '../fakes/distribution.js';
 import { digest, pushBuildkitImage, type BuiltImage } from '../fixtures/buildkit-image.js';
 
 const run = promisify(execFile);
-const SKOPEO = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => { try { readFileSync(p); return true; } catch { return false; } });
+const SKOPEO = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => {
+  try {
+    readFileSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+});
 const available = distributionAvailable() && SKOPEO !== undefined;
 const SPDX_DSSE = 'application/vnd.in-toto.spdx+dsse';
 const OPTS = { settleMs: 40, backoffMs: 10 };
 
 if (!available) {
-  console.warn(`skipping distribution interop tests: ${SKOPEO ? DISTRIBUTION_SKIP_REASON : 'skopeo not installed (apt-get install skopeo)'}`);
+  console.warn(
+    `skipping distribution interop tests: ${SKOPEO ? DISTRIBUTION_SKIP_REASON : 'skopeo not installed (apt-get install skopeo)'}`,
+  );
 }
 
 async function skopeo(...args: string[]): Promise<Buffer> {
@@ -36,8 +56,22 @@ function request(img: BuiltImage, n: number): PublishRequest {
     repository: img.repository,
     subject: { mediaType: p.manifest.mediaType, digest: p.manifest.digest, size: p.manifest.size },
     artifactType: SPDX_DSSE,
-    layers: [{ mediaType: SPDX_DSSE, data: Buffer.from(JSON.stringify({ payloadType: 'application/vnd.in-toto+json', payload: Buffer.from(`s${n}`).toString('base64'), signatures: [] })) }],
-    annotations: { 'in-toto.io/predicate-type': 'https://spdx.dev/Document', 'dev.opk-attest.signer.subject': `writer-${n}` },
+    layers: [
+      {
+        mediaType: SPDX_DSSE,
+        data: Buffer.from(
+          JSON.stringify({
+            payloadType: 'application/vnd.in-toto+json',
+            payload: Buffer.from(`s${n}`).toString('base64'),
+            signatures: [],
+          }),
+        ),
+      },
+    ],
+    annotations: {
+      'in-toto.io/predicate-type': 'https://spdx.dev/Document',
+      'dev.opk-attest.signer.subject': `writer-${n}`,
+    },
   };
 }
 
@@ -64,16 +98,30 @@ function request(img: BuiltImage, n: number): PublishRequest {
     it('writes an index skopeo reads back byte-identical, children included', async () => {
       expect((await skopeo('inspect', '--raw', '--tls-verify=false', ref(':v1'))).equals(img.bytes)).toBe(true);
       const p = img.platforms[1]!;
-      expect((await skopeo('inspect', '--raw', '--tls-verify=false', ref(`@${p.manifest.digest}`))).equals(p.manifestBytes)).toBe(true);
-      const att = JSON.parse((await skopeo('inspect', '--raw', '--tls-verify=false', ref(`@${p.attestation!.digest}`))).toString());
-      expect(att.layers.map((l: { annotations: Record<string, string> }) => l.annotations['in-toto.io/predicate-type'])).toEqual(['https://spdx.dev/Document', 'https://slsa.dev/provenance/v1']);
+      expect(
+        (await skopeo('inspect', '--raw', '--tls-verify=false', ref(`@${p.manifest.digest}`))).equals(p.manifestBytes),
+      ).toBe(true);
+      const att = JSON.parse(
+        (await skopeo('inspect', '--raw', '--tls-verify=false', ref(`@${p.attestation!.digest}`))).toString(),
+      );
+      expect(
+        att.layers.map((l: { annotations: Record<string, string> }) => l.annotations['in-toto.io/predicate-type']),
+      ).toEqual(['https://spdx.dev/Document', 'https://slsa.dev/provenance/v1']);
     });
 
     it('writes an image skopeo copies with every digest preserved', async () => {
-      await skopeo('copy', '--all', '--preserve-digests', '--src-tls-verify=false', ref(':v1'), `oci:${path.join(dir, 'layout')}:v1`);
+      await skopeo(
+        'copy',
+        '--all',
+        '--preserve-digests',
+        '--src-tls-verify=false',
+        ref(':v1'),
+        `oci:${path.join(dir, 'layout')}:v1`,
+      );
       const blob = (d: string) => readFileSync(path.join(dir, 'layout', 'blobs', 'sha256', d.slice(7)));
       expect(blob(img.digest).equals(img.bytes)).toBe(true);
-      for (const s of img.platforms.flatMap((p) => p.statements)) expect(blob(s.layer.digest).equals(s.bytes)).toBe(true);
+      for (const s of img.platforms.flatMap((p) => p.statements))
+        expect(blob(s.layer.digest).equals(s.bytes)).toBe(true);
     });
 
     it('is walked by findAttestations with every statement readable', async () => {
@@ -103,10 +151,20 @@ function request(img: BuiltImage, n: number): PublishRequest {
       const tag = `sha256-${img.platforms[0]!.manifest.digest.slice(7)}`;
       const index = JSON.parse((await skopeo('inspect', '--raw', '--tls-verify=false', ref(`:${tag}`))).toString());
       expect(index.manifests).toContainEqual(out.descriptor);
-      expect((await skopeo('inspect', '--raw', '--tls-verify=false', ref(`@${out.descriptor.digest}`))).equals(out.manifest)).toBe(true);
-      await skopeo('copy', '--preserve-digests', '--src-tls-verify=false', ref(`@${out.descriptor.digest}`), `oci:${path.join(dir, 'sig')}:sig`);
+      expect(
+        (await skopeo('inspect', '--raw', '--tls-verify=false', ref(`@${out.descriptor.digest}`))).equals(out.manifest),
+      ).toBe(true);
+      await skopeo(
+        'copy',
+        '--preserve-digests',
+        '--src-tls-verify=false',
+        ref(`@${out.descriptor.digest}`),
+        `oci:${path.join(dir, 'sig')}:sig`,
+      );
       const layer = JSON.parse(out.manifest.toString()).layers[0];
-      expect(readFileSync(path.join(dir, 'sig', 'blobs', 'sha256', layer.digest.slice(7))).toString()).toContain('payloadType');
+      expect(readFileSync(path.join(dir, 'sig', 'blobs', 'sha256', layer.digest.slice(7))).toString()).toContain(
+        'payloadType',
+      );
       expect((await skopeo('inspect', '--raw', '--tls-verify=false', ref(':v1'))).equals(img.bytes)).toBe(true);
       const tagsAfter = JSON.parse((await skopeo('list-tags', '--tls-verify=false', ref(''))).toString()).Tags;
       expect(tagsAfter.sort()).toEqual([...tagsBefore, tag].sort());
@@ -116,7 +174,9 @@ function request(img: BuiltImage, n: number): PublishRequest {
       const writers = Array.from({ length: 8 }, () => createTransport(dist.host, { backoffMs: 10 }));
       try {
         const outs = await Promise.all(writers.map((w, i) => publishReferrer(w, request(img, 100 + i), OPTS)));
-        const listed = new Set((await listReferrers(t, 'interop/app', img.platforms[0]!.manifest.digest)).referrers.map((d) => d.digest));
+        const listed = new Set(
+          (await listReferrers(t, 'interop/app', img.platforms[0]!.manifest.digest)).referrers.map((d) => d.digest),
+        );
         for (const o of outs) expect(listed.has(o.descriptor.digest)).toBe(true);
         expect((await headManifest(t, 'interop/app', 'v1'))?.digest).toBe(digest(img.bytes));
       } finally {
@@ -127,10 +187,19 @@ function request(img: BuiltImage, n: number): PublishRequest {
     it('keeps all 16 entries when 8 writers each publish a batch of two to the same subject at once', async () => {
       const writers = Array.from({ length: 8 }, () => createTransport(dist.host, { backoffMs: 10 }));
       const subject = img.platforms[1]!;
-      const on = (n: number): PublishRequest => ({ ...request(img, n), subject: { mediaType: subject.manifest.mediaType, digest: subject.manifest.digest, size: subject.manifest.size } });
+      const on = (n: number): PublishRequest => ({
+        ...request(img, n),
+        subject: {
+          mediaType: subject.manifest.mediaType,
+          digest: subject.manifest.digest,
+          size: subject.manifest.size,
+        },
+      });
       try {
         const outs = await Promise.all(writers.map((w, i) => publishReferrers(w, [on(200 + i), on(300 + i)], OPTS)));
-        const listed = new Set((await listReferrers(t, 'interop/app', subject.manifest.digest)).referrers.map((d) => d.digest));
+        const listed = new Set(
+          (await listReferrers(t, 'interop/app', subject.manifest.digest)).referrers.map((d) => d.digest),
+        );
         expect(outs.flat().filter((o) => !listed.has(o.descriptor.digest))).toEqual([]);
         expect(listed.size).toBe(16);
       } finally {

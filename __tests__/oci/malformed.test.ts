@@ -17,9 +17,18 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const D = (c: string | Buffer) => `sha256:${createHash('sha256').update(c).digest('hex')}`;
 const desc = (c: string, mediaType = 'application/octet-stream') => ({ mediaType, digest: D(c), size: 1 });
-const good = { schemaVersion: 2, mediaType: OCI_MANIFEST, config: desc('c', 'application/vnd.oci.image.config.v1+json'), layers: [desc('l')] };
+const good = {
+  schemaVersion: 2,
+  mediaType: OCI_MANIFEST,
+  config: desc('c', 'application/vnd.oci.image.config.v1+json'),
+  layers: [desc('l')],
+};
 const js = (v: unknown) => Buffer.from(JSON.stringify(v));
-const bad = (v: unknown) => expectCode(() => parseManifest(typeof v === 'string' || Buffer.isBuffer(v) ? Buffer.from(v as string) : js(v)), 'OCI_MANIFEST_INVALID');
+const bad = (v: unknown) =>
+  expectCode(
+    () => parseManifest(typeof v === 'string' || Buffer.isBuffer(v) ? Buffer.from(v as string) : js(v)),
+    'OCI_MANIFEST_INVALID',
+  );
 
 describe('parseManifest', () => {
   describe('when the body is not JSON', () => {
@@ -31,17 +40,22 @@ describe('parseManifest', () => {
       ['a JSON string', '"manifest"'],
       ['a UTF-8 BOM before the JSON', `\ufeff${JSON.stringify(good)}`],
     ])('throws OCI_MANIFEST_INVALID for %s', (_n, body) => bad(body));
-    it('throws OCI_MANIFEST_INVALID for invalid UTF-8', () => bad(Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])));
+    it('throws OCI_MANIFEST_INVALID for invalid UTF-8', () =>
+      bad(Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])));
   });
 
   describe('when the document is over MAX_MANIFEST_BYTES', () => {
-    it('throws OCI_TOO_LARGE before parsing', () => expectCode(() => parseManifest(Buffer.alloc(4 * 1024 * 1024 + 1, 0x20)), 'OCI_TOO_LARGE'));
+    it('throws OCI_TOO_LARGE before parsing', () =>
+      expectCode(() => parseManifest(Buffer.alloc(4 * 1024 * 1024 + 1, 0x20)), 'OCI_TOO_LARGE'));
   });
 
   describe('when the media type is wrong or ambiguous', () => {
     it.each([
       ['schemaVersion 1', { ...good, schemaVersion: 1 }],
-      ['a Docker schema 1 media type', { ...good, mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws' }],
+      [
+        'a Docker schema 1 media type',
+        { ...good, mediaType: 'application/vnd.docker.distribution.manifest.v1+prettyjws' },
+      ],
       ['the withdrawn artifact manifest', { ...good, mediaType: 'application/vnd.oci.artifact.manifest.v1+json' }],
       ['a non-string mediaType', { ...good, mediaType: 7 }],
       ['an index carrying layers', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [], layers: [] }],
@@ -76,7 +90,10 @@ describe('parseManifest', () => {
       ['layers that is an object', { ...good, layers: {} }],
       ['a malformed subject', { ...good, subject: { digest: 'sha256:zz' } }],
       ['a malformed artifactType', { ...good, artifactType: 'not a type' }],
-      ['a subject on a Docker manifest', { ...good, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', subject: desc('s') }],
+      [
+        'a subject on a Docker manifest',
+        { ...good, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', subject: desc('s') },
+      ],
     ])('throws OCI_MANIFEST_INVALID for %s', (_n, doc) => bad(doc));
 
     it('names every bad field in one error', async () => {
@@ -108,7 +125,9 @@ describe('registry content', () => {
   describe('getManifest', () => {
     describe('when the manifest served under a digest hashes to something else', () => {
       it('throws OCI_DIGEST_MISMATCH', async () => {
-        const lie = reg.seedManifest('bad/app', js({ ...good, annotations: { evil: 'yes' } }), OCI_MANIFEST, { digest: D(js(good)) });
+        const lie = reg.seedManifest('bad/app', js({ ...good, annotations: { evil: 'yes' } }), OCI_MANIFEST, {
+          digest: D(js(good)),
+        });
         await expectCode(() => getManifest(t, 'bad/app', lie), 'OCI_DIGEST_MISMATCH');
       });
     });
@@ -148,8 +167,14 @@ describe('registry content', () => {
     describe('when the bytes are malformed or oversized', () => {
       it('sends nothing', async () => {
         const before = reg.requests.length;
-        await expectCode(() => putManifest(t, 'bad/put', Buffer.from('{"schemaVersion":2'), OCI_MANIFEST, 'v1'), 'OCI_MANIFEST_INVALID');
-        await expectCode(() => putManifest(t, 'bad/put', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), OCI_MANIFEST, 'v1'), 'OCI_TOO_LARGE');
+        await expectCode(
+          () => putManifest(t, 'bad/put', Buffer.from('{"schemaVersion":2'), OCI_MANIFEST, 'v1'),
+          'OCI_MANIFEST_INVALID',
+        );
+        await expectCode(
+          () => putManifest(t, 'bad/put', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20), OCI_MANIFEST, 'v1'),
+          'OCI_TOO_LARGE',
+        );
         expect(reg.requests.length).toBe(before);
       });
     });
@@ -182,11 +207,13 @@ describe('registry content', () => {
       });
     });
 
-    describe('when an attestation manifest\'s subject disagrees with its annotation', () => {
+    describe("when an attestation manifest's subject disagrees with its annotation", () => {
       it('throws OCI_ATTESTATION_INVALID', async () => {
         const img = await pushBuildkitImage(t, { repository: 'bad/subject', attestations: 'oci-artifact' });
         const index = JSON.parse(img.bytes.toString());
-        const att = index.manifests.find((m: { annotations?: Record<string, string> }) => m.annotations?.['vnd.docker.reference.type']);
+        const att = index.manifests.find(
+          (m: { annotations?: Record<string, string> }) => m.annotations?.['vnd.docker.reference.type'],
+        );
         att.annotations['vnd.docker.reference.digest'] = img.platforms[1]!.manifest.digest;
         await putManifest(t, 'bad/subject', js(index), OCI_INDEX, 'tampered');
         await expectCode(() => findAttestations(t, 'bad/subject', 'tampered'), 'OCI_ATTESTATION_INVALID');
@@ -207,7 +234,12 @@ describe('registry content', () => {
           const tag = `sha256-${img.digest.slice(7)}`;
           await putManifest(t, 'bad/tag', img.bytes, OCI_MANIFEST, tag);
           const subject = { mediaType: OCI_MANIFEST, digest: img.digest as `sha256:${string}`, size: img.bytes.length };
-          const req = { repository: 'bad/tag', subject, artifactType: 'application/vnd.in-toto+dsse', layers: [{ mediaType: 'application/vnd.in-toto+dsse', data: Buffer.from('{}') }] };
+          const req = {
+            repository: 'bad/tag',
+            subject,
+            artifactType: 'application/vnd.in-toto+dsse',
+            layers: [{ mediaType: 'application/vnd.in-toto+dsse', data: Buffer.from('{}') }],
+          };
           const writes = () => reg.requests.filter((r) => ['PUT', 'POST', 'PATCH'].includes(r.method)).length;
           const before = writes();
           await expectCode(() => publishReferrer(t, req, { settleMs: 1, backoffMs: 1 }), 'OCI_MANIFEST_INVALID');
@@ -236,7 +268,12 @@ describe('registry content', () => {
           const img = await pushBuildkitImage(t, { repository: 'bad/pages2', single: true });
           const subject = { mediaType: OCI_MANIFEST, digest: img.digest as `sha256:${string}`, size: img.bytes.length };
           for (const n of ['1', '2']) {
-            await publishReferrer(t, { repository: 'bad/pages2', subject, artifactType: 'application/vnd.in-toto+dsse', layers: [{ mediaType: 'application/vnd.in-toto+dsse', data: Buffer.from(n) }] });
+            await publishReferrer(t, {
+              repository: 'bad/pages2',
+              subject,
+              artifactType: 'application/vnd.in-toto+dsse',
+              layers: [{ mediaType: 'application/vnd.in-toto+dsse', data: Buffer.from(n) }],
+            });
           }
           reg.inject({ kind: 'html', match: { path: 'page=1' } });
           await expectCode(() => listReferrers(t, 'bad/pages2', subject.digest), 'OCI_MANIFEST_INVALID');

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { descriptorOf, encodeManifest, isIndex, parseImageManifest, parseIndex, parseManifest } from '../../src/oci/manifest.js';
+import {
+  descriptorOf,
+  encodeManifest,
+  isIndex,
+  parseImageManifest,
+  parseIndex,
+  parseManifest,
+} from '../../src/oci/manifest.js';
 import { expectCode } from '../helpers.js';
 
 const D = (c: string) => `sha256:${createHash('sha256').update(c).digest('hex')}`;
@@ -9,13 +16,24 @@ const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 
 const manifest = {
-  schemaVersion: 2, mediaType: OCI_MANIFEST,
+  schemaVersion: 2,
+  mediaType: OCI_MANIFEST,
   config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: D('c'), size: 10 },
-  layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: D('l'), size: 20, annotations: { a: 'b' } }],
+  layers: [
+    { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: D('l'), size: 20, annotations: { a: 'b' } },
+  ],
 };
 const index = {
-  schemaVersion: 2, mediaType: OCI_INDEX,
-  manifests: [{ mediaType: OCI_MANIFEST, digest: D('m'), size: 30, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }],
+  schemaVersion: 2,
+  mediaType: OCI_INDEX,
+  manifests: [
+    {
+      mediaType: OCI_MANIFEST,
+      digest: D('m'),
+      size: 30,
+      platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+    },
+  ],
 };
 const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
 
@@ -55,7 +73,11 @@ describe('parseManifest', () => {
 
   describe('when an artifact manifest has subject and artifactType', () => {
     it('keeps them', () => {
-      const art = { ...manifest, artifactType: 'application/vnd.in-toto+dsse', subject: { mediaType: OCI_MANIFEST, digest: D('s'), size: 5 } };
+      const art = {
+        ...manifest,
+        artifactType: 'application/vnd.in-toto+dsse',
+        subject: { mediaType: OCI_MANIFEST, digest: D('s'), size: 5 },
+      };
       const m = parseImageManifest(bytes(art));
       expect(m.subject?.digest).toBe(D('s'));
       expect(m.artifactType).toBe('application/vnd.in-toto+dsse');
@@ -75,7 +97,10 @@ describe('descriptorOf', () => {
   describe('when given bytes and extra fields', () => {
     it('computes digest and size', () => {
       expect(descriptorOf(Buffer.from('{}'), 'application/vnd.oci.empty.v1+json', { artifactType: 'a/b' })).toEqual({
-        mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2, artifactType: 'a/b',
+        mediaType: 'application/vnd.oci.empty.v1+json',
+        digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+        size: 2,
+        artifactType: 'a/b',
       });
     });
   });

@@ -1,11 +1,16 @@
 import { createHash } from 'node:crypto';
 import {
-  MANIFEST_ACCEPT, OCI_EMPTY_DATA, OCI_EMPTY_DIGEST, OCI_EMPTY_SIZE, referrersTag,
+  MANIFEST_ACCEPT,
+  OCI_EMPTY_DATA,
+  OCI_EMPTY_DIGEST,
+  OCI_EMPTY_SIZE,
+  referrersTag,
 } from '../../src/oci/media-types.js';
 
 describe('referrersTag', () => {
   describe('when given a sha256 digest', () => {
-    it('returns sha256-<hex>', () => expect(referrersTag(`sha256:${'ab'.repeat(32)}`)).toBe(`sha256-${'ab'.repeat(32)}`));
+    it('returns sha256-<hex>', () =>
+      expect(referrersTag(`sha256:${'ab'.repeat(32)}`)).toBe(`sha256-${'ab'.repeat(32)}`));
   });
 });
 
@@ -18,8 +23,12 @@ describe('constants', () => {
   });
   describe('the manifest Accept header', () => {
     it('lists the OCI and Docker types explicitly (distribution 2.8 needs them)', () => {
-      for (const t of ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.index.v1+json',
-        'application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.docker.distribution.manifest.list.v2+json']) {
+      for (const t of [
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.oci.image.index.v1+json',
+        'application/vnd.docker.distribution.manifest.v2+json',
+        'application/vnd.docker.distribution.manifest.list.v2+json',
+      ]) {
         expect(MANIFEST_ACCEPT.split(', ')).toContain(t);
       }
     });

@@ -1,4 +1,11 @@
-import { formatReference, parseReference, parseRegistry, referenceIdentifier, registryBaseUrl, usesPlainHttp } from '../../src/oci/reference.js';
+import {
+  formatReference,
+  parseReference,
+  parseRegistry,
+  referenceIdentifier,
+  registryBaseUrl,
+  usesPlainHttp,
+} from '../../src/oci/reference.js';
 import { expectCode } from '../helpers.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
@@ -60,10 +67,14 @@ describe('parseReference', () => {
       ['ghcr.io/acme/app tag', 'space'],
       [`a.io/${'x'.repeat(300)}`, 'name too long'],
       ['x'.repeat(5000), 'reference too long'],
-    ])('throws OCI_REFERENCE_INVALID for %s (%s)', (ref) => expectCode(() => parseReference(ref), 'OCI_REFERENCE_INVALID'));
+    ])('throws OCI_REFERENCE_INVALID for %s (%s)', (ref) =>
+      expectCode(() => parseReference(ref), 'OCI_REFERENCE_INVALID'),
+    );
 
     it('names the reference and what is expected', () => {
-      expect(() => parseReference('ghcr.io/acme/app@sha256:abc')).toThrow(/"ghcr\.io\/acme\/app@sha256:abc" has a digest that is not "sha256:" followed by 64 lowercase hex/);
+      expect(() => parseReference('ghcr.io/acme/app@sha256:abc')).toThrow(
+        /"ghcr\.io\/acme\/app@sha256:abc" has a digest that is not "sha256:" followed by 64 lowercase hex/,
+      );
       expect(() => parseReference('ghcr.io/Acme/app')).toThrow(/repository names must be lowercase/);
     });
   });
@@ -95,7 +106,8 @@ describe('referenceIdentifier', () => {
 describe('parseRegistry', () => {
   describe('when the host is not a registry host', () => {
     it.each(['', 'a/b', 'http://ghcr.io', 'a.io:x', '[::1'])('throws OCI_REFERENCE_INVALID for %j', (r) =>
-      expectCode(() => parseRegistry(r), 'OCI_REFERENCE_INVALID'));
+      expectCode(() => parseRegistry(r), 'OCI_REFERENCE_INVALID'),
+    );
   });
 });
 

@@ -4,8 +4,12 @@ import { globMatch } from '../../src/policy/index.js';
 
 /** Reference semantics for the property test only (the matcher itself never builds a RegExp). */
 function oracle(pattern: string, value: string): boolean {
-  const source = pattern.split(/(\*+)/).map((part) => (part.startsWith('*') ? (part.length === 1 ? '[^/]*' : '[\\s\\S]*')
-    : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const source = pattern
+    .split(/(\*+)/)
+    .map((part) =>
+      part.startsWith('*') ? (part.length === 1 ? '[^/]*' : '[\\s\\S]*') : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
   return new RegExp(`^${source}$`).test(value);
 }
 
@@ -38,7 +42,12 @@ describe('globMatch', () => {
       expect(globMatch('ghcr.io/acme/**', 'ghcr.io/acme/team/app')).toBe(true);
       expect(globMatch('**', '')).toBe(true);
       expect(globMatch('**', 'a/b/c')).toBe(true);
-      expect(globMatch('octo-org/**/.github/workflows/*.yml@refs/heads/main', 'octo-org/x/y/.github/workflows/release.yml@refs/heads/main')).toBe(true);
+      expect(
+        globMatch(
+          'octo-org/**/.github/workflows/*.yml@refs/heads/main',
+          'octo-org/x/y/.github/workflows/release.yml@refs/heads/main',
+        ),
+      ).toBe(true);
     });
     it('still needs the literal parts around it', () => {
       expect(globMatch('a/**/b', 'a/b')).toBe(false);
@@ -94,7 +103,10 @@ describe('globMatch', () => {
     it('agrees', () => {
       const alphabet = fc.constantFrom('a', 'b', '/', '*', '.', '\\', '(', '?');
       const text = fc.array(alphabet, { maxLength: 12 }).map((cs) => cs.join(''));
-      fc.assert(fc.property(text, text, (pattern, value) => globMatch(pattern, value) === oracle(pattern, value)), { numRuns: 3000 });
+      fc.assert(
+        fc.property(text, text, (pattern, value) => globMatch(pattern, value) === oracle(pattern, value)),
+        { numRuns: 3000 },
+      );
     });
   });
 

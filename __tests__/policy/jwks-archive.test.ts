@@ -5,7 +5,13 @@ import { discoveryKeyFinder, fetchJwks } from '../../src/identity/jwks.js';
 import { githubActionsProvider } from '../../src/identity/oidc/github.js';
 import { verifyPkToken } from '../../src/identity/verify-pk-token.js';
 import {
-  archiveKeyFinder, archiveTargetPath, emptyJwksArchive, mergeJwksArchive, parseJwksArchive, serializeJwksArchive, type JwksArchive,
+  archiveKeyFinder,
+  archiveTargetPath,
+  emptyJwksArchive,
+  mergeJwksArchive,
+  parseJwksArchive,
+  serializeJwksArchive,
+  type JwksArchive,
 } from '../../src/policy/jwks-archive.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { expectCode } from '../helpers.js';
@@ -26,8 +32,16 @@ describe('archiveTargetPath', () => {
     ['http://127.0.0.1:4100', 'oidc/127.0.0.1:4100/jwks.json'],
   ])('maps %s to %s', (issuer, p) => expect(archiveTargetPath(issuer)).toBe(p));
 
-  it.each(['not a url', 'ftp://x.example', 'https://u:p@x.example', 'https://x.example/a?b=c', 'https://x.example/%2e%2e/y', 'https://x.example/a/../y'])(
-    'throws POLICY_ARCHIVE_INVALID for %s', (issuer) => expectCode(() => archiveTargetPath(issuer), 'POLICY_ARCHIVE_INVALID'));
+  it.each([
+    'not a url',
+    'ftp://x.example',
+    'https://u:p@x.example',
+    'https://x.example/a?b=c',
+    'https://x.example/%2e%2e/y',
+    'https://x.example/a/../y',
+  ])('throws POLICY_ARCHIVE_INVALID for %s', (issuer) =>
+    expectCode(() => archiveTargetPath(issuer), 'POLICY_ARCHIVE_INVALID'),
+  );
 });
 
 describe('mergeJwksArchive', () => {
@@ -38,7 +52,11 @@ describe('mergeJwksArchive', () => {
   describe('when a key is new', () => {
     it('adds it with first and last seen now (second precision)', () => {
       expect(first.added).toHaveLength(1);
-      expect(first.archive.keys[0]).toMatchObject({ firstSeen: '2024-01-01T00:00:00Z', lastSeen: '2024-01-01T00:00:00Z', jwk: { kid: 'a' } });
+      expect(first.archive.keys[0]).toMatchObject({
+        firstSeen: '2024-01-01T00:00:00Z',
+        lastSeen: '2024-01-01T00:00:00Z',
+        jwk: { kid: 'a' },
+      });
       expect(first.archive.keys[0]!.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
   });
@@ -58,13 +76,20 @@ describe('mergeJwksArchive', () => {
     it('moves its lastSeen only', () => {
       const again = mergeJwksArchive(first.archive, { keys: [a] }, T1);
       expect(again.seen).toBe(1);
-      expect(again.archive.keys[0]).toMatchObject({ firstSeen: '2024-01-01T00:00:00Z', lastSeen: '2024-06-01T00:00:00Z' });
+      expect(again.archive.keys[0]).toMatchObject({
+        firstSeen: '2024-01-01T00:00:00Z',
+        lastSeen: '2024-06-01T00:00:00Z',
+      });
     });
   });
 
   describe('when the provider publishes keys the verifier cannot use', () => {
     it('skips them and reports why', () => {
-      const r = mergeJwksArchive(emptyJwksArchive(ISSUER), { keys: [{ kty: 'EC', crv: 'P-384', kid: 'p384', x: 'AA', y: 'AA' }, { ...a, d: 'secret' }, b] }, T0);
+      const r = mergeJwksArchive(
+        emptyJwksArchive(ISSUER),
+        { keys: [{ kty: 'EC', crv: 'P-384', kid: 'p384', x: 'AA', y: 'AA' }, { ...a, d: 'secret' }, b] },
+        T0,
+      );
       expect(r.archive.keys.map((k) => k.jwk.kid)).toEqual(['b']);
       expect(r.skipped.map((s) => s.kid)).toEqual(['p384', 'a']);
     });
@@ -123,19 +148,33 @@ describe('archiveKeyFinder', () => {
 
 describe('an archive synced before the provider rotated its key', () => {
   let oidc: GithubOidc;
-  beforeAll(async () => { oidc = await startGithubOidc(); });
+  beforeAll(async () => {
+    oidc = await startGithubOidc();
+  });
   afterAll(() => oidc.close());
 
   it('verifies PK tokens signed with the rotated-away key, where live discovery alone does not', async () => {
-    const provider = githubActionsProvider({ env: { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken }, issuer: oidc.issuer, setSecret: () => {} });
-    const pkt = await issuePkToken({ requestIdToken: provider.requestIdToken, commitmentClaim: 'aud', key: EphemeralKey.generate(), findKey: discoveryKeyFinder(), gq: true });
+    const provider = githubActionsProvider({
+      env: { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken },
+      issuer: oidc.issuer,
+      setSecret: () => {},
+    });
+    const pkt = await issuePkToken({
+      requestIdToken: provider.requestIdToken,
+      commitmentClaim: 'aud',
+      key: EphemeralKey.generate(),
+      findKey: discoveryKeyFinder(),
+      gq: true,
+    });
     const synced = mergeJwksArchive(emptyJwksArchive(oidc.issuer), await fetchJwks(oidc.issuer), new Date()).archive;
     await oidc.rotateKey({ dropOld: true });
     const resynced = mergeJwksArchive(synced, await fetchJwks(oidc.issuer), new Date()).archive;
     expect(resynced.keys).toHaveLength(2);
 
     const opts = { allowedIssuers: [oidc.issuer], commitmentClaim: 'aud' as const, expiry: { kind: 'never' as const } };
-    await expect(verifyPkToken(pkt, { ...opts, findKey: archiveKeyFinder([resynced]) })).resolves.toMatchObject({ opAlg: 'GQ256' });
+    await expect(verifyPkToken(pkt, { ...opts, findKey: archiveKeyFinder([resynced]) })).resolves.toMatchObject({
+      opAlg: 'GQ256',
+    });
     await expectCode(() => verifyPkToken(pkt, { ...opts, findKey: discoveryKeyFinder() }), 'PKT_KID_UNKNOWN');
   });
 });

@@ -1,5 +1,13 @@
 /** The policy model: parsing a valid policy with its defaults, rule selection, and evaluation. */
-import { evaluate, parsePolicy, ruleFor, signerMatches, type Policy, type PolicyRule, type VerifiedSignatureFacts } from '../../src/policy/index.js';
+import {
+  evaluate,
+  parsePolicy,
+  ruleFor,
+  signerMatches,
+  type Policy,
+  type PolicyRule,
+  type VerifiedSignatureFacts,
+} from '../../src/policy/index.js';
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
 const ONPREM = 'https://sso.example.com';
@@ -16,7 +24,11 @@ const FULL = {
     {
       scope: 'ghcr.io/acme/secure-*',
       signers: [
-        { name: 'ci', issuer: GITHUB, claims: { repository: 'acme/app', job_workflow_ref: 'acme/app/.github/workflows/release.yml@refs/tags/*' } },
+        {
+          name: 'ci',
+          issuer: GITHUB,
+          claims: { repository: 'acme/app', job_workflow_ref: 'acme/app/.github/workflows/release.yml@refs/tags/*' },
+        },
         { name: 'release', issuer: GITHUB, claims: { repository: 'acme/release-bot' } },
       ],
       threshold: 2,
@@ -31,12 +43,22 @@ const FULL = {
 
 /** A signature as the verifier hands it to the policy. */
 function sig(claims: Record<string, unknown>, o: Partial<VerifiedSignatureFacts> = {}): VerifiedSignatureFacts {
-  return { issuer: GITHUB, claims: { iss: GITHUB, sub: `repo:${String(claims.repository)}:ref:refs/heads/main`, ...claims }, predicateType: SLSA, logged: true, ...o };
+  return {
+    issuer: GITHUB,
+    claims: { iss: GITHUB, sub: `repo:${String(claims.repository)}:ref:refs/heads/main`, ...claims },
+    predicateType: SLSA,
+    logged: true,
+    ...o,
+  };
 }
 
 function rule(o: Partial<PolicyRule> = {}): PolicyRule {
   return {
-    scope: '**', threshold: 1, require: [], transparencyLog: 'required', level: 'enforce',
+    scope: '**',
+    threshold: 1,
+    require: [],
+    transparencyLog: 'required',
+    level: 'enforce',
     signers: [
       { name: 'ci', issuer: GITHUB, claims: { repository: 'acme/app' } },
       { name: 'release', issuer: GITHUB, claims: { repository: 'acme/release-bot' } },
@@ -63,8 +85,12 @@ describe('parsePolicy', () => {
     it('applies the defaults: threshold 1, nothing required, log required, enforce, nothing revoked', () => {
       const p = parsePolicy(json({ rules: [FULL.rules[1]] }));
       expect(p.rules[0]).toEqual({
-        scope: 'ghcr.io/acme/**', signers: [{ name: 'any-acme', issuer: GITHUB, claims: { repository_owner: 'acme' } }],
-        threshold: 1, require: [], transparencyLog: 'required', level: 'enforce',
+        scope: 'ghcr.io/acme/**',
+        signers: [{ name: 'any-acme', issuer: GITHUB, claims: { repository_owner: 'acme' } }],
+        threshold: 1,
+        require: [],
+        transparencyLog: 'required',
+        level: 'enforce',
       });
       expect(p.revoked).toEqual({ digests: [], signers: [] });
     });
@@ -74,7 +100,10 @@ describe('parsePolicy', () => {
       expect(signerMatches(p.rules[0]!.signers[0]!, sig({ repository: 'x' }, { issuer: ONPREM }))).toBe(true);
     });
     it('accepts empty revoked lists and an empty rule list', () => {
-      expect(parsePolicy(json({ rules: [], revoked: {} }))).toEqual({ rules: [], revoked: { digests: [], signers: [] } });
+      expect(parsePolicy(json({ rules: [], revoked: {} }))).toEqual({
+        rules: [],
+        revoked: { digests: [], signers: [] },
+      });
     });
   });
 
@@ -109,7 +138,8 @@ describe('ruleFor', () => {
 describe('signerMatches', () => {
   const signer = { name: 'ci', issuer: GITHUB, claims: { repository: 'acme/*', ref: 'refs/tags/v*' } };
   describe('when every claim pattern matches', () => {
-    it('is true', () => expect(signerMatches(signer, sig({ repository: 'acme/app', ref: 'refs/tags/v1.0.0' }))).toBe(true));
+    it('is true', () =>
+      expect(signerMatches(signer, sig({ repository: 'acme/app', ref: 'refs/tags/v1.0.0' }))).toBe(true));
   });
   describe('when one claim does not match its glob', () => {
     it('is false', () => {
@@ -121,18 +151,30 @@ describe('signerMatches', () => {
     it('is false', () => {
       expect(signerMatches(signer, sig({ repository: 'acme/app' }))).toBe(false);
       expect(signerMatches(signer, sig({ repository: 'acme/app', ref: ['refs/tags/v1'] }))).toBe(false);
-      expect(signerMatches(signer, sig({ repository: 'acme/app', ref: { toString: () => 'refs/tags/v1' } }))).toBe(false);
+      expect(signerMatches(signer, sig({ repository: 'acme/app', ref: { toString: () => 'refs/tags/v1' } }))).toBe(
+        false,
+      );
     });
   });
   describe('when the issuer differs', () => {
     it('is false even if the claims match', () => {
-      expect(signerMatches(signer, sig({ repository: 'acme/app', ref: 'refs/tags/v1' }, { issuer: ONPREM }))).toBe(false);
-      expect(signerMatches(signer, sig({ repository: 'acme/app', ref: 'refs/tags/v1' }, { issuer: `${GITHUB}/` }))).toBe(false);
+      expect(signerMatches(signer, sig({ repository: 'acme/app', ref: 'refs/tags/v1' }, { issuer: ONPREM }))).toBe(
+        false,
+      );
+      expect(
+        signerMatches(signer, sig({ repository: 'acme/app', ref: 'refs/tags/v1' }, { issuer: `${GITHUB}/` })),
+      ).toBe(false);
     });
   });
   describe('when a claim pattern names an inherited property', () => {
     it('does not read it from the prototype chain', () => {
-      const p = parsePolicy(json({ rules: [{ scope: '**', signers: [{ name: 'x', issuer: GITHUB, claims: { constructor: '**', toString: '**' } }] }] }));
+      const p = parsePolicy(
+        json({
+          rules: [
+            { scope: '**', signers: [{ name: 'x', issuer: GITHUB, claims: { constructor: '**', toString: '**' } }] },
+          ],
+        }),
+      );
       expect(signerMatches(p.rules[0]!.signers[0]!, sig({ repository: 'acme/app' }))).toBe(false);
     });
   });
@@ -182,29 +224,41 @@ describe('evaluate', () => {
       expect(v.signers).toEqual(['ci']);
     });
     it('counts one identity once even when its claims satisfy both signer rules', () => {
-      const overlapping = rule({ threshold: 2, signers: [
-        { name: 'org', issuer: GITHUB, claims: { repository: 'acme/*' } },
-        { name: 'release', issuer: GITHUB, claims: { repository: 'acme/release-bot' } },
-      ] });
+      const overlapping = rule({
+        threshold: 2,
+        signers: [
+          { name: 'org', issuer: GITHUB, claims: { repository: 'acme/*' } },
+          { name: 'release', issuer: GITHUB, claims: { repository: 'acme/release-bot' } },
+        ],
+      });
       const bot = sig({ repository: 'acme/release-bot' });
       const v = evaluate(policy(overlapping), overlapping, D2, [bot, { ...bot, predicateType: SPDX }]);
       expect(v.passed).toBe(false);
       expect(v.signers).toHaveLength(1);
     });
     it('assigns identities to rules so that both rules are covered when possible', () => {
-      const overlapping = rule({ threshold: 2, signers: [
-        { name: 'org', issuer: GITHUB, claims: { repository: 'acme/*' } },
-        { name: 'release', issuer: GITHUB, claims: { repository: 'acme/release-bot' } },
-      ] });
+      const overlapping = rule({
+        threshold: 2,
+        signers: [
+          { name: 'org', issuer: GITHUB, claims: { repository: 'acme/*' } },
+          { name: 'release', issuer: GITHUB, claims: { repository: 'acme/release-bot' } },
+        ],
+      });
       // The bot could fill either rule; the app only "org". A greedy count would give the bot "org" and stop at 1.
-      const v = evaluate(policy(overlapping), overlapping, D2, [sig({ repository: 'acme/release-bot' }), sig({ repository: 'acme/app' })]);
+      const v = evaluate(policy(overlapping), overlapping, D2, [
+        sig({ repository: 'acme/release-bot' }),
+        sig({ repository: 'acme/app' }),
+      ]);
       expect(v).toMatchObject({ signers: ['org', 'release'], passed: true });
     });
     it('tells two workflows of one repository apart (same sub, different job_workflow_ref)', () => {
-      const byWorkflow = rule({ threshold: 2, signers: [
-        { name: 'build', issuer: GITHUB, claims: { job_workflow_ref: 'acme/app/.github/workflows/build.yml@**' } },
-        { name: 'scan', issuer: GITHUB, claims: { job_workflow_ref: 'acme/security/.github/workflows/scan.yml@**' } },
-      ] });
+      const byWorkflow = rule({
+        threshold: 2,
+        signers: [
+          { name: 'build', issuer: GITHUB, claims: { job_workflow_ref: 'acme/app/.github/workflows/build.yml@**' } },
+          { name: 'scan', issuer: GITHUB, claims: { job_workflow_ref: 'acme/security/.github/workflows/scan.yml@**' } },
+        ],
+      });
       const v = evaluate(policy(byWorkflow), byWorkflow, D2, [
         sig({ repository: 'acme/app', job_workflow_ref: 'acme/app/.github/workflows/build.yml@refs/heads/main' }),
         sig({ repository: 'acme/app', job_workflow_ref: 'acme/security/.github/workflows/scan.yml@refs/heads/main' }),
@@ -235,7 +289,9 @@ describe('evaluate', () => {
     });
     it('is not affected by other revoked digests', () => {
       const r = rule();
-      expect(evaluate(policy(r, { digests: [D1] }), r, [D2, INDEX], [sig({ repository: 'acme/app' })]).passed).toBe(true);
+      expect(evaluate(policy(r, { digests: [D1] }), r, [D2, INDEX], [sig({ repository: 'acme/app' })]).passed).toBe(
+        true,
+      );
     });
   });
 
@@ -253,26 +309,40 @@ describe('evaluate', () => {
   describe('when predicate types are required', () => {
     const r = rule({ require: ['https://slsa.dev/provenance/*', SPDX] });
     it('passes when allowed signers cover each of them', () => {
-      const v = evaluate(policy(r), r, D2, [sig({ repository: 'acme/app' }), sig({ repository: 'acme/app' }, { predicateType: SPDX })]);
+      const v = evaluate(policy(r), r, D2, [
+        sig({ repository: 'acme/app' }),
+        sig({ repository: 'acme/app' }, { predicateType: SPDX }),
+      ]);
       expect(v.passed).toBe(true);
     });
     it('reports each one that is missing', () => {
-      const v = evaluate(policy(r), r, D2, [sig({ repository: 'acme/app' }, { predicateType: 'https://example.com/custom' })]);
+      const v = evaluate(policy(r), r, D2, [
+        sig({ repository: 'acme/app' }, { predicateType: 'https://example.com/custom' }),
+      ]);
       expect(v.violations).toEqual([
         expect.stringContaining('https://slsa.dev/provenance/*'),
         expect.stringContaining(SPDX),
       ]);
     });
     it('is not satisfied by a signature of someone not allowed', () => {
-      const v = evaluate(policy(r), r, D2, [sig({ repository: 'acme/app' }), sig({ repository: 'evil/app' }, { predicateType: SPDX })]);
+      const v = evaluate(policy(r), r, D2, [
+        sig({ repository: 'acme/app' }),
+        sig({ repository: 'evil/app' }, { predicateType: SPDX }),
+      ]);
       expect(v.violations).toEqual([expect.stringContaining(SPDX)]);
     });
     it('is not satisfied by a revoked signer', () => {
-      const v = evaluate(policy(r, { signers: ['release'] }), r, D2, [sig({ repository: 'acme/app' }), sig({ repository: 'acme/release-bot' }, { predicateType: SPDX })]);
+      const v = evaluate(policy(r, { signers: ['release'] }), r, D2, [
+        sig({ repository: 'acme/app' }),
+        sig({ repository: 'acme/release-bot' }, { predicateType: SPDX }),
+      ]);
       expect(v.violations).toEqual([expect.stringContaining(SPDX)]);
     });
     it('matches the glob against the whole predicate type', () => {
-      const v = evaluate(policy(r), r, D2, [sig({ repository: 'acme/app' }, { predicateType: 'https://slsa.dev/provenance/v1/extra' }), sig({ repository: 'acme/app' }, { predicateType: SPDX })]);
+      const v = evaluate(policy(r), r, D2, [
+        sig({ repository: 'acme/app' }, { predicateType: 'https://slsa.dev/provenance/v1/extra' }),
+        sig({ repository: 'acme/app' }, { predicateType: SPDX }),
+      ]);
       expect(v.violations).toEqual([expect.stringContaining('https://slsa.dev/provenance/*')]);
     });
   });
@@ -286,11 +356,17 @@ describe('evaluate', () => {
     });
     it('does not let an unlogged signature cover a required predicate', () => {
       const req = rule({ require: [SPDX] });
-      const v = evaluate(policy(req), req, D2, [sig({ repository: 'acme/app' }), sig({ repository: 'acme/app' }, { logged: false, predicateType: SPDX })]);
+      const v = evaluate(policy(req), req, D2, [
+        sig({ repository: 'acme/app' }),
+        sig({ repository: 'acme/app' }, { logged: false, predicateType: SPDX }),
+      ]);
       expect(v.violations).toEqual([expect.stringContaining(SPDX)]);
     });
     it('ignores an extra unlogged signature when the logged ones suffice', () => {
-      const v = evaluate(policy(r), r, D2, [sig({ repository: 'acme/app' }), sig({ repository: 'evil/app' }, { logged: false })]);
+      const v = evaluate(policy(r), r, D2, [
+        sig({ repository: 'acme/app' }),
+        sig({ repository: 'evil/app' }, { logged: false }),
+      ]);
       expect(v.passed).toBe(true);
     });
   });

@@ -18,7 +18,16 @@ import { pushBuildkitImage } from '../fixtures/buildkit-image.js';
 import { expectCode } from '../helpers.js';
 
 const policyFor = (issuer: string, repository?: string): Policy => ({
-  rules: [{ scope: '**', signers: [{ name: 'ci', issuer, claims: repository ? { repository } : {} }], threshold: 1, require: ['https://slsa.dev/provenance/*', 'https://spdx.dev/Document'], transparencyLog: 'required', level: 'enforce' }],
+  rules: [
+    {
+      scope: '**',
+      signers: [{ name: 'ci', issuer, claims: repository ? { repository } : {} }],
+      threshold: 1,
+      require: ['https://slsa.dev/provenance/*', 'https://spdx.dev/Document'],
+      transparencyLog: 'required',
+      level: 'enforce',
+    },
+  ],
   revoked: { digests: [], signers: [] },
 });
 
@@ -38,11 +47,22 @@ describe('signImages', () => {
     await Promise.all([oidc.close(), rekor.close(), api.close(), dist?.stop()]);
   });
 
-  const env = () => ({ ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken });
+  const env = () => ({
+    ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
+  });
   const provider = () => githubActionsProvider({ env: env(), issuer: oidc.issuer, setSecret: () => {} });
-  const trust = () => ({ issuers: [oidc.issuer], findKey: discoveryKeyFinder(), logs: createLogKeyring([LogPublicKey.fromPem(rekor.publicKeyPem)]), commitmentClaims: { [oidc.issuer]: 'aud' as const } });
+  const trust = () => ({
+    issuers: [oidc.issuer],
+    findKey: discoveryKeyFinder(),
+    logs: createLogKeyring([LogPublicKey.fromPem(rekor.publicKeyPem)]),
+    commitmentClaims: { [oidc.issuer]: 'aud' as const },
+  });
 
-  const registries = () => [['referrers API', api.host] as const, ...(dist ? [['fallback tag (distribution 2.8)', dist.host] as const] : [])];
+  const registries = () => [
+    ['referrers API', api.host] as const,
+    ...(dist ? [['fallback tag (distribution 2.8)', dist.host] as const] : []),
+  ];
 
   it.each([0, 1])('signs every statement of a two-platform image and it verifies (registry %i)', async (which) => {
     const entry = registries()[which];
@@ -62,8 +82,10 @@ describe('signImages', () => {
     expect(after.digest).toBe(before.digest); // the image index is never rewritten
 
     const report = await verifyImage({ image, trust: trust(), policy: policyFor(oidc.issuer) });
-    expect(report.platforms.map((p) => [p.platform, p.signatures.length, p.rejected.length, p.passed]))
-      .toEqual([['linux/amd64', 2, 0, true], ['linux/arm64', 2, 0, true]]);
+    expect(report.platforms.map((p) => [p.platform, p.signatures.length, p.rejected.length, p.passed])).toEqual([
+      ['linux/amd64', 2, 0, true],
+      ['linux/arm64', 2, 0, true],
+    ]);
     expect(report.passed).toBe(true);
     await t.close();
   });
@@ -74,11 +96,23 @@ describe('signImages', () => {
       const built = await pushBuildkitImage(t, { repository: 'acme/rerun', seed: 'rerun' });
       const image = `${api.host}/acme/rerun@${built.digest}`;
       const signer = { issuer: oidc.issuer, repository: 'octo-org/octo-repo' };
-      const first = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url, expectedSigner: signer });
+      const first = await signImages({
+        images: [image],
+        provider: provider(),
+        transparencyLog: rekor.url,
+        expectedSigner: signer,
+      });
       const tokensBefore = oidc.requests.idtoken;
-      const second = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url, expectedSigner: signer });
+      const second = await signImages({
+        images: [image],
+        provider: provider(),
+        transparencyLog: rekor.url,
+        expectedSigner: signer,
+      });
       expect(second.signed).toEqual([]);
-      expect(second.skipped.map((s) => s.artifactDigest).sort()).toEqual(first.signed.map((s) => s.artifactDigest).sort());
+      expect(second.skipped.map((s) => s.artifactDigest).sort()).toEqual(
+        first.signed.map((s) => s.artifactDigest).sort(),
+      );
       expect(oidc.requests.idtoken).toBe(tokensBefore); // no OIDC round trip when nothing is to sign
       await t.close();
     });
@@ -89,23 +123,45 @@ describe('signImages', () => {
       const t = createTransport(api.host);
       const built = await pushBuildkitImage(t, { repository: 'acme/two', seed: 'two' });
       const image = `${api.host}/acme/two@${built.digest}`;
-      await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url, expectedSigner: { issuer: oidc.issuer, repository: 'octo-org/octo-repo' } });
+      await signImages({
+        images: [image],
+        provider: provider(),
+        transparencyLog: rekor.url,
+        expectedSigner: { issuer: oidc.issuer, repository: 'octo-org/octo-repo' },
+      });
       oidc.setClaims({ repository: 'octo-org/release-bot', sub: 'repo:octo-org/release-bot:ref:refs/heads/main' });
       try {
-        const second = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url, expectedSigner: { issuer: oidc.issuer, repository: 'octo-org/release-bot' } });
+        const second = await signImages({
+          images: [image],
+          provider: provider(),
+          transparencyLog: rekor.url,
+          expectedSigner: { issuer: oidc.issuer, repository: 'octo-org/release-bot' },
+        });
         expect(second.signed).toHaveLength(4);
       } finally {
         oidc.reset();
       }
       const both: Policy = {
-        rules: [{ scope: '**', threshold: 2, require: [], transparencyLog: 'required', level: 'enforce', signers: [
-          { name: 'ci', issuer: oidc.issuer, claims: { repository: 'octo-org/octo-repo' } },
-          { name: 'release', issuer: oidc.issuer, claims: { repository: 'octo-org/release-bot' } },
-        ] }],
+        rules: [
+          {
+            scope: '**',
+            threshold: 2,
+            require: [],
+            transparencyLog: 'required',
+            level: 'enforce',
+            signers: [
+              { name: 'ci', issuer: oidc.issuer, claims: { repository: 'octo-org/octo-repo' } },
+              { name: 'release', issuer: oidc.issuer, claims: { repository: 'octo-org/release-bot' } },
+            ],
+          },
+        ],
         revoked: { digests: [], signers: [] },
       };
       const report = await verifyImage({ image, trust: trust(), policy: both });
-      expect(report.platforms.map((p) => p.verdict?.signers.sort())).toEqual([['ci', 'release'], ['ci', 'release']]);
+      expect(report.platforms.map((p) => p.verdict?.signers.sort())).toEqual([
+        ['ci', 'release'],
+        ['ci', 'release'],
+      ]);
       expect(report.passed).toBe(true);
       await t.close();
     });
@@ -116,7 +172,15 @@ describe('signImages', () => {
       const t = createTransport(api.host);
       const built = await pushBuildkitImage(t, { repository: 'acme/bare', attestations: 'none', seed: 'bare' });
       const before = oidc.requests.idtoken;
-      await expectCode(() => signImages({ images: [`${api.host}/acme/bare@${built.digest}`], provider: provider(), transparencyLog: rekor.url }), 'SIGN_NO_STATEMENTS');
+      await expectCode(
+        () =>
+          signImages({
+            images: [`${api.host}/acme/bare@${built.digest}`],
+            provider: provider(),
+            transparencyLog: rekor.url,
+          }),
+        'SIGN_NO_STATEMENTS',
+      );
       expect(oidc.requests.idtoken).toBe(before);
       await t.close();
     });
@@ -127,7 +191,11 @@ describe('signImages', () => {
       const t = createTransport(api.host);
       const built = await pushBuildkitImage(t, { repository: 'acme/flaky', seed: 'flaky' });
       rekor.failNext(3, 503);
-      const result = await signImages({ images: [`${api.host}/acme/flaky@${built.digest}`], provider: provider(), transparencyLog: rekor.url });
+      const result = await signImages({
+        images: [`${api.host}/acme/flaky@${built.digest}`],
+        provider: provider(),
+        transparencyLog: rekor.url,
+      });
       expect(result.signed).toHaveLength(4);
       await t.close();
     });
@@ -138,29 +206,48 @@ describe('signImages', () => {
       const t = createTransport(api.host);
       const built = await pushBuildkitImage(t, { repository: 'acme/oidc-flaky', seed: 'oidc-flaky' });
       oidc.failNext(1, 500);
-      const result = await signImages({ images: [`${api.host}/acme/oidc-flaky@${built.digest}`], provider: provider(), transparencyLog: rekor.url });
+      const result = await signImages({
+        images: [`${api.host}/acme/oidc-flaky@${built.digest}`],
+        provider: provider(),
+        transparencyLog: rekor.url,
+      });
       expect(result.signed).toHaveLength(4);
       await t.close();
     });
   });
 
   describe('when the registry has no referrers API', () => {
-    it('probes for the API once and writes each platform\'s fallback tag once, listing both of its envelopes', async () => {
+    it("probes for the API once and writes each platform's fallback tag once, listing both of its envelopes", async () => {
       const noApi = await startOciRegistry({ referrersApi: false });
       const t = createTransport(noApi.host);
       try {
-        const built = await pushBuildkitImage(t, { repository: 'acme/tag', seed: 'tag', platforms: ['linux/amd64', 'linux/arm64', 'linux/s390x'] });
+        const built = await pushBuildkitImage(t, {
+          repository: 'acme/tag',
+          seed: 'tag',
+          platforms: ['linux/amd64', 'linux/arm64', 'linux/s390x'],
+        });
         const before = noApi.requests.length;
-        const result = await signImages({ images: [`${noApi.host}/acme/tag@${built.digest}`], provider: provider(), transparencyLog: rekor.url });
+        const result = await signImages({
+          images: [`${noApi.host}/acme/tag@${built.digest}`],
+          provider: provider(),
+          transparencyLog: rekor.url,
+        });
         expect(result.signed).toHaveLength(6);
         expect(result.signed.every((s) => s.via === 'tag')).toBe(true);
         const seen = noApi.requests.slice(before);
         expect(seen.filter((r) => r.path.includes('/referrers/'))).toHaveLength(1);
         const tagPuts = seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/sha256-'));
-        expect(tagPuts.map((r) => r.path).sort()).toEqual(built.platforms.map((p) => `/v2/acme/tag/manifests/sha256-${p.manifest.digest.slice(7)}`).sort());
+        expect(tagPuts.map((r) => r.path).sort()).toEqual(
+          built.platforms.map((p) => `/v2/acme/tag/manifests/sha256-${p.manifest.digest.slice(7)}`).sort(),
+        );
         for (const p of built.platforms) {
           const index = JSON.parse(noApi.manifest('acme/tag', `sha256-${p.manifest.digest.slice(7)}`)!.toString());
-          expect(index.manifests.map((d: { digest: string }) => d.digest).sort()).toEqual(result.signed.filter((s) => s.subject === p.manifest.digest).map((s) => s.artifactDigest).sort());
+          expect(index.manifests.map((d: { digest: string }) => d.digest).sort()).toEqual(
+            result.signed
+              .filter((s) => s.subject === p.manifest.digest)
+              .map((s) => s.artifactDigest)
+              .sort(),
+          );
         }
       } finally {
         await t.close();

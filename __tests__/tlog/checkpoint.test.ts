@@ -8,12 +8,19 @@ const ROOT = Buffer.alloc(32, 7);
 function keyPair(): { priv: KeyObject; pub: LogPublicKey; hint: Buffer } {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  return { priv: privateKey, pub: LogPublicKey.fromDer(spki), hint: createHash('sha256').update(spki).digest().subarray(0, 4) };
+  return {
+    priv: privateKey,
+    pub: LogPublicKey.fromDer(spki),
+    hint: createHash('sha256').update(spki).digest().subarray(0, 4),
+  };
 }
 
 /** A Rekor-style signed note, signed by each of `signers`. */
 function note(body: string, signers: { name: string; priv: KeyObject; hint: Buffer }[]): string {
-  const lines = signers.map((s) => `\u2014 ${s.name} ${Buffer.concat([s.hint, sign('sha256', Buffer.from(body), { key: s.priv, dsaEncoding: 'der' })]).toString('base64')}\n`);
+  const lines = signers.map(
+    (s) =>
+      `\u2014 ${s.name} ${Buffer.concat([s.hint, sign('sha256', Buffer.from(body), { key: s.priv, dsaEncoding: 'der' })]).toString('base64')}\n`,
+  );
   return `${body}\n${lines.join('')}`;
 }
 
@@ -47,7 +54,9 @@ describe('parseCheckpoint', () => {
 
   describe('when the size is the largest 64-bit number', () => {
     it('parses it exactly as a bigint', () => {
-      const cp = parseCheckpoint(note(`o\n18446744073709551615\n${ROOT.toString('base64')}\n`, [{ name: 'o', ...log }]));
+      const cp = parseCheckpoint(
+        note(`o\n18446744073709551615\n${ROOT.toString('base64')}\n`, [{ name: 'o', ...log }]),
+      );
       expect(cp.size).toBe(18446744073709551615n);
     });
   });
@@ -56,7 +65,12 @@ describe('parseCheckpoint', () => {
 describe('verifyCheckpointSignature', () => {
   describe('when a witness co-signed', () => {
     it('verifies the log signature and ignores the witness line', () => {
-      const cp = parseCheckpoint(note(BODY, [{ name: 'witness.example', ...witness }, { name: 'rekor.sigstore.dev', ...log }]));
+      const cp = parseCheckpoint(
+        note(BODY, [
+          { name: 'witness.example', ...witness },
+          { name: 'rekor.sigstore.dev', ...log },
+        ]),
+      );
       expect(() => verifyCheckpointSignature(cp, log.pub)).not.toThrow();
     });
   });
@@ -71,15 +85,24 @@ describe('verifyCheckpointSignature', () => {
   describe('when the note was changed after signing', () => {
     it('throws TLOG_CHECKPOINT_SIGNATURE_INVALID', () => {
       const text = note(BODY, [{ name: 'rekor.sigstore.dev', ...log }]).replace('\n42\n', '\n43\n');
-      return expectCode(() => verifyCheckpointSignature(parseCheckpoint(text), log.pub), 'TLOG_CHECKPOINT_SIGNATURE_INVALID');
+      return expectCode(
+        () => verifyCheckpointSignature(parseCheckpoint(text), log.pub),
+        'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      );
     });
   });
 
   describe('when a signer name is required', () => {
     const cp = parseCheckpoint(note(BODY, [{ name: 'rekor.sigstore.dev', ...log }]));
-    it('accepts the exact name', () => expect(() => verifyCheckpointSignature(cp, log.pub, 'rekor.sigstore.dev')).not.toThrow());
-    it('treats the name literally, not as a pattern', () => expectCode(() => verifyCheckpointSignature(cp, log.pub, 'rekor.sigstore.de.'), 'TLOG_CHECKPOINT_SIGNATURE_INVALID'));
-    it('does not match a prefix', () => expectCode(() => verifyCheckpointSignature(cp, log.pub, 'rekor'), 'TLOG_CHECKPOINT_SIGNATURE_INVALID'));
+    it('accepts the exact name', () =>
+      expect(() => verifyCheckpointSignature(cp, log.pub, 'rekor.sigstore.dev')).not.toThrow());
+    it('treats the name literally, not as a pattern', () =>
+      expectCode(
+        () => verifyCheckpointSignature(cp, log.pub, 'rekor.sigstore.de.'),
+        'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      ));
+    it('does not match a prefix', () =>
+      expectCode(() => verifyCheckpointSignature(cp, log.pub, 'rekor'), 'TLOG_CHECKPOINT_SIGNATURE_INVALID'));
     it('handles names with pattern characters literally', () => {
       const odd = parseCheckpoint(note(BODY, [{ name: '(a|b)*.[x]', ...log }]));
       expect(() => verifyCheckpointSignature(odd, log.pub, '(a|b)*.[x]')).not.toThrow();

@@ -1,14 +1,33 @@
 import {
-  TAG, derBitString, derBoolean, derExplicit, derInteger, derOctetString, derOid, derSequence, derSet, derTime, derUtf8String,
-  parseDer, readBitString, readBoolean, readInteger, readOid, readString, readTime,
+  TAG,
+  derBitString,
+  derBoolean,
+  derExplicit,
+  derInteger,
+  derOctetString,
+  derOid,
+  derSequence,
+  derSet,
+  derTime,
+  derUtf8String,
+  parseDer,
+  readBitString,
+  readBoolean,
+  readInteger,
+  readOid,
+  readString,
+  readTime,
 } from '../../src/tlog/der.js';
 
 describe('DER writer and reader', () => {
   describe('INTEGER', () => {
-    it.each([0n, 1n, 127n, 128n, 255n, 256n, -1n, -128n, -129n, 2n ** 64n, -(2n ** 70n)])('round-trips %s minimally', (n) => {
-      const enc = derInteger(n);
-      expect(readInteger(parseDer(enc, 't'), 't')).toBe(n);
-    });
+    it.each([0n, 1n, 127n, 128n, 255n, 256n, -1n, -128n, -129n, 2n ** 64n, -(2n ** 70n)])(
+      'round-trips %s minimally',
+      (n) => {
+        const enc = derInteger(n);
+        expect(readInteger(parseDer(enc, 't'), 't')).toBe(n);
+      },
+    );
     it('writes 128 as 02 02 00 80', () => expect(derInteger(128n).toString('hex')).toBe('02020080'));
   });
 
@@ -16,7 +35,8 @@ describe('DER writer and reader', () => {
     it.each(['1.2.840.10045.4.3.2', '2.5.29.14', '1.3.6.1.4.1.57264.1.1', '2.999.3'])('round-trips %s', (oid) => {
       expect(readOid(parseDer(derOid(oid), 't'), 't')).toBe(oid);
     });
-    it('writes ecdsa-with-SHA256 as openssl does', () => expect(derOid('1.2.840.10045.4.3.2').toString('hex')).toBe('06082a8648ce3d040302'));
+    it('writes ecdsa-with-SHA256 as openssl does', () =>
+      expect(derOid('1.2.840.10045.4.3.2').toString('hex')).toBe('06082a8648ce3d040302'));
   });
 
   describe('lengths', () => {
@@ -29,7 +49,11 @@ describe('DER writer and reader', () => {
   describe('structures', () => {
     it('parses nested SEQUENCE/SET/explicit tags and keeps raw bytes', () => {
       const inner = derSequence(derBoolean(true), derUtf8String('é'));
-      const enc = derSequence(derExplicit(3, inner), derSet(derInteger(2n), derInteger(1n)), derBitString(Buffer.from([0x80]), 7));
+      const enc = derSequence(
+        derExplicit(3, inner),
+        derSet(derInteger(2n), derInteger(1n)),
+        derBitString(Buffer.from([0x80]), 7),
+      );
       const root = parseDer(enc, 't');
       expect(root.raw).toEqual(enc);
       expect(root.children[0]!.children[0]!.raw).toEqual(inner);

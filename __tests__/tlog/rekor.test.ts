@@ -27,11 +27,22 @@ describe('RekorClient', () => {
       it('returns the ext.tl entry, which verifies offline with the log key', async () => {
         const s = makeSignature('create');
         const entry = await client.createEntry(s.proposal);
-        expect(Object.keys(entry).sort()).toEqual(['body', 'integratedTime', 'logID', 'logIndex', 'uuid', 'verification']);
+        expect(Object.keys(entry).sort()).toEqual([
+          'body',
+          'integratedTime',
+          'logID',
+          'logIndex',
+          'uuid',
+          'verification',
+        ]);
         expect(entry.uuid).toMatch(/^[0-9a-f]{80}$/);
         expect(entry.logID).toBe(log.logId);
         const logs = createLogKeyring([LogPublicKey.fromPem(log.publicKeyPem)]);
-        expect(verifyTlogEntry(entry, s.expected, logs)).toMatchObject({ logIndex: entry.logIndex, inclusionVerified: true, integratedTimeVerified: true });
+        expect(verifyTlogEntry(entry, s.expected, logs)).toMatchObject({
+          logIndex: entry.logIndex,
+          inclusionVerified: true,
+          integratedTimeVerified: true,
+        });
       });
     });
 
@@ -105,8 +116,10 @@ describe('RekorClient', () => {
 
     describe('when the entry does not exist', () => {
       it('throws TLOG_NOT_FOUND', () => expectCode(() => client.getEntry('ab'.repeat(32)), 'TLOG_NOT_FOUND'));
-      it('throws TLOG_NOT_FOUND for an index past the end', () => expectCode(() => client.getEntryByIndex(1_000_000), 'TLOG_NOT_FOUND'));
-      it('throws TLOG_NOT_FOUND for a malformed UUID without asking the log', () => expectCode(() => client.getEntry('../../etc'), 'TLOG_NOT_FOUND'));
+      it('throws TLOG_NOT_FOUND for an index past the end', () =>
+        expectCode(() => client.getEntryByIndex(1_000_000), 'TLOG_NOT_FOUND'));
+      it('throws TLOG_NOT_FOUND for a malformed UUID without asking the log', () =>
+        expectCode(() => client.getEntry('../../etc'), 'TLOG_NOT_FOUND'));
     });
   });
 
@@ -133,8 +146,10 @@ describe('RekorClient', () => {
   });
 
   describe('constructor', () => {
-    it('throws TLOG_REQUEST_FAILED for a non-http URL', () => expectCode(() => new RekorClient({ url: 'file:///etc/passwd' }), 'TLOG_REQUEST_FAILED'));
-    it('throws TLOG_REQUEST_FAILED for a URL with credentials', () => expectCode(() => new RekorClient({ url: 'https://u:p@rekor.example' }), 'TLOG_REQUEST_FAILED'));
+    it('throws TLOG_REQUEST_FAILED for a non-http URL', () =>
+      expectCode(() => new RekorClient({ url: 'file:///etc/passwd' }), 'TLOG_REQUEST_FAILED'));
+    it('throws TLOG_REQUEST_FAILED for a URL with credentials', () =>
+      expectCode(() => new RekorClient({ url: 'https://u:p@rekor.example' }), 'TLOG_REQUEST_FAILED'));
   });
 });
 
@@ -146,7 +161,9 @@ describe('RekorClient against a hostile log', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
         const r = handler(req.url ?? '', body);
         res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers }).end(JSON.stringify(r.body));
@@ -155,46 +172,68 @@ describe('RekorClient against a hostile log', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
 
   describe('when a 201 carries an entry for another signature', () => {
     it('throws TLOG_RESPONSE_INVALID', async () => {
       const other = await client.createEntry(makeSignature('someone-else').proposal);
       const otherResponse = { [other.uuid]: { ...other, uuid: undefined } };
       handler = () => ({ status: 201, body: otherResponse });
-      await expectCode(() => new RekorClient({ url }).createEntry(makeSignature('mine').proposal), 'TLOG_RESPONSE_INVALID');
+      await expectCode(
+        () => new RekorClient({ url }).createEntry(makeSignature('mine').proposal),
+        'TLOG_RESPONSE_INVALID',
+      );
     });
   });
 
   describe('when a 201 entry records our proposal but for one field', () => {
     // The log's body is the proposal with one field swapped for another signing's (same shape, valid values).
-    const swap = (field: 'hash' | 'signature' | 'certificate' | 'kind') => (mine: HashedRekordProposal, theirs: HashedRekordProposal): unknown => {
-      const body: Omit<HashedRekordProposal, 'kind'> & { kind: string } = structuredClone(mine);
-      if (field === 'hash') body.spec.data.hash.value = theirs.spec.data.hash.value;
-      if (field === 'signature') body.spec.signature.content = theirs.spec.signature.content;
-      if (field === 'certificate') body.spec.signature.publicKey.content = theirs.spec.signature.publicKey.content;
-      if (field === 'kind') body.kind = 'rekord';
-      return body;
-    };
-    it.each(['hash', 'signature', 'certificate', 'kind'] as const)('throws TLOG_RESPONSE_INVALID when the %s differs', async (field) => {
-      const mine = makeSignature('mine');
-      const theirs = makeSignature('theirs');
-      const logged = await client.createEntry(mine.proposal);
-      const body = Buffer.from(JSON.stringify(swap(field)(mine.proposal, theirs.proposal))).toString('base64');
-      handler = () => ({ status: 201, body: { [logged.uuid]: { ...logged, uuid: undefined, body } } });
-      await expectCode(() => new RekorClient({ url }).createEntry(mine.proposal), 'TLOG_RESPONSE_INVALID');
-    });
+    const swap =
+      (field: 'hash' | 'signature' | 'certificate' | 'kind') =>
+      (mine: HashedRekordProposal, theirs: HashedRekordProposal): unknown => {
+        const body: Omit<HashedRekordProposal, 'kind'> & { kind: string } = structuredClone(mine);
+        if (field === 'hash') body.spec.data.hash.value = theirs.spec.data.hash.value;
+        if (field === 'signature') body.spec.signature.content = theirs.spec.signature.content;
+        if (field === 'certificate') body.spec.signature.publicKey.content = theirs.spec.signature.publicKey.content;
+        if (field === 'kind') body.kind = 'rekord';
+        return body;
+      };
+    it.each(['hash', 'signature', 'certificate', 'kind'] as const)(
+      'throws TLOG_RESPONSE_INVALID when the %s differs',
+      async (field) => {
+        const mine = makeSignature('mine');
+        const theirs = makeSignature('theirs');
+        const logged = await client.createEntry(mine.proposal);
+        const body = Buffer.from(JSON.stringify(swap(field)(mine.proposal, theirs.proposal))).toString('base64');
+        handler = () => ({ status: 201, body: { [logged.uuid]: { ...logged, uuid: undefined, body } } });
+        await expectCode(() => new RekorClient({ url }).createEntry(mine.proposal), 'TLOG_RESPONSE_INVALID');
+      },
+    );
 
     it('accepts the entry when the log re-encodes our certificate PEM (Rekor canonicalises it)', async () => {
       const mine = makeSignature('reencoded');
       const logged = await client.createEntry(mine.proposal);
       const pem = Buffer.from(mine.proposal.spec.signature.publicKey.content, 'base64').toString('utf8');
-      const b64 = pem.split('\n').filter((l) => l !== '' && !l.startsWith('-----')).join('');
+      const b64 = pem
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('-----'))
+        .join('');
       const rewrapped = `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,76}/g)!.join('\n')}\n-----END CERTIFICATE-----`;
       expect(rewrapped).not.toBe(pem);
       const body = structuredClone(mine.proposal);
       body.spec.signature.publicKey.content = Buffer.from(rewrapped).toString('base64');
-      handler = () => ({ status: 201, body: { [logged.uuid]: { ...logged, uuid: undefined, body: Buffer.from(JSON.stringify(body)).toString('base64') } } });
+      handler = () => ({
+        status: 201,
+        body: {
+          [logged.uuid]: { ...logged, uuid: undefined, body: Buffer.from(JSON.stringify(body)).toString('base64') },
+        },
+      });
       await expect(new RekorClient({ url }).createEntry(mine.proposal)).resolves.toMatchObject({ uuid: logged.uuid });
     });
   });
@@ -204,7 +243,12 @@ describe('RekorClient against a hostile log', () => {
       const seen: string[] = [];
       handler = (p) => {
         seen.push(p);
-        if (p === '/api/v1/log/entries') return { status: 409, body: { code: 409, message: 'exists' }, headers: { location: `http://169.254.169.254/api/v1/log/entries/${'ab'.repeat(32)}` } };
+        if (p === '/api/v1/log/entries')
+          return {
+            status: 409,
+            body: { code: 409, message: 'exists' },
+            headers: { location: `http://169.254.169.254/api/v1/log/entries/${'ab'.repeat(32)}` },
+          };
         if (p === '/api/v1/index/retrieve') return { status: 200, body: [] };
         return { status: 404, body: {} };
       };
@@ -330,7 +374,14 @@ describe('rekor-log fake', () => {
       const s = makeSignature('high-s');
       const proposal = structuredClone(s.proposal);
       const flipped = highS(Buffer.from(proposal.spec.signature.content, 'base64'));
-      expect(nodeVerify('sha256', s.pae, { key: createPublicKey({ key: s.key.spkiDer, format: 'der', type: 'spki' }), dsaEncoding: 'der' }, flipped)).toBe(true);
+      expect(
+        nodeVerify(
+          'sha256',
+          s.pae,
+          { key: createPublicKey({ key: s.key.spkiDer, format: 'der', type: 'spki' }), dsaEncoding: 'der' },
+          flipped,
+        ),
+      ).toBe(true);
       proposal.spec.signature.content = flipped.toString('base64');
       await expect(client.createEntry(proposal)).resolves.toMatchObject({ logIndex: expect.any(Number) });
     });

@@ -24,13 +24,24 @@ function pae(payload: string): Buffer {
 
 /** A fresh signature over a statement naming `label`. */
 export function makeSignature(label = 'img', key = EphemeralKey.generate()): TestSignature {
-  const bytes = pae(JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [{ name: label, digest: { sha256: '0'.repeat(64) } }] }));
+  const bytes = pae(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: label, digest: { sha256: '0'.repeat(64) } }],
+    }),
+  );
   const paeSha256 = createHash('sha256').update(bytes).digest();
   const signatureDer = key.signDer(bytes);
-  const pkTokenJson = Buffer.from(JSON.stringify({ payload: Buffer.from(JSON.stringify({ iss: ISS, sub: SUB, label })).toString('base64url'), signatures: [{ protected: 'eyJ0eXAiOiJDSUMifQ', signature: 'c2ln' }] }));
+  const pkTokenJson = Buffer.from(
+    JSON.stringify({
+      payload: Buffer.from(JSON.stringify({ iss: ISS, sub: SUB, label })).toString('base64url'),
+      signatures: [{ protected: 'eyJ0eXAiOiJDSUMifQ', signature: 'c2ln' }],
+    }),
+  );
   const { pem } = createPkTokenCertificate({ key, pkTokenJson, subject: SUB, issuer: ISS });
   return {
-    key, pae: bytes,
+    key,
+    pae: bytes,
     expected: { paeSha256, signatureDer, pkTokenJson, spkiDer: key.spkiDer },
     certificatePem: pem,
     proposal: buildHashedRekord({ paeSha256, signatureDer, certificatePem: pem }),

@@ -46,8 +46,13 @@ describe('verifyTlogEntry', () => {
     it('verifies the SET and the inclusion proof and reports index and time', () => {
       const v = verifyTlogEntry(entryA, a.expected, logs);
       expect(v).toEqual({
-        uuid: entryA.uuid, logID: log.logId, logIndex: 0, integratedTime: entryA.integratedTime,
-        integratedTimeVerified: true, inclusionVerified: true, treeSize: 3,
+        uuid: entryA.uuid,
+        logID: log.logId,
+        logIndex: 0,
+        integratedTime: entryA.integratedTime,
+        integratedTimeVerified: true,
+        inclusionVerified: true,
+        treeSize: 3,
       });
       expect(verifyTlogEntry(entryB, b.expected, logs).logIndex).toBe(1);
     });
@@ -57,17 +62,28 @@ describe('verifyTlogEntry', () => {
   });
 
   describe('when only the SET is present', () => {
-    const setOnly = (): TlogEntry => { const e = clone(entryA); delete e.verification.inclusionProof; return e; };
-    it('verifies with the SET alone', () => expect(verifyTlogEntry(setOnly(), a.expected, logs).inclusionVerified).toBe(false));
+    const setOnly = (): TlogEntry => {
+      const e = clone(entryA);
+      delete e.verification.inclusionProof;
+      return e;
+    };
+    it('verifies with the SET alone', () =>
+      expect(verifyTlogEntry(setOnly(), a.expected, logs).inclusionVerified).toBe(false));
     it('throws TLOG_PROOF_MISSING when an inclusion proof is required', () =>
-      expectCode(() => verifyTlogEntry(setOnly(), a.expected, logs, { requireInclusionProof: true }), 'TLOG_PROOF_MISSING'));
+      expectCode(
+        () => verifyTlogEntry(setOnly(), a.expected, logs, { requireInclusionProof: true }),
+        'TLOG_PROOF_MISSING',
+      ));
   });
 
   describe('when only the inclusion proof is present', () => {
     it('verifies, but does not claim the integrated time is authenticated', () => {
       const e = clone(entryA);
       delete e.verification.signedEntryTimestamp;
-      expect(verifyTlogEntry(e, a.expected, logs)).toMatchObject({ inclusionVerified: true, integratedTimeVerified: false });
+      expect(verifyTlogEntry(e, a.expected, logs)).toMatchObject({
+        inclusionVerified: true,
+        integratedTimeVerified: false,
+      });
     });
   });
 
@@ -88,29 +104,42 @@ describe('verifyTlogEntry', () => {
   });
 
   describe('when the entry is for another envelope', () => {
-    it('throws TLOG_BODY_HASH_MISMATCH', () => expectCode(() => verifyTlogEntry(entryB, a.expected, logs), 'TLOG_BODY_HASH_MISMATCH'));
+    it('throws TLOG_BODY_HASH_MISMATCH', () =>
+      expectCode(() => verifyTlogEntry(entryB, a.expected, logs), 'TLOG_BODY_HASH_MISMATCH'));
   });
 
   describe('when the envelope carries another signature over the same PAE', () => {
     it('throws TLOG_BODY_SIGNATURE_MISMATCH', () =>
-      expectCode(() => verifyTlogEntry(entryA, { ...a.expected, signatureDer: a.key.signDer(a.pae) }, logs), 'TLOG_BODY_SIGNATURE_MISMATCH'));
+      expectCode(
+        () => verifyTlogEntry(entryA, { ...a.expected, signatureDer: a.key.signDer(a.pae) }, logs),
+        'TLOG_BODY_SIGNATURE_MISMATCH',
+      ));
   });
 
   describe('when the envelope carries another PK token', () => {
     it('throws TLOG_BODY_CERT_MISMATCH', () =>
-      expectCode(() => verifyTlogEntry(entryA, { ...a.expected, pkTokenJson: b.expected.pkTokenJson }, logs), 'TLOG_BODY_CERT_MISMATCH'));
+      expectCode(
+        () => verifyTlogEntry(entryA, { ...a.expected, pkTokenJson: b.expected.pkTokenJson }, logs),
+        'TLOG_BODY_CERT_MISMATCH',
+      ));
   });
 
   describe('when the envelope was signed by another key', () => {
     it('throws TLOG_BODY_CERT_MISMATCH', () =>
-      expectCode(() => verifyTlogEntry(entryA, { ...a.expected, spkiDer: b.key.spkiDer }, logs), 'TLOG_BODY_CERT_MISMATCH'));
+      expectCode(
+        () => verifyTlogEntry(entryA, { ...a.expected, spkiDer: b.key.spkiDer }, logs),
+        'TLOG_BODY_CERT_MISMATCH',
+      ));
   });
 
   describe('when the SET was made by another key', () => {
     it('throws TLOG_SET_INVALID', () => {
       const e = clone(entryA);
       const payload = `{"body":"${e.body}","integratedTime":${e.integratedTime},"logID":"${e.logID}","logIndex":${e.logIndex}}`;
-      e.verification.signedEntryTimestamp = sign('sha256', Buffer.from(payload), { key: otherKey(), dsaEncoding: 'der' }).toString('base64');
+      e.verification.signedEntryTimestamp = sign('sha256', Buffer.from(payload), {
+        key: otherKey(),
+        dsaEncoding: 'der',
+      }).toString('base64');
       return expectCode(() => verifyTlogEntry(e, a.expected, logs), 'TLOG_SET_INVALID');
     });
   });
@@ -126,7 +155,10 @@ describe('verifyTlogEntry', () => {
   describe('when the checkpoint is signed by another key', () => {
     it('throws TLOG_CHECKPOINT_SIGNATURE_INVALID', () => {
       const e = clone(entryA);
-      e.verification.inclusionProof!.checkpoint = resignCheckpoint(e.verification.inclusionProof!.checkpoint, otherKey());
+      e.verification.inclusionProof!.checkpoint = resignCheckpoint(
+        e.verification.inclusionProof!.checkpoint,
+        otherKey(),
+      );
       return expectCode(() => verifyTlogEntry(e, a.expected, logs), 'TLOG_CHECKPOINT_SIGNATURE_INVALID');
     });
   });
@@ -165,7 +197,10 @@ describe('verifyTlogEntry', () => {
       const e = clone(entryA);
       const reencoded = Buffer.from(JSON.stringify(JSON.parse(Buffer.from(e.body, 'base64').toString()), null, 1));
       e.body = reencoded.toString('base64');
-      e.uuid = createHash('sha256').update(Buffer.from([0])).update(reencoded).digest('hex');
+      e.uuid = createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(reencoded)
+        .digest('hex');
       expect(() => verifyTlogEntry(e, a.expected, logs)).toThrow(expect.objectContaining({ code: 'TLOG_SET_INVALID' }));
       delete e.verification.signedEntryTimestamp;
       return expectCode(() => verifyTlogEntry(e, a.expected, logs), 'TLOG_INCLUSION_PROOF_INVALID');
@@ -218,7 +253,8 @@ describe('verifyTlogEntry', () => {
       e.logID = 'cd'.repeat(32);
       return expectCode(() => verifyTlogEntry(e, a.expected, logs), 'TLOG_LOG_UNKNOWN');
     });
-    it('throws TLOG_LOG_UNKNOWN with an empty keyring', () => expectCode(() => verifyTlogEntry(entryA, a.expected, new Map()), 'TLOG_LOG_UNKNOWN'));
+    it('throws TLOG_LOG_UNKNOWN with an empty keyring', () =>
+      expectCode(() => verifyTlogEntry(entryA, a.expected, new Map()), 'TLOG_LOG_UNKNOWN'));
   });
 
   describe('when the trusted key is another log with the entry relabelled to it', () => {

@@ -9,7 +9,9 @@ import { expectCode } from '../helpers.js';
 
 const SUB = 'repo:octo-org/octo-repo:ref:refs/heads/main';
 const ISS = 'https://token.actions.githubusercontent.com';
-const PKT = Buffer.from(JSON.stringify({ payload: 'eyJzdWIiOiJyZXBvOm9jdG8ifQ', signatures: [{ protected: 'e30', signature: 'AAAA' }] }));
+const PKT = Buffer.from(
+  JSON.stringify({ payload: 'eyJzdWIiOiJyZXBvOm9jdG8ifQ', signatures: [{ protected: 'e30', signature: 'AAAA' }] }),
+);
 const NOW = new Date('2025-03-04T05:06:07.890Z');
 
 describe('createPkTokenCertificate', () => {
@@ -35,7 +37,9 @@ describe('createPkTokenCertificate', () => {
       expect(x.keyUsage).toEqual(['1.3.6.1.5.5.7.3.3']);
     });
     it('has PEM in Go encoding/pem form', () => {
-      expect(cert.pem).toMatch(/^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{64}\n)*[A-Za-z0-9+/=]{1,64}\n-----END CERTIFICATE-----\n$/);
+      expect(cert.pem).toMatch(
+        /^-----BEGIN CERTIFICATE-----\n([A-Za-z0-9+/=]{64}\n)*[A-Za-z0-9+/=]{1,64}\n-----END CERTIFICATE-----\n$/,
+      );
       expect(new X509Certificate(cert.pem).raw).toEqual(cert.der);
     });
   });
@@ -58,7 +62,11 @@ describe('createPkTokenCertificate', () => {
         expect(text).toContain('NIST CURVE: P-256');
         const ski = /X509v3 Subject Key Identifier:\s+([0-9A-F:]+)/.exec(text)![1]!;
         expect(Buffer.from(ski.replace(/:/g, ''), 'hex')).toEqual(PKT);
-        execFileSync('openssl', ['verify', '-CAfile', file, '-purpose', 'any', '-attime', String(NOW.getTime() / 1000 + 60 | 0), file], { encoding: 'utf8' });
+        execFileSync(
+          'openssl',
+          ['verify', '-CAfile', file, '-purpose', 'any', '-attime', String((NOW.getTime() / 1000 + 60) | 0), file],
+          { encoding: 'utf8' },
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -67,24 +75,36 @@ describe('createPkTokenCertificate', () => {
 
   describe('when the subject is not printable ASCII', () => {
     it('throws TLOG_CERT_INVALID', () =>
-      expectCode(() => createPkTokenCertificate({ key, pkTokenJson: PKT, subject: 'sübject', issuer: ISS }), 'TLOG_CERT_INVALID'));
+      expectCode(
+        () => createPkTokenCertificate({ key, pkTokenJson: PKT, subject: 'sübject', issuer: ISS }),
+        'TLOG_CERT_INVALID',
+      ));
   });
 
   describe('when the validity start is not a date', () => {
     it('throws TLOG_CERT_INVALID', () =>
-      expectCode(() => createPkTokenCertificate({ key, pkTokenJson: PKT, subject: SUB, issuer: ISS, now: new Date(NaN) }), 'TLOG_CERT_INVALID'));
+      expectCode(
+        () => createPkTokenCertificate({ key, pkTokenJson: PKT, subject: SUB, issuer: ISS, now: new Date(NaN) }),
+        'TLOG_CERT_INVALID',
+      ));
   });
 
   describe('when the PK token is empty', () => {
     it('throws TLOG_CERT_INVALID', () =>
-      expectCode(() => createPkTokenCertificate({ key, pkTokenJson: Buffer.alloc(0), subject: SUB, issuer: ISS }), 'TLOG_CERT_INVALID'));
+      expectCode(
+        () => createPkTokenCertificate({ key, pkTokenJson: Buffer.alloc(0), subject: SUB, issuer: ISS }),
+        'TLOG_CERT_INVALID',
+      ));
   });
 
   describe('when the signer does not hold the key of its SPKI', () => {
     it('throws TLOG_CERT_SIGNATURE_INVALID', () => {
       const other = EphemeralKey.generate();
       const liar = { spkiDer: key.spkiDer, signDer: (d: Uint8Array) => other.signDer(d) };
-      return expectCode(() => createPkTokenCertificate({ key: liar, pkTokenJson: PKT, subject: SUB, issuer: ISS }), 'TLOG_CERT_SIGNATURE_INVALID');
+      return expectCode(
+        () => createPkTokenCertificate({ key: liar, pkTokenJson: PKT, subject: SUB, issuer: ISS }),
+        'TLOG_CERT_SIGNATURE_INVALID',
+      );
     });
   });
 });
@@ -113,8 +133,27 @@ describe('parsePkTokenCertificate', () => {
     it('throws TLOG_CERT_INVALID', () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'opk-x509-'));
       try {
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(dir, 'k'),
-          '-out', path.join(dir, 'c'), '-days', '1', '-subj', '/CN=someone'], { stdio: 'ignore' });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:P-256',
+            '-nodes',
+            '-keyout',
+            path.join(dir, 'k'),
+            '-out',
+            path.join(dir, 'c'),
+            '-days',
+            '1',
+            '-subj',
+            '/CN=someone',
+          ],
+          { stdio: 'ignore' },
+        );
         const pem = execFileSync('openssl', ['x509', '-in', path.join(dir, 'c')], { encoding: 'utf8' });
         return expectCode(() => parsePkTokenCertificate(pem), 'TLOG_CERT_INVALID');
       } finally {

@@ -6,7 +6,15 @@
 import { MAX_ENVELOPE_BYTES } from '../../src/core/limits.js';
 import type { Digest } from '../../src/core/digest.js';
 import { discoveryKeyFinder, githubActionsProvider } from '../../src/identity/index.js';
-import { createTransport, getBlob, getManifest, publishReferrer, type ClosableTransport, type Descriptor, type ImageManifest } from '../../src/oci/index.js';
+import {
+  createTransport,
+  getBlob,
+  getManifest,
+  publishReferrer,
+  type ClosableTransport,
+  type Descriptor,
+  type ImageManifest,
+} from '../../src/oci/index.js';
 import type { Policy } from '../../src/policy/index.js';
 import { signImages, type SignImagesResult } from '../../src/sign/index.js';
 import { createLogKeyring, LogPublicKey } from '../../src/tlog/index.js';
@@ -36,15 +44,34 @@ describe('verifyImage', () => {
   let subject: Descriptor;
 
   const policy = (): Policy => ({
-    rules: [{ scope: '**', threshold: 1, require: [SPDX, SLSA_V1], transparencyLog: 'required', level: 'enforce', signers: [{ name: 'ci', issuer: oidc.issuer, claims: {} }] }],
+    rules: [
+      {
+        scope: '**',
+        threshold: 1,
+        require: [SPDX, SLSA_V1],
+        transparencyLog: 'required',
+        level: 'enforce',
+        signers: [{ name: 'ci', issuer: oidc.issuer, claims: {} }],
+      },
+    ],
     revoked: { digests: [], signers: [] },
   });
-  const verify = () => verifyImage({
-    image, policy: policy(),
-    trust: { issuers: [oidc.issuer], findKey: discoveryKeyFinder(), logs: createLogKeyring([LogPublicKey.fromPem(rekor.publicKeyPem)]), commitmentClaims: { [oidc.issuer]: 'aud' } },
-  });
+  const verify = () =>
+    verifyImage({
+      image,
+      policy: policy(),
+      trust: {
+        issuers: [oidc.issuer],
+        findKey: discoveryKeyFinder(),
+        logs: createLogKeyring([LogPublicKey.fromPem(rekor.publicKeyPem)]),
+        commitmentClaims: { [oidc.issuer]: 'aud' },
+      },
+    });
 
-  async function envelope(artifact: Digest, repository: string): Promise<{ bytes: Buffer; json: Json; artifactType: string }> {
+  async function envelope(
+    artifact: Digest,
+    repository: string,
+  ): Promise<{ bytes: Buffer; json: Json; artifactType: string }> {
     const m = (await getManifest(t, repository, artifact)).manifest as ImageManifest;
     const bytes = await getBlob(t, repository, m.layers[0]!, MAX_ENVELOPE_BYTES);
     return { bytes, json: JSON.parse(bytes.toString('utf8')), artifactType: m.artifactType! };
@@ -52,8 +79,11 @@ describe('verifyImage', () => {
 
   async function attach(bytes: Buffer, note: string): Promise<Digest> {
     const p = await publishReferrer(t, {
-      repository: built.repository, subject, artifactType: good.artifactType,
-      layers: [{ mediaType: good.artifactType, data: bytes }], annotations: { 'test.case': note },
+      repository: built.repository,
+      subject,
+      artifactType: good.artifactType,
+      layers: [{ mediaType: good.artifactType, data: bytes }],
+      annotations: { 'test.case': note },
     });
     return p.descriptor.digest;
   }
@@ -71,22 +101,39 @@ describe('verifyImage', () => {
     edit(pkt);
     ext(e).pkt = Buffer.from(JSON.stringify(pkt)).toString('base64');
   };
-  const opSignature = (pkt: Json) => pkt.signatures.find((s: Json) => JSON.parse(b64url(s.protected).toString('utf8')).typ !== 'CIC'
-    && JSON.parse(b64url(s.protected).toString('utf8')).typ !== 'COS');
+  const opSignature = (pkt: Json) =>
+    pkt.signatures.find(
+      (s: Json) =>
+        JSON.parse(b64url(s.protected).toString('utf8')).typ !== 'CIC' &&
+        JSON.parse(b64url(s.protected).toString('utf8')).typ !== 'COS',
+    );
 
   beforeAll(async () => {
     [oidc, rekor, registry] = await Promise.all([startGithubOidc(), startRekorLog(), startOciRegistry()]);
     t = createTransport(registry.host);
-    const provider = githubActionsProvider({ env: { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken }, issuer: oidc.issuer, setSecret: () => {} });
+    const provider = githubActionsProvider({
+      env: { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken },
+      issuer: oidc.issuer,
+      setSecret: () => {},
+    });
     built = await pushBuildkitImage(t, { repository: 'acme/hostile', seed: 'hostile' });
     image = `${registry.host}/acme/hostile@${built.digest}`;
     signed = await signImages({ images: [image], provider, transparencyLog: rekor.url });
     const other = await pushBuildkitImage(t, { repository: 'acme/other-run', seed: 'other-run' });
-    const otherSigned = await signImages({ images: [`${registry.host}/acme/other-run@${other.digest}`], provider, transparencyLog: rekor.url });
+    const otherSigned = await signImages({
+      images: [`${registry.host}/acme/other-run@${other.digest}`],
+      provider,
+      transparencyLog: rekor.url,
+    });
     const amd = signed.signed.filter((a) => a.platform === 'linux/amd64');
     good = await envelope(amd.find((a) => a.predicateType === SPDX)!.artifactDigest, built.repository);
     sibling = (await envelope(amd.find((a) => a.predicateType === SLSA_V1)!.artifactDigest, built.repository)).json;
-    otherRun = (await envelope(otherSigned.signed.find((a) => a.platform === 'linux/amd64' && a.predicateType === SPDX)!.artifactDigest, 'acme/other-run')).json;
+    otherRun = (
+      await envelope(
+        otherSigned.signed.find((a) => a.platform === 'linux/amd64' && a.predicateType === SPDX)!.artifactDigest,
+        'acme/other-run',
+      )
+    ).json;
     subject = built.platforms.find((p) => p.platform === 'linux/amd64')!.manifest;
   });
   afterAll(async () => {
@@ -100,55 +147,229 @@ describe('verifyImage', () => {
     ['truncated', () => good.bytes.subarray(0, Math.floor(good.bytes.length / 2)), 'DSSE_MALFORMED'],
     ['a JSON array', () => Buffer.from('[]'), 'DSSE_MALFORMED'],
     ['empty', () => Buffer.alloc(0), 'DSSE_MALFORMED'],
-    ['another payload type', () => mutate((e) => { e.payloadType = 'application/json'; }), 'DSSE_PAYLOAD_TYPE_INVALID'],
-    ['the signature listed twice (a replay inside one envelope)', () => mutate((e) => { e.signatures.push(e.signatures[0]); }), 'DSSE_SIGNATURE_COUNT'],
-    ['no signatures', () => mutate((e) => { e.signatures = []; }), 'DSSE_SIGNATURE_COUNT'],
-    ['an unknown top-level field', () => mutate((e) => { e.extra = 1; }), 'DSSE_MALFORMED'],
-    ['lenient base64 in the payload', () => mutate((e) => { e.payload = `${e.payload.slice(0, 8)}\n${e.payload.slice(8)}`; }), /^DSSE_(MALFORMED|ENCODING_INVALID)$/],
-    ['the sibling envelope signature', () => mutate((e) => { e.signatures[0].sig = sibling.signatures[0].sig; }), 'DSSE_SIGNATURE_INVALID'],
-    ['another keyid', () => mutate((e) => { e.signatures[0].keyid = 'ab'.repeat(32); }), /^DSSE_/],
-    ['another extension kind', () => mutate((e) => { e.signatures[0].extension.kind = 'sigstore'; }), 'DSSE_EXTENSION_KIND'],
-    ['the PK token of another run (signature and keyid kept)', () => mutate((e) => { ext(e).pkt = ext(otherRun).pkt; }), /^(DSSE|BIND)_/],
-    ['the whole signature of another run on this payload', () => mutate((e) => { e.signatures = otherRun.signatures; }), /^(DSSE|BIND)_/],
-    ['the payload of the sibling under this signature', () => mutate((e) => { e.payload = sibling.payload; }), /^(DSSE|BIND)_/],
-    ['a PK token whose claims were edited', () => mutate((e) => editPkt(e, (pkt) => {
-      const claims = JSON.parse(b64url(pkt.payload).toString('utf8'));
-      claims.repository = 'evil/repo';
-      pkt.payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-    })), /^PKT_/],
-    ['a PK token whose OP signature claims RS256 (algorithm confusion)', () => mutate((e) => editPkt(e, (pkt) => {
-      const op = opSignature(pkt);
-      const header = JSON.parse(b64url(op.protected).toString('utf8'));
-      header.alg = 'RS256';
-      op.protected = Buffer.from(JSON.stringify(header)).toString('base64url');
-    })), /^PKT_/],
-    ['a PK token whose OP signature says alg "none"', () => mutate((e) => editPkt(e, (pkt) => {
-      const op = opSignature(pkt);
-      const header = JSON.parse(b64url(op.protected).toString('utf8'));
-      header.alg = 'none';
-      op.protected = Buffer.from(JSON.stringify(header)).toString('base64url');
-      op.signature = '';
-    })), /^PKT_/],
-    ['a PK token without its CIC signature', () => mutate((e) => editPkt(e, (pkt) => {
-      pkt.signatures = [opSignature(pkt)];
-    })), /^PKT_/],
-    ['an attProof pointing at another leaf', () => mutate((e) => { ext(e).attProof.index = (ext(e).attProof.index + 1) % ext(e).attProof.size; }), /^BIND_/],
-    ['no attProof (as if the run had one envelope)', () => mutate((e) => { delete ext(e).attProof; }), /^BIND_/],
-    ['a log index that is a string', () => mutate((e) => { ext(e).tl.logIndex = String(ext(e).tl.logIndex); }), 'TLOG_ENTRY_INVALID'],
-    ['a log index past 2^53', () => Buffer.from(JSON.stringify(good.json).replace(`"logIndex":${ext(good.json).tl.logIndex},`, '"logIndex":9007199254740993,')), /^TLOG_/],
-    ['an inclusion proof with one hash too many', () => mutate((e) => { ext(e).tl.verification.inclusionProof.hashes.push('00'.repeat(32)); }), /^TLOG_/],
-    ['an inclusion proof for another leaf index', () => mutate((e) => { ext(e).tl.verification.inclusionProof.logIndex += 1; }), /^TLOG_/],
-    ['a SET with one flipped byte', () => mutate((e) => {
-      const set = b64(ext(e).tl.verification.signedEntryTimestamp);
-      set[set.length - 1] = set[set.length - 1]! ^ 1;
-      ext(e).tl.verification.signedEntryTimestamp = set.toString('base64');
-    }), /^TLOG_(SET_INVALID|DER_INVALID|ENTRY_INVALID)$/],
-    ['a later integratedTime', () => mutate((e) => { ext(e).tl.integratedTime += 3600; }), 'TLOG_SET_INVALID'],
-    ["the sibling's log body", () => mutate((e) => { ext(e).tl.body = ext(sibling).tl.body; }), /^TLOG_/],
-    ['a checkpoint of another tree size', () => mutate((e) => {
-      const p = ext(e).tl.verification.inclusionProof;
-      p.checkpoint = p.checkpoint.replace(/\n(\d+)\n/, (_m: string, n: string) => `\n${Number(n) + 1}\n`);
-    }), /^TLOG_/],
+    [
+      'another payload type',
+      () =>
+        mutate((e) => {
+          e.payloadType = 'application/json';
+        }),
+      'DSSE_PAYLOAD_TYPE_INVALID',
+    ],
+    [
+      'the signature listed twice (a replay inside one envelope)',
+      () =>
+        mutate((e) => {
+          e.signatures.push(e.signatures[0]);
+        }),
+      'DSSE_SIGNATURE_COUNT',
+    ],
+    [
+      'no signatures',
+      () =>
+        mutate((e) => {
+          e.signatures = [];
+        }),
+      'DSSE_SIGNATURE_COUNT',
+    ],
+    [
+      'an unknown top-level field',
+      () =>
+        mutate((e) => {
+          e.extra = 1;
+        }),
+      'DSSE_MALFORMED',
+    ],
+    [
+      'lenient base64 in the payload',
+      () =>
+        mutate((e) => {
+          e.payload = `${e.payload.slice(0, 8)}\n${e.payload.slice(8)}`;
+        }),
+      /^DSSE_(MALFORMED|ENCODING_INVALID)$/,
+    ],
+    [
+      'the sibling envelope signature',
+      () =>
+        mutate((e) => {
+          e.signatures[0].sig = sibling.signatures[0].sig;
+        }),
+      'DSSE_SIGNATURE_INVALID',
+    ],
+    [
+      'another keyid',
+      () =>
+        mutate((e) => {
+          e.signatures[0].keyid = 'ab'.repeat(32);
+        }),
+      /^DSSE_/,
+    ],
+    [
+      'another extension kind',
+      () =>
+        mutate((e) => {
+          e.signatures[0].extension.kind = 'sigstore';
+        }),
+      'DSSE_EXTENSION_KIND',
+    ],
+    [
+      'the PK token of another run (signature and keyid kept)',
+      () =>
+        mutate((e) => {
+          ext(e).pkt = ext(otherRun).pkt;
+        }),
+      /^(DSSE|BIND)_/,
+    ],
+    [
+      'the whole signature of another run on this payload',
+      () =>
+        mutate((e) => {
+          e.signatures = otherRun.signatures;
+        }),
+      /^(DSSE|BIND)_/,
+    ],
+    [
+      'the payload of the sibling under this signature',
+      () =>
+        mutate((e) => {
+          e.payload = sibling.payload;
+        }),
+      /^(DSSE|BIND)_/,
+    ],
+    [
+      'a PK token whose claims were edited',
+      () =>
+        mutate((e) =>
+          editPkt(e, (pkt) => {
+            const claims = JSON.parse(b64url(pkt.payload).toString('utf8'));
+            claims.repository = 'evil/repo';
+            pkt.payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+          }),
+        ),
+      /^PKT_/,
+    ],
+    [
+      'a PK token whose OP signature claims RS256 (algorithm confusion)',
+      () =>
+        mutate((e) =>
+          editPkt(e, (pkt) => {
+            const op = opSignature(pkt);
+            const header = JSON.parse(b64url(op.protected).toString('utf8'));
+            header.alg = 'RS256';
+            op.protected = Buffer.from(JSON.stringify(header)).toString('base64url');
+          }),
+        ),
+      /^PKT_/,
+    ],
+    [
+      'a PK token whose OP signature says alg "none"',
+      () =>
+        mutate((e) =>
+          editPkt(e, (pkt) => {
+            const op = opSignature(pkt);
+            const header = JSON.parse(b64url(op.protected).toString('utf8'));
+            header.alg = 'none';
+            op.protected = Buffer.from(JSON.stringify(header)).toString('base64url');
+            op.signature = '';
+          }),
+        ),
+      /^PKT_/,
+    ],
+    [
+      'a PK token without its CIC signature',
+      () =>
+        mutate((e) =>
+          editPkt(e, (pkt) => {
+            pkt.signatures = [opSignature(pkt)];
+          }),
+        ),
+      /^PKT_/,
+    ],
+    [
+      'an attProof pointing at another leaf',
+      () =>
+        mutate((e) => {
+          ext(e).attProof.index = (ext(e).attProof.index + 1) % ext(e).attProof.size;
+        }),
+      /^BIND_/,
+    ],
+    [
+      'no attProof (as if the run had one envelope)',
+      () =>
+        mutate((e) => {
+          delete ext(e).attProof;
+        }),
+      /^BIND_/,
+    ],
+    [
+      'a log index that is a string',
+      () =>
+        mutate((e) => {
+          ext(e).tl.logIndex = String(ext(e).tl.logIndex);
+        }),
+      'TLOG_ENTRY_INVALID',
+    ],
+    [
+      'a log index past 2^53',
+      () =>
+        Buffer.from(
+          JSON.stringify(good.json).replace(
+            `"logIndex":${ext(good.json).tl.logIndex},`,
+            '"logIndex":9007199254740993,',
+          ),
+        ),
+      /^TLOG_/,
+    ],
+    [
+      'an inclusion proof with one hash too many',
+      () =>
+        mutate((e) => {
+          ext(e).tl.verification.inclusionProof.hashes.push('00'.repeat(32));
+        }),
+      /^TLOG_/,
+    ],
+    [
+      'an inclusion proof for another leaf index',
+      () =>
+        mutate((e) => {
+          ext(e).tl.verification.inclusionProof.logIndex += 1;
+        }),
+      /^TLOG_/,
+    ],
+    [
+      'a SET with one flipped byte',
+      () =>
+        mutate((e) => {
+          const set = b64(ext(e).tl.verification.signedEntryTimestamp);
+          set[set.length - 1] = set[set.length - 1]! ^ 1;
+          ext(e).tl.verification.signedEntryTimestamp = set.toString('base64');
+        }),
+      /^TLOG_(SET_INVALID|DER_INVALID|ENTRY_INVALID)$/,
+    ],
+    [
+      'a later integratedTime',
+      () =>
+        mutate((e) => {
+          ext(e).tl.integratedTime += 3600;
+        }),
+      'TLOG_SET_INVALID',
+    ],
+    [
+      "the sibling's log body",
+      () =>
+        mutate((e) => {
+          ext(e).tl.body = ext(sibling).tl.body;
+        }),
+      /^TLOG_/,
+    ],
+    [
+      'a checkpoint of another tree size',
+      () =>
+        mutate((e) => {
+          const p = ext(e).tl.verification.inclusionProof;
+          p.checkpoint = p.checkpoint.replace(/\n(\d+)\n/, (_m: string, n: string) => `\n${Number(n) + 1}\n`);
+        }),
+      /^TLOG_/,
+    ],
   ];
 
   describe('when hostile envelopes sit beside good ones', () => {
@@ -194,7 +415,9 @@ describe('verifyImage', () => {
       const verified = new Set(amd.signatures.map((s) => s.artifactDigest));
       for (const d of digests) {
         expect(verified.has(d)).toBe(false);
-        expect(amd.rejected.find((x) => x.artifactDigest === d)?.code).toMatch(/^(DSSE|BIND|STMT|PKT|TLOG|CORE|OCI|VERIFY)_[A-Z0-9_]+$/);
+        expect(amd.rejected.find((x) => x.artifactDigest === d)?.code).toMatch(
+          /^(DSSE|BIND|STMT|PKT|TLOG|CORE|OCI|VERIFY)_[A-Z0-9_]+$/,
+        );
       }
     });
   });

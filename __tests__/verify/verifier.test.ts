@@ -6,16 +6,41 @@
  */
 import { MAX_ENVELOPE_BYTES } from '../../src/core/limits.js';
 import type { Digest } from '../../src/core/digest.js';
-import { discoveryKeyFinder, githubActionsProvider, jwksKeyFinder, parseJwks, type KeyFinder } from '../../src/identity/index.js';
 import {
-  addToReferrersTag, buildArtifactManifest, createTransport, getBlob, getManifest, publishReferrer, putBlob, putManifest,
-  OCI_EMPTY, OCI_EMPTY_DATA, OCI_EMPTY_DIGEST, OCI_EMPTY_SIZE, OCI_MANIFEST,
-  type ClosableTransport, type Descriptor, type ImageManifest,
+  discoveryKeyFinder,
+  githubActionsProvider,
+  jwksKeyFinder,
+  parseJwks,
+  type KeyFinder,
+} from '../../src/identity/index.js';
+import {
+  addToReferrersTag,
+  buildArtifactManifest,
+  createTransport,
+  getBlob,
+  getManifest,
+  publishReferrer,
+  putBlob,
+  putManifest,
+  OCI_EMPTY,
+  OCI_EMPTY_DATA,
+  OCI_EMPTY_DIGEST,
+  OCI_EMPTY_SIZE,
+  OCI_MANIFEST,
+  type ClosableTransport,
+  type Descriptor,
+  type ImageManifest,
 } from '../../src/oci/index.js';
 import type { Policy, PolicyRule } from '../../src/policy/index.js';
 import { signImages, type SignImagesResult } from '../../src/sign/index.js';
 import { createLogKeyring, LogPublicKey, type LogKeyring } from '../../src/tlog/index.js';
-import { formatReport, reportJson, verifyImage, type TrustMaterial, type VerifyReport } from '../../src/verify/index.js';
+import {
+  formatReport,
+  reportJson,
+  verifyImage,
+  type TrustMaterial,
+  type VerifyReport,
+} from '../../src/verify/index.js';
 import { distributionAvailable, startDistribution } from '../fakes/distribution.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
@@ -41,15 +66,26 @@ describe('verifyImage', () => {
   let t: ClosableTransport;
   let main: Signed;
 
-  const provider = (op: GithubOidc) => githubActionsProvider({
-    env: { ACTIONS_ID_TOKEN_REQUEST_URL: op.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: op.requestToken }, issuer: op.issuer, setSecret: () => {},
-  });
+  const provider = (op: GithubOidc) =>
+    githubActionsProvider({
+      env: { ACTIONS_ID_TOKEN_REQUEST_URL: op.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: op.requestToken },
+      issuer: op.issuer,
+      setSecret: () => {},
+    });
   const logs = (log: RekorLog = rekor): LogKeyring => createLogKeyring([LogPublicKey.fromPem(log.publicKeyPem)]);
   const trust = (o: Partial<TrustMaterial> = {}): TrustMaterial => ({
-    issuers: [oidc.issuer], findKey: discoveryKeyFinder(), logs: logs(), commitmentClaims: { [oidc.issuer]: 'aud', [stranger.issuer]: 'aud' }, ...o,
+    issuers: [oidc.issuer],
+    findKey: discoveryKeyFinder(),
+    logs: logs(),
+    commitmentClaims: { [oidc.issuer]: 'aud', [stranger.issuer]: 'aud' },
+    ...o,
   });
   const rule = (o: Partial<PolicyRule> = {}): PolicyRule => ({
-    scope: '**', threshold: 1, require: ['https://slsa.dev/provenance/*', SPDX], transparencyLog: 'required', level: 'enforce',
+    scope: '**',
+    threshold: 1,
+    require: ['https://slsa.dev/provenance/*', SPDX],
+    transparencyLog: 'required',
+    level: 'enforce',
     signers: [
       { name: 'ci', issuer: oidc.issuer, claims: { repository: CI_REPO } },
       { name: 'release', issuer: oidc.issuer, claims: { repository: BOT_REPO } },
@@ -57,13 +93,19 @@ describe('verifyImage', () => {
     ...o,
   });
   const policy = (o: Partial<PolicyRule> = {}, revoked: Partial<Policy['revoked']> = {}): Policy => ({
-    rules: [rule(o)], revoked: { digests: [], signers: [], ...revoked },
+    rules: [rule(o)],
+    revoked: { digests: [], signers: [], ...revoked },
   });
 
   async function signNew(repository: string, op: GithubOidc = oidc): Promise<Signed> {
     const built = await pushBuildkitImage(t, { repository, seed: repository });
     const image = `${registry.host}/${repository}@${built.digest}`;
-    const result = await signImages({ images: [image], provider: provider(op), transparencyLog: rekor.url, expectedSigner: { issuer: op.issuer } });
+    const result = await signImages({
+      images: [image],
+      provider: provider(op),
+      transparencyLog: rekor.url,
+      expectedSigner: { issuer: op.issuer },
+    });
     return { image, built, result };
   }
 
@@ -71,22 +113,35 @@ describe('verifyImage', () => {
   const signedFor = (s: Signed, platform: string) => s.result.signed.filter((a) => a.platform === platform);
   const platformOf = (s: Signed, platform: string) => s.built.platforms.find((p) => p.platform === platform)!.manifest;
 
-  async function verify(s: Signed, p: Policy = policy(), tr: TrustMaterial = trust(), platforms?: string[]): Promise<VerifyReport> {
+  async function verify(
+    s: Signed,
+    p: Policy = policy(),
+    tr: TrustMaterial = trust(),
+    platforms?: string[],
+  ): Promise<VerifyReport> {
     return verifyImage({ image: s.image, trust: tr, policy: p, ...(platforms ? { platforms } : {}) });
   }
 
   /** The report of one platform as [verified artifact digests, {rejected digest: code}]. */
   function outcome(r: VerifyReport, platform: string): { verified: string[]; rejected: Record<string, string> } {
     const p = r.platforms.find((x) => x.platform === platform)!;
-    return { verified: p.signatures.map((s) => s.artifactDigest), rejected: Object.fromEntries(p.rejected.map((x) => [x.artifactDigest, x.code])) };
+    return {
+      verified: p.signatures.map((s) => s.artifactDigest),
+      rejected: Object.fromEntries(p.rejected.map((x) => [x.artifactDigest, x.code])),
+    };
   }
 
   /** Every signature `signImages` made for `platform` still verifies. */
   function expectOriginalsVerify(r: VerifyReport, s: Signed, platform: string): void {
-    expect(outcome(r, platform).verified).toEqual(expect.arrayContaining(signedFor(s, platform).map((a) => a.artifactDigest)));
+    expect(outcome(r, platform).verified).toEqual(
+      expect.arrayContaining(signedFor(s, platform).map((a) => a.artifactDigest)),
+    );
   }
 
-  async function envelopeOf(artifact: Digest, repository = main.built.repository): Promise<{ manifest: ImageManifest; bytes: Buffer; json: any }> {
+  async function envelopeOf(
+    artifact: Digest,
+    repository = main.built.repository,
+  ): Promise<{ manifest: ImageManifest; bytes: Buffer; json: any }> {
     const manifest = (await getManifest(t, repository, artifact)).manifest as ImageManifest;
     const bytes = await getBlob(t, repository, manifest.layers[0]!, MAX_ENVELOPE_BYTES);
     return { manifest, bytes, json: JSON.parse(bytes.toString('utf8')) };
@@ -95,8 +150,11 @@ describe('verifyImage', () => {
   /** Attaches `envelope` as a referrer of `subject` the way a signer would (a new artifact manifest). */
   async function attach(subject: Descriptor, envelope: Buffer, artifactType: string, note: string): Promise<Digest> {
     const published = await publishReferrer(t, {
-      repository: main.built.repository, subject, artifactType,
-      layers: [{ mediaType: artifactType, data: envelope }], annotations: { 'test.attack': note },
+      repository: main.built.repository,
+      subject,
+      artifactType,
+      layers: [{ mediaType: artifactType, data: envelope }],
+      annotations: { 'test.attack': note },
     });
     return published.descriptor.digest;
   }
@@ -108,7 +166,13 @@ describe('verifyImage', () => {
   }
 
   beforeAll(async () => {
-    [oidc, stranger, rekor, otherLog, registry] = await Promise.all([startGithubOidc(), startGithubOidc(), startRekorLog(), startRekorLog(), startOciRegistry()]);
+    [oidc, stranger, rekor, otherLog, registry] = await Promise.all([
+      startGithubOidc(),
+      startGithubOidc(),
+      startRekorLog(),
+      startRekorLog(),
+      startOciRegistry(),
+    ]);
     t = createTransport(registry.host);
     main = await signNew('acme/app');
   });
@@ -122,7 +186,8 @@ describe('verifyImage', () => {
       const r = await verify(main);
       expect(r).toMatchObject({ image: main.image, digest: main.built.digest, level: 'enforce', passed: true });
       expect(r.platforms.map((p) => [p.platform, p.digest, p.passed, p.rejected.length])).toEqual(
-        main.built.platforms.map((p) => [p.platform, p.manifest.digest, true, 0]));
+        main.built.platforms.map((p) => [p.platform, p.manifest.digest, true, 0]),
+      );
       for (const p of r.platforms) {
         expect(p.signatures.map((s) => s.predicateType).sort()).toEqual([SPDX, SLSA_V1].sort());
         expect(p.verdict?.signers).toEqual(['ci']);
@@ -143,7 +208,12 @@ describe('verifyImage', () => {
       const statement = JSON.parse(Buffer.from(json.payload, 'base64').toString('utf8'));
       statement.predicate.runDetails.builder.id = 'https://evil.example/builder';
       json.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
-      const attacked = await attach(platformOf(main, 'linux/amd64'), Buffer.from(JSON.stringify(json)), manifest.artifactType!, 'tampered');
+      const attacked = await attach(
+        platformOf(main, 'linux/amd64'),
+        Buffer.from(JSON.stringify(json)),
+        manifest.artifactType!,
+        'tampered',
+      );
 
       const r = await verify(main);
       expect(outcome(r, 'linux/amd64').rejected[attacked]).toBe('DSSE_SIGNATURE_INVALID');
@@ -172,7 +242,12 @@ describe('verifyImage', () => {
       const { manifest, json } = await envelopeOf(a!.artifactDigest);
       const other = (await envelopeOf(b!.artifactDigest)).json;
       json.signatures[0].extension.ext.tl = other.signatures[0].extension.ext.tl;
-      const attacked = await attach(platformOf(main, 'linux/amd64'), Buffer.from(JSON.stringify(json)), manifest.artifactType!, 'foreign-tl');
+      const attacked = await attach(
+        platformOf(main, 'linux/amd64'),
+        Buffer.from(JSON.stringify(json)),
+        manifest.artifactType!,
+        'foreign-tl',
+      );
 
       const r = await verify(main);
       expect(outcome(r, 'linux/amd64').rejected[attacked]).toMatch(/^TLOG_/);
@@ -185,7 +260,12 @@ describe('verifyImage', () => {
       const victim = signedFor(main, 'linux/amd64')[0]!;
       const { manifest, json } = await envelopeOf(victim.artifactDigest);
       delete json.signatures[0].extension.ext.tl;
-      const attacked = await attach(platformOf(main, 'linux/amd64'), Buffer.from(JSON.stringify(json)), manifest.artifactType!, 'no-tl');
+      const attacked = await attach(
+        platformOf(main, 'linux/amd64'),
+        Buffer.from(JSON.stringify(json)),
+        manifest.artifactType!,
+        'no-tl',
+      );
 
       expect(outcome(await verify(main), 'linux/amd64').rejected[attacked]).toBe('VERIFY_TLOG_MISSING');
       const optional = await verify(main, policy({ transparencyLog: 'optional' }));
@@ -198,7 +278,8 @@ describe('verifyImage', () => {
     it('rejects every signature with TLOG_LOG_UNKNOWN and fails', async () => {
       const r = await verify(main, policy(), trust({ logs: logs(otherLog) }));
       for (const p of r.platforms) {
-        for (const a of signedFor(main, p.platform)) expect(outcome(r, p.platform).rejected[a.artifactDigest]).toBe('TLOG_LOG_UNKNOWN');
+        for (const a of signedFor(main, p.platform))
+          expect(outcome(r, p.platform).rejected[a.artifactDigest]).toBe('TLOG_LOG_UNKNOWN');
         expect(p.signatures).toEqual([]);
       }
       expect(r.passed).toBe(false);
@@ -211,7 +292,9 @@ describe('verifyImage', () => {
       const r = await verify(main, policy(), trust({ logs: wrong }));
       for (const p of r.platforms) {
         for (const a of signedFor(main, p.platform)) {
-          expect(outcome(r, p.platform).rejected[a.artifactDigest]).toMatch(/^TLOG_(LOG_UNKNOWN|SET_INVALID|CHECKPOINT_SIGNATURE_INVALID)$/);
+          expect(outcome(r, p.platform).rejected[a.artifactDigest]).toMatch(
+            /^TLOG_(LOG_UNKNOWN|SET_INVALID|CHECKPOINT_SIGNATURE_INVALID)$/,
+          );
         }
       }
       expect(r.passed).toBe(false);
@@ -221,12 +304,18 @@ describe('verifyImage', () => {
   describe('when an issuer the trust material does not list signs', () => {
     it('rejects its signatures with PKT_ISSUER_NOT_ALLOWED and keeps the trusted ones', async () => {
       const before = new Set(main.result.signed.map((a) => a.artifactDigest));
-      const theirs = await signImages({ images: [main.image], provider: provider(stranger), transparencyLog: rekor.url, expectedSigner: { issuer: stranger.issuer } });
+      const theirs = await signImages({
+        images: [main.image],
+        provider: provider(stranger),
+        transparencyLog: rekor.url,
+        expectedSigner: { issuer: stranger.issuer },
+      });
       expect(theirs.signed).toHaveLength(4);
       expect(theirs.signed.some((a) => before.has(a.artifactDigest))).toBe(false);
 
       const r = await verify(main);
-      for (const a of theirs.signed) expect(outcome(r, a.platform).rejected[a.artifactDigest]).toBe('PKT_ISSUER_NOT_ALLOWED');
+      for (const a of theirs.signed)
+        expect(outcome(r, a.platform).rejected[a.artifactDigest]).toBe('PKT_ISSUER_NOT_ALLOWED');
       for (const p of ['linux/amd64', 'linux/arm64']) expectOriginalsVerify(r, main, p);
       expect(r.passed).toBe(true);
     });
@@ -239,7 +328,9 @@ describe('verifyImage', () => {
       const second = await envelopeOf(b!.artifactDigest);
       const subject = platformOf(main, 'linux/amd64');
       const doc = {
-        schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: first.manifest.artifactType,
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: first.manifest.artifactType,
         config: { mediaType: OCI_EMPTY, digest: OCI_EMPTY_DIGEST, size: OCI_EMPTY_SIZE },
         layers: [first.manifest.layers[0], second.manifest.layers[0]],
         subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
@@ -252,19 +343,25 @@ describe('verifyImage', () => {
     });
   });
 
-  describe("when a referrers index lists an artifact whose subject is another platform", () => {
+  describe('when a referrers index lists an artifact whose subject is another platform', () => {
     it('rejects it there with VERIFY_ARTIFACT_INVALID', async () => {
       const amd = signedFor(main, 'linux/amd64')[0]!;
       const { manifest, bytes } = await envelopeOf(amd.artifactDigest);
       const amdSubject = platformOf(main, 'linux/amd64');
       const armSubject = platformOf(main, 'linux/arm64');
       const artifact = buildArtifactManifest({
-        repository: main.built.repository, subject: amdSubject, artifactType: manifest.artifactType!,
-        layers: [{ mediaType: manifest.artifactType!, data: bytes }], annotations: { 'test.attack': 'listed-elsewhere' },
+        repository: main.built.repository,
+        subject: amdSubject,
+        artifactType: manifest.artifactType!,
+        layers: [{ mediaType: manifest.artifactType!, data: bytes }],
+        annotations: { 'test.attack': 'listed-elsewhere' },
       });
       const descriptor = (await putManifest(t, main.built.repository, artifact, OCI_MANIFEST)).descriptor;
       // The fallback tag is merged into the API's list: a hostile writer of that tag lists it under arm64.
-      await addToReferrersTag(t, main.built.repository, armSubject.digest, { ...descriptor, artifactType: manifest.artifactType! });
+      await addToReferrersTag(t, main.built.repository, armSubject.digest, {
+        ...descriptor,
+        artifactType: manifest.artifactType!,
+      });
 
       const r = await verify(main);
       expect(outcome(r, 'linux/arm64').rejected[descriptor.digest]).toBe('VERIFY_ARTIFACT_INVALID');
@@ -279,7 +376,9 @@ describe('verifyImage', () => {
       const layer = await putBlob(t, main.built.repository, Buffer.concat([bytes, Buffer.from('\n')])); // a blob of its own
       const subject = platformOf(main, 'linux/amd64');
       const doc = {
-        schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: manifest.artifactType,
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: manifest.artifactType,
         config: { mediaType: OCI_EMPTY, digest: OCI_EMPTY_DIGEST, size: OCI_EMPTY_SIZE },
         layers: [{ mediaType: manifest.artifactType, digest: layer.digest, size: MAX_ENVELOPE_BYTES + 1 }],
         subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
@@ -288,7 +387,9 @@ describe('verifyImage', () => {
 
       const r = await verify(main);
       expect(outcome(r, 'linux/amd64').rejected[attacked]).toBe('OCI_TOO_LARGE');
-      expect(registry.requests.filter((q) => q.method === 'GET' && q.path.endsWith(`/blobs/${layer.digest}`))).toEqual([]);
+      expect(registry.requests.filter((q) => q.method === 'GET' && q.path.endsWith(`/blobs/${layer.digest}`))).toEqual(
+        [],
+      );
       expectOriginalsVerify(r, main, 'linux/amd64');
     });
   });
@@ -302,7 +403,9 @@ describe('verifyImage', () => {
       registry.seedBlob(main.built.repository, Buffer.concat([padded, Buffer.alloc(64 * 1024, 0x20)]), layer.digest);
       const subject = platformOf(main, 'linux/arm64');
       const doc = {
-        schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: manifest.artifactType,
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: manifest.artifactType,
         config: { mediaType: OCI_EMPTY, digest: OCI_EMPTY_DIGEST, size: OCI_EMPTY_SIZE },
         layers: [{ mediaType: manifest.artifactType, digest: layer.digest, size: layer.size }],
         subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
@@ -327,12 +430,14 @@ describe('verifyImage', () => {
     });
     afterAll(async () => op?.close());
 
-    const opTrust = (findKey: KeyFinder) => trust({ issuers: [op.issuer], findKey, commitmentClaims: { [op.issuer]: 'aud' } });
+    const opTrust = (findKey: KeyFinder) =>
+      trust({ issuers: [op.issuer], findKey, commitmentClaims: { [op.issuer]: 'aud' } });
     const opPolicy = () => policy({ signers: [{ name: 'ci', issuer: op.issuer, claims: { repository: CI_REPO } }] });
 
     it('rejects every signature with PKT_KID_UNKNOWN when only the live JWKS is consulted', async () => {
       const r = await verify(rotated, opPolicy(), opTrust(discoveryKeyFinder()));
-      for (const a of rotated.result.signed) expect(outcome(r, a.platform).rejected[a.artifactDigest]).toBe('PKT_KID_UNKNOWN');
+      for (const a of rotated.result.signed)
+        expect(outcome(r, a.platform).rejected[a.artifactDigest]).toBe('PKT_KID_UNKNOWN');
       expect(r.passed).toBe(false);
     });
 
@@ -354,7 +459,10 @@ describe('verifyImage', () => {
 
       const r = await verify(main, policy({ threshold: 2 }));
       expect(outcome(r, 'linux/amd64').verified).toContain(replay);
-      expect(r.platforms.map((p) => [p.passed, p.verdict?.signers])).toEqual([[false, ['ci']], [false, ['ci']]]);
+      expect(r.platforms.map((p) => [p.passed, p.verdict?.signers])).toEqual([
+        [false, ['ci']],
+        [false, ['ci']],
+      ]);
       expect(r.platforms[0]!.verdict?.violations).toEqual([expect.stringContaining('expected 2 distinct signer(s)')]);
       expect(r.passed).toBe(false);
     });
@@ -363,13 +471,21 @@ describe('verifyImage', () => {
       const two = await signNew('acme/two');
       oidc.setClaims({ repository: BOT_REPO, sub: `repo:${BOT_REPO}:ref:refs/heads/main` });
       try {
-        const second = await signImages({ images: [two.image], provider: provider(oidc), transparencyLog: rekor.url, expectedSigner: { issuer: oidc.issuer, repository: BOT_REPO } });
+        const second = await signImages({
+          images: [two.image],
+          provider: provider(oidc),
+          transparencyLog: rekor.url,
+          expectedSigner: { issuer: oidc.issuer, repository: BOT_REPO },
+        });
         expect(second.signed).toHaveLength(4);
       } finally {
         oidc.reset();
       }
       const r = await verify(two, policy({ threshold: 2 }));
-      expect(r.platforms.map((p) => [p.passed, p.verdict?.signers])).toEqual([[true, ['ci', 'release']], [true, ['ci', 'release']]]);
+      expect(r.platforms.map((p) => [p.passed, p.verdict?.signers])).toEqual([
+        [true, ['ci', 'release']],
+        [true, ['ci', 'release']],
+      ]);
       expect(r.passed).toBe(true);
     });
   });
@@ -388,7 +504,10 @@ describe('verifyImage', () => {
     it('fails the revoked platform only', async () => {
       const amd = platformOf(main, 'linux/amd64').digest as Digest;
       const r = await verify(main, policy({}, { digests: [amd] }));
-      expect(r.platforms.map((p) => [p.platform, p.passed])).toEqual([['linux/amd64', false], ['linux/arm64', true]]);
+      expect(r.platforms.map((p) => [p.platform, p.passed])).toEqual([
+        ['linux/amd64', false],
+        ['linux/arm64', true],
+      ]);
       expect(r.platforms[0]!.verdict?.violations).toEqual([`${amd} is revoked`]);
       expect(r.passed).toBe(false);
     });
@@ -411,7 +530,10 @@ describe('verifyImage', () => {
   describe('when no policy rule matches the image', () => {
     it('fails every platform with no verdict', async () => {
       const r = await verify(main, policy({ scope: 'ghcr.io/other/**' }));
-      expect(r.platforms.map((p) => [p.passed, p.verdict])).toEqual([[false, undefined], [false, undefined]]);
+      expect(r.platforms.map((p) => [p.passed, p.verdict])).toEqual([
+        [false, undefined],
+        [false, undefined],
+      ]);
       expect(r.passed).toBe(false);
       expect(formatReport(r)).toContain('no rule matches this image');
     });
@@ -429,7 +551,9 @@ describe('verifyImage', () => {
       expect(r.platforms.map((p) => p.platform)).toEqual(['linux/arm64', 'linux/amd64']);
     });
     it('throws OCI_PLATFORM_NOT_FOUND for a platform the image lacks', async () => {
-      await expect(verify(main, policy(), trust(), ['linux/s390x'])).rejects.toMatchObject({ code: 'OCI_PLATFORM_NOT_FOUND' });
+      await expect(verify(main, policy(), trust(), ['linux/s390x'])).rejects.toMatchObject({
+        code: 'OCI_PLATFORM_NOT_FOUND',
+      });
     });
   });
 
@@ -447,7 +571,12 @@ describe('verifyImage', () => {
         const m = (await getManifest(dt, 'acme/dist', amd.artifactDigest)).manifest as ImageManifest;
         const envelope = await getBlob(dt, 'acme/dist', m.layers[0]!, MAX_ENVELOPE_BYTES);
         const arm = built.platforms.find((p) => p.platform === 'linux/arm64')!.manifest;
-        const swapped = await publishReferrer(dt, { repository: 'acme/dist', subject: arm, artifactType: m.artifactType!, layers: [{ mediaType: m.artifactType!, data: envelope }] });
+        const swapped = await publishReferrer(dt, {
+          repository: 'acme/dist',
+          subject: arm,
+          artifactType: m.artifactType!,
+          layers: [{ mediaType: m.artifactType!, data: envelope }],
+        });
 
         const r = await verifyImage({ image, trust: trust(), policy: policy() });
         const s = { image, built, result };
@@ -465,15 +594,24 @@ describe('verifyImage', () => {
   describe('when the image has no signatures', () => {
     it('fails and says so', async () => {
       const built = await pushBuildkitImage(t, { repository: 'acme/unsigned', seed: 'unsigned' });
-      const r = await verifyImage({ image: `${registry.host}/acme/unsigned@${built.digest}`, trust: trust(), policy: policy() });
-      expect(r.platforms.map((p) => [p.signatures.length, p.rejected.length, p.passed])).toEqual([[0, 0, false], [0, 0, false]]);
+      const r = await verifyImage({
+        image: `${registry.host}/acme/unsigned@${built.digest}`,
+        trust: trust(),
+        policy: policy(),
+      });
+      expect(r.platforms.map((p) => [p.signatures.length, p.rejected.length, p.passed])).toEqual([
+        [0, 0, false],
+        [0, 0, false],
+      ]);
       expect(formatReport(r)).toContain('no signatures found');
     });
   });
 
   describe('when the image does not exist', () => {
     it('throws OCI_NOT_FOUND', async () => {
-      await expect(verifyImage({ image: `${registry.host}/acme/missing:v1`, trust: trust(), policy: policy() })).rejects.toMatchObject({ code: 'OCI_NOT_FOUND' });
+      await expect(
+        verifyImage({ image: `${registry.host}/acme/missing:v1`, trust: trust(), policy: policy() }),
+      ).rejects.toMatchObject({ code: 'OCI_NOT_FOUND' });
     });
   });
 });
@@ -481,34 +619,79 @@ describe('verifyImage', () => {
 describe('formatReport and reportJson', () => {
   const D = (c: string) => `sha256:${c.repeat(64)}` as Digest;
   const r: VerifyReport = {
-    image: 'ghcr.io/acme/app@sha256:…', digest: D('0'), level: 'enforce', passed: false,
-    platforms: [{
-      platform: 'linux/amd64', digest: D('1'), passed: false,
-      signatures: [{
-        artifactDigest: D('2'), predicateType: SPDX, logIndex: 7, integratedTime: 1_700_000_000,
-        signer: { issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:acme/app:ref:refs/heads/main', repository: 'acme/app', workflow: 'acme/app/.github/workflows/release.yml@refs/heads/main' },
-        claims: { secret_looking: 'do-not-print', repository: 'acme/app' },
-      }],
-      rejected: [{ artifactDigest: D('3'), code: 'DSSE_SIGNATURE_INVALID', message: 'envelope signature does not verify' }],
-      verdict: {
-        rule: { scope: '**', signers: [{ name: 'ci', issuer: 'i', claims: {} }], threshold: 2, require: [], transparencyLog: 'required', level: 'enforce' },
-        signers: ['ci'], violations: ['expected 2 distinct signer(s) of [ci], got 1 (ci)'], passed: false,
+    image: 'ghcr.io/acme/app@sha256:…',
+    digest: D('0'),
+    level: 'enforce',
+    passed: false,
+    platforms: [
+      {
+        platform: 'linux/amd64',
+        digest: D('1'),
+        passed: false,
+        signatures: [
+          {
+            artifactDigest: D('2'),
+            predicateType: SPDX,
+            logIndex: 7,
+            integratedTime: 1_700_000_000,
+            signer: {
+              issuer: 'https://token.actions.githubusercontent.com',
+              subject: 'repo:acme/app:ref:refs/heads/main',
+              repository: 'acme/app',
+              workflow: 'acme/app/.github/workflows/release.yml@refs/heads/main',
+            },
+            claims: { secret_looking: 'do-not-print', repository: 'acme/app' },
+          },
+        ],
+        rejected: [
+          { artifactDigest: D('3'), code: 'DSSE_SIGNATURE_INVALID', message: 'envelope signature does not verify' },
+        ],
+        verdict: {
+          rule: {
+            scope: '**',
+            signers: [{ name: 'ci', issuer: 'i', claims: {} }],
+            threshold: 2,
+            require: [],
+            transparencyLog: 'required',
+            level: 'enforce',
+          },
+          signers: ['ci'],
+          violations: ['expected 2 distinct signer(s) of [ci], got 1 (ci)'],
+          passed: false,
+        },
       },
-    }],
+    ],
   };
 
   describe('reportJson', () => {
     it('has stable fields, lists rejected artifacts with their code, and never the token claims', () => {
       const doc = JSON.parse(reportJson(r));
       expect(doc).toEqual({
-        image: r.image, digest: D('0'), passed: false, level: 'enforce',
-        platforms: [{
-          platform: 'linux/amd64', digest: D('1'), passed: false,
-          signatures: [{ artifactDigest: D('2'), predicateType: SPDX, logIndex: 7, integratedTime: 1_700_000_000, signer: r.platforms[0]!.signatures[0]!.signer }],
-          rejected: [{ artifactDigest: D('3'), code: 'DSSE_SIGNATURE_INVALID', message: 'envelope signature does not verify' }],
-          violations: ['expected 2 distinct signer(s) of [ci], got 1 (ci)'],
-          signers: ['ci'],
-        }],
+        image: r.image,
+        digest: D('0'),
+        passed: false,
+        level: 'enforce',
+        platforms: [
+          {
+            platform: 'linux/amd64',
+            digest: D('1'),
+            passed: false,
+            signatures: [
+              {
+                artifactDigest: D('2'),
+                predicateType: SPDX,
+                logIndex: 7,
+                integratedTime: 1_700_000_000,
+                signer: r.platforms[0]!.signatures[0]!.signer,
+              },
+            ],
+            rejected: [
+              { artifactDigest: D('3'), code: 'DSSE_SIGNATURE_INVALID', message: 'envelope signature does not verify' },
+            ],
+            violations: ['expected 2 distinct signer(s) of [ci], got 1 (ci)'],
+            signers: ['ci'],
+          },
+        ],
       });
       expect(reportJson(r)).not.toContain('do-not-print');
     });
@@ -524,7 +707,9 @@ describe('formatReport and reportJson', () => {
       const text = formatReport(r);
       expect(text.split('\n')[0]).toBe(`${r.image}  ${D('0')}`);
       expect(text).toContain('linux/amd64');
-      expect(text).toMatch(/✓ https:\/\/spdx\.dev\/Document\s+acme\/app acme\/app\/\.github\/workflows\/release\.yml@refs\/heads\/main {2}log 7/);
+      expect(text).toMatch(
+        /✓ https:\/\/spdx\.dev\/Document\s+acme\/app acme\/app\/\.github\/workflows\/release\.yml@refs\/heads\/main {2}log 7/,
+      );
       expect(text).toContain(`✗ ${D('3').slice(0, 19)}  DSSE_SIGNATURE_INVALID: envelope signature does not verify`);
       expect(text).toContain('policy: expected 2 distinct signer(s)');
       expect(text.trimEnd().split('\n').pop()).toBe('NOT verified: 1 platform(s)');

@@ -48,7 +48,10 @@ const OCI_RETRY = 3;
  */
 export async function attestAndAttach(s: PeerStatement, target: PeerTarget): Promise<PeerResult> {
   const [{ attest }, { attachArtifactToImage }] = await Promise.all([import('sigstore'), import('@sigstore/oci')]);
-  const bundle = await attest(s.statement, 'application/vnd.in-toto+json', { fulcioURL: target.fulcioURL, rekorURL: target.rekorURL });
+  const bundle = await attest(s.statement, 'application/vnd.in-toto+json', {
+    fulcioURL: target.fulcioURL,
+    rekorURL: target.rekorURL,
+  });
   const artifact = Buffer.from(JSON.stringify(bundle));
   const pushed: Descriptor = await attachArtifactToImage({
     credentials: target.credentials,
@@ -56,9 +59,16 @@ export async function attestAndAttach(s: PeerStatement, target: PeerTarget): Pro
     imageDigest: s.subjectDigest,
     artifact,
     mediaType: bundle.mediaType,
-    annotations: { 'dev.sigstore.bundle.content': 'dsse-envelope', 'dev.sigstore.bundle.predicateType': s.predicateType },
+    annotations: {
+      'dev.sigstore.bundle.content': 'dsse-envelope',
+      'dev.sigstore.bundle.predicateType': s.predicateType,
+    },
     // make-fetch-happen ships no types here, so @sigstore/oci's option type is unusable as declared.
     fetchOpts: { timeout: OCI_TIMEOUT, retry: OCI_RETRY } as unknown as AttachArtifactOptions['fetchOpts'],
   });
-  return { artifactDigest: pushed.digest, tlogEntries: bundle.verificationMaterial.tlogEntries.length, bundleBytes: artifact.length };
+  return {
+    artifactDigest: pushed.digest,
+    tlogEntries: bundle.verificationMaterial.tlogEntries.length,
+    bundleBytes: artifact.length,
+  };
 }

@@ -51,12 +51,17 @@ export async function startSigstoreLocal(): Promise<SigstoreLocal> {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const route = routes.get(path);
-    if (req.method !== 'POST' || route?.handler === undefined) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    if (req.method !== 'POST' || route?.handler === undefined)
+      return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     route.count();
     const body = await readBody(req);
     const out = await route.handler.fn(body);
     res.writeHead(out.statusCode, { 'content-type': out.contentType ?? 'text/plain' });
-    res.end(typeof out.response === 'string' ? out.response : Buffer.from(out.response.buffer, out.response.byteOffset, out.response.byteLength));
+    res.end(
+      typeof out.response === 'string'
+        ? out.response
+        : Buffer.from(out.response.buffer, out.response.byteOffset, out.response.byteLength),
+    );
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,12 +71,26 @@ export async function startSigstoreLocal(): Promise<SigstoreLocal> {
   const ca = await mock.initializeCA(fulcioKeys, await mock.initializeCTLog(fulcioKeys));
   const fulcio = mock.fulcioHandler(ca, { strict: true }) as MockHandler;
   const rekor = mock.rekorHandler(await mock.initializeTLog(url, rekorKeys), { strict: true }) as MockHandler;
-  routes.set(fulcio.path, { handler: fulcio, count: () => { requests.fulcio++; } });
-  routes.set(rekor.path, { handler: rekor, count: () => { requests.rekor++; } });
+  routes.set(fulcio.path, {
+    handler: fulcio,
+    count: () => {
+      requests.fulcio++;
+    },
+  });
+  routes.set(rekor.path, {
+    handler: rekor,
+    count: () => {
+      requests.rekor++;
+    },
+  });
   return {
     url,
     requests,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -34,10 +34,17 @@ export function readActionInputs(): ActionInputs {
   const predicateType = core.getInput('predicate-type');
   const predicatePath = core.getInput('predicate-path');
   if (Boolean(predicateType) !== Boolean(predicatePath)) {
-    throw new InputError({ code: 'INPUT_INVALID', message: 'predicate-type and predicate-path must be given together' });
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message: 'predicate-type and predicate-path must be given together',
+    });
   }
   const images = core.getMultilineInput('image', { required: true }).flatMap(splitList);
-  if (images.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: 'input "image" is empty; pass name@${{ steps.build.outputs.digest }}' });
+  if (images.length === 0)
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message: 'input "image" is empty; pass name@${{ steps.build.outputs.digest }}',
+    });
   return {
     images,
     platforms: splitList(core.getInput('platforms')),
@@ -61,7 +68,11 @@ export function readRegistryCredentials(): { username: string; password: string 
   if (password) core.setSecret(password);
   const username = core.getInput('registry-username');
   if (Boolean(username) !== Boolean(password)) {
-    throw new InputError({ code: 'INPUT_INVALID', message: 'registry-username and registry-password must be given together (or neither, to use the Docker config written by docker/login-action)' });
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message:
+        'registry-username and registry-password must be given together (or neither, to use the Docker config written by docker/login-action)',
+    });
   }
   return username ? { username, password } : undefined;
 }
@@ -71,13 +82,20 @@ export function readInputFile(input: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new InputError({ code: 'INPUT_INVALID', cause: err, message: `${input}: cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path is relative to the workspace` });
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      cause: err,
+      message: `${input}: cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path is relative to the workspace`,
+    });
   }
 }
 
 /** Splits an input listing values one per line or comma-separated; blanks are dropped. */
 export function splitList(value: string): string[] {
-  return value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -92,7 +110,11 @@ export function parseLogInput(value: string): string | false {
     const url = new URL(v);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
   } catch (err) {
-    throw new InputError({ code: 'INPUT_INVALID', cause: err, message: `transparency-log "${v}" is neither a URL nor "false"` });
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      cause: err,
+      message: `transparency-log "${v}" is neither a URL nor "false"`,
+    });
   }
   return v.replace(/\/+$/, '');
 }

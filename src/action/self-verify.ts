@@ -12,28 +12,53 @@ import { verifyImage } from '../verify/index.js';
 import type { ActionInputs } from './inputs.js';
 
 /** Verifies every signature of the run; throws SIGN_VERIFY_FAILED naming the first that does not verify. */
-export async function verifyWhatWasSigned(inputs: ActionInputs, result: SignImagesResult, env: NodeJS.ProcessEnv): Promise<void> {
+export async function verifyWhatWasSigned(
+  inputs: ActionInputs,
+  result: SignImagesResult,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   const issuer = result.signer?.issuer ?? env.OPK_ATTEST_OIDC_ISSUER ?? '';
-  const logs = inputs.transparencyLog === false ? createLogKeyring([]) : createLogKeyring([await new RekorClient({ url: inputs.transparencyLog }).getPublicKey()]);
+  const logs =
+    inputs.transparencyLog === false
+      ? createLogKeyring([])
+      : createLogKeyring([await new RekorClient({ url: inputs.transparencyLog }).getPublicKey()]);
   const policy: Policy = {
-    rules: [{ scope: '**', signers: [{ name: 'this-run', issuer, claims: {} }], threshold: 1, require: [], transparencyLog: inputs.transparencyLog === false ? 'optional' : 'required', level: 'enforce' }],
+    rules: [
+      {
+        scope: '**',
+        signers: [{ name: 'this-run', issuer, claims: {} }],
+        threshold: 1,
+        require: [],
+        transparencyLog: inputs.transparencyLog === false ? 'optional' : 'required',
+        level: 'enforce',
+      },
+    ],
     revoked: { digests: [], signers: [] },
   };
   const artifacts = [...result.signed, ...result.skipped];
   for (const image of new Set(artifacts.map((s) => s.image))) {
     const wanted = new Set(artifacts.filter((s) => s.image === image).map((s) => s.artifactDigest));
     const report = await verifyImage({
-      image, policy, trust: { issuers: [issuer], findKey: discoveryKeyFinder(), logs, commitmentClaims: { [issuer]: 'aud' } },
-      referrersRepository: inputs.referrersRepository, registry: { ...inputs.credentials, env },
+      image,
+      policy,
+      trust: { issuers: [issuer], findKey: discoveryKeyFinder(), logs, commitmentClaims: { [issuer]: 'aud' } },
+      referrersRepository: inputs.referrersRepository,
+      registry: { ...inputs.credentials, env },
     });
     const verified = new Set(report.platforms.flatMap((p) => p.signatures.map((s) => s.artifactDigest)));
     const bad = report.platforms.flatMap((p) => p.rejected).find((r) => wanted.has(r.artifactDigest));
     if (bad) {
-      throw new SignError({ code: 'SIGN_VERIFY_FAILED', message: `${image}: pushed signature ${bad.artifactDigest} does not verify (${bad.code}: ${bad.message})` });
+      throw new SignError({
+        code: 'SIGN_VERIFY_FAILED',
+        message: `${image}: pushed signature ${bad.artifactDigest} does not verify (${bad.code}: ${bad.message})`,
+      });
     }
     const missing = [...wanted].filter((d) => !verified.has(d));
     if (missing.length > 0) {
-      throw new SignError({ code: 'SIGN_VERIFY_FAILED', message: `${image}: ${missing.length} pushed signature(s) are not discoverable as referrers (first: ${missing[0]}); check the registry's referrers support` });
+      throw new SignError({
+        code: 'SIGN_VERIFY_FAILED',
+        message: `${image}: ${missing.length} pushed signature(s) are not discoverable as referrers (first: ${missing[0]}); check the registry's referrers support`,
+      });
     }
     core.info(`verified ${image}: ${verified.size} signature(s) on ${report.platforms.length} platform(s)`);
   }

@@ -38,7 +38,9 @@ async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<SignI
     platforms: inputs.platforms,
     extra: {
       ...(inputs.sbomPath ? { sbom: readInputFile('sbom-path', inputs.sbomPath) } : {}),
-      ...(inputs.predicate ? { predicate: { type: inputs.predicate.type, bytes: readInputFile('predicate-path', inputs.predicate.path) } } : {}),
+      ...(inputs.predicate
+        ? { predicate: { type: inputs.predicate.type, bytes: readInputFile('predicate-path', inputs.predicate.path) } }
+        : {}),
       ...(claims && inputs.generateProvenance ? { provenanceClaims: claims } : {}),
       ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
     },
@@ -56,7 +58,11 @@ function verifyCommand(inputs: ActionInputs, result: SignImagesResult): string {
   const flags = [
     ...(result.signer && result.signer.issuer !== GITHUB_ACTIONS_ISSUER ? [`--issuer ${result.signer.issuer}`] : []),
     ...(result.signer?.repository ? [`--signer-claim repository=${result.signer.repository}`] : []),
-    ...(inputs.transparencyLog === false ? ['--transparency-log false'] : inputs.transparencyLog !== DEFAULT_LOG ? [`--transparency-log ${inputs.transparencyLog}`] : []),
+    ...(inputs.transparencyLog === false
+      ? ['--transparency-log false']
+      : inputs.transparencyLog !== DEFAULT_LOG
+        ? [`--transparency-log ${inputs.transparencyLog}`]
+        : []),
     ...(inputs.referrersRepository ? [`--referrers-repository ${inputs.referrersRepository}`] : []),
   ].join(' ');
   return inputs.images.map((i) => `npx opk-attest verify ${i}${flags ? ` ${flags}` : ''}`).join('\n');

@@ -11,7 +11,13 @@ import { OpkError } from '../core/errors.js';
 import { GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
 import { loadTrust, parsePolicy, trustMaterialFrom, type Policy } from '../policy/index.js';
 import {
-  formatReport, reportJson, simplePolicy, simpleTrust, verifyImage, type TrustMaterial, type VerifyReport,
+  formatReport,
+  reportJson,
+  simplePolicy,
+  simpleTrust,
+  verifyImage,
+  type TrustMaterial,
+  type VerifyReport,
 } from '../verify/index.js';
 import { InputError, parseLogInput, readInputFile, readRegistryCredentials, splitList } from './inputs.js';
 import { htmlText } from './summary.js';
@@ -47,7 +53,8 @@ const MAX_THRESHOLD = 100;
 export function readVerifyInputs(): VerifyActionInputs {
   const credentials = readRegistryCredentials();
   const images = core.getMultilineInput('image', { required: true }).flatMap(splitList);
-  if (images.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: 'input "image" is empty; pass name@digest or name:tag' });
+  if (images.length === 0)
+    throw new InputError({ code: 'INPUT_INVALID', message: 'input "image" is empty; pass name@digest or name:tag' });
   const policyPath = core.getInput('policy');
   const issuers = core.getMultilineInput('issuer').flatMap(splitList);
   return {
@@ -75,7 +82,9 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
     const reports: VerifyReport[] = [];
     for (const image of inputs.images) {
       const report = await verifyImage({
-        image, trust, policy,
+        image,
+        trust,
+        policy,
         ...(inputs.platforms.length > 0 ? { platforms: inputs.platforms } : {}),
         ...(inputs.referrersRepository ? { referrersRepository: inputs.referrersRepository } : {}),
         registry: { ...inputs.credentials, env },
@@ -84,12 +93,17 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
       reports.push(report);
     }
     const passed = reports.every((r) => r.passed);
-    core.setOutput('result', JSON.stringify({ passed, images: reports.map((r) => JSON.parse(reportJson(r)) as unknown) }));
+    core.setOutput(
+      'result',
+      JSON.stringify({ passed, images: reports.map((r) => JSON.parse(reportJson(r)) as unknown) }),
+    );
     await writeVerifySummary(reports);
     const failed = reports.find((r) => !r.passed);
     if (failed) core.setFailed(`${failed.image}: not verified (${firstReason(failed)})`);
   } catch (err) {
-    core.setFailed(err instanceof OpkError ? `${err.message} [${err.code}]` : `opk-attest/verify: ${(err as Error).message}`);
+    core.setFailed(
+      err instanceof OpkError ? `${err.message} [${err.code}]` : `opk-attest/verify: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -101,14 +115,32 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
  */
 export async function trustFromInputs(i: VerifyActionInputs): Promise<{ trust: TrustMaterial; policy: Policy }> {
   if (i.tuf) {
-    const bundle = await loadTrust({ repository: i.tuf.repository, trustedRoot: i.tuf.root, cacheDir: path.join(os.tmpdir(), 'opk-attest-tuf') });
+    const bundle = await loadTrust({
+      repository: i.tuf.repository,
+      trustedRoot: i.tuf.root,
+      cacheDir: path.join(os.tmpdir(), 'opk-attest-tuf'),
+    });
     for (const w of bundle.warnings) core.warning(w);
     return { trust: trustMaterialFrom(bundle, { live: true }), policy: bundle.policy };
   }
-  const trust = await simpleTrust({ issuers: i.issuers, commitmentClaim: i.commitmentClaim, logKeyPems: i.tlogKeys, transparencyLog: i.transparencyLog });
-  const policy = i.policy ? parsePolicy(i.policy, 'policy') : simplePolicy({
-    issuers: i.issuers, claims: i.signerClaims, threshold: i.threshold, require: i.require, transparencyLog: i.transparencyLog,
-  }, 'verify inputs (issuer, signer-claims, threshold, require)');
+  const trust = await simpleTrust({
+    issuers: i.issuers,
+    commitmentClaim: i.commitmentClaim,
+    logKeyPems: i.tlogKeys,
+    transparencyLog: i.transparencyLog,
+  });
+  const policy = i.policy
+    ? parsePolicy(i.policy, 'policy')
+    : simplePolicy(
+        {
+          issuers: i.issuers,
+          claims: i.signerClaims,
+          threshold: i.threshold,
+          require: i.require,
+          transparencyLog: i.transparencyLog,
+        },
+        'verify inputs (issuer, signer-claims, threshold, require)',
+      );
   return { trust, policy };
 }
 
@@ -117,7 +149,10 @@ function tufInputs(): VerifyActionInputs['tuf'] {
   const repository = core.getInput('tuf-repository');
   const root = core.getInput('tuf-root');
   if (Boolean(repository) !== Boolean(root)) {
-    throw new InputError({ code: 'INPUT_INVALID', message: 'tuf-repository and tuf-root must be given together: the root file is what makes the repository trusted' });
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message: 'tuf-repository and tuf-root must be given together: the root file is what makes the repository trusted',
+    });
   }
   return repository ? { repository, root } : undefined;
 }
@@ -126,12 +161,20 @@ function tufInputs(): VerifyActionInputs['tuf'] {
 function tlogKeys(value: string): string[] {
   if (value.includes('-----BEGIN')) {
     const blocks = value.match(PEM_BLOCK) ?? [];
-    if (blocks.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: 'tlog-key holds PEM text but no complete "PUBLIC KEY" block; paste the whole key or give a file path' });
+    if (blocks.length === 0)
+      throw new InputError({
+        code: 'INPUT_INVALID',
+        message: 'tlog-key holds PEM text but no complete "PUBLIC KEY" block; paste the whole key or give a file path',
+      });
     return blocks;
   }
   return splitList(value).flatMap((file) => {
     const blocks = readInputFile('tlog-key', file).toString('utf8').match(PEM_BLOCK) ?? [];
-    if (blocks.length === 0) throw new InputError({ code: 'INPUT_INVALID', message: `tlog-key: "${file}" holds no "PUBLIC KEY" PEM block; give the log's public key (GET /api/v1/log/publicKey)` });
+    if (blocks.length === 0)
+      throw new InputError({
+        code: 'INPUT_INVALID',
+        message: `tlog-key: "${file}" holds no "PUBLIC KEY" PEM block; give the log's public key (GET /api/v1/log/publicKey)`,
+      });
     return blocks;
   });
 }
@@ -142,10 +185,23 @@ function signerClaims(lines: readonly string[]): Record<string, string> {
   for (const [n, line] of lines.entries()) {
     const eq = line.indexOf('=');
     const name = line.slice(0, Math.max(eq, 0)).trim();
-    if (eq <= 0 || name === '') throw new InputError({ code: 'INPUT_INVALID', message: `signer-claims line ${n + 1} is not NAME=GLOB (e.g. repository=acme/*)` });
-    if (Object.hasOwn(out, name)) throw new InputError({ code: 'INPUT_INVALID', message: `signer-claims names claim "${name}" twice; give one pattern per claim` });
+    if (eq <= 0 || name === '')
+      throw new InputError({
+        code: 'INPUT_INVALID',
+        message: `signer-claims line ${n + 1} is not NAME=GLOB (e.g. repository=acme/*)`,
+      });
+    if (Object.hasOwn(out, name))
+      throw new InputError({
+        code: 'INPUT_INVALID',
+        message: `signer-claims names claim "${name}" twice; give one pattern per claim`,
+      });
     // defineProperty keeps a claim named "__proto__" as plain data.
-    Object.defineProperty(out, name, { value: line.slice(eq + 1).trim(), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, name, {
+      value: line.slice(eq + 1).trim(),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -155,14 +211,21 @@ function threshold(value: string): number {
   if (v === '') return 1;
   const n = Number(v);
   if (!/^\d{1,3}$/.test(v) || n < 1 || n > MAX_THRESHOLD) {
-    throw new InputError({ code: 'INPUT_INVALID', message: `threshold must be a whole number from 1 to ${MAX_THRESHOLD}` });
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message: `threshold must be a whole number from 1 to ${MAX_THRESHOLD}`,
+    });
   }
   return n;
 }
 
 function commitmentClaim(value: string): 'aud' | 'nonce' {
   const v = value.trim() || 'aud';
-  if (v !== 'aud' && v !== 'nonce') throw new InputError({ code: 'INPUT_INVALID', message: 'commitment-claim must be "aud" (GitHub-style issuers) or "nonce"' });
+  if (v !== 'aud' && v !== 'nonce')
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message: 'commitment-claim must be "aud" (GitHub-style issuers) or "nonce"',
+    });
   return v;
 }
 
@@ -179,10 +242,18 @@ function firstReason(r: VerifyReport): string {
 /** One row per platform; written only when the runner provides a summary file. */
 async function writeVerifySummary(reports: readonly VerifyReport[]): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const rows = reports.flatMap((r) => r.platforms.map((p) => [
-    r.image, p.platform, p.passed ? 'verified' : 'NOT verified', String(p.signatures.length),
-    (p.verdict?.signers ?? []).join(', ') || '-', [...(p.verdict?.violations ?? []), ...p.rejected.map((x) => x.code)].join('; ') || '-',
-  ].map(htmlText)));
+  const rows = reports.flatMap((r) =>
+    r.platforms.map((p) =>
+      [
+        r.image,
+        p.platform,
+        p.passed ? 'verified' : 'NOT verified',
+        String(p.signatures.length),
+        (p.verdict?.signers ?? []).join(', ') || '-',
+        [...(p.verdict?.violations ?? []), ...p.rejected.map((x) => x.code)].join('; ') || '-',
+      ].map(htmlText),
+    ),
+  );
   const passed = reports.filter((r) => r.passed).length;
   await core.summary
     .addHeading(`opk-attest verify: ${passed} of ${reports.length} image(s) verified`, 3)

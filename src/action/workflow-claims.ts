@@ -22,5 +22,7 @@ export function workflowClaims(env: NodeJS.ProcessEnv, issuer: string): Record<s
     repository_id: env.GITHUB_REPOSITORY_ID,
     repository_owner_id: env.GITHUB_REPOSITORY_OWNER_ID,
   };
-  return Object.fromEntries(Object.entries(claims).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+  return Object.fromEntries(
+    Object.entries(claims).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+  );
 }

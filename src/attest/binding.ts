@@ -36,13 +36,18 @@ export interface RunBinding {
  */
 export function bindingClaims(paes: readonly Uint8Array[]): RunBinding {
   if (paes.length === 0) {
-    throw new AttestError({ code: 'BIND_RUN_EMPTY', message: 'no envelopes to bind: a signing run needs at least one statement' });
+    throw new AttestError({
+      code: 'BIND_RUN_EMPTY',
+      message: 'no envelopes to bind: a signing run needs at least one statement',
+    });
   }
   const digests = paes.map((p) => sha256(p));
   if (digests.length === 1) return { claims: { att: digests[0]!.toString('hex') }, proofs: [undefined] };
   const leaves = digests.map(leafHash);
   const proofs = inclusionProofs(leaves).map((hashes, index) => ({
-    index, size: leaves.length, hashes: hashes.map((h) => h.toString('hex')),
+    index,
+    size: leaves.length,
+    hashes: hashes.map((h) => h.toString('hex')),
   }));
   return { claims: { atts: merkleRoot(digests).toString('hex') }, proofs };
 }
@@ -55,7 +60,11 @@ export function bindingClaims(paes: readonly Uint8Array[]): RunBinding {
  * @throws AttestError BIND_CLAIMS_MISSING | BIND_CLAIMS_CONFLICT | BIND_CLAIM_INVALID | BIND_ATT_MISMATCH |
  *   BIND_PROOF_UNEXPECTED | BIND_PROOF_MISSING | BIND_SIZE_INVALID | BIND_INDEX_OUT_OF_RANGE | BIND_PROOF_INVALID | BIND_ATTS_MISMATCH
  */
-export function verifyBinding(cicClaims: Readonly<Record<string, unknown>>, pae: Uint8Array, attProof?: AttProof): void {
+export function verifyBinding(
+  cicClaims: Readonly<Record<string, unknown>>,
+  pae: Uint8Array,
+  attProof?: AttProof,
+): void {
   const claim = readBindingClaim(cicClaims);
   const digest = sha256(pae);
   if (claim.name === ATT_CLAIM) verifyAtt(claim.value, digest, attProof);
@@ -66,42 +75,66 @@ function readBindingClaim(cic: Readonly<Record<string, unknown>>): { name: strin
   const hasAtt = Object.hasOwn(cic, ATT_CLAIM);
   const hasAtts = Object.hasOwn(cic, ATTS_CLAIM);
   if (hasAtt && hasAtts) {
-    throw bindError('BIND_CLAIMS_CONFLICT', 'PK token CIC carries both "att" and "atts"; a run binds with exactly one of them');
+    throw bindError(
+      'BIND_CLAIMS_CONFLICT',
+      'PK token CIC carries both "att" and "atts"; a run binds with exactly one of them',
+    );
   }
   if (!hasAtt && !hasAtts) {
-    throw bindError('BIND_CLAIMS_MISSING', 'PK token CIC carries neither "att" nor "atts"; it is not bound to any envelope and must not be accepted');
+    throw bindError(
+      'BIND_CLAIMS_MISSING',
+      'PK token CIC carries neither "att" nor "atts"; it is not bound to any envelope and must not be accepted',
+    );
   }
   const name = hasAtt ? ATT_CLAIM : ATTS_CLAIM;
   const value = cic[name];
   if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) {
-    throw bindError('BIND_CLAIM_INVALID', `PK token CIC claim "${name}" is not 64 lowercase hex characters (a SHA-256)`);
+    throw bindError(
+      'BIND_CLAIM_INVALID',
+      `PK token CIC claim "${name}" is not 64 lowercase hex characters (a SHA-256)`,
+    );
   }
   return { name, value: hexDecode(value, 32) };
 }
 
 function verifyAtt(att: Buffer, digest: Buffer, attProof: AttProof | undefined): void {
   if (attProof !== undefined) {
-    throw bindError('BIND_PROOF_UNEXPECTED', 'envelope carries an attProof but its PK token binds one envelope with "att"; drop the proof or re-sign');
+    throw bindError(
+      'BIND_PROOF_UNEXPECTED',
+      'envelope carries an attProof but its PK token binds one envelope with "att"; drop the proof or re-sign',
+    );
   }
   if (!bytesEqual(att, digest)) {
-    throw bindError('BIND_ATT_MISMATCH', `PK token "att" is ${att.toString('hex')} but the envelope's sha256(PAE) is ${digest.toString('hex')}; the token was issued for another envelope`);
+    throw bindError(
+      'BIND_ATT_MISMATCH',
+      `PK token "att" is ${att.toString('hex')} but the envelope's sha256(PAE) is ${digest.toString('hex')}; the token was issued for another envelope`,
+    );
   }
 }
 
 function verifyAtts(atts: Buffer, digest: Buffer, attProof: AttProof | undefined): void {
   if (attProof === undefined) {
-    throw bindError('BIND_PROOF_MISSING', 'PK token binds several envelopes with "atts" but this envelope has no attProof; re-sign it');
+    throw bindError(
+      'BIND_PROOF_MISSING',
+      'PK token binds several envelopes with "atts" but this envelope has no attProof; re-sign it',
+    );
   }
   checkProofRange(attProof);
   const root = proofRoot(attProof, digest);
   if (!bytesEqual(root, atts)) {
-    throw bindError('BIND_ATTS_MISMATCH', `attProof for leaf ${attProof.index} of ${attProof.size} leads to root ${root.toString('hex')}, but the PK token "atts" is ${atts.toString('hex')}; the token was issued for other envelopes`);
+    throw bindError(
+      'BIND_ATTS_MISMATCH',
+      `attProof for leaf ${attProof.index} of ${attProof.size} leads to root ${root.toString('hex')}, but the PK token "atts" is ${atts.toString('hex')}; the token was issued for other envelopes`,
+    );
   }
 }
 
 function checkProofRange(p: AttProof): void {
   if (!Number.isSafeInteger(p.size) || p.size < 2) {
-    throw bindError('BIND_SIZE_INVALID', `attProof size ${p.size} is invalid with "atts": a run of one envelope binds with "att", more need size ≥ 2`);
+    throw bindError(
+      'BIND_SIZE_INVALID',
+      `attProof size ${p.size} is invalid with "atts": a run of one envelope binds with "att", more need size ≥ 2`,
+    );
   }
   if (!Number.isSafeInteger(p.index) || p.index < 0 || p.index >= p.size) {
     throw bindError('BIND_INDEX_OUT_OF_RANGE', `attProof index ${p.index} is outside a run of ${p.size} envelopes`);
@@ -113,7 +146,11 @@ function proofRoot(p: AttProof, digest: Buffer): Buffer {
     const hashes = p.hashes.map((h) => hexDecode(h, 32, 'attProof hash'));
     return rootFromInclusionProof(BigInt(p.index), BigInt(p.size), leafHash(digest), hashes);
   } catch (err) {
-    throw new AttestError({ code: 'BIND_PROOF_INVALID', cause: err, message: `attProof for leaf ${p.index} of ${p.size} is malformed (${(err as Error).message}); re-sign the run` });
+    throw new AttestError({
+      code: 'BIND_PROOF_INVALID',
+      cause: err,
+      message: `attProof for leaf ${p.index} of ${p.size} is malformed (${(err as Error).message}); re-sign the run`,
+    });
   }
 }
 

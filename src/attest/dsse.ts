@@ -20,7 +20,8 @@ export const OPK_EXTENSION_KIND = 'OPK';
 /** A DER ECDSA P-256 signature: SEQUENCE of two INTEGERs of at most 33 bytes each. */
 const MIN_DER_SIGNATURE_BYTES = 8;
 const MAX_DER_SIGNATURE_BYTES = 72;
-const FIX = 'expected {"payloadType","payload","signatures":[{"keyid","sig","extension":{"kind":"OPK","ext":{"pkt",…}}}]} as written by opk-attest';
+const FIX =
+  'expected {"payloadType","payload","signatures":[{"keyid","sig","extension":{"kind":"OPK","ext":{"pkt",…}}}]} as written by opk-attest';
 
 /** The transparency-log entry stored in `ext.tl`; its format belongs to the tlog part. */
 export type TlogEntryJson = JsonObject;
@@ -68,7 +69,10 @@ export interface UpkJwk {
 export function pae(payloadType: string, payload: Uint8Array): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
   return Buffer.concat([
-    Buffer.from(`${DSSE_PAE_PREFIX} ${type.length} `), type, Buffer.from(` ${payload.length} `), payload,
+    Buffer.from(`${DSSE_PAE_PREFIX} ${type.length} `),
+    type,
+    Buffer.from(` ${payload.length} `),
+    payload,
   ]);
 }
 
@@ -82,13 +86,24 @@ export function envelopePae(envelope: Envelope): Buffer {
  * The inputs are the signer's own values; `serializeEnvelope` → `parseEnvelope` checks their form.
  * @returns the envelope; never throws
  */
-export function buildEnvelope(parts: { payload: Uint8Array; keyid: string; sig: Uint8Array; pkt: Uint8Array; attProof?: AttProof; tl?: TlogEntryJson }): Envelope {
+export function buildEnvelope(parts: {
+  payload: Uint8Array;
+  keyid: string;
+  sig: Uint8Array;
+  pkt: Uint8Array;
+  attProof?: AttProof;
+  tl?: TlogEntryJson;
+}): Envelope {
   const ext: OpkExtension = {
     pkt: Buffer.from(parts.pkt),
     ...(parts.attProof === undefined ? {} : { attProof: parts.attProof }),
     ...(parts.tl === undefined ? {} : { tl: parts.tl }),
   };
-  return { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: Buffer.from(parts.payload), signature: { keyid: parts.keyid, sig: Buffer.from(parts.sig), ext } };
+  return {
+    payloadType: IN_TOTO_PAYLOAD_TYPE,
+    payload: Buffer.from(parts.payload),
+    signature: { keyid: parts.keyid, sig: Buffer.from(parts.sig), ext },
+  };
 }
 
 /** The same envelope with the transparency-log entry stored in `ext.tl` (replacing any). */
@@ -105,16 +120,23 @@ export function serializeEnvelope(envelope: Envelope): Buffer {
   const { keyid, sig, ext } = envelope.signature;
   const wireExt = {
     pkt: b64Encode(ext.pkt),
-    ...(ext.attProof === undefined ? {} : { attProof: { index: ext.attProof.index, size: ext.attProof.size, hashes: [...ext.attProof.hashes] } }),
+    ...(ext.attProof === undefined
+      ? {}
+      : { attProof: { index: ext.attProof.index, size: ext.attProof.size, hashes: [...ext.attProof.hashes] } }),
     ...(ext.tl === undefined ? {} : { tl: ext.tl }),
   };
-  const out = Buffer.from(JSON.stringify({
-    payloadType: envelope.payloadType,
-    payload: b64Encode(envelope.payload),
-    signatures: [{ keyid, sig: b64Encode(sig), extension: { kind: OPK_EXTENSION_KIND, ext: wireExt } }],
-  }));
+  const out = Buffer.from(
+    JSON.stringify({
+      payloadType: envelope.payloadType,
+      payload: b64Encode(envelope.payload),
+      signatures: [{ keyid, sig: b64Encode(sig), extension: { kind: OPK_EXTENSION_KIND, ext: wireExt } }],
+    }),
+  );
   if (out.length > MAX_ENVELOPE_BYTES) {
-    throw new AttestError({ code: 'DSSE_TOO_LARGE', message: `DSSE envelope of ${out.length} bytes exceeds the ${MAX_ENVELOPE_BYTES}-byte cap; the statement is too large to sign` });
+    throw new AttestError({
+      code: 'DSSE_TOO_LARGE',
+      message: `DSSE envelope of ${out.length} bytes exceeds the ${MAX_ENVELOPE_BYTES}-byte cap; the statement is too large to sign`,
+    });
   }
   return out;
 }
@@ -128,7 +150,10 @@ export function serializeEnvelope(envelope: Envelope): Buffer {
  */
 export function parseEnvelope(bytes: Uint8Array): Envelope {
   if (bytes.length > MAX_ENVELOPE_BYTES) {
-    throw new AttestError({ code: 'DSSE_TOO_LARGE', message: `DSSE envelope of ${bytes.length} bytes exceeds the ${MAX_ENVELOPE_BYTES}-byte cap; refusing to parse it` });
+    throw new AttestError({
+      code: 'DSSE_TOO_LARGE',
+      message: `DSSE envelope of ${bytes.length} bytes exceeds the ${MAX_ENVELOPE_BYTES}-byte cap; refusing to parse it`,
+    });
   }
   const doc = parseJsonBytes(bytes, 'DSSE_MALFORMED', 'DSSE envelope', FIX);
   const issues = new Issues();
@@ -139,7 +164,11 @@ export function parseEnvelope(bytes: Uint8Array): Envelope {
   const env = doc as JsonObject;
   issues.rejectUnknownKeys(env, ['payloadType', 'payload', 'signatures'], '$', 'DSSE_MALFORMED');
   if (env['payloadType'] !== IN_TOTO_PAYLOAD_TYPE) {
-    issues.add('DSSE_PAYLOAD_TYPE_INVALID', '$.payloadType', `is ${quote(env['payloadType'])}, expected "${IN_TOTO_PAYLOAD_TYPE}"`);
+    issues.add(
+      'DSSE_PAYLOAD_TYPE_INVALID',
+      '$.payloadType',
+      `is ${quote(env['payloadType'])}, expected "${IN_TOTO_PAYLOAD_TYPE}"`,
+    );
   }
   const payload = readBase64(env['payload'], '$.payload', MAX_STATEMENT_BYTES, 'DSSE_MALFORMED', issues);
   const signature = readSignatures(env['signatures'], issues);
@@ -167,16 +196,26 @@ function readSignature(v: JsonValue, path: string, issues: Issues): OpkSignature
   }
   issues.rejectUnknownKeys(v, ['keyid', 'sig', 'extension'], path, 'DSSE_MALFORMED');
   const keyid = v['keyid'];
-  if (!isLowerHex(keyid, 64)) issues.add(typeof keyid === 'string' ? 'DSSE_ENCODING_INVALID' : 'DSSE_MALFORMED', `${path}.keyid`, 'must be 64 lowercase hex characters');
+  if (!isLowerHex(keyid, 64))
+    issues.add(
+      typeof keyid === 'string' ? 'DSSE_ENCODING_INVALID' : 'DSSE_MALFORMED',
+      `${path}.keyid`,
+      'must be 64 lowercase hex characters',
+    );
   const sig = readBase64(v['sig'], `${path}.sig`, MAX_DER_SIGNATURE_BYTES, 'DSSE_MALFORMED', issues);
-  if (sig !== undefined && sig.length < MIN_DER_SIGNATURE_BYTES) issues.add('DSSE_MALFORMED', `${path}.sig`, 'is too short for a DER ECDSA signature');
+  if (sig !== undefined && sig.length < MIN_DER_SIGNATURE_BYTES)
+    issues.add('DSSE_MALFORMED', `${path}.sig`, 'is too short for a DER ECDSA signature');
   const ext = readExtension(v['extension'], `${path}.extension`, issues);
   return sig === undefined || ext === undefined ? undefined : { keyid: keyid as string, sig, ext };
 }
 
 function readExtension(v: JsonValue | undefined, path: string, issues: Issues): OpkExtension | undefined {
   if (!isObject(v)) {
-    issues.add('DSSE_EXTENSION_INVALID', path, 'is missing or not an object; an OpenPubkey signature carries its PK token there');
+    issues.add(
+      'DSSE_EXTENSION_INVALID',
+      path,
+      'is missing or not an object; an OpenPubkey signature carries its PK token there',
+    );
     return undefined;
   }
   if (v['kind'] !== OPK_EXTENSION_KIND) {
@@ -215,7 +254,10 @@ function readAttProof(v: JsonValue, path: string, issues: Issues): AttProof | un
   if (!Array.isArray(hashes) || hashes.length > MAX_PROOF_HASHES) {
     issues.add('DSSE_EXTENSION_INVALID', `${path}.hashes`, `must be an array of at most ${MAX_PROOF_HASHES} hashes`);
   } else {
-    hashes.forEach((h, i) => { if (!isLowerHex(h, 64)) issues.add('DSSE_EXTENSION_INVALID', `${path}.hashes[${i}]`, 'must be 64 lowercase hex characters'); });
+    hashes.forEach((h, i) => {
+      if (!isLowerHex(h, 64))
+        issues.add('DSSE_EXTENSION_INVALID', `${path}.hashes[${i}]`, 'must be 64 lowercase hex characters');
+    });
   }
   if (issues.count !== before) return undefined;
   return { index: index as number, size: size as number, hashes: hashes as string[] };
@@ -226,7 +268,13 @@ function isCount(v: JsonValue | undefined): v is number {
 }
 
 /** Decodes canonical standard base64 of at most `maxBytes` bytes, recording what is wrong. */
-function readBase64(v: JsonValue | undefined, path: string, maxBytes: number, shapeCode: AttestErrorCode, issues: Issues): Buffer | undefined {
+function readBase64(
+  v: JsonValue | undefined,
+  path: string,
+  maxBytes: number,
+  shapeCode: AttestErrorCode,
+  issues: Issues,
+): Buffer | undefined {
   if (typeof v !== 'string') {
     issues.add(shapeCode, path, 'must be a base64 string');
     return undefined;
@@ -269,21 +317,34 @@ export function envelopeSignatureVerifier(upk: UpkJwk): (envelope: Envelope) => 
   const verify = es256Verifier(upk);
   return (envelope) => {
     if (!bytesEqual(Buffer.from(keyid), Buffer.from(envelope.signature.keyid))) {
-      throw new AttestError({ code: 'DSSE_KEYID_MISMATCH', message: `DSSE signature keyid ${envelope.signature.keyid} is not the PK token's key (${keyid}); the signature and the PK token do not belong together` });
+      throw new AttestError({
+        code: 'DSSE_KEYID_MISMATCH',
+        message: `DSSE signature keyid ${envelope.signature.keyid} is not the PK token's key (${keyid}); the signature and the PK token do not belong together`,
+      });
     }
     if (!verify(envelopePae(envelope), envelope.signature.sig, 'der')) {
-      throw new AttestError({ code: 'DSSE_SIGNATURE_INVALID', message: `DSSE signature by key ${keyid} does not verify over the envelope's PAE; the payload or signature was altered` });
+      throw new AttestError({
+        code: 'DSSE_SIGNATURE_INVALID',
+        message: `DSSE signature by key ${keyid} does not verify over the envelope's PAE; the payload or signature was altered`,
+      });
     }
   };
 }
 
 function keyidOfUpk(upk: UpkJwk): string {
   if (upk.kty !== 'EC' || upk.crv !== 'P-256' || (upk.alg !== undefined && upk.alg !== 'ES256')) {
-    throw new AttestError({ code: 'DSSE_KEY_INVALID', message: `PK token upk is ${quote(`${upk.kty}/${upk.crv}/${upk.alg}`)}, expected an EC P-256 ES256 key; DSSE signatures use ECDSA P-256` });
+    throw new AttestError({
+      code: 'DSSE_KEY_INVALID',
+      message: `PK token upk is ${quote(`${upk.kty}/${upk.crv}/${upk.alg}`)}, expected an EC P-256 ES256 key; DSSE signatures use ECDSA P-256`,
+    });
   }
   try {
     return keyidOfJwk(upk);
   } catch (err) {
-    throw new AttestError({ code: 'DSSE_KEY_INVALID', cause: err, message: 'PK token upk is not a valid P-256 public key (bad coordinates); the PK token is unusable' });
+    throw new AttestError({
+      code: 'DSSE_KEY_INVALID',
+      cause: err,
+      message: 'PK token upk is not a valid P-256 public key (bad coordinates); the PK token is unusable',
+    });
   }
 }

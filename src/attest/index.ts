@@ -2,9 +2,20 @@
 export { AttestError } from './errors.js';
 export type { AttestErrorCode, StatementErrorCode, DsseErrorCode, BindingErrorCode } from './errors.js';
 export {
-  STATEMENT_TYPE_V1, STATEMENT_TYPE_V01, IN_TOTO_PAYLOAD_TYPE, DSSE_MEDIA_TYPE,
-  PREDICATE_SPDX, PREDICATE_CYCLONEDX, PREDICATE_SLSA_PROVENANCE_V1,
-  parseStatement, subjectMatches, requireSubject, artifactKind, artifactTypeFor, makeStatement, DSSE_ARTIFACT_TYPES,
+  STATEMENT_TYPE_V1,
+  STATEMENT_TYPE_V01,
+  IN_TOTO_PAYLOAD_TYPE,
+  DSSE_MEDIA_TYPE,
+  PREDICATE_SPDX,
+  PREDICATE_CYCLONEDX,
+  PREDICATE_SLSA_PROVENANCE_V1,
+  parseStatement,
+  subjectMatches,
+  requireSubject,
+  artifactKind,
+  artifactTypeFor,
+  makeStatement,
+  DSSE_ARTIFACT_TYPES,
 } from './intoto.js';
 export type { ArtifactKind, Statement, Subject, SubjectInput } from './intoto.js';
 export { detectSbom } from './sbom.js';
@@ -12,8 +23,16 @@ export type { DetectedSbom, SbomFormat } from './sbom.js';
 export { GITHUB_WORKFLOW_BUILD_TYPE, generateSlsaProvenance, slsaProvenancePredicate } from './provenance.js';
 export type { SlsaProvenanceOptions } from './provenance.js';
 export {
-  DSSE_PAE_PREFIX, OPK_EXTENSION_KIND, pae, envelopePae, buildEnvelope, withTransparencyLogEntry,
-  serializeEnvelope, parseEnvelope, verifyEnvelopeSignature, envelopeSignatureVerifier,
+  DSSE_PAE_PREFIX,
+  OPK_EXTENSION_KIND,
+  pae,
+  envelopePae,
+  buildEnvelope,
+  withTransparencyLogEntry,
+  serializeEnvelope,
+  parseEnvelope,
+  verifyEnvelopeSignature,
+  envelopeSignatureVerifier,
 } from './dsse.js';
 export type { Envelope, OpkSignature, OpkExtension, TlogEntryJson, UpkJwk } from './dsse.js';
 export { ATT_CLAIM, ATTS_CLAIM, bindingClaims, verifyBinding } from './binding.js';

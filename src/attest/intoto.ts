@@ -28,7 +28,8 @@ const MAX_SUBJECT_NAME_CHARS = 4096;
 const MAX_DIGEST_VALUE_CHARS = 256;
 /** Algorithms whose digest values we check as fixed-length lowercase hex. */
 const HEX_DIGEST_CHARS: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
-const FIX = 'the statement must be an in-toto Statement v1 JSON object with subject, predicateType and an object predicate';
+const FIX =
+  'the statement must be an in-toto Statement v1 JSON object with subject, predicateType and an object predicate';
 
 /** The kinds that get their own artifactType (DESIGN §4.3). */
 export type ArtifactKind = 'spdx' | 'cyclonedx' | 'provenance' | 'verification_summary';
@@ -66,7 +67,10 @@ export interface SubjectInput {
  */
 export function parseStatement(bytes: Uint8Array): Statement {
   if (bytes.length > MAX_STATEMENT_BYTES) {
-    throw new AttestError({ code: 'STMT_TOO_LARGE', message: `in-toto statement of ${bytes.length} bytes exceeds the ${MAX_STATEMENT_BYTES}-byte cap; split the predicate or sign a digest of it` });
+    throw new AttestError({
+      code: 'STMT_TOO_LARGE',
+      message: `in-toto statement of ${bytes.length} bytes exceeds the ${MAX_STATEMENT_BYTES}-byte cap; split the predicate or sign a digest of it`,
+    });
   }
   const raw = Buffer.from(bytes);
   const doc = parseJsonBytes(raw, 'STMT_MALFORMED', 'in-toto statement', FIX);
@@ -80,7 +84,8 @@ export function parseStatement(bytes: Uint8Array): Statement {
   const subjects = readSubjects(obj['subject'], issues);
   const predicateType = readPredicateType(obj['predicateType'], issues);
   const predicate = obj['predicate'];
-  if (predicate !== undefined && !isObject(predicate)) issues.add('STMT_MALFORMED', '$.predicate', 'is not a JSON object');
+  if (predicate !== undefined && !isObject(predicate))
+    issues.add('STMT_MALFORMED', '$.predicate', 'is not a JSON object');
   issues.throwIfAny('in-toto statement', FIX);
   return { raw, type: type!, subjects, predicateType, ...(isObject(predicate) ? { predicate } : {}) };
 }
@@ -93,7 +98,11 @@ function readType(v: JsonValue | undefined, issues: Issues): Statement['type'] |
 
 function readPredicateType(v: JsonValue | undefined, issues: Issues): string {
   if (typeof v === 'string' && v.length > 0 && v.length <= MAX_PREDICATE_TYPE_CHARS) return v;
-  issues.add('STMT_MALFORMED', '$.predicateType', `must be a non-empty string of at most ${MAX_PREDICATE_TYPE_CHARS} characters`);
+  issues.add(
+    'STMT_MALFORMED',
+    '$.predicateType',
+    `must be a non-empty string of at most ${MAX_PREDICATE_TYPE_CHARS} characters`,
+  );
   return '';
 }
 
@@ -127,11 +136,17 @@ function readDigestSet(v: JsonValue | undefined, path: string, issues: Issues): 
   const good: [string, string][] = [];
   for (const [alg, value] of entries) {
     const hexChars = Object.hasOwn(HEX_DIGEST_CHARS, alg) ? HEX_DIGEST_CHARS[alg] : undefined;
-    const ok = hexChars === undefined
-      ? typeof value === 'string' && value.length > 0 && value.length <= MAX_DIGEST_VALUE_CHARS
-      : isLowerHex(value, hexChars);
+    const ok =
+      hexChars === undefined
+        ? typeof value === 'string' && value.length > 0 && value.length <= MAX_DIGEST_VALUE_CHARS
+        : isLowerHex(value, hexChars);
     if (ok) good.push([alg, value as string]);
-    else issues.add('STMT_MALFORMED', `${path}.${quote(alg)}`, hexChars === undefined ? 'must be a short non-empty string' : `must be ${hexChars} lowercase hex characters`);
+    else
+      issues.add(
+        'STMT_MALFORMED',
+        `${path}.${quote(alg)}`,
+        hexChars === undefined ? 'must be a short non-empty string' : `must be ${hexChars} lowercase hex characters`,
+      );
   }
   // fromEntries defines own properties, so an algorithm named "__proto__" stays plain data.
   return Object.fromEntries(good);
@@ -149,10 +164,14 @@ export function subjectMatches(statement: Statement, digest: Digest): boolean {
  */
 export function requireSubject(statement: Statement, digest: Digest): void {
   if (subjectMatches(statement, digest)) return;
-  const named = statement.subjects.slice(0, 3).map((s) => s.digest['sha256'] ?? '(no sha256)').join(', ');
+  const named = statement.subjects
+    .slice(0, 3)
+    .map((s) => s.digest['sha256'] ?? '(no sha256)')
+    .join(', ');
   throw new AttestError({
     code: 'STMT_SUBJECT_MISMATCH',
-    message: `in-toto statement (${statement.predicateType}) names sha256 ${named}${statement.subjects.length > 3 ? ', …' : ''} but not ${digest}; ` +
+    message:
+      `in-toto statement (${statement.predicateType}) names sha256 ${named}${statement.subjects.length > 3 ? ', …' : ''} but not ${digest}; ` +
       'it describes another image or platform and must not be used for this one',
   });
 }
@@ -192,14 +211,28 @@ function kindMediaType(kind: ArtifactKind): string {
  * @returns the statement bytes; `parseStatement` accepts them
  * @throws AttestError STMT_MALFORMED | STMT_TOO_LARGE
  */
-export function makeStatement(subjects: readonly SubjectInput[], predicateType: string, predicateBytes: Uint8Array): Buffer {
+export function makeStatement(
+  subjects: readonly SubjectInput[],
+  predicateType: string,
+  predicateBytes: Uint8Array,
+): Buffer {
   checkSubjectInputs(subjects);
   const predicate = trimJsonWhitespace(predicateBytes);
   if (predicate.length > MAX_STATEMENT_BYTES) {
-    throw new AttestError({ code: 'STMT_TOO_LARGE', message: `predicate of ${predicate.length} bytes exceeds the ${MAX_STATEMENT_BYTES}-byte statement cap` });
+    throw new AttestError({
+      code: 'STMT_TOO_LARGE',
+      message: `predicate of ${predicate.length} bytes exceeds the ${MAX_STATEMENT_BYTES}-byte statement cap`,
+    });
   }
-  if (!isObject(parseJsonBytes(predicate, 'STMT_MALFORMED', `predicate ${predicateType}`, 'a predicate must be one JSON object'))) {
-    throw new AttestError({ code: 'STMT_MALFORMED', message: `predicate ${predicateType} is not a JSON object; a predicate must be one JSON object` });
+  if (
+    !isObject(
+      parseJsonBytes(predicate, 'STMT_MALFORMED', `predicate ${predicateType}`, 'a predicate must be one JSON object'),
+    )
+  ) {
+    throw new AttestError({
+      code: 'STMT_MALFORMED',
+      message: `predicate ${predicateType} is not a JSON object; a predicate must be one JSON object`,
+    });
   }
   const head = JSON.stringify({
     _type: STATEMENT_TYPE_V1,
@@ -215,7 +248,8 @@ function checkSubjectInputs(subjects: readonly SubjectInput[]): void {
   if (subjects.length === 0 || subjects.length > MAX_STATEMENT_SUBJECTS || bad !== undefined) {
     throw new AttestError({
       code: 'STMT_MALFORMED',
-      message: `statement subjects must be 1 to ${MAX_STATEMENT_SUBJECTS} entries of {name, digest: "sha256:<64 hex>"}` +
+      message:
+        `statement subjects must be 1 to ${MAX_STATEMENT_SUBJECTS} entries of {name, digest: "sha256:<64 hex>"}` +
         (bad === undefined ? '' : `; got digest ${quote(bad.digest)}`),
     });
   }

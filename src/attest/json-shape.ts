@@ -7,7 +7,9 @@ import { AttestError, type AttestErrorCode } from './errors.js';
 /** Any value `JSON.parse` can return. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 /** A JSON object. */
-export interface JsonObject { [key: string]: JsonValue }
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
 
 // fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a BOM stays and JSON.parse rejects it.
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -22,7 +24,11 @@ export function parseJsonBytes(bytes: Uint8Array, code: AttestErrorCode, what: s
   try {
     return JSON.parse(UTF8.decode(bytes)) as JsonValue;
   } catch (err) {
-    throw new AttestError({ code, cause: err, message: `${what} is not UTF-8 JSON (${(err as Error).message}); ${fix}` });
+    throw new AttestError({
+      code,
+      cause: err,
+      message: `${what} is not UTF-8 JSON (${(err as Error).message}); ${fix}`,
+    });
   }
 }
 
@@ -70,8 +76,12 @@ export class Issues {
   throwIfAny(what: string, fix: string): void {
     const first = this.found[0];
     if (first === undefined) return;
-    const shown = this.found.slice(0, MAX_REPORTED_ISSUES).map((i) => i.text).join('; ');
-    const more = this.found.length > MAX_REPORTED_ISSUES ? ` (and ${this.found.length - MAX_REPORTED_ISSUES} more)` : '';
+    const shown = this.found
+      .slice(0, MAX_REPORTED_ISSUES)
+      .map((i) => i.text)
+      .join('; ');
+    const more =
+      this.found.length > MAX_REPORTED_ISSUES ? ` (and ${this.found.length - MAX_REPORTED_ISSUES} more)` : '';
     throw new AttestError({ code: first.code, message: `${what}: ${shown}${more}; ${fix}` });
   }
 }

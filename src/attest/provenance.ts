@@ -22,9 +22,18 @@ const NO_SPACE_OR_CONTROL = /^[^\s\p{Cc}]{1,1024}$/u;
 
 /** The claims of a GitHub Actions ID token that the provenance uses, checked. */
 interface WorkflowClaims {
-  iss: string; repository: string; ref: string; sha: string; workflow_ref: string; job_workflow_ref: string;
-  run_id: string; run_attempt: string; runner_environment: string; event_name: string;
-  repository_id?: string; repository_owner_id?: string;
+  iss: string;
+  repository: string;
+  ref: string;
+  sha: string;
+  workflow_ref: string;
+  job_workflow_ref: string;
+  run_id: string;
+  run_attempt: string;
+  runner_environment: string;
+  event_name: string;
+  repository_id?: string;
+  repository_owner_id?: string;
 }
 
 /** Inputs of `generateSlsaProvenance`. */
@@ -58,7 +67,9 @@ export function slsaProvenancePredicate(rawClaims: Readonly<Record<string, unkno
   return {
     buildDefinition: {
       buildType: GITHUB_WORKFLOW_BUILD_TYPE,
-      externalParameters: { workflow: { ref: refParts.join('@'), repository: `${server}/${c.repository}`, path: path ?? '' } },
+      externalParameters: {
+        workflow: { ref: refParts.join('@'), repository: `${server}/${c.repository}`, path: path ?? '' },
+      },
       internalParameters: {
         github: {
           event_name: c.event_name,
@@ -91,14 +102,24 @@ function readClaims(claims: Readonly<Record<string, unknown>>): WorkflowClaims {
     bad.push(`workflow_ref ${quote(workflowRef)} is not "${repository}/<path>@<ref>"`);
   }
   const c = {
-    iss: get('iss', NO_SPACE_OR_CONTROL), repository, ref: get('ref', NO_SPACE_OR_CONTROL), sha: get('sha', GIT_SHA),
-    workflow_ref: workflowRef, job_workflow_ref: get('job_workflow_ref', NO_SPACE_OR_CONTROL, true) ?? workflowRef,
-    run_id: get('run_id', DECIMAL), run_attempt: get('run_attempt', DECIMAL),
-    runner_environment: get('runner_environment', NO_SPACE_OR_CONTROL), event_name: get('event_name', NO_SPACE_OR_CONTROL),
-    repository_id: get('repository_id', DECIMAL, true), repository_owner_id: get('repository_owner_id', DECIMAL, true),
+    iss: get('iss', NO_SPACE_OR_CONTROL),
+    repository,
+    ref: get('ref', NO_SPACE_OR_CONTROL),
+    sha: get('sha', GIT_SHA),
+    workflow_ref: workflowRef,
+    job_workflow_ref: get('job_workflow_ref', NO_SPACE_OR_CONTROL, true) ?? workflowRef,
+    run_id: get('run_id', DECIMAL),
+    run_attempt: get('run_attempt', DECIMAL),
+    runner_environment: get('runner_environment', NO_SPACE_OR_CONTROL),
+    event_name: get('event_name', NO_SPACE_OR_CONTROL),
+    repository_id: get('repository_id', DECIMAL, true),
+    repository_owner_id: get('repository_owner_id', DECIMAL, true),
   };
   if (bad.length > 0) {
-    throw new AttestError({ code: 'STMT_CLAIMS_INVALID', message: `cannot generate SLSA provenance from the OIDC claims: ${bad.join('; ')}; run in GitHub Actions with "id-token: write", or supply a provenance file` });
+    throw new AttestError({
+      code: 'STMT_CLAIMS_INVALID',
+      message: `cannot generate SLSA provenance from the OIDC claims: ${bad.join('; ')}; run in GitHub Actions with "id-token: write", or supply a provenance file`,
+    });
   }
   return c as WorkflowClaims;
 }
@@ -110,10 +131,16 @@ function serverUrlOf(iss: string): string {
   if (ghes !== null) return `https://${ghes[1]}`;
   const gheCom = GHE_COM_ISSUER.exec(iss);
   if (gheCom !== null) return `https://${gheCom[1]}.ghe.com`;
-  throw new AttestError({ code: 'STMT_CLAIMS_INVALID', message: `OIDC issuer ${quote(iss)} is not a GitHub Actions issuer; pass the server URL explicitly to generate SLSA provenance` });
+  throw new AttestError({
+    code: 'STMT_CLAIMS_INVALID',
+    message: `OIDC issuer ${quote(iss)} is not a GitHub Actions issuer; pass the server URL explicitly to generate SLSA provenance`,
+  });
 }
 
 function checkServerUrl(url: string): string {
   if (/^https:\/\/[A-Za-z0-9.-]+(?::\d+)?$/.test(url)) return url;
-  throw new AttestError({ code: 'STMT_CLAIMS_INVALID', message: `server URL ${quote(url)} must be "https://host[:port]" without a path or trailing slash` });
+  throw new AttestError({
+    code: 'STMT_CLAIMS_INVALID',
+    message: `server URL ${quote(url)} must be "https://host[:port]" without a path or trailing slash`,
+  });
 }

@@ -14,7 +14,8 @@ export interface DetectedSbom {
   readonly bytes: Buffer;
 }
 
-const FIX = 'supply an SPDX JSON document (with "spdxVersion") or a CycloneDX JSON BOM (with "bomFormat": "CycloneDX"); ' +
+const FIX =
+  'supply an SPDX JSON document (with "spdxVersion") or a CycloneDX JSON BOM (with "bomFormat": "CycloneDX"); ' +
   'for any other predicate give its predicate type explicitly';
 
 /**
@@ -25,7 +26,10 @@ const FIX = 'supply an SPDX JSON document (with "spdxVersion") or a CycloneDX JS
  */
 export function detectSbom(bytes: Uint8Array, what = 'SBOM file'): DetectedSbom {
   if (bytes.length > MAX_STATEMENT_BYTES) {
-    throw new AttestError({ code: 'STMT_TOO_LARGE', message: `${what} has ${bytes.length} bytes, over the ${MAX_STATEMENT_BYTES}-byte statement cap` });
+    throw new AttestError({
+      code: 'STMT_TOO_LARGE',
+      message: `${what} has ${bytes.length} bytes, over the ${MAX_STATEMENT_BYTES}-byte statement cap`,
+    });
   }
   if (Buffer.from(bytes.subarray(0, 12)).toString('latin1') === 'SPDXVersion:') {
     throw unrecognised(what, 'is SPDX tag-value, which in-toto cannot carry; convert it to SPDX JSON');

@@ -52,20 +52,46 @@ export async function signEnvelopes(opts: SignEnvelopesOptions): Promise<SignedE
   return statements.map((statement, i) => signOne(opts.key, selfCheck, statement, paes[i]!, pkt, binding.proofs[i]));
 }
 
-function signOne(key: EphemeralKey, selfCheck: (e: Envelope) => void, statement: Statement, paeBytes: Buffer, pkt: Buffer, attProof: AttProof | undefined): SignedEnvelope {
+function signOne(
+  key: EphemeralKey,
+  selfCheck: (e: Envelope) => void,
+  statement: Statement,
+  paeBytes: Buffer,
+  pkt: Buffer,
+  attProof: AttProof | undefined,
+): SignedEnvelope {
   const sigDer = key.signDer(paeBytes);
-  const envelope = buildEnvelope({ payload: statement.raw, keyid: key.keyid, sig: sigDer, pkt, ...(attProof === undefined ? {} : { attProof }) });
+  const envelope = buildEnvelope({
+    payload: statement.raw,
+    keyid: key.keyid,
+    sig: sigDer,
+    pkt,
+    ...(attProof === undefined ? {} : { attProof }),
+  });
   // Verify what we produced before it leaves the process (a faulty signature must never be published).
   selfCheck(envelope);
-  return { envelope, statement, pae: paeBytes, paeSha256: sha256(paeBytes), sigDer, ...(attProof === undefined ? {} : { attProof }) };
+  return {
+    envelope,
+    statement,
+    pae: paeBytes,
+    paeSha256: sha256(paeBytes),
+    sigDer,
+    ...(attProof === undefined ? {} : { attProof }),
+  };
 }
 
 function checkPkToken(pkt: unknown): Buffer {
   if (!Buffer.isBuffer(pkt) || pkt.length === 0) {
-    throw new AttestError({ code: 'DSSE_EXTENSION_INVALID', message: 'the PK token issuer returned no PK token bytes; check the OIDC provider configuration' });
+    throw new AttestError({
+      code: 'DSSE_EXTENSION_INVALID',
+      message: 'the PK token issuer returned no PK token bytes; check the OIDC provider configuration',
+    });
   }
   if (pkt.length > MAX_PK_TOKEN_BYTES) {
-    throw new AttestError({ code: 'DSSE_TOO_LARGE', message: `the PK token issuer returned ${pkt.length} bytes, over the ${MAX_PK_TOKEN_BYTES}-byte cap verifiers enforce` });
+    throw new AttestError({
+      code: 'DSSE_TOO_LARGE',
+      message: `the PK token issuer returned ${pkt.length} bytes, over the ${MAX_PK_TOKEN_BYTES}-byte cap verifiers enforce`,
+    });
   }
   return pkt;
 }

@@ -7,7 +7,14 @@
 import { sha256, type Digest } from '../core/digest.js';
 import type { AttProof } from './binding.js';
 import { verifyBinding } from './binding.js';
-import { envelopePae, parseEnvelope, verifyEnvelopeSignature, type Envelope, type TlogEntryJson, type UpkJwk } from './dsse.js';
+import {
+  envelopePae,
+  parseEnvelope,
+  verifyEnvelopeSignature,
+  type Envelope,
+  type TlogEntryJson,
+  type UpkJwk,
+} from './dsse.js';
 import { parseStatement, requireSubject, type Statement } from './intoto.js';
 
 /** The least a verified PK token must expose to this step. */
@@ -53,7 +60,8 @@ export interface VerifiedAttestation<T extends EnvelopePkToken> {
  *   whatever `verifyPkToken` throws (PkTokenError PKT_*) is passed through unchanged
  */
 export async function verifyAttestationEnvelope<T extends EnvelopePkToken>(
-  envelopeBytes: Uint8Array, opts: VerifyAttestationOptions<T>,
+  envelopeBytes: Uint8Array,
+  opts: VerifyAttestationOptions<T>,
 ): Promise<VerifiedAttestation<T>> {
   const envelope = parseEnvelope(envelopeBytes);
   const { pkt, attProof, tl } = envelope.signature.ext;
@@ -64,7 +72,14 @@ export async function verifyAttestationEnvelope<T extends EnvelopePkToken>(
   const statement = parseStatement(envelope.payload);
   if (opts.expectedSubjectDigest !== undefined) requireSubject(statement, opts.expectedSubjectDigest);
   return {
-    envelope, statement, pae: paeBytes, paeSha256: sha256(paeBytes), sigDer: envelope.signature.sig, pktJson: pkt, pkToken,
-    ...(attProof === undefined ? {} : { attProof }), ...(tl === undefined ? {} : { tl }),
+    envelope,
+    statement,
+    pae: paeBytes,
+    paeSha256: sha256(paeBytes),
+    sigDer: envelope.signature.sig,
+    pktJson: pkt,
+    pkToken,
+    ...(attProof === undefined ? {} : { attProof }),
+    ...(tl === undefined ? {} : { tl }),
   };
 }

@@ -18,8 +18,12 @@ const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
 /** The value type `parseArgs` gives an option of the table. */
 type ValueOf<C> = C extends { type: 'boolean' }
-  ? (C extends { multiple: true } ? boolean[] : boolean)
-  : (C extends { multiple: true } ? string[] : string);
+  ? C extends { multiple: true }
+    ? boolean[]
+    : boolean
+  : C extends { multiple: true }
+    ? string[]
+    : string;
 
 /** What `parseCommandArgs` returns: typed option values (absent when not given) and positionals. */
 export interface ParsedArgs<O extends OptionTable> {
@@ -49,16 +53,23 @@ export interface CommandSpec<O extends OptionTable> {
 export function parseCommandArgs<const O extends OptionTable>(spec: CommandSpec<O>, argv: string[]): ParsedArgs<O> {
   let parsed: ParsedArgs<O>;
   try {
-    parsed = parseArgs({ args: argv, options: { ...spec.options, ...HELP }, strict: true, allowPositionals: true }) as ParsedArgs<O>;
+    parsed = parseArgs({
+      args: argv,
+      options: { ...spec.options, ...HELP },
+      strict: true,
+      allowPositionals: true,
+    }) as ParsedArgs<O>;
   } catch (err) {
     throw new UsageError(describeParseError(err), err);
   }
   const { min, max } = spec.positionals ?? { min: 0, max: 0 };
   const n = parsed.positionals.length;
   if (!parsed.values.help && (n < min || n > max)) {
-    throw new UsageError(n > max
-      ? `unexpected argument at position ${max + 1}${max === 0 ? '; this command takes only options' : ''}`
-      : `missing argument: expected ${min === max ? min : `${min} to ${max}`}`);
+    throw new UsageError(
+      n > max
+        ? `unexpected argument at position ${max + 1}${max === 0 ? '; this command takes only options' : ''}`
+        : `missing argument: expected ${min === max ? min : `${min} to ${max}`}`,
+    );
   }
   return parsed;
 }
@@ -86,7 +97,9 @@ function describeParseError(err: unknown): string {
  * @throws whatever `body` throws, except UsageError
  */
 export async function runCommand<const O extends OptionTable>(
-  spec: CommandSpec<O>, argv: string[], body: (args: ParsedArgs<O>) => Promise<number>,
+  spec: CommandSpec<O>,
+  argv: string[],
+  body: (args: ParsedArgs<O>) => Promise<number>,
 ): Promise<number> {
   try {
     const args = parseCommandArgs(spec, argv);
@@ -160,7 +173,12 @@ export function keyValues(values: readonly string[] | undefined, option: string)
     const name = entry.slice(0, eq);
     if (Object.hasOwn(out, name)) throw new UsageError(`${option} ${JSON.stringify(name)} is given twice`);
     // defineProperty keeps a name like "__proto__" as plain data.
-    Object.defineProperty(out, name, { value: entry.slice(eq + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, name, {
+      value: entry.slice(eq + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

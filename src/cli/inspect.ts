@@ -7,10 +7,18 @@
  * pulls, no verification (that is `opk-attest verify`).
  */
 import { OpkError } from '../core/errors.js';
-import { findAttestations, parsePlatformFilter, type ImageAttestations, type PlatformImage } from '../oci/attestations.js';
+import {
+  findAttestations,
+  parsePlatformFilter,
+  type ImageAttestations,
+  type PlatformImage,
+} from '../oci/attestations.js';
 import type { Descriptor } from '../oci/manifest.js';
 import {
-  ANNOTATION_PREDICATE_TYPE, ANNOTATION_SIGNER_ISSUER, ANNOTATION_SIGNER_REPOSITORY, ANNOTATION_SIGNER_SUBJECT,
+  ANNOTATION_PREDICATE_TYPE,
+  ANNOTATION_SIGNER_ISSUER,
+  ANNOTATION_SIGNER_REPOSITORY,
+  ANNOTATION_SIGNER_SUBJECT,
   ANNOTATION_SIGNER_WORKFLOW,
 } from '../oci/media-types.js';
 import { formatReference, parseReference, referenceIdentifier } from '../oci/reference.js';
@@ -59,7 +67,12 @@ export interface InspectReport {
     platform: string;
     digest: string;
     attestations: Array<{ predicateType: string | null; digest: string; signed: boolean }>;
-    signatures: Array<{ artifactDigest: string; artifactType: string | null; predicateType: string | null; signer: AnnotatedSigner }>;
+    signatures: Array<{
+      artifactDigest: string;
+      artifactType: string | null;
+      predicateType: string | null;
+      signer: AnnotatedSigner;
+    }>;
   }>;
   notes: string[];
 }
@@ -88,7 +101,9 @@ export function inspectCommand(argv: string[]): Promise<number> {
       }
     }
     const o: Options = {
-      image: positionals[0]!, json: values.json ?? false, insecureRegistries: values['insecure-registry'] ?? [],
+      image: positionals[0]!,
+      json: values.json ?? false,
+      insecureRegistries: values['insecure-registry'] ?? [],
       ...(values.platform === undefined ? {} : { platform: values.platform }),
       ...(values['referrers-repository'] === undefined ? {} : { referrersRepository: values['referrers-repository'] }),
     };
@@ -109,7 +124,12 @@ async function inspectImage(o: Options): Promise<InspectReport> {
   const ref = parseReference(o.image);
   const t = createTransport(ref.registry, { insecureRegistries: o.insecureRegistries });
   try {
-    const found = await findAttestations(t, ref.repository, referenceIdentifier(ref), o.platform === undefined ? {} : { platform: o.platform });
+    const found = await findAttestations(
+      t,
+      ref.repository,
+      referenceIdentifier(ref),
+      o.platform === undefined ? {} : { platform: o.platform },
+    );
     const platforms = [];
     for (const p of found.platforms) platforms.push(await platformReport(t, found, p, o.referrersRepository));
     return { image: formatReference(ref), digest: found.descriptor.digest, platforms, notes: found.notes };
@@ -118,19 +138,34 @@ async function inspectImage(o: Options): Promise<InspectReport> {
   }
 }
 
-async function platformReport(t: RegistryTransport, found: ImageAttestations, p: PlatformImage, referrersRepository?: string): Promise<InspectReport['platforms'][number]> {
-  const list = await listReferrers(t, found.repository, p.descriptor.digest, referrersRepository === undefined ? {} : { referrersRepository });
+async function platformReport(
+  t: RegistryTransport,
+  found: ImageAttestations,
+  p: PlatformImage,
+  referrersRepository?: string,
+): Promise<InspectReport['platforms'][number]> {
+  const list = await listReferrers(
+    t,
+    found.repository,
+    p.descriptor.digest,
+    referrersRepository === undefined ? {} : { referrersRepository },
+  );
   const signatures = list.referrers.filter(isSignedArtifact).map(signatureOf);
   const signedTypes = new Set(signatures.map((s) => s.predicateType));
   const attestations = p.statements.map((s) => ({
-    predicateType: s.predicateType ?? null, digest: s.layer.digest, signed: s.predicateType !== undefined && signedTypes.has(s.predicateType),
+    predicateType: s.predicateType ?? null,
+    digest: s.layer.digest,
+    signed: s.predicateType !== undefined && signedTypes.has(s.predicateType),
   }));
   return { platform: p.platform, digest: p.descriptor.digest, attestations, signatures };
 }
 
 /** Ours by artifactType, or any referrer that names the predicate type it signs. */
 function isSignedArtifact(d: Descriptor): boolean {
-  return (d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType)) || d.annotations?.[ANNOTATION_PREDICATE_TYPE] !== undefined;
+  return (
+    (d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType)) ||
+    d.annotations?.[ANNOTATION_PREDICATE_TYPE] !== undefined
+  );
 }
 
 function signatureOf(d: Descriptor): InspectReport['platforms'][number]['signatures'][number] {
@@ -140,7 +175,12 @@ function signatureOf(d: Descriptor): InspectReport['platforms'][number]['signatu
   if (a[ANNOTATION_SIGNER_SUBJECT] !== undefined) signer.subject = a[ANNOTATION_SIGNER_SUBJECT];
   if (a[ANNOTATION_SIGNER_REPOSITORY] !== undefined) signer.repository = a[ANNOTATION_SIGNER_REPOSITORY];
   if (a[ANNOTATION_SIGNER_WORKFLOW] !== undefined) signer.workflow = a[ANNOTATION_SIGNER_WORKFLOW];
-  return { artifactDigest: d.digest, artifactType: d.artifactType ?? null, predicateType: a[ANNOTATION_PREDICATE_TYPE] ?? null, signer };
+  return {
+    artifactDigest: d.digest,
+    artifactType: d.artifactType ?? null,
+    predicateType: a[ANNOTATION_PREDICATE_TYPE] ?? null,
+    signer,
+  };
 }
 
 /** The human form: one block per platform, two tables each. */
@@ -148,11 +188,32 @@ function render(r: InspectReport): string {
   const out = [`Attestations and signatures for ${printable(r.image)}`, `Image digest: ${r.digest}`, ''];
   for (const p of r.platforms) {
     out.push(`Platform ${printable(p.platform)}  ${p.digest}`);
-    out.push(...(p.attestations.length === 0 ? ['  No attestations.'] : table(['PREDICATE TYPE', 'STATEMENT DIGEST', 'STATUS'],
-      p.attestations.map((a) => [printable(a.predicateType ?? 'unknown'), a.digest, a.signed ? 'signed' : 'unsigned']))));
+    out.push(
+      ...(p.attestations.length === 0
+        ? ['  No attestations.']
+        : table(
+            ['PREDICATE TYPE', 'STATEMENT DIGEST', 'STATUS'],
+            p.attestations.map((a) => [
+              printable(a.predicateType ?? 'unknown'),
+              a.digest,
+              a.signed ? 'signed' : 'unsigned',
+            ]),
+          )),
+    );
     out.push('');
-    out.push(...(p.signatures.length === 0 ? ['  No signed artifacts.'] : table(['SIGNED ARTIFACT', 'ARTIFACT TYPE', 'PREDICATE TYPE', 'SIGNER'],
-      p.signatures.map((s) => [s.artifactDigest, printable(s.artifactType ?? '-'), printable(s.predicateType ?? '-'), signerText(s.signer)]))));
+    out.push(
+      ...(p.signatures.length === 0
+        ? ['  No signed artifacts.']
+        : table(
+            ['SIGNED ARTIFACT', 'ARTIFACT TYPE', 'PREDICATE TYPE', 'SIGNER'],
+            p.signatures.map((s) => [
+              s.artifactDigest,
+              printable(s.artifactType ?? '-'),
+              printable(s.predicateType ?? '-'),
+              signerText(s.signer),
+            ]),
+          )),
+    );
     out.push('');
   }
   for (const n of r.notes) out.push(`Note: ${printable(n)}`);
@@ -167,7 +228,7 @@ function signerText(s: AnnotatedSigner): string {
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ')}`;
+  const line = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ')}`;
   return [line(header), ...rows.map(line)];
 }
-

@@ -73,7 +73,10 @@ function describe(pkt: PkToken, form: 'json' | 'compact'): Inspection {
     subject: pkt.claims.sub,
     claims: pkt.claims,
     op: { alg: op.alg, header: op.header, originalHeader: op.original, kid: op.kid, jkt: op.jkt },
-    cic: { header: cic, extraClaims: Object.fromEntries(Object.entries(cic).filter(([name]) => !CIC_RESERVED_CLAIMS.includes(name))) },
+    cic: {
+      header: cic,
+      extraClaims: Object.fromEntries(Object.entries(cic).filter(([name]) => !CIC_RESERVED_CLAIMS.includes(name))),
+    },
     upk: cic.upk,
     upkKeyid: p256Keyid(cic.upk),
     cos: pkt.cos?.header ?? null,
@@ -83,7 +86,8 @@ function describe(pkt: PkToken, form: 'json' | 'compact'): Inspection {
 
 function p256Keyid(upk: unknown): string | undefined {
   const jwk = upk as { kty?: unknown; crv?: unknown; x?: unknown; y?: unknown } | null;
-  if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string') return undefined;
+  if (jwk?.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string')
+    return undefined;
   try {
     return keyidOfJwk({ x: jwk.x, y: jwk.y });
   } catch {
@@ -93,25 +97,43 @@ function p256Keyid(upk: unknown): string | undefined {
 }
 
 function text(r: Inspection): string {
-  const cicRows = Object.entries(r.cic.header).filter(([name]) => name !== 'upk').map(([name, value]) => [name, safeText(value)] as const);
+  const cicRows = Object.entries(r.cic.header)
+    .filter(([name]) => name !== 'upk')
+    .map(([name, value]) => [name, safeText(value)] as const);
   return [
     `PK token (${r.note})\n`,
-    fields([['hash', `${r.hash} (the OSM kid)`], ['form', r.form], ['issuer', safeText(r.issuer)], ['subject', safeText(r.subject)]]),
-    '\nclaims:\n',
-    fields(Object.entries(r.claims).map(([name, value]) => [name, claimText(name, value)] as const), '  '),
-    '\nOP signature:\n',
     fields([
-      ['alg', safeText(r.op.alg)],
-      ['header', safeJson(r.op.header)],
-      ...(r.op.originalHeader ? [['original header (decoded from kid)', safeJson(r.op.originalHeader)] as const] : []),
-      ['OP key id', r.op.kid === undefined ? '(none)' : safeText(r.op.kid)],
-      ...(r.op.jkt !== undefined ? [['jkt', safeText(r.op.jkt)] as const] : []),
-    ], '  '),
+      ['hash', `${r.hash} (the OSM kid)`],
+      ['form', r.form],
+      ['issuer', safeText(r.issuer)],
+      ['subject', safeText(r.subject)],
+    ]),
+    '\nclaims:\n',
+    fields(
+      Object.entries(r.claims).map(([name, value]) => [name, claimText(name, value)] as const),
+      '  ',
+    ),
+    '\nOP signature:\n',
+    fields(
+      [
+        ['alg', safeText(r.op.alg)],
+        ['header', safeJson(r.op.header)],
+        ...(r.op.originalHeader
+          ? [['original header (decoded from kid)', safeJson(r.op.originalHeader)] as const]
+          : []),
+        ['OP key id', r.op.kid === undefined ? '(none)' : safeText(r.op.kid)],
+        ...(r.op.jkt !== undefined ? [['jkt', safeText(r.op.jkt)] as const] : []),
+      ],
+      '  ',
+    ),
     '\nCIC (client instance claims; extra claims such as att/atts are listed here too):\n',
     fields(cicRows, '  '),
     '\nuser key (upk):\n',
     fields([['jwk', safeJson(r.upk)], ...(r.upkKeyid ? [['keyid (DSSE)', r.upkKeyid] as const] : [])], '  '),
     '\n',
-    fields([['cosigner', r.cos ? safeJson(r.cos) : 'none'], ['refreshed ID token', r.refreshedIdToken]]),
+    fields([
+      ['cosigner', r.cos ? safeJson(r.cos) : 'none'],
+      ['refreshed ID token', r.refreshedIdToken],
+    ]),
   ].join('');
 }

@@ -51,7 +51,9 @@ export function issuePkTokenCommand(argv: string[]): Promise<number> {
     const pkt = await issuePkToken({
       requestIdToken: (commitment) => {
         if (provider.name === 'static-token') {
-          process.stderr.write(`opk-attest ${SPEC.name}: commitment ${commitment}; waiting for an ID token with it as "${provider.commitmentClaim}" in ${values['token-file']}\n`);
+          process.stderr.write(
+            `opk-attest ${SPEC.name}: commitment ${commitment}; waiting for an ID token with it as "${provider.commitmentClaim}" in ${values['token-file']}\n`,
+          );
         }
         return provider.requestIdToken(commitment);
       },
@@ -75,7 +77,10 @@ async function output(pkt: PkToken, out: string | undefined): Promise<void> {
     return;
   }
   const file = await open(out, 'w', 0o600).catch((err: unknown) => {
-    throw new UsageError(`cannot write --out ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path`, err);
+    throw new UsageError(
+      `cannot write --out ${out} (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path`,
+      err,
+    );
   });
   try {
     await file.chmod(0o600); // the mode of open() applies only to a file it creates
@@ -87,6 +92,8 @@ async function output(pkt: PkToken, out: string | undefined): Promise<void> {
 
 function summary(pkt: PkToken): string {
   const op = opHeaders(pkt);
-  return `issued PK token: issuer ${safeText(pkt.issuer)}, sub ${safeText(pkt.claims.sub)}, ` +
-    `kid ${op.kid === undefined ? '(none)' : safeText(op.kid)}, hash ${pkt.hash()} (ephemeral key discarded: debugging and interop only)`;
+  return (
+    `issued PK token: issuer ${safeText(pkt.issuer)}, sub ${safeText(pkt.claims.sub)}, ` +
+    `kid ${op.kid === undefined ? '(none)' : safeText(op.kid)}, hash ${pkt.hash()} (ephemeral key discarded: debugging and interop only)`
+  );
 }

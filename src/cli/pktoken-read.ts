@@ -20,7 +20,11 @@ export async function readTokenFile(path: string): Promise<Buffer> {
   // Room for a line ending beyond the token's own cap.
   const bytes = await readCapped(path, MAX_PK_TOKEN_BYTES + 2, 'PK token');
   let end = bytes.length;
-  while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d || bytes[end - 1] === 0x20 || bytes[end - 1] === 0x09)) end--;
+  while (
+    end > 0 &&
+    (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d || bytes[end - 1] === 0x20 || bytes[end - 1] === 0x09)
+  )
+    end--;
   return bytes.subarray(0, end);
 }
 
@@ -41,7 +45,10 @@ async function readCapped(path: string, maxBytes: number, what: string): Promise
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
       total += buf.length;
       if (total > maxBytes) {
-        throw new PkTokenError({ code: 'PKT_TOO_LARGE', message: `${what} file ${path} is over the ${maxBytes}-byte limit; it is not a single ${what}` });
+        throw new PkTokenError({
+          code: 'PKT_TOO_LARGE',
+          message: `${what} file ${path} is over the ${maxBytes}-byte limit; it is not a single ${what}`,
+        });
       }
       chunks.push(buf);
     }

@@ -4,8 +4,16 @@
  * and as JSON with `--json`), 2 usage error.
  */
 import {
-  discoveryKeyFinder, GITHUB_ACTIONS_ISSUER, jwksKeyFinder, keyidOfJwk, PkTokenError, verifyPkToken,
-  type ExpiryPolicy, type KeyFinder, type VerifiedPkToken, type VerifyPkTokenOptions,
+  discoveryKeyFinder,
+  GITHUB_ACTIONS_ISSUER,
+  jwksKeyFinder,
+  keyidOfJwk,
+  PkTokenError,
+  verifyPkToken,
+  type ExpiryPolicy,
+  type KeyFinder,
+  type VerifiedPkToken,
+  type VerifyPkTokenOptions,
 } from '../identity/index.js';
 import { atMostOne, integer, oneOf, required, runCommand, UsageError, type ParsedArgs } from './args.js';
 import { readJwksFile, readTokenFile } from './pktoken-read.js';
@@ -91,14 +99,21 @@ function policyOf(v: Values): Omit<VerifyPkTokenOptions, 'findKey'> {
     allowedIssuers: v.issuer?.length ? v.issuer : [GITHUB_ACTIONS_ISSUER],
     expiry: expiryOf(v),
     now: now === undefined ? undefined : () => new Date(now * 1000),
-    commitmentClaim: v['commitment-claim'] === undefined ? undefined : oneOf(v['commitment-claim'], '--commitment-claim', ['aud', 'nonce']),
+    commitmentClaim:
+      v['commitment-claim'] === undefined
+        ? undefined
+        : oneOf(v['commitment-claim'], '--commitment-claim', ['aud', 'nonce']),
     requireGq: !v['allow-rs256'],
     legacyGq: v['legacy-gq'] === true,
   };
 }
 
 function expiryOf(v: Values): ExpiryPolicy | undefined {
-  const chosen = atMostOne({ '--max-age': v['max-age'] !== undefined, '--check-exp': v['check-exp'] === true, '--never-expire': v['never-expire'] === true });
+  const chosen = atMostOne({
+    '--max-age': v['max-age'] !== undefined,
+    '--check-exp': v['check-exp'] === true,
+    '--never-expire': v['never-expire'] === true,
+  });
   if (chosen === '--max-age') return { kind: 'max-age', seconds: integer(v['max-age']!, '--max-age', 1) };
   if (chosen === '--check-exp') return { kind: 'exp' };
   if (chosen === '--never-expire') return { kind: 'never' };
@@ -114,8 +129,16 @@ async function keySource(v: Values, issuers: readonly string[]): Promise<KeyFind
 
 function validReport(v: VerifiedPkToken): Record<string, unknown> {
   return {
-    valid: true, issuer: v.issuer, subject: v.subject, kid: v.kid ?? null, hash: v.hash, opAlg: v.opAlg,
-    upk: v.upk, upkKeyid: upkKeyid(v), extraClaims: v.cic.extra, claims: v.claims,
+    valid: true,
+    issuer: v.issuer,
+    subject: v.subject,
+    kid: v.kid ?? null,
+    hash: v.hash,
+    opAlg: v.opAlg,
+    upk: v.upk,
+    upkKeyid: upkKeyid(v),
+    extraClaims: v.cic.extra,
+    claims: v.claims,
   };
 }
 

@@ -36,7 +36,9 @@ export async function pktokenCommand(argv: string[]): Promise<number> {
   }
   const run = name === undefined || !Object.hasOwn(SUBCOMMANDS, name) ? undefined : SUBCOMMANDS[name];
   if (!run) {
-    process.stderr.write(`opk-attest pktoken: ${name === undefined ? 'missing subcommand' : 'unknown subcommand'}; expected issue, verify or inspect\n${USAGE}`);
+    process.stderr.write(
+      `opk-attest pktoken: ${name === undefined ? 'missing subcommand' : 'unknown subcommand'}; expected issue, verify or inspect\n${USAGE}`,
+    );
     return 2;
   }
   return run(rest);

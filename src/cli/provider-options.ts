@@ -3,7 +3,11 @@
  * The client secret is only ever read from an environment variable, never from a flag value.
  */
 import {
-  clientCredentialsProvider, githubActionsProvider, staticTokenProvider, type CommitmentClaim, type OidcProvider,
+  clientCredentialsProvider,
+  githubActionsProvider,
+  staticTokenProvider,
+  type CommitmentClaim,
+  type OidcProvider,
 } from '../identity/index.js';
 import { oneOf, required, UsageError } from './args.js';
 
@@ -60,7 +64,11 @@ export function providerFromFlags(v: ProviderValues): OidcProvider {
   const claim: CommitmentClaim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce']);
   if (name === 'github') return githubActionsProvider(v.issuer === undefined ? {} : { issuer: v.issuer });
   if (name === 'file') {
-    return staticTokenProvider({ source: { file: required(v['token-file'], '--token-file PATH') }, commitmentClaim: claim, issuer: v.issuer });
+    return staticTokenProvider({
+      source: { file: required(v['token-file'], '--token-file PATH') },
+      commitmentClaim: claim,
+      issuer: v.issuer,
+    });
   }
   return clientCredentialsProvider({
     issuer: required(v.issuer, '--issuer URL'),

@@ -28,7 +28,10 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./verify.js')).verifyCommand,
   trust: async () => (await import('./trust.js')).trustCommand,
   // `docker trust revoke` muscle memory: the same as `trust revoke`.
-  revoke: async () => { const { trustCommand } = await import('./trust.js'); return (argv) => trustCommand(['revoke', ...argv]); },
+  revoke: async () => {
+    const { trustCommand } = await import('./trust.js');
+    return (argv) => trustCommand(['revoke', ...argv]);
+  },
 };
 
 /** Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage error). */
@@ -44,7 +47,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await load())(rest);
+    return await (
+      await load()
+    )(rest);
   } catch (err) {
     process.stderr.write(`opk-attest ${name}: ${printable(formatError(err))}\n`);
     return 1;

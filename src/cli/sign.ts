@@ -47,7 +47,8 @@ const SPEC = {
 /** Runs `sign`. */
 export function signCommand(argv: string[]): Promise<number> {
   return runCommand(SPEC, argv, async ({ values: v, positionals }) => {
-    if (Boolean(v['predicate-type']) !== Boolean(v.predicate)) throw new UsageError('--predicate-type and --predicate go together');
+    if (Boolean(v['predicate-type']) !== Boolean(v.predicate))
+      throw new UsageError('--predicate-type and --predicate go together');
     const provider = providerFromFlags(v);
     const result = await signImages({
       images: positionals,
@@ -55,9 +56,12 @@ export function signCommand(argv: string[]): Promise<number> {
       ...(v.platform ? { platforms: v.platform } : {}),
       extra: {
         ...(v.sbom ? { sbom: await readInput(v.sbom, '--sbom') } : {}),
-        ...(v.predicate ? { predicate: { type: v['predicate-type']!, bytes: await readInput(v.predicate, '--predicate') } } : {}),
+        ...(v.predicate
+          ? { predicate: { type: v['predicate-type']!, bytes: await readInput(v.predicate, '--predicate') } }
+          : {}),
       },
-      transparencyLog: v['transparency-log'] === 'false' ? false : (v['transparency-log'] ?? 'https://rekor.sigstore.dev'),
+      transparencyLog:
+        v['transparency-log'] === 'false' ? false : (v['transparency-log'] ?? 'https://rekor.sigstore.dev'),
       ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
       registry: { insecureRegistries: v['insecure-registry'] ?? [] },
       force: v.force ?? false,
@@ -65,8 +69,12 @@ export function signCommand(argv: string[]): Promise<number> {
     });
     if (v.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
-      for (const s of result.signed) process.stdout.write(`signed  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}  log ${s.logIndex ?? '-'}\n`);
-      for (const s of result.skipped) process.stdout.write(`already signed  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}\n`);
+      for (const s of result.signed)
+        process.stdout.write(
+          `signed  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}  log ${s.logIndex ?? '-'}\n`,
+        );
+      for (const s of result.skipped)
+        process.stdout.write(`already signed  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}\n`);
     }
     return 0;
   });

@@ -9,7 +9,10 @@ const UNSAFE_IN_JSON = /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u20
 
 /** One-line JSON text of a value, safe for a terminal. */
 export function safeJson(value: unknown): string {
-  return (JSON.stringify(value) ?? 'undefined').replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return (JSON.stringify(value) ?? 'undefined').replace(
+    UNSAFE_IN_JSON,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A string as is when it is printable ASCII without leading/trailing spaces, else as safe JSON. */
@@ -19,5 +22,8 @@ export function safeText(value: unknown): string {
 
 /** Multi-line text with every control character other than newline replaced by `?`. */
 export function printable(s: string): string {
-  return s.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, '?');
+  return s.replace(
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g,
+    '?',
+  );
 }

@@ -36,7 +36,8 @@ export function dirOf(v: { dir?: string }): string {
  */
 export function signingOptions(v: { expiry?: string[] }): SigningOptions {
   const passphrase = process.env[PASSPHRASE_ENV];
-  if (passphrase === undefined || passphrase === '') throw new UsageError(`set ${PASSPHRASE_ENV} to the passphrase of the trust keys`);
+  if (passphrase === undefined || passphrase === '')
+    throw new UsageError(`set ${PASSPHRASE_ENV} to the passphrase of the trust keys`);
   return { passphrase, expiry: parseExpiry(v.expiry) };
 }
 
@@ -44,7 +45,10 @@ function parseExpiry(values: readonly string[] | undefined): Partial<Record<TopR
   const out: Partial<Record<TopRole, number>> = {};
   for (const entry of values ?? []) {
     const m = /^(root|targets|snapshot|timestamp)=(\d{1,6})([smhd])$/.exec(entry);
-    if (!m) throw new UsageError(`--expiry takes ROLE=DURATION with ROLE one of ${ROLES.join(', ')} and DURATION like 12h or 7d`);
+    if (!m)
+      throw new UsageError(
+        `--expiry takes ROLE=DURATION with ROLE one of ${ROLES.join(', ')} and DURATION like 12h or 7d`,
+      );
     out[m[1] as TopRole] = Number(m[2]) * UNIT[m[3]!]!;
   }
   return out;
@@ -62,7 +66,12 @@ export const STAGED_NOTE = 'staged; run "opk-attest trust publish" to sign and p
  * Dispatches to a subcommand by the first argument.
  * @throws whatever the subcommand throws
  */
-export async function dispatch(name: string, usage: string, table: Record<string, (argv: string[]) => Promise<number>>, argv: string[]): Promise<number> {
+export async function dispatch(
+  name: string,
+  usage: string,
+  table: Record<string, (argv: string[]) => Promise<number>>,
+  argv: string[],
+): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h') {
     process.stdout.write(usage);
@@ -70,7 +79,9 @@ export async function dispatch(name: string, usage: string, table: Record<string
   }
   const run = sub === undefined || !Object.hasOwn(table, sub) ? undefined : table[sub];
   if (!run) {
-    process.stderr.write(`opk-attest ${name}: ${sub === undefined ? 'missing subcommand' : 'unknown subcommand'}; expected ${Object.keys(table).join(', ')}\n${usage}`);
+    process.stderr.write(
+      `opk-attest ${name}: ${sub === undefined ? 'missing subcommand' : 'unknown subcommand'}; expected ${Object.keys(table).join(', ')}\n${usage}`,
+    );
     return 2;
   }
   return run(rest);

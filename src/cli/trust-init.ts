@@ -13,7 +13,12 @@ Hand DIR/repository/1.root.json to verifiers (--tuf-root) and serve DIR/reposito
 options:
 ${EXPIRY_USAGE}`;
 
-const SPEC = { name: 'trust init', usage: USAGE, positionals: { min: 1, max: 1 }, options: { ...EXPIRY_OPTIONS } } as const;
+const SPEC = {
+  name: 'trust init',
+  usage: USAGE,
+  positionals: { min: 1, max: 1 },
+  options: { ...EXPIRY_OPTIONS },
+} as const;
 
 /** Runs `trust init`. */
 export function initCommand(argv: string[]): Promise<number> {

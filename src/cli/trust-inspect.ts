@@ -31,19 +31,27 @@ function describe(s: RepositorySummary, now: Date): string[] {
   return [
     `repository: ${s.repository} (serve this directory); newest root: ${s.rootFile}`,
     'roles:',
-    ...s.roles.map((r) => `  ${r.role.padEnd(10)} v${String(r.version).padEnd(4)} expires ${r.expires}${expiryNote(r.expires, now)}  ${r.threshold} of ${r.keyids.length} key(s): ${r.keyids.map((k) => k.slice(0, 12)).join(', ')}`),
+    ...s.roles.map(
+      (r) =>
+        `  ${r.role.padEnd(10)} v${String(r.version).padEnd(4)} expires ${r.expires}${expiryNote(r.expires, now)}  ${r.threshold} of ${r.keyids.length} key(s): ${r.keyids.map((k) => k.slice(0, 12)).join(', ')}`,
+    ),
     ...describeRules(s.policy),
     `revoked digests: ${s.policy.revoked.digests.join(', ') || 'none'}`,
     `revoked signers: ${s.policy.revoked.signers.map(safeText).join(', ') || 'none'}`,
     `delegations:${s.delegations.length === 0 ? ' none' : ''}`,
     ...s.delegations.flatMap((d) => [
       `  ${d.role}: scope ${safeText(d.scope)}, ${d.threshold} of ${d.keys.length} key(s)`,
-      ...describeRules(s.fragments.get(d.role) ?? { rules: [], revoked: { digests: [], signers: [] } }, d.role).map((l) => `  ${l}`),
+      ...describeRules(s.fragments.get(d.role) ?? { rules: [], revoked: { digests: [], signers: [] } }, d.role).map(
+        (l) => `  ${l}`,
+      ),
     ]),
     `archived OIDC provider keys:${s.archives.length === 0 ? ' none (run "trust jwks sync")' : ''}`,
     ...s.archives.flatMap((a) => [
       `  ${safeText(a.issuer)}: ${a.keys.length} key(s)`,
-      ...a.keys.map((k) => `    kid ${safeText(k.jwk.kid ?? '(none)')} ${k.jwk.kty} jkt ${k.thumbprint} first seen ${k.firstSeen}, last seen ${k.lastSeen}`),
+      ...a.keys.map(
+        (k) =>
+          `    kid ${safeText(k.jwk.kid ?? '(none)')} ${k.jwk.kty} jkt ${k.thumbprint} first seen ${k.firstSeen}, last seen ${k.lastSeen}`,
+      ),
     ]),
     `transparency-log keys: ${s.logIds.join(', ') || 'none'}`,
     `unpublished changes: ${s.unpublished.length ? `${s.unpublished.join(', ')} (run "opk-attest trust publish")` : 'none'}`,
@@ -60,7 +68,12 @@ function expiryNote(expires: string, now: Date): string {
 function toJson(s: RepositorySummary): unknown {
   return {
     ...s,
-    delegations: s.delegations.map((d) => ({ role: d.role, scope: d.scope, threshold: d.threshold, keyids: d.keys.map((k) => k.keyID) })),
+    delegations: s.delegations.map((d) => ({
+      role: d.role,
+      scope: d.scope,
+      threshold: d.threshold,
+      keyids: d.keys.map((k) => k.keyID),
+    })),
     fragments: Object.fromEntries(s.fragments),
   };
 }

@@ -1,7 +1,13 @@
 /** `opk-attest trust jwks sync`: merge the providers' live signing keys into their archives. */
 import { fetchJwks } from '../identity/index.js';
 import {
-  emptyJwksArchive, mergeJwksArchive, policyIssuers, readDelegations, readStagedArchive, readStagedPolicy, stageArchive,
+  emptyJwksArchive,
+  mergeJwksArchive,
+  policyIssuers,
+  readDelegations,
+  readStagedArchive,
+  readStagedPolicy,
+  stageArchive,
 } from '../policy/index.js';
 import { runCommand } from './args.js';
 import { DIR_OPTIONS, DIR_USAGE, dirOf, dispatch, say, STAGED_NOTE } from './trust-dir.js';
@@ -17,7 +23,11 @@ options:
   --issuer URL               an issuer to sync; repeatable
 ${DIR_USAGE}`;
 
-const SYNC = { name: 'trust jwks sync', usage: USAGE, options: { ...DIR_OPTIONS, issuer: { type: 'string', multiple: true } } } as const;
+const SYNC = {
+  name: 'trust jwks sync',
+  usage: USAGE,
+  options: { ...DIR_OPTIONS, issuer: { type: 'string', multiple: true } },
+} as const;
 
 /** Runs `trust jwks …`. */
 export function jwksCommand(argv: string[]): Promise<number> {
@@ -33,7 +43,9 @@ function sync(argv: string[]): Promise<number> {
       const archive = (await readStagedArchive(dir, issuer)) ?? emptyJwksArchive(issuer);
       const merged = mergeJwksArchive(archive, await fetchJwks(issuer), new Date());
       await stageArchive(dir, merged.archive);
-      say(`${issuer}: ${merged.added.length} new key(s)${merged.added.length ? ` (${merged.added.map((k) => k.jwk.kid ?? k.thumbprint).join(', ')})` : ''}, ${merged.seen} already archived, ${merged.archive.keys.length} in the archive`);
+      say(
+        `${issuer}: ${merged.added.length} new key(s)${merged.added.length ? ` (${merged.added.map((k) => k.jwk.kid ?? k.thumbprint).join(', ')})` : ''}, ${merged.seen} already archived, ${merged.archive.keys.length} in the archive`,
+      );
       for (const s of merged.skipped) say(`  skipped live key ${s.kid ?? '(no kid)'}: ${s.reason}`);
     }
     if (issuers.length > 0) say(STAGED_NOTE);

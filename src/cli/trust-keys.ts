@@ -4,10 +4,25 @@
  */
 import { readFile } from 'node:fs/promises';
 import {
-  delegateScope, generateRoleKey, parsePublicKeyFile, removeDelegation, rotateRoleKey, type KeyChange,
+  delegateScope,
+  generateRoleKey,
+  parsePublicKeyFile,
+  removeDelegation,
+  rotateRoleKey,
+  type KeyChange,
 } from '../policy/index.js';
 import { integer, required, runCommand, UsageError } from './args.js';
-import { DIR_OPTIONS, DIR_USAGE, dirOf, dispatch, EXPIRY_OPTIONS, EXPIRY_USAGE, say, signingOptions, STAGED_NOTE } from './trust-dir.js';
+import {
+  DIR_OPTIONS,
+  DIR_USAGE,
+  dirOf,
+  dispatch,
+  EXPIRY_OPTIONS,
+  EXPIRY_USAGE,
+  say,
+  signingOptions,
+  STAGED_NOTE,
+} from './trust-dir.js';
 
 const KEY_USAGE = `usage: opk-attest trust key <generate|rotate> ROLE [options]
 
@@ -43,20 +58,41 @@ Withdraws a delegation and its policy fragment (staged: run "trust publish").
 options:
 ${DIR_USAGE}`;
 
-const KEY = { positionals: { min: 1, max: 1 }, options: { ...DIR_OPTIONS, ...EXPIRY_OPTIONS }, usage: KEY_USAGE } as const;
-const DELEGATE = {
-  name: 'trust delegate', usage: DELEGATE_USAGE,
-  options: { ...DIR_OPTIONS, scope: { type: 'string' }, key: { type: 'string', multiple: true }, role: { type: 'string' }, threshold: { type: 'string' } },
+const KEY = {
+  positionals: { min: 1, max: 1 },
+  options: { ...DIR_OPTIONS, ...EXPIRY_OPTIONS },
+  usage: KEY_USAGE,
 } as const;
-const UNDELEGATE = { name: 'trust undelegate', usage: UNDELEGATE_USAGE, positionals: { min: 1, max: 1 }, options: { ...DIR_OPTIONS } } as const;
+const DELEGATE = {
+  name: 'trust delegate',
+  usage: DELEGATE_USAGE,
+  options: {
+    ...DIR_OPTIONS,
+    scope: { type: 'string' },
+    key: { type: 'string', multiple: true },
+    role: { type: 'string' },
+    threshold: { type: 'string' },
+  },
+} as const;
+const UNDELEGATE = {
+  name: 'trust undelegate',
+  usage: UNDELEGATE_USAGE,
+  positionals: { min: 1, max: 1 },
+  options: { ...DIR_OPTIONS },
+} as const;
 const MAX_PUBLIC_KEY_BYTES = 16 * 1024;
 
 /** Runs `trust key …`. */
 export function keyCommand(argv: string[]): Promise<number> {
-  return dispatch('trust key', KEY_USAGE, {
-    generate: (rest) => keyChange('generate', rest),
-    rotate: (rest) => keyChange('rotate', rest),
-  }, argv);
+  return dispatch(
+    'trust key',
+    KEY_USAGE,
+    {
+      generate: (rest) => keyChange('generate', rest),
+      rotate: (rest) => keyChange('rotate', rest),
+    },
+    argv,
+  );
 }
 
 function keyChange(kind: 'generate' | 'rotate', argv: string[]): Promise<number> {
@@ -69,7 +105,11 @@ function keyChange(kind: 'generate' | 'rotate', argv: string[]): Promise<number>
 }
 
 function describeChange(role: string, c: KeyChange): string[] {
-  if (c.publicKeyFile) return [`new key ${c.keyid} for delegation ${role}`, `public key file: ${c.publicKeyFile} (pass it to "trust delegate --key")`];
+  if (c.publicKeyFile)
+    return [
+      `new key ${c.keyid} for delegation ${role}`,
+      `public key file: ${c.publicKeyFile} (pass it to "trust delegate --key")`,
+    ];
   const p = c.published!;
   return [
     `role ${role} now signs with key ${c.keyid}${c.removed.length ? `; removed ${c.removed.join(', ')}` : ''}`,
@@ -84,7 +124,8 @@ export function delegateCommand(argv: string[]): Promise<number> {
     if (!v.key?.length) throw new UsageError('missing --key');
     const files = await Promise.all(v.key.map(async (f) => parsePublicKeyFile(await readKeyFile(f), f)));
     const names = [...new Set(files.map((f) => f.role))];
-    if (v.role === undefined && names.length !== 1) throw new UsageError('the key files name different roles; give --role NAME');
+    if (v.role === undefined && names.length !== 1)
+      throw new UsageError('the key files name different roles; give --role NAME');
     const role = v.role ?? names[0]!;
     const threshold = v.threshold === undefined ? 1 : integer(v.threshold, '--threshold', 1);
     await delegateScope(dirOf(v), { role, scope, keys: files.map((f) => f.key), threshold });
@@ -109,6 +150,7 @@ async function readKeyFile(file: string): Promise<Buffer> {
   } catch (err) {
     throw new UsageError(`--key file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, err);
   }
-  if (bytes.length > MAX_PUBLIC_KEY_BYTES) throw new UsageError(`--key file is larger than ${MAX_PUBLIC_KEY_BYTES} bytes; it is not a public key file`);
+  if (bytes.length > MAX_PUBLIC_KEY_BYTES)
+    throw new UsageError(`--key file is larger than ${MAX_PUBLIC_KEY_BYTES} bytes; it is not a public key file`);
   return bytes;
 }

@@ -72,14 +72,26 @@ interface TrustValues {
 }
 
 /** Flags that the TUF repository replaces. */
-const FLAG_TRUST = ['issuer', 'jwks', 'tlog-key', 'transparency-log', 'policy', 'signer-claim', 'threshold', 'require'] as const;
+const FLAG_TRUST = [
+  'issuer',
+  'jwks',
+  'tlog-key',
+  'transparency-log',
+  'policy',
+  'signer-claim',
+  'threshold',
+  'require',
+] as const;
 
 /** Builds the trust material and policy from flags. */
-export async function trustFromFlags(v: TrustValues): Promise<{ trust: TrustMaterial; policy: Policy; transparencyLog: string | false }> {
+export async function trustFromFlags(
+  v: TrustValues,
+): Promise<{ trust: TrustMaterial; policy: Policy; transparencyLog: string | false }> {
   if (v['tuf-repository'] !== undefined || v['tuf-root'] !== undefined) return trustFromTuf(v);
   const issuers = v.issuer?.length ? v.issuer : [GITHUB_ACTIONS_ISSUER];
   const claim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce'] as const);
-  const transparencyLog = v['transparency-log'] === 'false' ? false : (v['transparency-log'] ?? 'https://rekor.sigstore.dev');
+  const transparencyLog =
+    v['transparency-log'] === 'false' ? false : (v['transparency-log'] ?? 'https://rekor.sigstore.dev');
   const trust = await simpleTrust({
     issuers,
     commitmentClaim: claim,
@@ -87,13 +99,18 @@ export async function trustFromFlags(v: TrustValues): Promise<{ trust: TrustMate
     logKeyPems: await Promise.all((v['tlog-key'] ?? []).map((f) => readFile(f, 'utf8'))),
     transparencyLog,
   });
-  const policy = v.policy ? parsePolicy(await readFile(v.policy), v.policy) : simplePolicy({
-    issuers,
-    claims: keyValues(v['signer-claim'], '--signer-claim'),
-    threshold: v.threshold === undefined ? 1 : integer(v.threshold, '--threshold', 1),
-    require: v.require ?? [],
-    transparencyLog,
-  }, 'verify flags (--issuer, --signer-claim, --threshold, --require)');
+  const policy = v.policy
+    ? parsePolicy(await readFile(v.policy), v.policy)
+    : simplePolicy(
+        {
+          issuers,
+          claims: keyValues(v['signer-claim'], '--signer-claim'),
+          threshold: v.threshold === undefined ? 1 : integer(v.threshold, '--threshold', 1),
+          require: v.require ?? [],
+          transparencyLog,
+        },
+        'verify flags (--issuer, --signer-claim, --threshold, --require)',
+      );
   return { trust, policy, transparencyLog };
 }
 
@@ -110,12 +127,23 @@ async function jwksFinder(file: string, issuers: readonly string[]): Promise<Key
  *   TufError TUF_* and PolicyError from loading the repository
  */
 async function trustFromTuf(v: TrustValues): Promise<{ trust: TrustMaterial; policy: Policy; transparencyLog: false }> {
-  if (v['tuf-repository'] === undefined || v['tuf-root'] === undefined) throw new UsageError('--tuf-repository and --tuf-root go together');
+  if (v['tuf-repository'] === undefined || v['tuf-root'] === undefined)
+    throw new UsageError('--tuf-repository and --tuf-root go together');
   const clash = FLAG_TRUST.filter((k) => v[k] !== undefined);
-  if (clash.length > 0) throw new UsageError(`${clash.map((k) => `--${k}`).join(', ')} cannot be used with --tuf-repository: the trust repository supplies them`);
-  const bundle = await loadTrust({ repository: v['tuf-repository'], trustedRoot: v['tuf-root'], cacheDir: v['tuf-cache'] ?? defaultCacheDir() });
+  if (clash.length > 0)
+    throw new UsageError(
+      `${clash.map((k) => `--${k}`).join(', ')} cannot be used with --tuf-repository: the trust repository supplies them`,
+    );
+  const bundle = await loadTrust({
+    repository: v['tuf-repository'],
+    trustedRoot: v['tuf-root'],
+    cacheDir: v['tuf-cache'] ?? defaultCacheDir(),
+  });
   for (const w of bundle.warnings) process.stderr.write(`opk-attest: warning: ${printable(w)}\n`);
-  const claim = v['commitment-claim'] === undefined ? undefined : oneOf(v['commitment-claim'], '--commitment-claim', ['aud', 'nonce'] as const);
+  const claim =
+    v['commitment-claim'] === undefined
+      ? undefined
+      : oneOf(v['commitment-claim'], '--commitment-claim', ['aud', 'nonce'] as const);
   const trust = trustMaterialFrom(bundle, { live: true });
   return {
     trust: claim ? { ...trust, commitmentClaims: Object.fromEntries(trust.issuers.map((i) => [i, claim])) } : trust,

@@ -20,7 +20,9 @@ export function publishCommand(argv: string[]): Promise<number> {
   return runCommand(SPEC, argv, async ({ values: v }) => {
     const r = await publishRepository(dirOf(v), signingOptions(v));
     const roles = Object.entries(r.signed).map(([role, version]) => `${role} v${version}`);
-    say(`published: ${roles.length ? `${roles.join(', ')}, ` : ''}snapshot v${r.snapshotVersion}, timestamp v${r.timestampVersion} (root v${r.rootVersion})`);
+    say(
+      `published: ${roles.length ? `${roles.join(', ')}, ` : ''}snapshot v${r.snapshotVersion}, timestamp v${r.timestampVersion} (root v${r.rootVersion})`,
+    );
     return 0;
   });
 }

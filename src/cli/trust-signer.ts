@@ -1,5 +1,12 @@
 /** `opk-attest trust signer add|remove|list`: the allowed signers of each image scope. */
-import { addSigner, readDelegations, readStagedPolicy, removeSigner, stagePolicy, type Policy } from '../policy/index.js';
+import {
+  addSigner,
+  readDelegations,
+  readStagedPolicy,
+  removeSigner,
+  stagePolicy,
+  type Policy,
+} from '../policy/index.js';
 import { keyValues, required, runCommand } from './args.js';
 import { safeText } from './terminal-text.js';
 import { DIR_OPTIONS, DIR_USAGE, dirOf, dispatch, say, STAGED_NOTE } from './trust-dir.js';
@@ -19,11 +26,28 @@ options:
 ${ROLE_USAGE}${DIR_USAGE}`;
 
 const ADD = {
-  name: 'trust signer add', usage: USAGE, positionals: { min: 1, max: 1 },
-  options: { ...DIR_OPTIONS, scope: { type: 'string' }, issuer: { type: 'string' }, claim: { type: 'string', multiple: true }, role: { type: 'string' } },
+  name: 'trust signer add',
+  usage: USAGE,
+  positionals: { min: 1, max: 1 },
+  options: {
+    ...DIR_OPTIONS,
+    scope: { type: 'string' },
+    issuer: { type: 'string' },
+    claim: { type: 'string', multiple: true },
+    role: { type: 'string' },
+  },
 } as const;
-const REMOVE = { name: 'trust signer remove', usage: USAGE, positionals: { min: 1, max: 1 }, options: { ...DIR_OPTIONS, scope: { type: 'string' }, role: { type: 'string' } } } as const;
-const LIST = { name: 'trust signer list', usage: USAGE, options: { ...DIR_OPTIONS, role: { type: 'string' } } } as const;
+const REMOVE = {
+  name: 'trust signer remove',
+  usage: USAGE,
+  positionals: { min: 1, max: 1 },
+  options: { ...DIR_OPTIONS, scope: { type: 'string' }, role: { type: 'string' } },
+} as const;
+const LIST = {
+  name: 'trust signer list',
+  usage: USAGE,
+  options: { ...DIR_OPTIONS, role: { type: 'string' } },
+} as const;
 
 /** Runs `trust signer …`. */
 export function signerCommand(argv: string[]): Promise<number> {
@@ -36,10 +60,15 @@ function add(argv: string[]): Promise<number> {
     const name = positionals[0]!;
     const scope = required(v.scope, '--scope');
     const claims = keyValues(v.claim, '--claim');
-    const policy = addSigner(await readStagedPolicy(dir, v.role), scope, { name, issuer: required(v.issuer, '--issuer'), claims });
+    const policy = addSigner(await readStagedPolicy(dir, v.role), scope, {
+      name,
+      issuer: required(v.issuer, '--issuer'),
+      claims,
+    });
     await stagePolicy(dir, policy, v.role);
     say(`signer ${name} added to rule ${scope}${v.role ? ` of delegated role ${v.role}` : ''}; ${STAGED_NOTE}`);
-    if (Object.keys(claims).length === 0) say(`warning: no --claim: any identity of ${v.issuer} may sign images in ${scope}`);
+    if (Object.keys(claims).length === 0)
+      say(`warning: no --claim: any identity of ${v.issuer} may sign images in ${scope}`);
     return 0;
   });
 }
@@ -50,7 +79,9 @@ function remove(argv: string[]): Promise<number> {
     const name = positionals[0]!;
     const { policy, removedRules } = removeSigner(await readStagedPolicy(dir, v.role), name, v.scope);
     await stagePolicy(dir, policy, v.role);
-    say(`signer ${name} removed${removedRules.length ? `; rules left without signers were removed: ${removedRules.join(', ')}` : ''}; ${STAGED_NOTE}`);
+    say(
+      `signer ${name} removed${removedRules.length ? `; rules left without signers were removed: ${removedRules.join(', ')}` : ''}; ${STAGED_NOTE}`,
+    );
     return 0;
   });
 }
@@ -71,8 +102,18 @@ function list(argv: string[]): Promise<number> {
 export function describeRules(policy: Policy, role?: string): string[] {
   const head = role ? `delegated role ${role}:` : 'top-level policy:';
   if (policy.rules.length === 0) return [head, '  (no rules)'];
-  return [head, ...policy.rules.flatMap((r) => [
-    `  scope ${safeText(r.scope)}: ${r.threshold} of ${r.signers.length} signer(s), log ${r.transparencyLog}, ${r.level}${r.require.length ? `, requires ${r.require.map(safeText).join(', ')}` : ''}`,
-    ...r.signers.map((s) => `    ${safeText(s.name)}${policy.revoked.signers.includes(s.name) ? ' (revoked)' : ''}: ${safeText(s.issuer)} ${Object.entries(s.claims).map(([k, g]) => `${safeText(k)}=${safeText(g)}`).join(' ') || '(any identity)'}`),
-  ])];
+  return [
+    head,
+    ...policy.rules.flatMap((r) => [
+      `  scope ${safeText(r.scope)}: ${r.threshold} of ${r.signers.length} signer(s), log ${r.transparencyLog}, ${r.level}${r.require.length ? `, requires ${r.require.map(safeText).join(', ')}` : ''}`,
+      ...r.signers.map(
+        (s) =>
+          `    ${safeText(s.name)}${policy.revoked.signers.includes(s.name) ? ' (revoked)' : ''}: ${safeText(s.issuer)} ${
+            Object.entries(s.claims)
+              .map(([k, g]) => `${safeText(k)}=${safeText(g)}`)
+              .join(' ') || '(any identity)'
+          }`,
+      ),
+    ]),
+  ];
 }

@@ -14,8 +14,18 @@ options:
 ${DIR_USAGE}`;
 
 const MAX_PEM_BYTES = 16 * 1024;
-const ADD = { name: 'trust tlog add', usage: USAGE, positionals: { min: 1, max: 1 }, options: { ...DIR_OPTIONS } } as const;
-const REMOVE = { name: 'trust tlog remove', usage: USAGE, positionals: { min: 1, max: 1 }, options: { ...DIR_OPTIONS } } as const;
+const ADD = {
+  name: 'trust tlog add',
+  usage: USAGE,
+  positionals: { min: 1, max: 1 },
+  options: { ...DIR_OPTIONS },
+} as const;
+const REMOVE = {
+  name: 'trust tlog remove',
+  usage: USAGE,
+  positionals: { min: 1, max: 1 },
+  options: { ...DIR_OPTIONS },
+} as const;
 
 /** Runs `trust tlog …`. */
 export function tlogCommand(argv: string[]): Promise<number> {
@@ -30,7 +40,8 @@ function add(argv: string[]): Promise<number> {
     } catch (err) {
       throw new UsageError(`FILE cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, err);
     }
-    if (pem.length > MAX_PEM_BYTES) throw new UsageError(`FILE is larger than ${MAX_PEM_BYTES} bytes; it is not a PEM public key`);
+    if (pem.length > MAX_PEM_BYTES)
+      throw new UsageError(`FILE is larger than ${MAX_PEM_BYTES} bytes; it is not a PEM public key`);
     const logId = await stageLogKey(dirOf(v), pem.toString('utf8'));
     say(`log ${logId} trusted; ${STAGED_NOTE}`);
     return 0;
@@ -40,7 +51,8 @@ function add(argv: string[]): Promise<number> {
 function remove(argv: string[]): Promise<number> {
   return runCommand(REMOVE, argv, async ({ values: v, positionals }) => {
     const logId = positionals[0]!;
-    if (!(await unstageLogKey(dirOf(v), logId))) throw new UsageError('LOGID is not a staged log key; see "opk-attest trust inspect"');
+    if (!(await unstageLogKey(dirOf(v), logId)))
+      throw new UsageError('LOGID is not a staged log key; see "opk-attest trust inspect"');
     say(`log ${logId} removed; ${STAGED_NOTE}`);
     return 0;
   });

@@ -41,7 +41,9 @@ export function verifyCommand(argv: string[]): Promise<number> {
   return runCommand(SPEC, argv, async ({ values: v, positionals }) => {
     const { trust, policy } = await trustFromFlags(v);
     if (!v.policy && !v['tuf-repository'] && !v['signer-claim']?.length) {
-      process.stderr.write(`opk-attest verify: warning: any identity of ${trust.issuers.join(', ')} is accepted as a signer; pin yours with --signer-claim repository=OWNER/REPO or --policy FILE\n`);
+      process.stderr.write(
+        `opk-attest verify: warning: any identity of ${trust.issuers.join(', ')} is accepted as a signer; pin yours with --signer-claim repository=OWNER/REPO or --policy FILE\n`,
+      );
     }
     const report = await verifyImage({
       image: positionals[0]!,

@@ -24,7 +24,10 @@ export function b64urlDecode(s: string, what = 'base64url value'): Buffer {
   }
   const buf = Buffer.from(s, 'base64url');
   if (buf.toString('base64url') !== s) {
-    throw new CoreError({ code: 'CORE_BASE64_INVALID', message: `${what} is not canonical base64url (non-zero trailing bits)` });
+    throw new CoreError({
+      code: 'CORE_BASE64_INVALID',
+      message: `${what} is not canonical base64url (non-zero trailing bits)`,
+    });
   }
   return buf;
 }

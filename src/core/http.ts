@@ -87,7 +87,10 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
     // One timer per attempt, covering headers and body, cleared as soon as the body is read
     // (AbortSignal.timeout would keep every request's timer alive for the whole timeout).
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException(`${o.what} timed out`, 'TimeoutError')), Math.min(o.timeoutMs, remaining));
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException(`${o.what} timed out`, 'TimeoutError')),
+      Math.min(o.timeoutMs, remaining),
+    );
     try {
       const res = await send(url, o, timeout.signal);
       const retriable = RETRIABLE.has(res.status) && !o.noRetryStatuses.includes(res.status);
@@ -121,10 +124,24 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
  * @throws CoreError CORE_TOO_LARGE
  */
 export async function readAtMost(res: Response, maxBytes: number, what = redactUrl(res.url)): Promise<Buffer> {
-  return readBody(res.body as unknown as AsyncIterable<Uint8Array> | null, res.headers.get('content-length'), maxBytes, what, async () => { await res.body?.cancel(); });
+  return readBody(
+    res.body as unknown as AsyncIterable<Uint8Array> | null,
+    res.headers.get('content-length'),
+    maxBytes,
+    what,
+    async () => {
+      await res.body?.cancel();
+    },
+  );
 }
 
-async function readBody(body: AsyncIterable<Uint8Array> | null, contentLength: string | null, maxBytes: number, what: string, discard: () => Promise<void>): Promise<Buffer> {
+async function readBody(
+  body: AsyncIterable<Uint8Array> | null,
+  contentLength: string | null,
+  maxBytes: number,
+  what: string,
+  discard: () => Promise<void>,
+): Promise<Buffer> {
   const declared = Number(contentLength ?? NaN);
   if (declared > maxBytes) {
     await discard();
@@ -146,18 +163,34 @@ async function readBody(body: AsyncIterable<Uint8Array> | null, contentLength: s
 async function send(url: string, o: ReturnType<typeof resolve>, signal: AbortSignal): Promise<Answer> {
   const body = o.body === undefined ? undefined : Buffer.from(o.body);
   if (o.redirect === 'follow') {
-    const res = await fetch(url, { method: o.method, headers: o.headers, body, redirect: 'follow', signal, ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }) });
+    const res = await fetch(url, {
+      method: o.method,
+      headers: o.headers,
+      body,
+      redirect: 'follow',
+      signal,
+      ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }),
+    });
     return {
-      status: res.status, headers: res.headers, url: res.url || url,
+      status: res.status,
+      headers: res.headers,
+      url: res.url || url,
       read: (maxBytes) => readAtMost(res, maxBytes, o.what),
-      discard: async () => { await res.body?.cancel(); },
+      discard: async () => {
+        await res.body?.cancel();
+      },
     };
   }
   const res = await undiciRequest(url, {
-    method: o.method as Dispatcher.HttpMethod, headers: o.headers, body, signal,
+    method: o.method as Dispatcher.HttpMethod,
+    headers: o.headers,
+    body,
+    signal,
     ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher as unknown as Dispatcher }),
   });
-  const discard = async (): Promise<void> => { await res.body.dump(); };
+  const discard = async (): Promise<void> => {
+    await res.body.dump();
+  };
   if (o.redirect === 'error' && REDIRECT.has(res.statusCode)) {
     await discard();
     // What fetch does with redirect "error": the exchange fails like a dropped connection.
@@ -165,7 +198,9 @@ async function send(url: string, o: ReturnType<typeof resolve>, signal: AbortSig
   }
   const headers = toHeaders(res.headers);
   return {
-    status: res.statusCode, headers, url,
+    status: res.statusCode,
+    headers,
+    url,
     read: (maxBytes) => readBody(res.body, headers.get('content-length'), maxBytes, o.what, discard),
     discard,
   };
@@ -189,15 +224,25 @@ export function parseJsonBody(body: Uint8Array, what: string): unknown {
     return JSON.parse(Buffer.from(body).toString('utf8'));
   } catch (err) {
     const start = Buffer.from(body.subarray(0, 40)).toString('utf8').replace(/\s+/g, ' ');
-    throw new CoreError({ code: 'CORE_JSON_INVALID', cause: err, message: `${what}: response is not JSON (starts with ${JSON.stringify(start)}); check the URL points at the API, not a web page` });
+    throw new CoreError({
+      code: 'CORE_JSON_INVALID',
+      cause: err,
+      message: `${what}: response is not JSON (starts with ${JSON.stringify(start)}); check the URL points at the API, not a web page`,
+    });
   }
 }
 
 function tooLarge(what: string, maxBytes: number): CoreError {
-  return new CoreError({ code: 'CORE_TOO_LARGE', message: `${what}: response exceeds the ${maxBytes}-byte limit; refusing to read more` });
+  return new CoreError({
+    code: 'CORE_TOO_LARGE',
+    message: `${what}: response exceeds the ${maxBytes}-byte limit; refusing to read more`,
+  });
 }
 
-function resolve(url: string, o: HttpOptions): Required<Omit<HttpOptions, 'body' | 'dispatcher'>> & Pick<HttpOptions, 'body' | 'dispatcher'> {
+function resolve(
+  url: string,
+  o: HttpOptions,
+): Required<Omit<HttpOptions, 'body' | 'dispatcher'>> & Pick<HttpOptions, 'body' | 'dispatcher'> {
   const method = o.method ?? 'GET';
   return {
     method,

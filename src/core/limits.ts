@@ -29,7 +29,8 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 export const MAX_POLICY_BYTES = 1024 * 1024;
 /** One DSSE envelope: the base64 of a statement at MAX_STATEMENT_BYTES, plus the PK token
  * (base64), the signature and the transparency-log entry in the extension. */
-export const MAX_ENVELOPE_BYTES = Math.ceil(MAX_STATEMENT_BYTES / 3) * 4 + 2 * MAX_PK_TOKEN_BYTES + MAX_TLOG_RESPONSE_BYTES;
+export const MAX_ENVELOPE_BYTES =
+  Math.ceil(MAX_STATEMENT_BYTES / 3) * 4 + 2 * MAX_PK_TOKEN_BYTES + MAX_TLOG_RESPONSE_BYTES;
 /** Subjects in one in-toto statement, and digests named for one subject. */
 export const MAX_STATEMENT_SUBJECTS = 4096;
 export const MAX_SUBJECT_DIGESTS = 16;

@@ -44,7 +44,10 @@ export function merkleRoot(leafData: readonly Uint8Array[]): Buffer {
 /** The RFC 9162 inclusion proof (sibling hashes, leaf to root) of leaf `index`. */
 export function inclusionProof(leafHashes: readonly Uint8Array[], index: number): Buffer[] {
   if (!Number.isSafeInteger(index) || index < 0 || index >= leafHashes.length) {
-    throw new CoreError({ code: 'CORE_MERKLE_INVALID', message: `leaf index ${index} is outside a tree of ${leafHashes.length} leaves` });
+    throw new CoreError({
+      code: 'CORE_MERKLE_INVALID',
+      message: `leaf index ${index} is outside a tree of ${leafHashes.length} leaves`,
+    });
   }
   if (leafHashes.length === 1) return [];
   const k = splitPoint(leafHashes.length);
@@ -78,12 +81,23 @@ function subtree(leaves: readonly Uint8Array[]): { root: Buffer; proofs: Buffer[
  * exactly what `index` and `size` require; anything else is rejected before hashing.
  * @throws CoreError CORE_MERKLE_INVALID
  */
-export function rootFromInclusionProof(index: bigint, size: bigint, leaf: Uint8Array, proof: readonly Uint8Array[]): Buffer {
+export function rootFromInclusionProof(
+  index: bigint,
+  size: bigint,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+): Buffer {
   if (index < 0n || size <= 0n || index >= size) {
-    throw new CoreError({ code: 'CORE_MERKLE_INVALID', message: `inclusion proof index ${index} is not inside a tree of size ${size}` });
+    throw new CoreError({
+      code: 'CORE_MERKLE_INVALID',
+      message: `inclusion proof index ${index} is not inside a tree of size ${size}`,
+    });
   }
   if (proof.length > MAX_PROOF_HASHES || proof.some((h) => h.length !== 32)) {
-    throw new CoreError({ code: 'CORE_MERKLE_INVALID', message: `inclusion proof hashes must be at most ${MAX_PROOF_HASHES} SHA-256 values` });
+    throw new CoreError({
+      code: 'CORE_MERKLE_INVALID',
+      message: `inclusion proof hashes must be at most ${MAX_PROOF_HASHES} SHA-256 values`,
+    });
   }
   // Inner part: levels where the path and the last leaf's path differ; border: the right edge.
   const inner = bitLength(index ^ (size - 1n));
@@ -107,7 +121,13 @@ export function rootFromInclusionProof(index: bigint, size: bigint, leaf: Uint8A
  * Checks that `leaf` (a leaf hash) is at `index` in the tree of `size` with root `root`.
  * @throws CoreError CORE_MERKLE_INVALID when the proof is malformed or the roots differ
  */
-export function verifyInclusion(index: bigint, size: bigint, leaf: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): void {
+export function verifyInclusion(
+  index: bigint,
+  size: bigint,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): void {
   const computed = rootFromInclusionProof(index, size, leaf, proof);
   if (!bytesEqual(computed, root)) {
     throw new CoreError({
@@ -119,12 +139,18 @@ export function verifyInclusion(index: bigint, size: bigint, leaf: Uint8Array, p
 
 function bitLength(n: bigint): number {
   let bits = 0;
-  while (n > 0n) { bits++; n >>= 1n; }
+  while (n > 0n) {
+    bits++;
+    n >>= 1n;
+  }
   return bits;
 }
 
 function popCount(n: bigint): number {
   let count = 0;
-  while (n > 0n) { count += Number(n & 1n); n >>= 1n; }
+  while (n > 0n) {
+    count += Number(n & 1n);
+    n >>= 1n;
+  }
   return count;
 }

@@ -57,28 +57,46 @@ const UNSAFE_NAME_CHARS = /["\\<>&]/;
  * @returns the header, its Go JSON and the commitment
  * @throws PkTokenError PKT_CIC_INVALID (reserved or unsafe name, non-string value) | PKT_ALG_INVALID
  */
-export function createCic(upk: Es256PublicJwk | Readonly<Record<string, string>>, extraClaims: Readonly<Record<string, string>> = {}): Cic {
+export function createCic(
+  upk: Es256PublicJwk | Readonly<Record<string, string>>,
+  extraClaims: Readonly<Record<string, string>> = {},
+): Cic {
   const alg = upk.alg;
   if (!isJwsAlg(alg)) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC upk "alg" ${quote(alg)} is not ES256, RS256 or EdDSA` });
+    throw new PkTokenError({
+      code: 'PKT_ALG_INVALID',
+      message: `CIC upk "alg" ${quote(alg)} is not ES256, RS256 or EdDSA`,
+    });
   }
   const entries: [string, JsonValue][] = [];
   for (const [name, value] of Object.entries(extraClaims)) {
     if (CIC_RESERVED_CLAIMS.includes(name)) {
-      throw new PkTokenError({ code: 'PKT_CIC_INVALID', message: `CIC extra claim "${name}" is reserved by OpenPubkey; choose another name` });
+      throw new PkTokenError({
+        code: 'PKT_CIC_INVALID',
+        message: `CIC extra claim "${name}" is reserved by OpenPubkey; choose another name`,
+      });
     }
     if (!SAFE_CLAIM_NAME.test(name) || UNSAFE_NAME_CHARS.test(name)) {
-      throw new PkTokenError({ code: 'PKT_CIC_INVALID', message: `CIC extra claim name ${quote(name)} must be printable ASCII without " \\ < > &` });
+      throw new PkTokenError({
+        code: 'PKT_CIC_INVALID',
+        message: `CIC extra claim name ${quote(name)} must be printable ASCII without " \\ < > &`,
+      });
     }
     if (typeof value !== 'string') {
-      throw new PkTokenError({ code: 'PKT_CIC_INVALID', message: `CIC extra claim "${name}" must be a string (OpenPubkey extra claims are strings)` });
+      throw new PkTokenError({
+        code: 'PKT_CIC_INVALID',
+        message: `CIC extra claim "${name}" must be a string (OpenPubkey extra claims are strings)`,
+      });
     }
     entries.push([name, value]);
   }
   // Object.fromEntries defines own properties, so even a claim named "__proto__" stays data.
   const header: JsonObject = Object.fromEntries([
     ...entries,
-    ['typ', CIC_TYP], ['alg', alg], ['upk', { ...upk }], ['rz', randomBytes(32).toString('hex')],
+    ['typ', CIC_TYP],
+    ['alg', alg],
+    ['upk', { ...upk }],
+    ['rz', randomBytes(32).toString('hex')],
   ]);
   const json = goCanonicalJson(header);
   return { header, json, commitment: commitmentOfJson(json) };
@@ -112,17 +130,27 @@ export function parseCicHeader(header: JsonObject): ParsedCic {
   if (alg === undefined) throw cicInvalid('"alg" is missing');
   if (!isJsonObject(upk)) throw cicInvalid('"upk" is not a JSON object');
   if (!isJwsAlg(alg)) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC "alg" ${quote(alg)} is not ES256, RS256 or EdDSA` });
+    throw new PkTokenError({
+      code: 'PKT_ALG_INVALID',
+      message: `CIC "alg" ${quote(alg)} is not ES256, RS256 or EdDSA`,
+    });
   }
   if (upk.alg !== alg) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC "alg" ${alg} differs from upk "alg" ${quote(upk.alg)}; they must be equal` });
+    throw new PkTokenError({
+      code: 'PKT_ALG_INVALID',
+      message: `CIC "alg" ${alg} differs from upk "alg" ${quote(upk.alg)}; they must be equal`,
+    });
   }
   const key = parsePublicJwk(upk, 'CIC upk', 'PKT_CIC_INVALID');
   if (!keyFitsAlg(key, alg)) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC "alg" ${alg} does not fit a upk of key type ${key.kty}` });
+    throw new PkTokenError({
+      code: 'PKT_ALG_INVALID',
+      message: `CIC "alg" ${alg} does not fit a upk of key type ${key.kty}`,
+    });
   }
   const extra: Record<string, JsonValue> = Object.fromEntries(
-    Object.entries(header).filter(([name]) => !CIC_RESERVED_CLAIMS.includes(name)));
+    Object.entries(header).filter(([name]) => !CIC_RESERVED_CLAIMS.includes(name)),
+  );
   return { header, alg, upk: key, rz, extra };
 }
 

@@ -2,7 +2,14 @@
  * The run's ephemeral ES256 key. It is generated in memory, held as a non-exported
  * `KeyObject`, never serialised except its public half, and never logged.
  */
-import { createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject, type JsonWebKey } from 'node:crypto';
+import {
+  createPublicKey,
+  generateKeyPairSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+  type JsonWebKey,
+} from 'node:crypto';
 import { sha256 } from '../core/digest.js';
 
 /** The public JWK of an ES256 key as OpenPubkey's CIC carries it (`upk`, with `alg`). */
@@ -60,7 +67,12 @@ export class EphemeralKey {
  * for a malformed key or signature: callers turn false into their own coded error.
  * @param encoding - `der` (DSSE, Rekor) or `jose` (raw r‖s, JWS)
  */
-export function verifyEs256(jwk: { kty?: string; crv?: string; x?: string; y?: string }, data: Uint8Array, sig: Uint8Array, encoding: 'der' | 'jose'): boolean {
+export function verifyEs256(
+  jwk: { kty?: string; crv?: string; x?: string; y?: string },
+  data: Uint8Array,
+  sig: Uint8Array,
+  encoding: 'der' | 'jose',
+): boolean {
   return es256Verifier(jwk)(data, sig, encoding);
 }
 
@@ -69,7 +81,12 @@ export function verifyEs256(jwk: { kty?: string; crv?: string; x?: string; y?: s
  * envelopes): importing a JWK costs more than the verification itself.
  * @returns a function with `verifyEs256`'s contract (false, never a throw, for a malformed key or signature)
  */
-export function es256Verifier(jwk: { kty?: string; crv?: string; x?: string; y?: string }): (data: Uint8Array, sig: Uint8Array, encoding: 'der' | 'jose') => boolean {
+export function es256Verifier(jwk: {
+  kty?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+}): (data: Uint8Array, sig: Uint8Array, encoding: 'der' | 'jose') => boolean {
   let key: KeyObject | undefined;
   try {
     key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } as JsonWebKey, format: 'jwk' });

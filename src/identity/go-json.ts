@@ -53,7 +53,9 @@ function goString(s: string): string {
   // JSON.stringify already matches Go 1.22+ for quotes, backslashes and control characters
   // (\b \f \n \r \t short forms, others as lowercase \u00xx); Go adds the HTML-safe escapes.
   return JSON.stringify(s.replace(LONE_SURROGATE, '\uFFFD')).replace(
-    GO_EXTRA_ESCAPES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    GO_EXTRA_ESCAPES,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function goNumber(n: number): string {

@@ -14,8 +14,22 @@ import { b64urlEncode } from '../core/b64.js';
 import { bytesEqual, sha256, shake256 } from '../core/digest.js';
 import { PkTokenError } from './errors.js';
 import { goCanonicalJson, type JsonObject } from './go-json.js';
-import { jwkThumbprint, parsePublicJwk, rsaPublicNumbers, type JwkInput, type PublicJwk, type RsaPublicJwk } from './jwk.js';
-import { checkProtectedHeader, type CompactJws, decodeB64url, decodeJsonSegment, quote, splitCompactJws } from './jws.js';
+import {
+  jwkThumbprint,
+  parsePublicJwk,
+  rsaPublicNumbers,
+  type JwkInput,
+  type PublicJwk,
+  type RsaPublicJwk,
+} from './jwk.js';
+import {
+  checkProtectedHeader,
+  type CompactJws,
+  decodeB64url,
+  decodeJsonSegment,
+  quote,
+  splitCompactJws,
+} from './jws.js';
 import { bigIntToBytes, bitLength, bytesToBigInt, FixedBaseComb, modInverse, modPow } from './modular.js';
 import { verifyJwsSignature } from './signatures.js';
 
@@ -112,7 +126,11 @@ function powerOfV(p: GqParams): (x: bigint) => bigint {
     bytesToBigInt(publicEncrypt({ key, padding: constants.RSA_NO_PADDING }, bigIntToBytes(x, p.nBytes)));
   try {
     const key = createPublicKey({
-      key: { kty: 'RSA', n: b64urlEncode(bigIntToBytes(p.n, p.nBytes)), e: b64urlEncode(bigIntToBytes(p.v, Math.ceil(bitLength(p.v) / 8))) },
+      key: {
+        kty: 'RSA',
+        n: b64urlEncode(bigIntToBytes(p.n, p.nBytes)),
+        e: b64urlEncode(bigIntToBytes(p.v, Math.ceil(bitLength(p.v) / 8))),
+      },
       format: 'jwk',
     });
     // OpenSSL may accept the key yet refuse to use it (an exponent over 64 bits with a modulus
@@ -162,7 +180,13 @@ export function gqSign(p: GqParams, Q: bigint, message: Uint8Array, prims: GqPri
  * @param prims - replaceable primitives (tests only)
  * @returns whether the proof is valid
  */
-export function gqVerify(p: GqParams, proof: Uint8Array, identity: Uint8Array, message: Uint8Array, prims: GqPrimitives = {}): boolean {
+export function gqVerify(
+  p: GqParams,
+  proof: Uint8Array,
+  identity: Uint8Array,
+  message: Uint8Array,
+  prims: GqPrimitives = {},
+): boolean {
   const rLength = p.t * p.vBytes;
   if (proof.length !== rLength + p.t * p.nBytes) return false;
   const R = proof.subarray(0, rLength);
@@ -202,16 +226,26 @@ const GQ_RESERVED_CLAIMS = ['alg', 'typ', 'kid', 'jkt'];
  * @throws PkTokenError PKT_MALFORMED | PKT_BASE64_INVALID | PKT_TOO_LARGE | PKT_ALG_INVALID
  *   | PKT_JWKS_INVALID | PKT_OP_SIGNATURE_INVALID
  */
-export function createGqToken(rs256Jwt: string, opJwk: JwkInput | PublicJwk, options: CreateGqTokenOptions = {}): string {
+export function createGqToken(
+  rs256Jwt: string,
+  opJwk: JwkInput | PublicJwk,
+  options: CreateGqTokenOptions = {},
+): string {
   const jws = splitCompactJws(rs256Jwt, 'ID token');
   const { alg } = checkProtectedHeader(decodeJsonSegment(jws.protected, 'ID token header'), 'ID token');
   if (alg !== 'RS256') {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `ID token is signed with ${quote(alg)}; GQ256 needs an RS256 token (PS256 is randomised)` });
+    throw new PkTokenError({
+      code: 'PKT_ALG_INVALID',
+      message: `ID token is signed with ${quote(alg)}; GQ256 needs an RS256 token (PS256 is randomised)`,
+    });
   }
   const key = opRsaKey(opJwk);
   const signature = decodeB64url(jws.signature, 'ID token signature');
   if (!verifyJwsSignature('RS256', key, `${jws.protected}.${jws.payload}`, signature)) {
-    throw new PkTokenError({ code: 'PKT_OP_SIGNATURE_INVALID', message: `ID token RS256 signature does not verify with the OP key${key.kid ? ` ${quote(key.kid)}` : ''}; the key or the token is wrong` });
+    throw new PkTokenError({
+      code: 'PKT_OP_SIGNATURE_INVALID',
+      message: `ID token RS256 signature does not verify with the OP key${key.kid ? ` ${quote(key.kid)}` : ''}; the key or the token is wrong`,
+    });
   }
   const header = gqHeader(jws.protected, jwkThumbprint(key), options.extraClaims ?? {});
   const h1 = b64urlEncode(goCanonicalJson(header));
@@ -228,10 +262,19 @@ export function createGqToken(rs256Jwt: string, opJwk: JwkInput | PublicJwk, opt
 function gqHeader(originalHeader: string, jkt: string, extraClaims: Readonly<Record<string, string>>): JsonObject {
   for (const [name, value] of Object.entries(extraClaims)) {
     if (GQ_RESERVED_CLAIMS.includes(name) || typeof value !== 'string') {
-      throw new PkTokenError({ code: 'PKT_MALFORMED', message: `GQ header claim "${name}" is reserved or not a string; choose another name` });
+      throw new PkTokenError({
+        code: 'PKT_MALFORMED',
+        message: `GQ header claim "${name}" is reserved or not a string; choose another name`,
+      });
     }
   }
-  return Object.fromEntries([...Object.entries(extraClaims), ['alg', GQ256], ['jkt', jkt], ['kid', originalHeader], ['typ', 'JWT']]);
+  return Object.fromEntries([
+    ...Object.entries(extraClaims),
+    ['alg', GQ256],
+    ['jkt', jkt],
+    ['kid', originalHeader],
+    ['typ', 'JWT'],
+  ]);
 }
 
 /**
@@ -254,9 +297,16 @@ function blindedInverse(x: bigint, n: bigint): bigint {
  * @throws PkTokenError PKT_JWKS_INVALID
  */
 export function opRsaKey(opJwk: JwkInput | PublicJwk): RsaPublicJwk {
-  const key = parsePublicJwk(opJwk, `OP key${typeof opJwk.kid === 'string' ? ` ${quote(opJwk.kid)}` : ''}`, 'PKT_JWKS_INVALID');
+  const key = parsePublicJwk(
+    opJwk,
+    `OP key${typeof opJwk.kid === 'string' ? ` ${quote(opJwk.kid)}` : ''}`,
+    'PKT_JWKS_INVALID',
+  );
   if (key.kty !== 'RSA' || (key.alg !== undefined && key.alg !== 'RS256')) {
-    throw new PkTokenError({ code: 'PKT_JWKS_INVALID', message: `OP key${key.kid ? ` ${quote(key.kid)}` : ''} is ${key.kty}/${key.alg ?? 'no alg'}; RS256 and GQ256 need an RSA key with alg RS256 or none` });
+    throw new PkTokenError({
+      code: 'PKT_JWKS_INVALID',
+      message: `OP key${key.kid ? ` ${quote(key.kid)}` : ''} is ${key.kty}/${key.alg ?? 'no alg'}; RS256 and GQ256 need an RSA key with alg RS256 or none`,
+    });
   }
   return key;
 }
@@ -286,11 +336,17 @@ export function decodeGqToken(gqJwt: string): GqToken {
   }
   const kid = header.kid;
   if (typeof kid !== 'string' || kid === '') {
-    throw new PkTokenError({ code: 'PKT_GQ_INVALID', message: 'GQ token header has no "kid"; it must carry the original OP header' });
+    throw new PkTokenError({
+      code: 'PKT_GQ_INVALID',
+      message: 'GQ token header has no "kid"; it must carry the original OP header',
+    });
   }
   const originalHeader = decodeJsonSegment(kid, 'GQ token original header (kid)', 'PKT_GQ_INVALID');
   if (originalHeader.alg !== 'RS256') {
-    throw new PkTokenError({ code: 'PKT_GQ_INVALID', message: `GQ token original header "alg" is ${quote(originalHeader.alg)}, expected RS256` });
+    throw new PkTokenError({
+      code: 'PKT_GQ_INVALID',
+      message: `GQ token original header "alg" is ${quote(originalHeader.alg)}, expected RS256`,
+    });
   }
   return { jws, header, originalHeaderSegment: kid, originalHeader };
 }
@@ -321,7 +377,11 @@ export function verifyGqToken(gqJwt: string, opJwk: JwkInput | PublicJwk, option
  * `verifyGqToken` for a token already read by `decodeGqToken`.
  * @throws PkTokenError PKT_BASE64_INVALID | PKT_JWKS_INVALID | PKT_GQ_INVALID | PKT_JKT_MISMATCH
  */
-export function verifyDecodedGqToken(gq: GqToken, opJwk: JwkInput | PublicJwk, options: VerifyGqTokenOptions = {}): void {
+export function verifyDecodedGqToken(
+  gq: GqToken,
+  opJwk: JwkInput | PublicJwk,
+  options: VerifyGqTokenOptions = {},
+): void {
   const key = opRsaKey(opJwk);
   const proof = decodeB64url(gq.jws.signature, 'GQ token signature');
   const identity = Buffer.from(`${gq.originalHeaderSegment}.${gq.jws.payload}`, 'latin1');
@@ -335,6 +395,9 @@ export function verifyDecodedGqToken(gq: GqToken, opJwk: JwkInput | PublicJwk, o
   }
   const jkt = gq.header.jkt;
   if (jkt !== undefined && jkt !== jwkThumbprint(key)) {
-    throw new PkTokenError({ code: 'PKT_JKT_MISMATCH', message: `GQ header "jkt" ${quote(jkt)} is not the thumbprint of OP key${key.kid ? ` ${quote(key.kid)}` : ''}` });
+    throw new PkTokenError({
+      code: 'PKT_JKT_MISMATCH',
+      message: `GQ header "jkt" ${quote(jkt)} is not the thumbprint of OP key${key.kid ? ` ${quote(key.kid)}` : ''}`,
+    });
   }
 }

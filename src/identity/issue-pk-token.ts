@@ -59,11 +59,17 @@ async function signedOpToken(o: IssuePkTokenOptions, commitment: string): Promis
   const header = decodeJsonSegment(jws.protected, 'ID token header');
   const { alg } = checkProtectedHeader(header, 'ID token');
   if (alg !== 'RS256') {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `ID token is signed with ${quote(alg)}; OpenPubkey needs RS256 from the OP` });
+    throw new PkTokenError({
+      code: 'PKT_ALG_INVALID',
+      message: `ID token is signed with ${quote(alg)}; OpenPubkey needs RS256 from the OP`,
+    });
   }
   const claims = decodeJsonSegment(jws.payload, 'ID token payload');
   if (claims[o.commitmentClaim] !== commitment) {
-    throw new PkTokenError({ code: 'PKT_COMMITMENT_MISMATCH', message: `ID token "${o.commitmentClaim}" is not the commitment that was requested; the OP ignored it or the token is someone else's` });
+    throw new PkTokenError({
+      code: 'PKT_COMMITMENT_MISMATCH',
+      message: `ID token "${o.commitmentClaim}" is not the commitment that was requested; the OP ignored it or the token is someone else's`,
+    });
   }
   const issuer = claims.iss;
   if (typeof issuer !== 'string' || issuer === '') {
@@ -73,8 +79,18 @@ async function signedOpToken(o: IssuePkTokenOptions, commitment: string): Promis
   const key = await lookUp(o.findKey, issuer, kid);
   if (o.gq) return createGqToken(idToken, key);
   // Without GQ the RS256 token itself is carried, so make sure it verifies before we sign over it.
-  if (!verifyJwsSignature('RS256', opRsaKey(key), `${jws.protected}.${jws.payload}`, decodeB64url(jws.signature, 'ID token signature'))) {
-    throw new PkTokenError({ code: 'PKT_OP_SIGNATURE_INVALID', message: `ID token from ${quote(issuer)} does not verify with key ${quote(kid)}` });
+  if (
+    !verifyJwsSignature(
+      'RS256',
+      opRsaKey(key),
+      `${jws.protected}.${jws.payload}`,
+      decodeB64url(jws.signature, 'ID token signature'),
+    )
+  ) {
+    throw new PkTokenError({
+      code: 'PKT_OP_SIGNATURE_INVALID',
+      message: `ID token from ${quote(issuer)} does not verify with key ${quote(kid)}`,
+    });
   }
   return idToken;
 }
@@ -85,10 +101,17 @@ async function lookUp(findKey: KeyFinder, issuer: string, kid: string | undefine
     key = await findKey(issuer, kid);
   } catch (err) {
     if (err instanceof PkTokenError) throw err;
-    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', cause: err, message: `${quote(issuer)}: looking up key ${quote(kid)} failed: ${(err as Error).message}` });
+    throw new PkTokenError({
+      code: 'PKT_JWKS_FETCH_FAILED',
+      cause: err,
+      message: `${quote(issuer)}: looking up key ${quote(kid)} failed: ${(err as Error).message}`,
+    });
   }
   if (!key) {
-    throw new PkTokenError({ code: 'PKT_KID_UNKNOWN', message: `${quote(issuer)}: no key ${quote(kid)} in its JWKS; the OP may have just rotated keys, retry` });
+    throw new PkTokenError({
+      code: 'PKT_KID_UNKNOWN',
+      message: `${quote(issuer)}: no key ${quote(kid)} in its JWKS; the OP may have just rotated keys, retry`,
+    });
   }
   return key;
 }

@@ -83,7 +83,13 @@ export function parsePublicJwk(value: unknown, what: string, code: PkTokenErrorC
       break;
     case 'EC':
       if (value.crv !== 'P-256') fail(`curve ${quote(value.crv)} is not supported; only P-256 (ES256)`);
-      jwk = { kty: 'EC', crv: 'P-256', x: fixedMember(value.x, 'x', 32, fail), y: fixedMember(value.y, 'y', 32, fail), ...meta };
+      jwk = {
+        kty: 'EC',
+        crv: 'P-256',
+        x: fixedMember(value.x, 'x', 32, fail),
+        y: fixedMember(value.y, 'y', 32, fail),
+        ...meta,
+      };
       break;
     case 'OKP':
       if (value.crv !== 'Ed25519') fail(`curve ${quote(value.crv)} is not supported; only Ed25519 (EdDSA)`);
@@ -165,5 +171,9 @@ export function importPublicJwk(jwk: PublicJwk): KeyObject {
 /** The RSA public numbers as big integers, with the modulus length in bytes. */
 export function rsaPublicNumbers(jwk: RsaPublicJwk): { n: bigint; e: bigint; nBytes: number } {
   const n = decodeB64url(jwk.n, 'RSA modulus');
-  return { n: BigInt(`0x${n.toString('hex')}`), e: BigInt(`0x${decodeB64url(jwk.e, 'RSA exponent').toString('hex')}`), nBytes: n.length };
+  return {
+    n: BigInt(`0x${n.toString('hex')}`),
+    e: BigInt(`0x${decodeB64url(jwk.e, 'RSA exponent').toString('hex')}`),
+    nBytes: n.length,
+  };
 }

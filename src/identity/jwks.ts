@@ -34,7 +34,10 @@ export interface Jwks {
 export function parseJwks(bytes: Uint8Array | string, what = 'JWKS'): Jwks {
   const raw = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
   if (raw.length > MAX_JWKS_BYTES) {
-    throw new PkTokenError({ code: 'PKT_TOO_LARGE', message: `${what} is ${raw.length} bytes, over the ${MAX_JWKS_BYTES}-byte limit` });
+    throw new PkTokenError({
+      code: 'PKT_TOO_LARGE',
+      message: `${what} is ${raw.length} bytes, over the ${MAX_JWKS_BYTES}-byte limit`,
+    });
   }
   const doc = parseJsonObject(raw, what, 'PKT_JWKS_INVALID');
   const { keys } = doc;
@@ -86,9 +89,14 @@ export async function fetchJwks(issuer: string, http: JwksHttpOptions = {}): Pro
   const who = quote(issuer);
   requireSecure(discoveryUrl, `issuer ${who}`);
   const discovery = parseJsonObject(
-    await getBody(discoveryUrl, MAX_OIDC_RESPONSE_BYTES, `${who} discovery`, http), `${who} discovery document`, 'PKT_JWKS_INVALID');
+    await getBody(discoveryUrl, MAX_OIDC_RESPONSE_BYTES, `${who} discovery`, http),
+    `${who} discovery document`,
+    'PKT_JWKS_INVALID',
+  );
   if (discovery.issuer !== issuer) {
-    throw invalid(`${who} discovery document names issuer ${quote(discovery.issuer)}; it must equal the token's iss exactly`);
+    throw invalid(
+      `${who} discovery document names issuer ${quote(discovery.issuer)}; it must equal the token's iss exactly`,
+    );
   }
   const jwksUri = discovery.jwks_uri;
   if (typeof jwksUri !== 'string') throw invalid(`${who} discovery document has no string "jwks_uri"`);
@@ -120,12 +128,23 @@ async function getBody(url: string, maxBytes: number, what: string, http: JwksHt
     res = await httpRequest(url, { ...http, maxBytes, what, headers: { accept: 'application/json' } });
   } catch (err) {
     if (err instanceof CoreError && err.code === 'CORE_TOO_LARGE') {
-      throw new PkTokenError({ code: 'PKT_TOO_LARGE', cause: err, message: `${what} exceeds ${maxBytes} bytes; refusing it` });
+      throw new PkTokenError({
+        code: 'PKT_TOO_LARGE',
+        cause: err,
+        message: `${what} exceeds ${maxBytes} bytes; refusing it`,
+      });
     }
-    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', cause: err, message: `${what}: ${(err as Error).message}` });
+    throw new PkTokenError({
+      code: 'PKT_JWKS_FETCH_FAILED',
+      cause: err,
+      message: `${what}: ${(err as Error).message}`,
+    });
   }
   if (res.status !== 200) {
-    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', message: `${what}: ${redactUrl(url)} answered HTTP ${res.status}; check the issuer URL` });
+    throw new PkTokenError({
+      code: 'PKT_JWKS_FETCH_FAILED',
+      message: `${what}: ${redactUrl(url)} answered HTTP ${res.status}; check the issuer URL`,
+    });
   }
   requireSecure(res.url, `${what} (after redirects)`);
   return res.body;
@@ -139,11 +158,18 @@ function requireSecure(url: string, what: string): void {
   try {
     u = new URL(url);
   } catch (err) {
-    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', cause: err, message: `${what}: ${quote(url)} is not a URL` });
+    throw new PkTokenError({
+      code: 'PKT_JWKS_FETCH_FAILED',
+      cause: err,
+      message: `${what}: ${quote(url)} is not a URL`,
+    });
   }
   const loopback = LOOPBACK_HOSTS.has(u.hostname) || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
-    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', message: `${what}: ${redactUrl(url)} is not https; OP keys are fetched over https only (http only on loopback)` });
+    throw new PkTokenError({
+      code: 'PKT_JWKS_FETCH_FAILED',
+      message: `${what}: ${redactUrl(url)} is not https; OP keys are fetched over https only (http only on loopback)`,
+    });
   }
 }
 

@@ -35,7 +35,10 @@ export function splitCompactJws(token: string, what: string, maxLength = MAX_PK_
     throw new PkTokenError({ code: 'PKT_MALFORMED', message: `${what} is not a string; pass the compact JWS text` });
   }
   if (token.length > maxLength) {
-    throw new PkTokenError({ code: 'PKT_TOO_LARGE', message: `${what} is ${token.length} characters, over the ${maxLength} limit` });
+    throw new PkTokenError({
+      code: 'PKT_TOO_LARGE',
+      message: `${what} is ${token.length} characters, over the ${maxLength} limit`,
+    });
   }
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] === '' || parts[1] === '' || parts[2] === '') {
@@ -45,7 +48,11 @@ export function splitCompactJws(token: string, what: string, maxLength = MAX_PK_
     });
   }
   const [protectedSeg, payload, signature] = parts as [string, string, string];
-  for (const [seg, name] of [[protectedSeg, 'header'], [payload, 'payload'], [signature, 'signature']] as const) {
+  for (const [seg, name] of [
+    [protectedSeg, 'header'],
+    [payload, 'payload'],
+    [signature, 'signature'],
+  ] as const) {
     checkB64url(seg, `${what} ${name}`);
   }
   return { protected: protectedSeg, payload, signature };
@@ -60,7 +67,11 @@ export function decodeB64url(seg: string, what: string): Buffer {
     return b64urlDecode(seg, what);
   } catch (err) {
     if (err instanceof CoreError) {
-      throw new PkTokenError({ code: 'PKT_BASE64_INVALID', cause: err, message: `${err.message}; re-encode it as unpadded canonical base64url` });
+      throw new PkTokenError({
+        code: 'PKT_BASE64_INVALID',
+        cause: err,
+        message: `${err.message}; re-encode it as unpadded canonical base64url`,
+      });
     }
     throw err;
   }
@@ -133,7 +144,10 @@ export function checkProtectedHeader(header: JsonObject, what: string): { alg: s
   }
   for (const forbidden of ['crit', 'b64']) {
     if (forbidden in header) {
-      throw new PkTokenError({ code: 'PKT_MALFORMED', message: `${what} protected header carries "${forbidden}", which OpenPubkey never uses; refusing it` });
+      throw new PkTokenError({
+        code: 'PKT_MALFORMED',
+        message: `${what} protected header carries "${forbidden}", which OpenPubkey never uses; refusing it`,
+      });
     }
   }
   return { alg, typ };
@@ -144,6 +158,6 @@ export function checkProtectedHeader(header: JsonObject, what: string): { alg: s
  * characters (so a hostile token cannot flood the logs).
  */
 export function quote(value: unknown): string {
-  const text = value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }

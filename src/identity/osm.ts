@@ -27,8 +27,16 @@ export const OSM_TYP = 'osm';
  */
 export function signOsm(content: Uint8Array, pkt: PkToken, key: EphemeralKey): string {
   const cic = parseCicHeader(pkt.cic.header);
-  if (cic.alg !== key.publicJwk.alg || cic.upk.kty !== 'EC' || cic.upk.x !== key.publicJwk.x || cic.upk.y !== key.publicJwk.y) {
-    throw new PkTokenError({ code: 'OSM_INVALID', message: 'OSM signing key is not the PK token\'s upk; sign with the key the token was issued for' });
+  if (
+    cic.alg !== key.publicJwk.alg ||
+    cic.upk.kty !== 'EC' ||
+    cic.upk.x !== key.publicJwk.x ||
+    cic.upk.y !== key.publicJwk.y
+  ) {
+    throw new PkTokenError({
+      code: 'OSM_INVALID',
+      message: "OSM signing key is not the PK token's upk; sign with the key the token was issued for",
+    });
   }
   const header = b64urlEncode(goCanonicalJson({ alg: cic.alg, kid: pkt.hash(), typ: OSM_TYP }));
   const payload = b64urlEncode(content);
@@ -59,10 +67,18 @@ export function verifyOsm(osm: string, pkt: PkToken, options: VerifyOsmOptions =
     const cic = parseCicHeader(pkt.cic.header);
     if (found !== typ) throw osmInvalid(`"typ" is ${quote(found)}, expected ${quote(typ)}`);
     if (alg !== cic.alg) throw osmInvalid(`"alg" is ${quote(alg)}, expected the CIC alg ${cic.alg}`);
-    if (header.kid !== pkt.hash()) throw osmInvalid('"kid" is not the hash of this PK token; the message was signed for another token');
+    if (header.kid !== pkt.hash())
+      throw osmInvalid('"kid" is not the hash of this PK token; the message was signed for another token');
     const content = decodeB64url(jws.payload, 'OSM payload');
-    if (!verifyJwsSignature(cic.alg, cic.upk, `${jws.protected}.${jws.payload}`, decodeB64url(jws.signature, 'OSM signature'))) {
-      throw osmInvalid('signature does not verify with the PK token\'s upk');
+    if (
+      !verifyJwsSignature(
+        cic.alg,
+        cic.upk,
+        `${jws.protected}.${jws.payload}`,
+        decodeB64url(jws.signature, 'OSM signature'),
+      )
+    ) {
+      throw osmInvalid("signature does not verify with the PK token's upk");
     }
     return content;
   } catch (err) {

@@ -11,7 +11,15 @@ import type { Cic } from './cic.js';
 import type { EphemeralKey } from './ephemeral-key.js';
 import { PkTokenError } from './errors.js';
 import type { JsonObject } from './go-json.js';
-import { checkProtectedHeader, decodeB64url, decodeJsonSegment, isJsonObject, parseJsonObject, quote, splitCompactJws } from './jws.js';
+import {
+  checkProtectedHeader,
+  decodeB64url,
+  decodeJsonSegment,
+  isJsonObject,
+  parseJsonObject,
+  quote,
+  splitCompactJws,
+} from './jws.js';
 
 /** The three kinds of signature a PK token carries, told apart by the protected `typ`. */
 export type SignatureRole = 'op' | 'cic' | 'cos';
@@ -83,7 +91,8 @@ export class PkToken {
    */
   token(role: SignatureRole): string {
     const sig = this[role];
-    if (!sig) throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `PK token has no ${role.toUpperCase()} signature` });
+    if (!sig)
+      throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `PK token has no ${role.toUpperCase()} signature` });
     return `${sig.protected}.${this.payload}.${sig.signature}`;
   }
 
@@ -94,7 +103,10 @@ export class PkToken {
 
   /** The JSON object form (what `JSON.stringify` emits: exactly `jsonBytes()`). */
   toJSON(): { payload: string; signatures: { protected: string; signature: string }[] } {
-    return { payload: this.payload, signatures: this.signatures().map((s) => ({ protected: s.protected, signature: s.signature })) };
+    return {
+      payload: this.payload,
+      signatures: this.signatures().map((s) => ({ protected: s.protected, signature: s.signature })),
+    };
   }
 
   /** The JSON serialisation of openpubkey `PKToken.MarshalJSON`: no whitespace, OP, CIC, COS. */
@@ -129,7 +141,10 @@ export function roleOf(typ: string | undefined): SignatureRole {
   if (typ === undefined || typ === 'JWT' || typ === 'dpop+id_token' || typ.toLowerCase() === 'at+jwt') return 'op';
   if (typ === 'CIC') return 'cic';
   if (typ === 'COS') return 'cos';
-  throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `PK token signature has unrecognised typ ${quote(typ)}; expected JWT, CIC or COS` });
+  throw new PkTokenError({
+    code: 'PKT_ROLE_INVALID',
+    message: `PK token signature has unrecognised typ ${quote(typ)}; expected JWT, CIC or COS`,
+  });
 }
 
 /**
@@ -146,14 +161,23 @@ export function buildPkToken(opToken: string, cic: Cic, key: EphemeralKey): PkTo
   const jws = splitCompactJws(opToken, 'OP token');
   const op = signatureOf(jws.protected, jws.signature, 'OP token');
   if (roleOf(op.header.typ as string | undefined) !== 'op') {
-    throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `OP token typ ${quote(op.header.typ)} is not an ID token typ` });
+    throw new PkTokenError({
+      code: 'PKT_ROLE_INVALID',
+      message: `OP token typ ${quote(op.header.typ)} is not an ID token typ`,
+    });
   }
   if (cic.header.alg !== key.publicJwk.alg) {
-    throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `CIC alg ${quote(cic.header.alg)} is not the ephemeral key's ${key.publicJwk.alg}` });
+    throw new PkTokenError({
+      code: 'PKT_ALG_INVALID',
+      message: `CIC alg ${quote(cic.header.alg)} is not the ephemeral key's ${key.publicJwk.alg}`,
+    });
   }
   const upk = cic.header.upk;
   if (!isJsonObject(upk) || upk.x !== key.publicJwk.x || upk.y !== key.publicJwk.y) {
-    throw new PkTokenError({ code: 'PKT_CIC_INVALID', message: 'CIC upk is not the ephemeral key signing it; build the CIC from key.publicJwk' });
+    throw new PkTokenError({
+      code: 'PKT_CIC_INVALID',
+      message: 'CIC upk is not the ephemeral key signing it; build the CIC from key.publicJwk',
+    });
   }
   const cicProtected = b64urlEncode(cic.json);
   const cicSignature = b64urlEncode(key.signJose(Buffer.from(`${cicProtected}.${jws.payload}`, 'latin1')));
@@ -182,7 +206,10 @@ export function buildPkToken(opToken: string, cic: Cic, key: EphemeralKey): PkTo
 export function parsePkToken(input: Uint8Array | string): PkToken {
   const raw = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
   if (raw.length > MAX_PK_TOKEN_BYTES) {
-    throw new PkTokenError({ code: 'PKT_TOO_LARGE', message: `PK token is ${raw.length} bytes, over the ${MAX_PK_TOKEN_BYTES}-byte limit` });
+    throw new PkTokenError({
+      code: 'PKT_TOO_LARGE',
+      message: `PK token is ${raw.length} bytes, over the ${MAX_PK_TOKEN_BYTES}-byte limit`,
+    });
   }
   if (raw.length === 0) throw new PkTokenError({ code: 'PKT_MALFORMED', message: 'PK token is empty' });
   return raw[0] === 0x7b /* { */ ? parseJson(raw) : parseCompact(raw);
@@ -195,7 +222,12 @@ function parseJson(raw: Buffer): PkToken {
     throw malformed('PK token JSON must have exactly "payload" (string) and "signatures" (array)');
   }
   const sigs = signatures.map((s, i) => {
-    if (!isJsonObject(s) || Object.keys(s).length !== 2 || typeof s.protected !== 'string' || typeof s.signature !== 'string') {
+    if (
+      !isJsonObject(s) ||
+      Object.keys(s).length !== 2 ||
+      typeof s.protected !== 'string' ||
+      typeof s.signature !== 'string'
+    ) {
       throw malformed(`PK token signature ${i} must have exactly "protected" and "signature" strings`);
     }
     return { protected: s.protected, signature: s.signature };
@@ -204,7 +236,9 @@ function parseJson(raw: Buffer): PkToken {
   // Accept only the bytes Go would produce (in the sender's signature order): no whitespace,
   // escapes, duplicate or reordered members that could make two encodings of one token.
   if (!raw.equals(Buffer.from(serialise(payload, sigs), 'utf8'))) {
-    throw malformed('PK token JSON is not in canonical form (no whitespace, members "payload","signatures" and "protected","signature" in that order)');
+    throw malformed(
+      'PK token JSON is not in canonical form (no whitespace, members "payload","signatures" and "protected","signature" in that order)',
+    );
   }
   return token;
 }
@@ -216,7 +250,9 @@ function parseCompact(raw: Buffer): PkToken {
   const fresh = dot === -1 ? undefined : text.slice(dot + 1);
   const parts = tokens.split(':');
   if (parts.length < 3 || parts.length % 2 !== 1) {
-    throw malformed(`compact PK token has ${parts.length} ":"-separated parts; expected payload then header:signature pairs`);
+    throw malformed(
+      `compact PK token has ${parts.length} ":"-separated parts; expected payload then header:signature pairs`,
+    );
   }
   if (fresh !== undefined) splitCompactJws(fresh, 'refreshed ID token');
   const sigs = [];
@@ -224,9 +260,17 @@ function parseCompact(raw: Buffer): PkToken {
   return assemble(parts[0]!, sigs, fresh, raw);
 }
 
-function assemble(payload: string, sigs: { protected: string; signature: string }[], freshIdToken: string | undefined, raw: Buffer): PkToken {
+function assemble(
+  payload: string,
+  sigs: { protected: string; signature: string }[],
+  freshIdToken: string | undefined,
+  raw: Buffer,
+): PkToken {
   if (sigs.length < 2 || sigs.length > 3) {
-    throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `PK token has ${sigs.length} signatures; expected OP and CIC, and at most one COS` });
+    throw new PkTokenError({
+      code: 'PKT_ROLE_INVALID',
+      message: `PK token has ${sigs.length} signatures; expected OP and CIC, and at most one COS`,
+    });
   }
   const claims = payloadClaims(payload);
   const byRole: Partial<Record<SignatureRole, PkTokenSignature>> = {};
@@ -234,12 +278,18 @@ function assemble(payload: string, sigs: { protected: string; signature: string 
     const sig = signatureOf(s.protected, s.signature, `PK token signature ${i}`);
     const role = roleOf(sig.header.typ as string | undefined);
     if (byRole[role]) {
-      throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `PK token has more than one ${role.toUpperCase()} signature; a hidden duplicate is refused` });
+      throw new PkTokenError({
+        code: 'PKT_ROLE_INVALID',
+        message: `PK token has more than one ${role.toUpperCase()} signature; a hidden duplicate is refused`,
+      });
     }
     byRole[role] = sig;
   }
   if (!byRole.op || !byRole.cic) {
-    throw new PkTokenError({ code: 'PKT_ROLE_INVALID', message: `PK token lacks its ${byRole.op ? 'CIC' : 'OP'} signature` });
+    throw new PkTokenError({
+      code: 'PKT_ROLE_INVALID',
+      message: `PK token lacks its ${byRole.op ? 'CIC' : 'OP'} signature`,
+    });
   }
   return PkToken.create(BUILD, { payload, claims, op: byRole.op, cic: byRole.cic, cos: byRole.cos, freshIdToken, raw });
 }
@@ -256,7 +306,10 @@ function payloadClaims(payload: string): JsonObject {
   if (payload === '') throw malformed('PK token payload is empty');
   const claims = decodeJsonSegment(payload, 'PK token payload');
   if (typeof claims.iss !== 'string' || claims.iss === '') {
-    throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: 'PK token payload has no string "iss"; it is not an ID token' });
+    throw new PkTokenError({
+      code: 'PKT_CLAIM_INVALID',
+      message: 'PK token payload has no string "iss"; it is not an ID token',
+    });
   }
   return claims;
 }

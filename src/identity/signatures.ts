@@ -15,7 +15,11 @@ export function isJwsAlg(alg: unknown): alg is JwsAlg {
 
 /** Whether the key type is the one the algorithm needs (RS256 ↔ RSA, ES256 ↔ P-256, EdDSA ↔ Ed25519). */
 export function keyFitsAlg(jwk: PublicJwk, alg: JwsAlg): boolean {
-  return (alg === 'RS256' && jwk.kty === 'RSA') || (alg === 'ES256' && jwk.kty === 'EC') || (alg === 'EdDSA' && jwk.kty === 'OKP');
+  return (
+    (alg === 'RS256' && jwk.kty === 'RSA') ||
+    (alg === 'ES256' && jwk.kty === 'EC') ||
+    (alg === 'EdDSA' && jwk.kty === 'OKP')
+  );
 }
 
 /**
@@ -27,7 +31,12 @@ export function keyFitsAlg(jwk: PublicJwk, alg: JwsAlg): boolean {
  * @param signingInput - the exact bytes that were signed
  * @param signature - the decoded signature
  */
-export function verifyJwsSignature(alg: JwsAlg, jwk: PublicJwk, signingInput: string | Uint8Array, signature: Uint8Array): boolean {
+export function verifyJwsSignature(
+  alg: JwsAlg,
+  jwk: PublicJwk,
+  signingInput: string | Uint8Array,
+  signature: Uint8Array,
+): boolean {
   if (!keyFitsAlg(jwk, alg)) return false;
   const data = typeof signingInput === 'string' ? Buffer.from(signingInput, 'latin1') : signingInput;
   try {

@@ -78,7 +78,8 @@ export interface VerifiedPkToken {
   readonly token: PkToken;
 }
 
-type Resolved = Required<Omit<VerifyPkTokenOptions, 'commitmentClaim' | 'clientId'>> & Pick<VerifyPkTokenOptions, 'commitmentClaim' | 'clientId'>;
+type Resolved = Required<Omit<VerifyPkTokenOptions, 'commitmentClaim' | 'clientId'>> &
+  Pick<VerifyPkTokenOptions, 'commitmentClaim' | 'clientId'>;
 
 function resolve(o: VerifyPkTokenOptions): Resolved {
   const expiry = o.expiry ?? DEFAULT_EXPIRY;
@@ -111,7 +112,10 @@ function resolve(o: VerifyPkTokenOptions): Resolved {
  *   | PKT_JKT_MISMATCH | PKT_OP_SIGNATURE_INVALID | PKT_COMMITMENT_MISMATCH | PKT_CLAIM_INVALID | PKT_EXPIRED;
  *   TypeError for a max-age policy whose seconds are not a positive integer
  */
-export async function verifyPkToken(token: PkToken | Uint8Array | string, options: VerifyPkTokenOptions): Promise<VerifiedPkToken> {
+export async function verifyPkToken(
+  token: PkToken | Uint8Array | string,
+  options: VerifyPkTokenOptions,
+): Promise<VerifiedPkToken> {
   const o = resolve(options);
   const pkt = token instanceof PkToken ? token : parsePkToken(token);
   const cic = verifyCic(pkt);
@@ -121,9 +125,22 @@ export async function verifyPkToken(token: PkToken | Uint8Array | string, option
   checkExpiry(pkt, o.expiry, o.now());
   const subject = pkt.claims.sub;
   if (typeof subject !== 'string' || subject === '') {
-    throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${quote(issuer)} has no string "sub"` });
+    throw new PkTokenError({
+      code: 'PKT_CLAIM_INVALID',
+      message: `PK token from ${quote(issuer)} has no string "sub"`,
+    });
   }
-  return Object.freeze({ issuer, subject, claims: pkt.claims, cic, upk: cic.upk, hash: pkt.hash(), opAlg, kid, token: pkt });
+  return Object.freeze({
+    issuer,
+    subject,
+    claims: pkt.claims,
+    cic,
+    upk: cic.upk,
+    hash: pkt.hash(),
+    opAlg,
+    kid,
+    token: pkt,
+  });
 }
 
 /** Step 1: the CIC header and the user key's signature over `CIC header . payload`. */
@@ -131,7 +148,10 @@ function verifyCic(pkt: PkToken): ParsedCic {
   const cic = parseCicHeader(pkt.cic.header);
   const signature = decodeB64url(pkt.cic.signature, 'CIC signature');
   if (!verifyJwsSignature(cic.alg, cic.upk, `${pkt.cic.protected}.${pkt.payload}`, signature)) {
-    throw new PkTokenError({ code: 'PKT_CIC_SIGNATURE_INVALID', message: `PK token from ${quote(pkt.issuer)}: the CIC signature does not verify with the upk it carries; the token was altered` });
+    throw new PkTokenError({
+      code: 'PKT_CIC_SIGNATURE_INVALID',
+      message: `PK token from ${quote(pkt.issuer)}: the CIC signature does not verify with the upk it carries; the token was altered`,
+    });
   }
   return cic;
 }
@@ -140,13 +160,20 @@ function verifyCic(pkt: PkToken): ParsedCic {
 function checkIssuer(pkt: PkToken, o: Resolved): string {
   const issuer = pkt.issuer;
   if (!o.allowedIssuers.includes(issuer)) {
-    throw new PkTokenError({ code: 'PKT_ISSUER_NOT_ALLOWED', message: `PK token issuer ${quote(issuer)} is not among the allowed issuers; add it to the trust policy if it should sign` });
+    throw new PkTokenError({
+      code: 'PKT_ISSUER_NOT_ALLOWED',
+      message: `PK token issuer ${quote(issuer)} is not among the allowed issuers; add it to the trust policy if it should sign`,
+    });
   }
   return issuer;
 }
 
 /** Step 3: the OP signature with the key found by kid. */
-async function verifyOpSignature(pkt: PkToken, issuer: string, o: Resolved): Promise<{ opAlg: 'GQ256' | 'RS256'; kid: string | undefined }> {
+async function verifyOpSignature(
+  pkt: PkToken,
+  issuer: string,
+  o: Resolved,
+): Promise<{ opAlg: 'GQ256' | 'RS256'; kid: string | undefined }> {
   const alg = pkt.op.header.alg;
   if (alg === GQ256) {
     const gq = decodeGqToken(pkt.token('op'));
@@ -157,25 +184,50 @@ async function verifyOpSignature(pkt: PkToken, issuer: string, o: Resolved): Pro
   }
   if (alg === 'RS256') {
     if (o.requireGq) {
-      throw new PkTokenError({ code: 'PKT_GQ_REQUIRED', message: `PK token from ${quote(issuer)} carries the OP's RS256 signature; only GQ256 is accepted (a replayable ID token)` });
+      throw new PkTokenError({
+        code: 'PKT_GQ_REQUIRED',
+        message: `PK token from ${quote(issuer)} carries the OP's RS256 signature; only GQ256 is accepted (a replayable ID token)`,
+      });
     }
     const kid = optionalString(pkt.op.header.kid, 'OP header "kid"', 'PKT_MALFORMED');
     const key = opRsaKey(await findKey(o, issuer, kid, undefined));
-    if (!verifyJwsSignature('RS256', key, `${pkt.op.protected}.${pkt.payload}`, decodeB64url(pkt.op.signature, 'OP signature'))) {
-      throw new PkTokenError({ code: 'PKT_OP_SIGNATURE_INVALID', message: `PK token from ${quote(issuer)}: RS256 signature does not verify with key ${quote(kid)}` });
+    if (
+      !verifyJwsSignature(
+        'RS256',
+        key,
+        `${pkt.op.protected}.${pkt.payload}`,
+        decodeB64url(pkt.op.signature, 'OP signature'),
+      )
+    ) {
+      throw new PkTokenError({
+        code: 'PKT_OP_SIGNATURE_INVALID',
+        message: `PK token from ${quote(issuer)}: RS256 signature does not verify with key ${quote(kid)}`,
+      });
     }
     return { opAlg: 'RS256', kid };
   }
-  throw new PkTokenError({ code: 'PKT_ALG_INVALID', message: `PK token from ${quote(issuer)}: OP signature alg ${quote(alg)} is not accepted; only GQ256 (and RS256 when allowed)` });
+  throw new PkTokenError({
+    code: 'PKT_ALG_INVALID',
+    message: `PK token from ${quote(issuer)}: OP signature alg ${quote(alg)} is not accepted; only GQ256 (and RS256 when allowed)`,
+  });
 }
 
-async function findKey(o: Resolved, issuer: string, kid: string | undefined, jkt: string | undefined): Promise<JwkInput> {
+async function findKey(
+  o: Resolved,
+  issuer: string,
+  kid: string | undefined,
+  jkt: string | undefined,
+): Promise<JwkInput> {
   let key: JwkInput | undefined;
   try {
     key = await o.findKey(issuer, kid, jkt);
   } catch (err) {
     if (err instanceof PkTokenError) throw err;
-    throw new PkTokenError({ code: 'PKT_JWKS_FETCH_FAILED', cause: err, message: `PK token from ${quote(issuer)}: looking up key ${quote(kid)} failed: ${(err as Error).message}` });
+    throw new PkTokenError({
+      code: 'PKT_JWKS_FETCH_FAILED',
+      cause: err,
+      message: `PK token from ${quote(issuer)}: looking up key ${quote(kid)} failed: ${(err as Error).message}`,
+    });
   }
   if (!key) {
     throw new PkTokenError({
@@ -190,12 +242,18 @@ async function findKey(o: Resolved, issuer: string, kid: string | undefined, jkt
 function checkCommitment(pkt: PkToken, cic: ParsedCic, claim: 'aud' | 'nonce', clientId: string | undefined): void {
   if (pkt.op.header.typ === 'dpop+id_token') {
     // Key-bound tokens (cnf.jwk) carry no commitment; openpubkey refuses them unless configured for them.
-    throw new PkTokenError({ code: 'PKT_COMMITMENT_MISMATCH', message: `PK token from ${quote(pkt.issuer)} is a key-bound (dpop+id_token) token; only aud or nonce commitments are supported` });
+    throw new PkTokenError({
+      code: 'PKT_COMMITMENT_MISMATCH',
+      message: `PK token from ${quote(pkt.issuer)} is a key-bound (dpop+id_token) token; only aud or nonce commitments are supported`,
+    });
   }
   if (claim === 'nonce' && clientId !== undefined) {
     const aud = pkt.claims.aud;
     if (!(aud === clientId || (Array.isArray(aud) && aud.includes(clientId)))) {
-      throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${quote(pkt.issuer)} was issued to client ${quote(aud)}, not ${quote(clientId)}` });
+      throw new PkTokenError({
+        code: 'PKT_CLAIM_INVALID',
+        message: `PK token from ${quote(pkt.issuer)} was issued to client ${quote(aud)}, not ${quote(clientId)}`,
+      });
     }
   }
   const expected = cicCommitment(cic.header);
@@ -216,7 +274,10 @@ function checkExpiry(pkt: PkToken, policy: ExpiryPolicy, now: Date): void {
   const claim = policy.kind === 'exp' ? 'exp' : 'iat';
   const value = pkt.claims[claim];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new PkTokenError({ code: 'PKT_CLAIM_INVALID', message: `PK token from ${quote(pkt.issuer)}: "${claim}" is missing or not a positive integer` });
+    throw new PkTokenError({
+      code: 'PKT_CLAIM_INVALID',
+      message: `PK token from ${quote(pkt.issuer)}: "${claim}" is missing or not a positive integer`,
+    });
   }
   const deadline = policy.kind === 'exp' ? value : value + policy.seconds;
   if (nowSeconds > deadline) {

@@ -12,8 +12,15 @@ import { getBlob, getManifest, getManifestFor, type FetchedManifest } from './co
 import { OciError } from './errors.js';
 import { isIndex, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './manifest.js';
 import {
-  ANNOTATION_DOCKER_REFERENCE_DIGEST, ANNOTATION_DOCKER_REFERENCE_TYPE, ANNOTATION_PREDICATE_TYPE,
-  DOCKER_ATTESTATION_ARTIFACT_TYPE, DOCKER_REFERENCE_ATTESTATION, IMAGE_CONFIG_TYPES, INDEX_TYPES, IN_TOTO_JSON, MANIFEST_TYPES,
+  ANNOTATION_DOCKER_REFERENCE_DIGEST,
+  ANNOTATION_DOCKER_REFERENCE_TYPE,
+  ANNOTATION_PREDICATE_TYPE,
+  DOCKER_ATTESTATION_ARTIFACT_TYPE,
+  DOCKER_REFERENCE_ATTESTATION,
+  IMAGE_CONFIG_TYPES,
+  INDEX_TYPES,
+  IN_TOTO_JSON,
+  MANIFEST_TYPES,
 } from './media-types.js';
 import type { RegistryTransport } from './transport/types.js';
 
@@ -73,7 +80,8 @@ export interface FindAttestationsOptions {
 
 const PLATFORM_PART = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const DEFAULT_CONCURRENCY = 8;
-const NO_ATTESTATIONS = 'no BuildKit attestations found; build with "docker buildx build --provenance=true --sbom=true" (or attest:* in build-push-action) to produce them';
+const NO_ATTESTATIONS =
+  'no BuildKit attestations found; build with "docker buildx build --provenance=true --sbom=true" (or attest:* in build-push-action) to produce them';
 
 /**
  * Parses a platform filter `os/arch[/variant]` (e.g. `linux/arm64/v8`).
@@ -82,7 +90,10 @@ const NO_ATTESTATIONS = 'no BuildKit attestations found; build with "docker buil
 export function parsePlatformFilter(s: string): PlatformFilter {
   const parts = s.split('/');
   if (parts.length < 2 || parts.length > 3 || !parts.every((p) => PLATFORM_PART.test(p))) {
-    throw new OciError({ code: 'OCI_PLATFORM_INVALID', message: `platform ${JSON.stringify(s.slice(0, 100))} is not os/arch[/variant] in lowercase, e.g. linux/amd64 or linux/arm64/v8` });
+    throw new OciError({
+      code: 'OCI_PLATFORM_INVALID',
+      message: `platform ${JSON.stringify(s.slice(0, 100))} is not os/arch[/variant] in lowercase, e.g. linux/amd64 or linux/arm64/v8`,
+    });
   }
   const [os, architecture, variant] = parts as [string, string, string | undefined];
   return { os, architecture, ...(variant === undefined ? {} : { variant }) };
@@ -103,7 +114,11 @@ export function formatPlatform(p: Platform | PlatformFilter | undefined): string
  */
 export function platformMatches(p: Platform | undefined, filter: PlatformFilter): boolean {
   if (p === undefined) return false;
-  return p.os === filter.os && p.architecture === filter.architecture && (filter.variant === undefined || p.variant === filter.variant);
+  return (
+    p.os === filter.os &&
+    p.architecture === filter.architecture &&
+    (filter.variant === undefined || p.variant === filter.variant)
+  );
 }
 
 /**
@@ -115,7 +130,12 @@ export function platformMatches(p: Platform | undefined, filter: PlatformFilter)
  *   OCI_PLATFORM_NOT_FOUND | OCI_ATTESTATION_INVALID | OCI_DIGEST_MISMATCH | OCI_SIZE_MISMATCH |
  *   OCI_MANIFEST_INVALID | OCI_TOO_LARGE and transport codes
  */
-export async function findAttestations(t: RegistryTransport, repository: string, reference: string, options: FindAttestationsOptions = {}): Promise<ImageAttestations> {
+export async function findAttestations(
+  t: RegistryTransport,
+  repository: string,
+  reference: string,
+  options: FindAttestationsOptions = {},
+): Promise<ImageAttestations> {
   const filter = options.platform === undefined ? undefined : parsePlatformFilter(options.platform);
   const top = await getManifest(t, repository, reference);
   const descriptor: Descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length };
@@ -131,27 +151,58 @@ export async function findAttestations(t: RegistryTransport, repository: string,
  * Reads one statement's raw bytes (digest and size checked, capped at MAX_STATEMENT_BYTES).
  * @throws OciError OCI_NOT_FOUND | OCI_TOO_LARGE | OCI_SIZE_MISMATCH | OCI_DIGEST_MISMATCH and transport codes
  */
-export function readStatement(t: RegistryTransport, repository: string, statement: AttestationStatement): Promise<Buffer> {
+export function readStatement(
+  t: RegistryTransport,
+  repository: string,
+  statement: AttestationStatement,
+): Promise<Buffer> {
   return getBlob(t, repository, statement.layer, MAX_STATEMENT_BYTES);
 }
 
-async function walkSingle(t: RegistryTransport, repository: string, top: FetchedManifest, filter?: PlatformFilter): Promise<{ platforms: PlatformImage[]; notes: string[] }> {
+async function walkSingle(
+  t: RegistryTransport,
+  repository: string,
+  top: FetchedManifest,
+  filter?: PlatformFilter,
+): Promise<{ platforms: PlatformImage[]; notes: string[] }> {
   const platform = await platformFromConfig(t, repository, top.manifest as ImageManifest);
-  const descriptor: Descriptor = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length, ...(platform ? { platform } : {}) };
-  if (filter !== undefined && !platformMatches(platform, filter)) throw platformNotFound(t, repository, filter, [formatPlatform(platform)]);
-  const image: PlatformImage = { platform: formatPlatform(platform), descriptor, attestationManifests: [], statements: [] };
-  return { platforms: [image], notes: [`single-platform image (a plain manifest); ${NO_ATTESTATIONS} (BuildKit stores them in an image index)`] };
+  const descriptor: Descriptor = {
+    mediaType: top.mediaType,
+    digest: top.digest,
+    size: top.bytes.length,
+    ...(platform ? { platform } : {}),
+  };
+  if (filter !== undefined && !platformMatches(platform, filter))
+    throw platformNotFound(t, repository, filter, [formatPlatform(platform)]);
+  const image: PlatformImage = {
+    platform: formatPlatform(platform),
+    descriptor,
+    attestationManifests: [],
+    statements: [],
+  };
+  return {
+    platforms: [image],
+    notes: [`single-platform image (a plain manifest); ${NO_ATTESTATIONS} (BuildKit stores them in an image index)`],
+  };
 }
 
 /** The os/architecture of a single-platform image, from its config (small, digest-checked). */
-async function platformFromConfig(t: RegistryTransport, repository: string, m: ImageManifest): Promise<Platform | undefined> {
+async function platformFromConfig(
+  t: RegistryTransport,
+  repository: string,
+  m: ImageManifest,
+): Promise<Platform | undefined> {
   if (!IMAGE_CONFIG_TYPES.includes(m.config.mediaType)) return undefined;
   const raw = await getBlob(t, repository, m.config, MAX_MANIFEST_BYTES);
   let config: { os?: unknown; architecture?: unknown; variant?: unknown };
   try {
     config = JSON.parse(raw.toString('utf8')) as typeof config;
   } catch (err) {
-    throw new OciError({ code: 'OCI_MANIFEST_INVALID', cause: err, message: `image config ${t.registry}/${repository}@${m.config.digest} is not JSON; the image is corrupt` });
+    throw new OciError({
+      code: 'OCI_MANIFEST_INVALID',
+      cause: err,
+      message: `image config ${t.registry}/${repository}@${m.config.digest} is not JSON; the image is corrupt`,
+    });
   }
   const { os, architecture, variant } = config ?? {};
   if (typeof os !== 'string' || typeof architecture !== 'string' || os === '' || architecture === '') return undefined;
@@ -170,7 +221,12 @@ class IndexWalk {
   private readonly where: string;
   readonly notes: string[] = [];
 
-  constructor(private readonly t: RegistryTransport, private readonly repository: string, top: FetchedManifest, private readonly concurrency: number) {
+  constructor(
+    private readonly t: RegistryTransport,
+    private readonly repository: string,
+    top: FetchedManifest,
+    private readonly concurrency: number,
+  ) {
     this.index = top.manifest as ImageIndex;
     this.where = `${t.registry}/${repository}@${top.digest}`;
   }
@@ -179,10 +235,23 @@ class IndexWalk {
     const { images, attestations } = this.classify();
     const selected = filter === undefined ? images : images.filter((d) => platformMatches(d.platform, filter));
     if (filter !== undefined && selected.length === 0) {
-      throw platformNotFound(this.t, this.repository, filter, images.map((d) => formatPlatform(d.platform)));
+      throw platformNotFound(
+        this.t,
+        this.repository,
+        filter,
+        images.map((d) => formatPlatform(d.platform)),
+      );
     }
     await mapLimit(selected, this.concurrency, (d) => this.checkChild(d));
-    const platforms = selected.map((d) => ({ platform: formatPlatform(d.platform), descriptor: d, attestationManifests: [], statements: [] } as PlatformImage));
+    const platforms = selected.map(
+      (d) =>
+        ({
+          platform: formatPlatform(d.platform),
+          descriptor: d,
+          attestationManifests: [],
+          statements: [],
+        }) as PlatformImage,
+    );
     const bySubject = new Map(platforms.map((p) => [p.descriptor.digest, p] as const));
     const all = new Set(images.map((d) => d.digest as string));
     // Fetched in parallel, applied in index order so the result is deterministic.
@@ -203,7 +272,8 @@ class IndexWalk {
     for (const d of this.index.manifests) {
       if (isAttestationDescriptor(d)) attestations.push(d);
       else if (MANIFEST_TYPES.includes(d.mediaType)) images.push(d);
-      else if (INDEX_TYPES.includes(d.mediaType)) this.notes.push(`skipped nested index ${d.digest}: nested indexes are not walked`);
+      else if (INDEX_TYPES.includes(d.mediaType))
+        this.notes.push(`skipped nested index ${d.digest}: nested indexes are not walked`);
       else this.notes.push(`skipped ${d.digest}: media type ${d.mediaType} is not an image manifest`);
     }
     return { images, attestations };
@@ -215,11 +285,19 @@ class IndexWalk {
       await getManifestFor(this.t, this.repository, d);
     } catch (err) {
       if ((err as OciError).code !== 'OCI_NOT_FOUND') throw err;
-      throw new OciError({ code: 'OCI_NOT_FOUND', cause: err, message: `index ${this.where} lists ${formatPlatform(d.platform)} manifest ${d.digest}, which the registry does not have; the image is incomplete, re-push it` });
+      throw new OciError({
+        code: 'OCI_NOT_FOUND',
+        cause: err,
+        message: `index ${this.where} lists ${formatPlatform(d.platform)} manifest ${d.digest}, which the registry does not have; the image is incomplete, re-push it`,
+      });
     }
   }
 
-  private async pair(d: Descriptor, bySubject: Map<string, PlatformImage>, all: Set<string>): Promise<Pair | undefined> {
+  private async pair(
+    d: Descriptor,
+    bySubject: Map<string, PlatformImage>,
+    all: Set<string>,
+  ): Promise<Pair | undefined> {
     const annotated = d.annotations?.[ANNOTATION_DOCKER_REFERENCE_DIGEST];
     // Skip, without fetching, attestations of platforms the filter left out.
     if (annotated !== undefined && all.has(annotated) && !bySubject.has(annotated)) return undefined;
@@ -228,10 +306,15 @@ class IndexWalk {
     const subject = this.subjectOf(d, fetched.manifest);
     const image = bySubject.get(subject);
     if (image === undefined) {
-      if (!all.has(subject)) this.notes.push(`attestation manifest ${d.digest} names subject ${subject}, which is not in the index; ignored`);
+      if (!all.has(subject))
+        this.notes.push(
+          `attestation manifest ${d.digest} names subject ${subject}, which is not in the index; ignored`,
+        );
       return undefined;
     }
-    checkSubjectDescriptor(fetched.manifest, image.descriptor, () => this.invalid(d, 'has a subject whose size or media type differs from the index'));
+    checkSubjectDescriptor(fetched.manifest, image.descriptor, () =>
+      this.invalid(d, 'has a subject whose size or media type differs from the index'),
+    );
     const layout = fetched.manifest.artifactType === DOCKER_ATTESTATION_ARTIFACT_TYPE ? 'oci-artifact' : 'annotation';
     return { image, attestation: { descriptor: d, layout }, statements: statementsOf(fetched.manifest, d.digest) };
   }
@@ -244,17 +327,24 @@ class IndexWalk {
       throw this.invalid(d, `is annotated for ${annotated} but its subject is ${subject}`);
     }
     const found = annotated ?? subject;
-    if (found === undefined) throw this.invalid(d, `has neither a ${ANNOTATION_DOCKER_REFERENCE_DIGEST} annotation nor a subject`);
+    if (found === undefined)
+      throw this.invalid(d, `has neither a ${ANNOTATION_DOCKER_REFERENCE_DIGEST} annotation nor a subject`);
     return found;
   }
 
   private invalid(d: Descriptor, fault: string): OciError {
-    return new OciError({ code: 'OCI_ATTESTATION_INVALID', message: `attestation manifest ${d.digest} in index ${this.where} ${fault}; the image was not built by a conforming BuildKit, rebuild it` });
+    return new OciError({
+      code: 'OCI_ATTESTATION_INVALID',
+      message: `attestation manifest ${d.digest} in index ${this.where} ${fault}; the image was not built by a conforming BuildKit, rebuild it`,
+    });
   }
 }
 
 function isAttestationDescriptor(d: Descriptor): boolean {
-  return d.annotations?.[ANNOTATION_DOCKER_REFERENCE_TYPE] === DOCKER_REFERENCE_ATTESTATION || d.artifactType === DOCKER_ATTESTATION_ARTIFACT_TYPE;
+  return (
+    d.annotations?.[ANNOTATION_DOCKER_REFERENCE_TYPE] === DOCKER_REFERENCE_ATTESTATION ||
+    d.artifactType === DOCKER_ATTESTATION_ARTIFACT_TYPE
+  );
 }
 
 function checkSubjectDescriptor(m: ImageManifest, platformDescriptor: Descriptor, fail: () => OciError): void {
@@ -263,14 +353,24 @@ function checkSubjectDescriptor(m: ImageManifest, platformDescriptor: Descriptor
 }
 
 function statementsOf(m: ImageManifest, attestationManifest: Digest): AttestationStatement[] {
-  return m.layers.filter((l) => l.mediaType === IN_TOTO_JSON).map((layer) => {
-    const predicateType = layer.annotations?.[ANNOTATION_PREDICATE_TYPE];
-    return { layer, attestationManifest, ...(predicateType === undefined ? {} : { predicateType }) };
-  });
+  return m.layers
+    .filter((l) => l.mediaType === IN_TOTO_JSON)
+    .map((layer) => {
+      const predicateType = layer.annotations?.[ANNOTATION_PREDICATE_TYPE];
+      return { layer, attestationManifest, ...(predicateType === undefined ? {} : { predicateType }) };
+    });
 }
 
-function platformNotFound(t: RegistryTransport, repository: string, filter: PlatformFilter, available: string[]): OciError {
-  return new OciError({ code: 'OCI_PLATFORM_NOT_FOUND', message: `image ${t.registry}/${repository} has no ${formatPlatform(filter)} manifest (it has: ${available.join(', ') || 'none'}); pick one of those with --platform` });
+function platformNotFound(
+  t: RegistryTransport,
+  repository: string,
+  filter: PlatformFilter,
+  available: string[],
+): OciError {
+  return new OciError({
+    code: 'OCI_PLATFORM_NOT_FOUND',
+    message: `image ${t.registry}/${repository} has no ${formatPlatform(filter)} manifest (it has: ${available.join(', ') || 'none'}); pick one of those with --platform`,
+  });
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, results in input order; the first failure rejects. */

@@ -1,5 +1,16 @@
 export { OciError, type OciErrorCode } from './errors.js';
-export { parseReference, formatReference, referenceIdentifier, parseRegistry, registryBaseUrl, usesPlainHttp, DOCKER_HUB, DOCKER_HUB_API, type ImageReference, type ReferenceOptions } from './reference.js';
+export {
+  parseReference,
+  formatReference,
+  referenceIdentifier,
+  parseRegistry,
+  registryBaseUrl,
+  usesPlainHttp,
+  DOCKER_HUB,
+  DOCKER_HUB_API,
+  type ImageReference,
+  type ReferenceOptions,
+} from './reference.js';
 export { createTransport, type TransportOptions, type ClosableTransport } from './transport/client.js';
 export { registryError, parseErrorBody, type RegistryErrorEntry } from './transport/registry-error.js';
 export { resolveCredential, authFiles, DOCKER_HUB_AUTH_KEY, type CredentialOptions } from './transport/auth.js';
@@ -7,7 +18,52 @@ export type { Credential } from './transport/credential.js';
 export { parseChallenges, findChallenge, type Challenge } from './transport/challenge.js';
 export type { RegistryRequest, RegistryTransport } from './transport/types.js';
 export * from './media-types.js';
-export { parseManifest, parseIndex, parseImageManifest, parseDescriptor, isIndex, encodeManifest, descriptorOf, type Descriptor, type Platform, type ImageManifest, type ImageIndex, type Manifest, type ParseManifestOptions } from './manifest.js';
-export { getManifest, findManifest, getManifestFor, headManifest, putManifest, blobExists, getBlob, putBlob, type FetchedManifest, type PutManifestResult } from './content.js';
-export { findAttestations, readStatement, parsePlatformFilter, formatPlatform, platformMatches, type ImageAttestations, type PlatformImage, type AttestationStatement } from './attestations.js';
-export { publishReferrer, publishReferrers, listReferrers, hasReferrersApi, addToReferrersTag, buildArtifactManifest, type PublishRequest, type PublishedReferrer, type ReferrersList, type ReferrersOptions } from './referrers.js';
+export {
+  parseManifest,
+  parseIndex,
+  parseImageManifest,
+  parseDescriptor,
+  isIndex,
+  encodeManifest,
+  descriptorOf,
+  type Descriptor,
+  type Platform,
+  type ImageManifest,
+  type ImageIndex,
+  type Manifest,
+  type ParseManifestOptions,
+} from './manifest.js';
+export {
+  getManifest,
+  findManifest,
+  getManifestFor,
+  headManifest,
+  putManifest,
+  blobExists,
+  getBlob,
+  putBlob,
+  type FetchedManifest,
+  type PutManifestResult,
+} from './content.js';
+export {
+  findAttestations,
+  readStatement,
+  parsePlatformFilter,
+  formatPlatform,
+  platformMatches,
+  type ImageAttestations,
+  type PlatformImage,
+  type AttestationStatement,
+} from './attestations.js';
+export {
+  publishReferrer,
+  publishReferrers,
+  listReferrers,
+  hasReferrersApi,
+  addToReferrersTag,
+  buildArtifactManifest,
+  type PublishRequest,
+  type PublishedReferrer,
+  type ReferrersList,
+  type ReferrersOptions,
+} from './referrers.js';

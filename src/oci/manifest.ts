@@ -7,7 +7,12 @@ import { digestOf, isDigest, type Digest } from '../core/digest.js';
 import { MAX_INDEX_MANIFESTS, MAX_MANIFEST_BYTES } from '../core/limits.js';
 import { OciError } from './errors.js';
 import {
-  DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, INDEX_TYPES, MANIFEST_TYPES, OCI_INDEX, OCI_MANIFEST,
+  DOCKER_MANIFEST,
+  DOCKER_MANIFEST_LIST,
+  INDEX_TYPES,
+  MANIFEST_TYPES,
+  OCI_INDEX,
+  OCI_MANIFEST,
 } from './media-types.js';
 
 /** Where an image runs. */
@@ -87,7 +92,10 @@ export function isIndex(m: Manifest): m is ImageIndex {
 export function parseManifest(raw: Uint8Array, options: ParseManifestOptions = {}): Manifest {
   const what = options.what ?? 'manifest';
   if (raw.length > MAX_MANIFEST_BYTES) {
-    throw new OciError({ code: 'OCI_TOO_LARGE', message: `${what} is ${raw.length} bytes, over the ${MAX_MANIFEST_BYTES}-byte manifest limit; refusing it` });
+    throw new OciError({
+      code: 'OCI_TOO_LARGE',
+      message: `${what} is ${raw.length} bytes, over the ${MAX_MANIFEST_BYTES}-byte manifest limit; refusing it`,
+    });
   }
   const doc = decodeJson(raw, what);
   const mediaType = resolveMediaType(doc, options.contentType, what);
@@ -107,7 +115,8 @@ export function parseManifest(raw: Uint8Array, options: ParseManifestOptions = {
  */
 export function parseIndex(raw: Uint8Array, options: ParseManifestOptions = {}): ImageIndex {
   const m = parseManifest(raw, options);
-  if (!isIndex(m)) throw invalid(options.what ?? 'index', `is an image manifest (${m.mediaType}), expected an image index`);
+  if (!isIndex(m))
+    throw invalid(options.what ?? 'index', `is an image manifest (${m.mediaType}), expected an image index`);
   return m;
 }
 
@@ -117,7 +126,8 @@ export function parseIndex(raw: Uint8Array, options: ParseManifestOptions = {}):
  */
 export function parseImageManifest(raw: Uint8Array, options: ParseManifestOptions = {}): ImageManifest {
   const m = parseManifest(raw, options);
-  if (isIndex(m)) throw invalid(options.what ?? 'manifest', `is an image index (${m.mediaType}), expected an image manifest`);
+  if (isIndex(m))
+    throw invalid(options.what ?? 'manifest', `is an image index (${m.mediaType}), expected an image manifest`);
   return m;
 }
 
@@ -134,7 +144,11 @@ export function encodeManifest(m: Manifest): Buffer {
  * @param extra - optional fields (artifactType, annotations, platform) copied onto the descriptor
  * @throws never
  */
-export function descriptorOf(bytes: Uint8Array, mediaType: string, extra: Partial<Omit<Descriptor, 'mediaType' | 'digest' | 'size'>> = {}): Descriptor {
+export function descriptorOf(
+  bytes: Uint8Array,
+  mediaType: string,
+  extra: Partial<Omit<Descriptor, 'mediaType' | 'digest' | 'size'>> = {},
+): Descriptor {
   return { mediaType, digest: digestOf(bytes), size: bytes.length, ...extra };
 }
 
@@ -174,9 +188,12 @@ function decodeJson(raw: Uint8Array, what: string): Obj {
   try {
     doc = JSON.parse(utf8.decode(raw));
   } catch (err) {
-    const start = Buffer.from(raw.subarray(0, 40)).toString('latin1').replace(/[^\x20-\x7e]+/g, ' ');
+    const start = Buffer.from(raw.subarray(0, 40))
+      .toString('latin1')
+      .replace(/[^\x20-\x7e]+/g, ' ');
     throw new OciError({
-      code: 'OCI_MANIFEST_INVALID', cause: err,
+      code: 'OCI_MANIFEST_INVALID',
+      cause: err,
       message: `${what} is not UTF-8 JSON (starts with ${JSON.stringify(start)}); a proxy or login page may be answering instead of the registry`,
     });
   }
@@ -187,13 +204,23 @@ function decodeJson(raw: Uint8Array, what: string): Obj {
 function resolveMediaType(doc: Obj, contentType: string | null | undefined, what: string): string {
   const declared = doc.mediaType;
   const header = normaliseContentType(contentType);
-  const known = (t: string | undefined): t is string => t !== undefined && (MANIFEST_TYPES.includes(t) || INDEX_TYPES.includes(t));
-  if (doc.schemaVersion === 1 || (typeof declared === 'string' && declared.startsWith('application/vnd.docker.distribution.manifest.v1'))) {
-    throw invalid(what, 'is a Docker schema 1 manifest, which is deprecated and unsupported; re-push the image with a current client');
+  const known = (t: string | undefined): t is string =>
+    t !== undefined && (MANIFEST_TYPES.includes(t) || INDEX_TYPES.includes(t));
+  if (
+    doc.schemaVersion === 1 ||
+    (typeof declared === 'string' && declared.startsWith('application/vnd.docker.distribution.manifest.v1'))
+  ) {
+    throw invalid(
+      what,
+      'is a Docker schema 1 manifest, which is deprecated and unsupported; re-push the image with a current client',
+    );
   }
   if (declared !== undefined) {
     if (typeof declared !== 'string' || !known(declared)) {
-      throw invalid(what, `has mediaType ${JSON.stringify(String(declared)).slice(0, 120)}; expected one of ${[...INDEX_TYPES, ...MANIFEST_TYPES].join(', ')}`);
+      throw invalid(
+        what,
+        `has mediaType ${JSON.stringify(String(declared)).slice(0, 120)}; expected one of ${[...INDEX_TYPES, ...MANIFEST_TYPES].join(', ')}`,
+      );
     }
     if (known(header) && header !== declared) {
       throw invalid(what, `declares mediaType ${declared} but was served as ${header}; refusing the ambiguity`);
@@ -220,8 +247,10 @@ function inferFromShape(doc: Obj, what: string): string {
 // A document readable as both kinds is a known confusion vector: two clients see two images.
 function checkAgreesWithShape(doc: Obj, mediaType: string, what: string): void {
   const index = INDEX_TYPES.includes(mediaType);
-  if (index && ('config' in doc || 'layers' in doc)) throw invalid(what, `is typed ${mediaType} but carries config/layers; refusing the ambiguity`);
-  if (!index && 'manifests' in doc) throw invalid(what, `is typed ${mediaType} but carries manifests; refusing the ambiguity`);
+  if (index && ('config' in doc || 'layers' in doc))
+    throw invalid(what, `is typed ${mediaType} but carries config/layers; refusing the ambiguity`);
+  if (!index && 'manifests' in doc)
+    throw invalid(what, `is typed ${mediaType} but carries manifests; refusing the ambiguity`);
 }
 
 function checkCommon(doc: Obj, issues: Issues): void {
@@ -232,13 +261,15 @@ function checkCommon(doc: Obj, issues: Issues): void {
 
 function checkIndex(doc: Obj, mediaType: string, max: number, issues: Issues): void {
   checkDescriptorList(doc.manifests, 'manifests', max, issues);
-  if (mediaType === DOCKER_MANIFEST_LIST && doc.subject !== undefined) issues.add('subject', 'is not allowed in a Docker manifest list');
+  if (mediaType === DOCKER_MANIFEST_LIST && doc.subject !== undefined)
+    issues.add('subject', 'is not allowed in a Docker manifest list');
 }
 
 function checkImageManifest(doc: Obj, mediaType: string, max: number, issues: Issues): void {
   checkDescriptor(doc.config, 'config', issues);
   checkDescriptorList(doc.layers, 'layers', max, issues);
-  if (mediaType === DOCKER_MANIFEST && doc.subject !== undefined) issues.add('subject', 'is not allowed in a Docker schema-2 manifest');
+  if (mediaType === DOCKER_MANIFEST && doc.subject !== undefined)
+    issues.add('subject', 'is not allowed in a Docker schema-2 manifest');
 }
 
 function checkDescriptorList(value: unknown, path: string, max: number, issues: Issues): void {
@@ -251,7 +282,8 @@ function checkDescriptor(d: unknown, path: string, issues: Issues): void {
   if (!isObj(d)) return issues.add(path, 'must be an object');
   checkMediaTypeField(d.mediaType, `${path}.mediaType`, issues);
   if (!isDigest(d.digest)) issues.add(`${path}.digest`, 'must be "sha256:" followed by 64 lowercase hex characters');
-  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) issues.add(`${path}.size`, 'must be a non-negative safe integer');
+  if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
+    issues.add(`${path}.size`, 'must be a non-negative safe integer');
   if (d.artifactType !== undefined) checkMediaTypeField(d.artifactType, `${path}.artifactType`, issues);
   if (d.annotations !== undefined) checkStringRecord(d.annotations, `${path}.annotations`, issues);
   if (d.platform !== undefined) checkPlatform(d.platform, `${path}.platform`, issues);
@@ -267,7 +299,8 @@ function checkPlatform(p: unknown, path: string, issues: Issues): void {
   for (const key of ['variant', 'os.version'] as const) {
     if (p[key] !== undefined && typeof p[key] !== 'string') issues.add(`${path}.${key}`, 'must be a string');
   }
-  if (p['os.features'] !== undefined && !isStringArray(p['os.features'])) issues.add(`${path}.os.features`, 'must be an array of strings');
+  if (p['os.features'] !== undefined && !isStringArray(p['os.features']))
+    issues.add(`${path}.os.features`, 'must be an array of strings');
 }
 
 function checkMediaTypeField(v: unknown, path: string, issues: Issues): void {

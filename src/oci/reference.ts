@@ -50,7 +50,8 @@ export function parseReference(ref: string): ImageReference {
     throw invalid(String(ref).slice(0, 100), `is empty or longer than ${MAX_REFERENCE_LENGTH} characters`);
   }
   const at = ref.indexOf('@');
-  if (at !== -1 && ref.indexOf('@', at + 1) !== -1) throw invalid(ref, 'has more than one "@"; expected name[:tag][@sha256:<64 hex>]');
+  if (at !== -1 && ref.indexOf('@', at + 1) !== -1)
+    throw invalid(ref, 'has more than one "@"; expected name[:tag][@sha256:<64 hex>]');
   const digest = at === -1 ? undefined : ref.slice(at + 1);
   if (digest !== undefined && !isDigest(digest)) {
     throw invalid(ref, 'has a digest that is not "sha256:" followed by 64 lowercase hex characters');
@@ -128,7 +129,10 @@ function splitTag(ref: string, nameAndTag: string): { name: string; tag?: string
   if (colon === -1 || colon < nameAndTag.lastIndexOf('/')) return { name: nameAndTag };
   const tag = nameAndTag.slice(colon + 1);
   if (!TAG.test(tag)) {
-    throw invalid(ref, `has tag "${tag.slice(0, 140)}"; expected 1-128 of [A-Za-z0-9_.-], not starting with "." or "-"`);
+    throw invalid(
+      ref,
+      `has tag "${tag.slice(0, 140)}"; expected 1-128 of [A-Za-z0-9_.-], not starting with "." or "-"`,
+    );
   }
   return { name: nameAndTag.slice(0, colon), tag };
 }
@@ -156,7 +160,10 @@ function checkRepository(ref: string, repository: string): void {
   const bad = repository.split('/').find((c) => !PATH_COMPONENT.test(c));
   if (bad === undefined) return;
   const hint = bad !== bad.toLowerCase() ? ' (repository names must be lowercase)' : '';
-  throw invalid(ref, `has repository component "${bad.slice(0, 100)}"; expected lowercase [a-z0-9] separated by ".", "_", "__" or "-"${hint}`);
+  throw invalid(
+    ref,
+    `has repository component "${bad.slice(0, 100)}"; expected lowercase [a-z0-9] separated by ".", "_", "__" or "-"${hint}`,
+  );
 }
 
 function isRegistryHost(s: string): boolean {

@@ -39,8 +39,23 @@ import { MAX_MANIFEST_BYTES, MAX_REFERRERS } from '../core/limits.js';
 import { findManifest, getManifest, isManifestMediaType, putBlob, putManifest, registryRequest } from './content.js';
 import { registryError } from './transport/registry-error.js';
 import { OciError } from './errors.js';
-import { encodeManifest, isIndex, parseIndex, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
-import { OCI_EMPTY, OCI_EMPTY_DATA, OCI_EMPTY_DIGEST, OCI_EMPTY_SIZE, OCI_INDEX, OCI_MANIFEST, referrersTag } from './media-types.js';
+import {
+  encodeManifest,
+  isIndex,
+  parseIndex,
+  type Descriptor,
+  type ImageIndex,
+  type ImageManifest,
+} from './manifest.js';
+import {
+  OCI_EMPTY,
+  OCI_EMPTY_DATA,
+  OCI_EMPTY_DIGEST,
+  OCI_EMPTY_SIZE,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  referrersTag,
+} from './media-types.js';
 import type { HttpResponse } from '../core/http.js';
 import type { RegistryTransport } from './transport/types.js';
 
@@ -153,7 +168,11 @@ export function buildArtifactManifest(req: PublishRequest): Buffer {
  * @throws OciError OCI_CONFLICT (fallback tag contended past maxAttempts) | OCI_READBACK_FAILED |
  *   OCI_MANIFEST_INVALID (fallback tag holds something else) | OCI_TOO_LARGE and transport codes
  */
-export async function publishReferrer(t: RegistryTransport, req: PublishRequest, options: ReferrersOptions = {}): Promise<PublishedReferrer> {
+export async function publishReferrer(
+  t: RegistryTransport,
+  req: PublishRequest,
+  options: ReferrersOptions = {},
+): Promise<PublishedReferrer> {
   const [published] = await publishReferrers(t, [req], options);
   return published!;
 }
@@ -168,7 +187,11 @@ export async function publishReferrer(t: RegistryTransport, req: PublishRequest,
  * @throws OciError OCI_CONFLICT (fallback tag contended past maxAttempts) | OCI_READBACK_FAILED |
  *   OCI_MANIFEST_INVALID (fallback tag holds something else) | OCI_TOO_LARGE and transport codes
  */
-export async function publishReferrers(t: RegistryTransport, requests: readonly PublishRequest[], options: ReferrersOptions = {}): Promise<PublishedReferrer[]> {
+export async function publishReferrers(
+  t: RegistryTransport,
+  requests: readonly PublishRequest[],
+  options: ReferrersOptions = {},
+): Promise<PublishedReferrer[]> {
   const o = resolve(options);
   const out = new Array<PublishedReferrer>(requests.length);
   const groups = new Map<string, number[]>();
@@ -177,8 +200,14 @@ export async function publishReferrers(t: RegistryTransport, requests: readonly 
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
   for (const indexes of groups.values()) {
-    const published = await publishBatch(t, indexes.map((i) => requests[i]!), o);
-    indexes.forEach((i, k) => { out[i] = published[k]!; });
+    const published = await publishBatch(
+      t,
+      indexes.map((i) => requests[i]!),
+      o,
+    );
+    indexes.forEach((i, k) => {
+      out[i] = published[k]!;
+    });
   }
   return out;
 }
@@ -191,15 +220,24 @@ export async function publishReferrers(t: RegistryTransport, requests: readonly 
  * @throws OciError OCI_MANIFEST_INVALID | OCI_TOO_LARGE | OCI_REGISTRY_ERROR | OCI_UNSUPPORTED (mode "api"
  *   without the API) and transport codes
  */
-export async function listReferrers(t: RegistryTransport, repository: string, subject: Digest, options: ReferrersOptions & { artifactType?: string } = {}): Promise<ReferrersList> {
+export async function listReferrers(
+  t: RegistryTransport,
+  repository: string,
+  subject: Digest,
+  options: ReferrersOptions & { artifactType?: string } = {},
+): Promise<ReferrersList> {
   const o = resolve(options);
   const repo = o.referrersRepository ?? repository;
-  const api = o.mode === 'api' || (o.mode === 'auto' && await hasReferrersApi(t, repo, subject));
+  const api = o.mode === 'api' || (o.mode === 'auto' && (await hasReferrersApi(t, repo, subject)));
   const fromApi = api ? await listViaApi(t, repo, subject, options.artifactType) : undefined;
   if (o.mode === 'api' && fromApi === undefined) throw noApi(t, repo);
   const fromTag = (await readTagIndex(t, repo, subject))?.manifest.manifests ?? [];
   const merged = dedupe([...(fromApi ?? []), ...fromTag]);
-  const referrers = merged.filter((d) => isManifestMediaType(d.mediaType) && (options.artifactType === undefined || d.artifactType === options.artifactType));
+  const referrers = merged.filter(
+    (d) =>
+      isManifestMediaType(d.mediaType) &&
+      (options.artifactType === undefined || d.artifactType === options.artifactType),
+  );
   return { repository: repo, via: fromApi === undefined ? 'tag' : 'api', referrers };
 }
 
@@ -214,10 +252,14 @@ export function hasReferrersApi(t: RegistryTransport, repository: string, subjec
   const known = mapOf(probes, t);
   const cached = known.get(repository);
   if (cached !== undefined) return cached;
-  const probe = fetchApiPage(t, repository, `${repository}/referrers/${subject}`, true).then((page) => page !== undefined);
+  const probe = fetchApiPage(t, repository, `${repository}/referrers/${subject}`, true).then(
+    (page) => page !== undefined,
+  );
   known.set(repository, probe);
   // Forget a failed probe so the next caller asks again; this caller still gets the error.
-  probe.catch(() => { if (known.get(repository) === probe) known.delete(repository); });
+  probe.catch(() => {
+    if (known.get(repository) === probe) known.delete(repository);
+  });
   return probe;
 }
 
@@ -227,7 +269,13 @@ export function hasReferrersApi(t: RegistryTransport, repository: string, subjec
  * @throws OciError OCI_CONFLICT (still contended after maxAttempts) | OCI_MANIFEST_INVALID (the tag
  *   holds something other than an index) | OCI_TOO_LARGE (past MAX_REFERRERS) and transport codes
  */
-export async function addToReferrersTag(t: RegistryTransport, repository: string, subject: Digest, entry: Descriptor, options: ReferrersOptions = {}): Promise<void> {
+export async function addToReferrersTag(
+  t: RegistryTransport,
+  repository: string,
+  subject: Digest,
+  entry: Descriptor,
+  options: ReferrersOptions = {},
+): Promise<void> {
   await addAllToReferrersTag(t, repository, subject, [entry], resolve(options));
 }
 
@@ -242,34 +290,65 @@ function resolve(o: ReferrersOptions): Resolved {
 }
 
 /** Publishes artifacts of ONE subject into one repository (see `publishReferrers`). */
-async function publishBatch(t: RegistryTransport, reqs: readonly PublishRequest[], o: Resolved): Promise<PublishedReferrer[]> {
+async function publishBatch(
+  t: RegistryTransport,
+  reqs: readonly PublishRequest[],
+  o: Resolved,
+): Promise<PublishedReferrer[]> {
   const repository = o.referrersRepository ?? reqs[0]!.repository;
   const subject = reqs[0]!.subject.digest;
   // Probe before writing anything: a registry that fails the probe is left untouched.
-  const api = o.mode === 'api' || (o.mode === 'auto' && await hasReferrersApi(t, repository, subject));
+  const api = o.mode === 'api' || (o.mode === 'auto' && (await hasReferrersApi(t, repository, subject)));
   // Likewise a fallback tag we must refuse to overwrite is found before anything is pushed.
   const early = api ? undefined : { tag: await readTagIndex(t, repository, subject) };
   const manifests = reqs.map(buildArtifactManifest);
   const descriptors = reqs.map((req, i) => referrerDescriptor(manifests[i]!, req));
-  await Promise.all([pushEmptyConfig(t, repository), ...reqs.flatMap((req) => req.layers.map((l) => putBlob(t, repository, l.data)))]);
+  await Promise.all([
+    pushEmptyConfig(t, repository),
+    ...reqs.flatMap((req) => req.layers.map((l) => putBlob(t, repository, l.data))),
+  ]);
   const puts = await Promise.all(manifests.map((m) => putManifest(t, repository, m, OCI_MANIFEST)));
-  const byApi = api ? await confirmedByApi(t, repository, subject, descriptors, puts.map((p) => p.ociSubject), o) : new Set<string>();
+  const byApi = api
+    ? await confirmedByApi(
+        t,
+        repository,
+        subject,
+        descriptors,
+        puts.map((p) => p.ociSubject),
+        o,
+      )
+    : new Set<string>();
   const forTag = descriptors.filter((d) => !byApi.has(d.digest));
-  const readBackAll = async (): Promise<void> => { await Promise.all(descriptors.map((d, i) => readBack(t, repository, d, manifests[i]!))); };
+  const readBackAll = async (): Promise<void> => {
+    await Promise.all(descriptors.map((d, i) => readBack(t, repository, d, manifests[i]!)));
+  };
   // The manifests are read back while the fallback tag settles: that wait is idle time anyway.
   if (forTag.length > 0) await addAllToReferrersTag(t, repository, subject, forTag, o, early, readBackAll);
   else await readBackAll();
-  return descriptors.map((descriptor, i) => ({ repository, descriptor, manifest: manifests[i]!, via: byApi.has(descriptor.digest) ? 'api' : 'tag' }));
+  return descriptors.map((descriptor, i) => ({
+    repository,
+    descriptor,
+    manifest: manifests[i]!,
+    via: byApi.has(descriptor.digest) ? 'api' : 'tag',
+  }));
 }
 
 function layerDescriptor(l: ArtifactLayer): Descriptor {
-  return { mediaType: l.mediaType, digest: digestOf(l.data), size: l.data.length, ...(l.annotations === undefined ? {} : { annotations: l.annotations }) };
+  return {
+    mediaType: l.mediaType,
+    digest: digestOf(l.data),
+    size: l.data.length,
+    ...(l.annotations === undefined ? {} : { annotations: l.annotations }),
+  };
 }
 
 /** The descriptor the referrers index lists: artifactType and all annotations of the manifest (spec). */
 function referrerDescriptor(manifest: Buffer, req: PublishRequest): Descriptor {
   return {
-    mediaType: OCI_MANIFEST, digest: digestOf(manifest), size: manifest.length, artifactType: req.artifactType,
+    mediaType: OCI_MANIFEST,
+    digest: digestOf(manifest),
+    size: manifest.length,
+    artifactType: req.artifactType,
     ...(req.annotations === undefined ? {} : { annotations: req.annotations }),
   };
 }
@@ -282,7 +361,9 @@ function pushEmptyConfig(t: RegistryTransport, repository: string): Promise<void
   if (known !== undefined) return known;
   const push = putBlob(t, repository, Buffer.from(OCI_EMPTY_DATA)).then(() => undefined);
   pushed.set(repository, push);
-  push.catch(() => { if (pushed.get(repository) === push) pushed.delete(repository); });
+  push.catch(() => {
+    if (pushed.get(repository) === push) pushed.delete(repository);
+  });
   return push;
 }
 
@@ -291,7 +372,14 @@ function pushEmptyConfig(t: RegistryTransport, repository: string): Promise<void
  * (OCI-Subject) is missing; one look otherwise: without the header the spec sends those
  * entries to the fallback tag.
  */
-async function confirmedByApi(t: RegistryTransport, repo: string, subject: Digest, entries: readonly Descriptor[], ociSubjects: ReadonlyArray<string | undefined>, o: Resolved): Promise<Set<string>> {
+async function confirmedByApi(
+  t: RegistryTransport,
+  repo: string,
+  subject: Digest,
+  entries: readonly Descriptor[],
+  ociSubjects: ReadonlyArray<string | undefined>,
+  o: Resolved,
+): Promise<Set<string>> {
   const ours = new Set(entries.map((d) => d.digest as string));
   const acknowledged = entries.filter((_, i) => ociSubjects[i] !== undefined);
   const attempts = acknowledged.length === 0 ? 1 : API_CONFIRM_ATTEMPTS;
@@ -313,17 +401,30 @@ async function readBack(t: RegistryTransport, repo: string, entry: Descriptor, m
   try {
     got = (await getManifest(t, repo, entry.digest)).bytes;
   } catch (err) {
-    throw new OciError({ code: 'OCI_READBACK_FAILED', cause: err, message: `${t.registry}/${repo}@${entry.digest}: the artifact manifest cannot be read back after pushing it (${(err as Error).message})` });
+    throw new OciError({
+      code: 'OCI_READBACK_FAILED',
+      cause: err,
+      message: `${t.registry}/${repo}@${entry.digest}: the artifact manifest cannot be read back after pushing it (${(err as Error).message})`,
+    });
   }
   if (!bytesEqual(got, manifest)) {
-    throw new OciError({ code: 'OCI_READBACK_FAILED', message: `${t.registry}/${repo}@${entry.digest}: the registry serves different bytes than we pushed` });
+    throw new OciError({
+      code: 'OCI_READBACK_FAILED',
+      message: `${t.registry}/${repo}@${entry.digest}: the registry serves different bytes than we pushed`,
+    });
   }
 }
 
 /** All API pages for a subject, or `undefined` when the registry has no referrers API. */
-async function listViaApi(t: RegistryTransport, repo: string, subject: Digest, artifactType?: string): Promise<Descriptor[] | undefined> {
+async function listViaApi(
+  t: RegistryTransport,
+  repo: string,
+  subject: Digest,
+  artifactType?: string,
+): Promise<Descriptor[] | undefined> {
   const base = `${repo}/referrers/${subject}`;
-  let path: string | undefined = artifactType === undefined ? base : `${base}?artifactType=${encodeURIComponent(artifactType)}`;
+  let path: string | undefined =
+    artifactType === undefined ? base : `${base}?artifactType=${encodeURIComponent(artifactType)}`;
   const out: Descriptor[] = [];
   for (let page = 0; path !== undefined; page++) {
     if (page >= MAX_REFERRER_PAGES || out.length > MAX_REFERRERS) throw tooMany(t, repo, subject);
@@ -338,14 +439,38 @@ async function listViaApi(t: RegistryTransport, repo: string, subject: Digest, a
 }
 
 /** One referrers API page; `undefined` (first page only) when the answer is not the API's. */
-async function fetchApiPage(t: RegistryTransport, repo: string, path: string, first: boolean): Promise<{ res: HttpResponse; index: ImageIndex } | undefined> {
+async function fetchApiPage(
+  t: RegistryTransport,
+  repo: string,
+  path: string,
+  first: boolean,
+): Promise<{ res: HttpResponse; index: ImageIndex } | undefined> {
   const what = `${t.registry}/${repo} referrers API`;
-  const res = await registryRequest(t, { method: 'GET', repository: repo, path, actions: ['pull'], headers: { accept: OCI_INDEX }, maxBytes: MAX_MANIFEST_BYTES }, what);
+  const res = await registryRequest(
+    t,
+    {
+      method: 'GET',
+      repository: repo,
+      path,
+      actions: ['pull'],
+      headers: { accept: OCI_INDEX },
+      maxBytes: MAX_MANIFEST_BYTES,
+    },
+    what,
+  );
   if (first && API_UNAVAILABLE.has(res.status)) return undefined;
   if (res.status !== 200) throw registryError(res, `GET ${what}`, t.registry);
   try {
-    const index = parseIndex(res.body, { contentType: res.headers.get('content-type'), what, maxDescriptors: MAX_REFERRERS });
-    if (index.mediaType !== OCI_INDEX) throw new OciError({ code: 'OCI_MANIFEST_INVALID', message: `${what} answered a ${index.mediaType}, expected an OCI index` });
+    const index = parseIndex(res.body, {
+      contentType: res.headers.get('content-type'),
+      what,
+      maxDescriptors: MAX_REFERRERS,
+    });
+    if (index.mediaType !== OCI_INDEX)
+      throw new OciError({
+        code: 'OCI_MANIFEST_INVALID',
+        message: `${what} answered a ${index.mediaType}, expected an OCI index`,
+      });
     return { res, index };
   } catch (err) {
     // A 200 that is not an OCI index (a proxy's HTML page) means "no API" on the probe, not failure.
@@ -362,7 +487,10 @@ function nextPage(res: HttpResponse, expectedPath: string, t: RegistryTransport,
   const url = new URL(m[1]!, 'http://registry.invalid');
   const sameHost = url.host === 'registry.invalid' || url.host === t.registry;
   if (!sameHost || url.pathname !== expectedPath) {
-    throw new OciError({ code: 'OCI_REGISTRY_ERROR', message: `${t.registry}/${repo} referrers API: refusing a next-page link to another endpoint (${url.host}${url.pathname})` });
+    throw new OciError({
+      code: 'OCI_REGISTRY_ERROR',
+      message: `${t.registry}/${repo} referrers API: refusing a next-page link to another endpoint (${url.host}${url.pathname})`,
+    });
   }
   return `${url.pathname}${url.search}`;
 }
@@ -373,8 +501,15 @@ function nextPage(res: HttpResponse, expectedPath: string, t: RegistryTransport,
  * reused only when the registry has proven it enforces the preconditions, since otherwise it
  * would widen the window the settle must cover. `whileSettling` runs once, during the first wait.
  */
-async function addAllToReferrersTag(t: RegistryTransport, repository: string, subject: Digest, entries: readonly Descriptor[], o: Resolved,
-  early?: { tag: TagIndex | undefined }, whileSettling?: () => Promise<void>): Promise<void> {
+async function addAllToReferrersTag(
+  t: RegistryTransport,
+  repository: string,
+  subject: Digest,
+  entries: readonly Descriptor[],
+  o: Resolved,
+  early?: { tag: TagIndex | undefined },
+  whileSettling?: () => Promise<void>,
+): Promise<void> {
   const seen = new Map<string, Descriptor>(entries.map((e) => [e.digest, e]));
   let alongside: Promise<void> | undefined;
   let reusable = early !== undefined && enforcesPreconditions(t) ? early : undefined;
@@ -439,23 +574,36 @@ async function readTagIndex(t: RegistryTransport, repo: string, subject: Digest)
   const found = await findManifest(t, repo, tag, { maxDescriptors: MAX_REFERRERS });
   if (found === undefined) return undefined;
   if (!isIndex(found.manifest)) {
-    throw new OciError({ code: 'OCI_MANIFEST_INVALID', message: `tag ${t.registry}/${repo}:${tag} holds a ${found.mediaType}, not a referrers index; refusing to overwrite it (remove or rename that tag)` });
+    throw new OciError({
+      code: 'OCI_MANIFEST_INVALID',
+      message: `tag ${t.registry}/${repo}:${tag} holds a ${found.mediaType}, not a referrers index; refusing to overwrite it (remove or rename that tag)`,
+    });
   }
   return { manifest: found.manifest, etag: found.etag ?? `"${found.digest}"`, digest: found.digest };
 }
 
 /** Writes current ∪ seen; returns the precondition a concurrent writer's change made the registry refuse (412/409). */
-async function writeTagIndex(t: RegistryTransport, repo: string, subject: Digest, current: TagIndex | undefined, seen: Map<string, Descriptor>): Promise<Precondition | undefined> {
+async function writeTagIndex(
+  t: RegistryTransport,
+  repo: string,
+  subject: Digest,
+  current: TagIndex | undefined,
+  seen: Map<string, Descriptor>,
+): Promise<Precondition | undefined> {
   const kept = current?.manifest.manifests ?? [];
   const have = new Set(kept.map((d) => d.digest as string));
   const manifests = [...kept, ...[...seen.values()].filter((d) => !have.has(d.digest))];
   if (manifests.length > MAX_REFERRERS) throw tooMany(t, repo, subject);
   const { mediaType: _old, manifests: _m, ...rest } = current?.manifest ?? { schemaVersion: 2 as const };
   const index: ImageIndex = { ...rest, schemaVersion: 2, mediaType: OCI_INDEX, manifests };
-  const condition: Precondition = current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag, digest: current.digest };
+  const condition: Precondition =
+    current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag, digest: current.digest };
   const headers = 'ifMatch' in condition ? { ifMatch: condition.ifMatch } : { ifNoneMatch: condition.ifNoneMatch };
   try {
-    await putManifest(t, repo, encodeManifest(index), OCI_INDEX, referrersTag(subject), { ...headers, maxDescriptors: MAX_REFERRERS });
+    await putManifest(t, repo, encodeManifest(index), OCI_INDEX, referrersTag(subject), {
+      ...headers,
+      maxDescriptors: MAX_REFERRERS,
+    });
     return undefined;
   } catch (err) {
     if (err instanceof OciError && err.code === 'OCI_CONFLICT') return condition;
@@ -495,9 +643,15 @@ function sleep(ms: number): Promise<void> {
 }
 
 function tooMany(t: RegistryTransport, repo: string, subject: Digest): OciError {
-  return new OciError({ code: 'OCI_TOO_LARGE', message: `${t.registry}/${repo}: subject ${subject} has more than ${MAX_REFERRERS} referrers; refusing to read or write more` });
+  return new OciError({
+    code: 'OCI_TOO_LARGE',
+    message: `${t.registry}/${repo}: subject ${subject} has more than ${MAX_REFERRERS} referrers; refusing to read or write more`,
+  });
 }
 
 function noApi(t: RegistryTransport, repo: string): OciError {
-  return new OciError({ code: 'OCI_UNSUPPORTED', message: `${t.registry}/${repo}: the registry has no OCI 1.1 referrers API; use mode "auto" or "tag"` });
+  return new OciError({
+    code: 'OCI_UNSUPPORTED',
+    message: `${t.registry}/${repo}: the registry has no OCI 1.1 referrers API; use mode "auto" or "tag"`,
+  });
 }

@@ -21,9 +21,12 @@ export function globMatch(pattern: string, value: string): boolean {
   let reach: Uint8Array = new Uint8Array(n + 1);
   reach[0] = 1;
   for (const token of compile(pattern)) {
-    reach = token.kind === 'literal' ? stepLiteral(reach, value, token.text)
-      : token.kind === 'any' ? stepAny(reach)
-        : stepStar(reach, value);
+    reach =
+      token.kind === 'literal'
+        ? stepLiteral(reach, value, token.text)
+        : token.kind === 'any'
+          ? stepAny(reach)
+          : stepStar(reach, value);
     if (!reach.includes(1)) return false; // nothing can match any more
   }
   return reach[n] === 1;

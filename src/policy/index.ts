@@ -2,16 +2,37 @@
 export { PolicyError, type PolicyErrorCode } from './errors.js';
 export { globMatch } from './glob.js';
 export {
-  parsePolicy, ruleFor, signerMatches, evaluate,
-  type Policy, type PolicyRule, type SignerRule, type VerifiedSignatureFacts, type PolicyVerdict,
+  parsePolicy,
+  ruleFor,
+  signerMatches,
+  evaluate,
+  type Policy,
+  type PolicyRule,
+  type SignerRule,
+  type VerifiedSignatureFacts,
+  type PolicyVerdict,
 } from './model.js';
 export { TufError, type TufErrorCode } from './errors.js';
 export {
-  parseJwksArchive, serializeJwksArchive, mergeJwksArchive, archiveKeyFinder, archiveTargetPath, emptyJwksArchive,
-  MAX_JWKS_ARCHIVE_BYTES, MAX_JWKS_ARCHIVE_KEYS, type ArchivedKey, type JwksArchive, type JwksMergeResult,
+  parseJwksArchive,
+  serializeJwksArchive,
+  mergeJwksArchive,
+  archiveKeyFinder,
+  archiveTargetPath,
+  emptyJwksArchive,
+  MAX_JWKS_ARCHIVE_BYTES,
+  MAX_JWKS_ARCHIVE_KEYS,
+  type ArchivedKey,
+  type JwksArchive,
+  type JwksMergeResult,
 } from './jwks-archive.js';
 export {
-  loadTrust, trustMaterialFrom, policyIssuers,
-  type TrustBundle, type LoadTrustOptions, type BundleTrustMaterial, type TrustMaterialOptions,
+  loadTrust,
+  trustMaterialFrom,
+  policyIssuers,
+  type TrustBundle,
+  type LoadTrustOptions,
+  type BundleTrustMaterial,
+  type TrustMaterialOptions,
 } from './trust-bundle.js';
 export * from './tuf/index.js';

@@ -58,14 +58,29 @@ export function archiveTargetPath(issuer: string): string {
   try {
     u = new URL(issuer);
   } catch (err) {
-    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', cause: err, message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not a URL; give the issuer exactly as in the tokens' iss` });
+    throw new PolicyError({
+      code: 'POLICY_ARCHIVE_INVALID',
+      cause: err,
+      message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not a URL; give the issuer exactly as in the tokens' iss`,
+    });
   }
   const segments = u.pathname.split('/').filter((s) => s !== '');
   // The URL parser resolves `%2e%2e` and `..`; such issuers are refused so no two spellings share a path.
   const raw = /[%\\]|\/\.\.?(?:\/|$)/.test(issuer);
-  if (raw || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.search || u.hash
-    || !HOST.test(u.host) || !segments.every((s) => URL_SEGMENT.test(s) && s !== '.' && s !== '..')) {
-    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not an http(s) URL with a plain host and path; give the issuer exactly as in the tokens' iss` });
+  if (
+    raw ||
+    (u.protocol !== 'https:' && u.protocol !== 'http:') ||
+    u.username ||
+    u.password ||
+    u.search ||
+    u.hash ||
+    !HOST.test(u.host) ||
+    !segments.every((s) => URL_SEGMENT.test(s) && s !== '.' && s !== '..')
+  ) {
+    throw new PolicyError({
+      code: 'POLICY_ARCHIVE_INVALID',
+      message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not an http(s) URL with a plain host and path; give the issuer exactly as in the tokens' iss`,
+    });
   }
   return ['oidc', u.host, ...segments, 'jwks.json'].join('/');
 }
@@ -92,14 +107,19 @@ export function parseJwksArchive(bytes: Uint8Array, what = 'JWKS archive'): Jwks
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', cause: err, message: `${what}: not UTF-8 JSON; run "opk-attest trust jwks sync" again and publish` });
+    throw new PolicyError({
+      code: 'POLICY_ARCHIVE_INVALID',
+      cause: err,
+      message: `${what}: not UTF-8 JSON; run "opk-attest trust jwks sync" again and publish`,
+    });
   }
   if (!isRecord(doc)) throw invalid(what, 'is not a JSON object');
   onlyFields(doc, ARCHIVE_FIELDS, what);
   const { issuer, keys } = doc;
   if (typeof issuer !== 'string') throw invalid(what, '"issuer" is not a string');
   archiveTargetPath(issuer);
-  if (!Array.isArray(keys) || keys.length > MAX_JWKS_ARCHIVE_KEYS) throw invalid(what, `"keys" is not an array of at most ${MAX_JWKS_ARCHIVE_KEYS}`);
+  if (!Array.isArray(keys) || keys.length > MAX_JWKS_ARCHIVE_KEYS)
+    throw invalid(what, `"keys" is not an array of at most ${MAX_JWKS_ARCHIVE_KEYS}`);
   const parsed = keys.map((k, i) => parseArchivedKey(k, `${what} keys[${i}]`));
   if (new Set(parsed.map((k) => k.thumbprint)).size !== parsed.length) throw invalid(what, 'lists one key twice');
   return { issuer, keys: parsed };
@@ -152,7 +172,8 @@ export function mergeJwksArchive(archive: JwksArchive, live: Jwks, now: Date): J
     byThumbprint.set(thumbprint, entry);
     added.push(entry);
   }
-  if (keys.length > MAX_JWKS_ARCHIVE_KEYS) throw invalid(`archive of ${archive.issuer}`, `would hold more than ${MAX_JWKS_ARCHIVE_KEYS} keys`);
+  if (keys.length > MAX_JWKS_ARCHIVE_KEYS)
+    throw invalid(`archive of ${archive.issuer}`, `would hold more than ${MAX_JWKS_ARCHIVE_KEYS} keys`);
   return { archive: { issuer: archive.issuer, keys }, added, seen, skipped };
 }
 
@@ -172,11 +193,21 @@ export function archiveKeyFinder(archives: readonly JwksArchive[]): KeyFinder {
   };
 }
 
-function lookup(keys: readonly ArchivedKey[], kid: string | undefined, jkt: string | undefined): ArchivedKey | undefined {
-  const kidMatches = (k: ArchivedKey) => kid === undefined || kid === '' || k.jwk.kid === undefined || k.jwk.kid === kid;
+function lookup(
+  keys: readonly ArchivedKey[],
+  kid: string | undefined,
+  jkt: string | undefined,
+): ArchivedKey | undefined {
+  const kidMatches = (k: ArchivedKey) =>
+    kid === undefined || kid === '' || k.jwk.kid === undefined || k.jwk.kid === kid;
   if (jkt !== undefined) return keys.find((k) => k.thumbprint === jkt && kidMatches(k));
   if (kid === undefined || kid === '') return keys.length === 1 ? keys[0] : undefined;
-  return keys.filter((k) => k.jwk.kid === kid).reduce<ArchivedKey | undefined>((best, k) => (best === undefined || k.lastSeen > best.lastSeen ? k : best), undefined);
+  return keys
+    .filter((k) => k.jwk.kid === kid)
+    .reduce<ArchivedKey | undefined>(
+      (best, k) => (best === undefined || k.lastSeen > best.lastSeen ? k : best),
+      undefined,
+    );
 }
 
 function parseArchivedKey(k: unknown, what: string): ArchivedKey {
@@ -186,12 +217,25 @@ function parseArchivedKey(k: unknown, what: string): ArchivedKey {
   try {
     jwk = parsePublicJwk(k.jwk, `${what} jwk`, 'PKT_JWKS_INVALID');
   } catch (err) {
-    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', cause: err, message: `${what}: ${(err as Error).message}` });
+    throw new PolicyError({
+      code: 'POLICY_ARCHIVE_INVALID',
+      cause: err,
+      message: `${what}: ${(err as Error).message}`,
+    });
   }
   const { thumbprint, firstSeen, lastSeen } = k;
   if (thumbprint !== jwkThumbprint(jwk)) throw invalid(what, '"thumbprint" is not the RFC 7638 thumbprint of its jwk');
-  if (typeof firstSeen !== 'string' || typeof lastSeen !== 'string' || !TIMESTAMP.test(firstSeen) || !TIMESTAMP.test(lastSeen) || lastSeen < firstSeen) {
-    throw invalid(what, '"firstSeen" and "lastSeen" must be RFC 3339 UTC times (YYYY-MM-DDTHH:MM:SSZ), first not after last');
+  if (
+    typeof firstSeen !== 'string' ||
+    typeof lastSeen !== 'string' ||
+    !TIMESTAMP.test(firstSeen) ||
+    !TIMESTAMP.test(lastSeen) ||
+    lastSeen < firstSeen
+  ) {
+    throw invalid(
+      what,
+      '"firstSeen" and "lastSeen" must be RFC 3339 UTC times (YYYY-MM-DDTHH:MM:SSZ), first not after last',
+    );
   }
   return { jwk, thumbprint, firstSeen, lastSeen };
 }
@@ -202,10 +246,13 @@ function timestamp(d: Date): string {
 
 function onlyFields(o: Record<string, unknown>, known: readonly string[], what: string): void {
   const extra = Object.keys(o).find((k) => !known.includes(k));
-  if (extra !== undefined) throw invalid(what, `${JSON.stringify(extra.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
+  if (extra !== undefined)
+    throw invalid(what, `${JSON.stringify(extra.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
 }
 
-
 function invalid(what: string, fault: string): PolicyError {
-  return new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', message: `${what}: ${fault}; run "opk-attest trust jwks sync" and publish again` });
+  return new PolicyError({
+    code: 'POLICY_ARCHIVE_INVALID',
+    message: `${what}: ${fault}; run "opk-attest trust jwks sync" and publish again`,
+  });
 }

@@ -76,13 +76,20 @@ export function parsePolicy(bytes: Uint8Array, what = 'policy.json'): Policy {
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new PolicyError({ code: 'POLICY_INVALID', cause: err, message: `${what}: not UTF-8 JSON; fix the file and publish again` });
+    throw new PolicyError({
+      code: 'POLICY_INVALID',
+      cause: err,
+      message: `${what}: not UTF-8 JSON; fix the file and publish again`,
+    });
   }
   const bad: string[] = [];
   const o = isRecord(doc) ? doc : (bad.push('top level must be an object'), {});
   unknownFields(o, POLICY_FIELDS, '', bad);
   const rulesIn = own(o, 'rules');
-  const rulesList = Array.isArray(rulesIn) && rulesIn.length <= MAX_RULES ? rulesIn : (bad.push(`rules must be an array of at most ${MAX_RULES}`), []);
+  const rulesList =
+    Array.isArray(rulesIn) && rulesIn.length <= MAX_RULES
+      ? rulesIn
+      : (bad.push(`rules must be an array of at most ${MAX_RULES}`), []);
   const rules = rulesList.map((r, i) => parseRule(r, `rules[${i}]`, bad));
   const revoked = parseRevoked(own(o, 'revoked'), bad);
   if (bad.length > 0) throw invalid(what, bad);
@@ -126,7 +133,12 @@ export function signerMatches(rule: SignerRule, sig: VerifiedSignatureFacts): bo
  * @returns the verdict; `passed` is false whenever there is a violation, whatever the rule's level
  * @throws never
  */
-export function evaluate(policy: Policy, rule: PolicyRule, subject: Digest | readonly Digest[], sigs: readonly VerifiedSignatureFacts[]): PolicyVerdict {
+export function evaluate(
+  policy: Policy,
+  rule: PolicyRule,
+  subject: Digest | readonly Digest[],
+  sigs: readonly VerifiedSignatureFacts[],
+): PolicyVerdict {
   const violations: string[] = [];
   for (const d of typeof subject === 'string' ? [subject] : subject) {
     if (policy.revoked.digests.includes(d)) violations.push(`${d} is revoked`);
@@ -135,10 +147,15 @@ export function evaluate(policy: Policy, rule: PolicyRule, subject: Digest | rea
   const matched = (s: VerifiedSignatureFacts) => allowed.filter((r) => signerMatches(r, s));
   const usable = sigs.filter((s) => rule.transparencyLog === 'optional' || s.logged);
   const unlogged = sigs.length - usable.length;
-  const note = unlogged > 0 ? `; ${unlogged} signature(s) without a verified log entry do not count (transparencyLog: required)` : '';
+  const note =
+    unlogged > 0
+      ? `; ${unlogged} signature(s) without a verified log entry do not count (transparencyLog: required)`
+      : '';
   const signers = distinctSigners(usable, matched);
   if (signers.length < rule.threshold) {
-    violations.push(`expected ${rule.threshold} distinct signer(s) of [${rule.signers.map((s) => s.name).join(', ')}], got ${signers.length}${signers.length ? ` (${signers.join(', ')})` : ''}${note}`);
+    violations.push(
+      `expected ${rule.threshold} distinct signer(s) of [${rule.signers.map((s) => s.name).join(', ')}], got ${signers.length}${signers.length ? ` (${signers.join(', ')})` : ''}${note}`,
+    );
   }
   for (const required of rule.require) {
     if (!usable.some((s) => matched(s).length > 0 && globMatch(required, s.predicateType))) {
@@ -149,7 +166,10 @@ export function evaluate(policy: Policy, rule: PolicyRule, subject: Digest | rea
 }
 
 /** The names of the signer rules in a maximum matching of identities to rules (Kuhn's algorithm). */
-function distinctSigners(sigs: readonly VerifiedSignatureFacts[], matched: (s: VerifiedSignatureFacts) => SignerRule[]): string[] {
+function distinctSigners(
+  sigs: readonly VerifiedSignatureFacts[],
+  matched: (s: VerifiedSignatureFacts) => SignerRule[],
+): string[] {
   const rulesOf = new Map<string, Set<SignerRule>>();
   for (const s of sigs) {
     const id = identityOf(s);
@@ -176,7 +196,8 @@ function distinctSigners(sigs: readonly VerifiedSignatureFacts[], matched: (s: V
 
 /** Who signed: issuer, subject and the workflow that ran (two workflows of one repository share `sub`). */
 function identityOf(s: VerifiedSignatureFacts): string {
-  const claim = (k: string) => (Object.hasOwn(s.claims, k) && typeof s.claims[k] === 'string' ? s.claims[k] as string : '');
+  const claim = (k: string) =>
+    Object.hasOwn(s.claims, k) && typeof s.claims[k] === 'string' ? (s.claims[k] as string) : '';
   return JSON.stringify([s.issuer, claim('sub'), claim('job_workflow_ref') || claim('workflow_ref')]);
 }
 
@@ -188,21 +209,37 @@ function parseRule(r: unknown, at: string, bad: string[]): PolicyRule {
   unknownFields(r, RULE_FIELDS, `${at}.`, bad);
   const scope = str(own(r, 'scope'), `${at}.scope`, bad);
   const signersIn = own(r, 'signers');
-  const signersList = Array.isArray(signersIn) && signersIn.length > 0 && signersIn.length <= MAX_SIGNERS ? signersIn : (bad.push(`${at}.signers must list 1..${MAX_SIGNERS} signers`), []);
+  const signersList =
+    Array.isArray(signersIn) && signersIn.length > 0 && signersIn.length <= MAX_SIGNERS
+      ? signersIn
+      : (bad.push(`${at}.signers must list 1..${MAX_SIGNERS} signers`), []);
   const signers = signersList.map((s, i) => parseSigner(s, `${at}.signers[${i}]`, bad));
   const names = signers.map((s) => s.name).filter((n) => n !== '');
   if (new Set(names).size !== names.length) bad.push(`${at}.signers must have distinct names`);
   const threshold = field(r, 'threshold', 1);
-  if (!Number.isSafeInteger(threshold) || (threshold as number) < 1 || (threshold as number) > Math.max(1, signers.length)) {
+  if (
+    !Number.isSafeInteger(threshold) ||
+    (threshold as number) < 1 ||
+    (threshold as number) > Math.max(1, signers.length)
+  ) {
     bad.push(`${at}.threshold must be an integer from 1 to the number of signers`);
   }
   const require = field(r, 'require', []);
-  if (!Array.isArray(require) || !require.every((x) => typeof x === 'string' && x !== '')) bad.push(`${at}.require must be an array of predicate type patterns`);
+  if (!Array.isArray(require) || !require.every((x) => typeof x === 'string' && x !== ''))
+    bad.push(`${at}.require must be an array of predicate type patterns`);
   const transparencyLog = field(r, 'transparencyLog', 'required');
-  if (transparencyLog !== 'required' && transparencyLog !== 'optional') bad.push(`${at}.transparencyLog must be "required" or "optional"`);
+  if (transparencyLog !== 'required' && transparencyLog !== 'optional')
+    bad.push(`${at}.transparencyLog must be "required" or "optional"`);
   const level = field(r, 'level', 'enforce');
   if (level !== 'enforce' && level !== 'audit') bad.push(`${at}.level must be "enforce" or "audit"`);
-  return { scope, signers, threshold: threshold as number, require: require as string[], transparencyLog: transparencyLog as PolicyRule['transparencyLog'], level: level as PolicyRule['level'] };
+  return {
+    scope,
+    signers,
+    threshold: threshold as number,
+    require: require as string[],
+    transparencyLog: transparencyLog as PolicyRule['transparencyLog'],
+    level: level as PolicyRule['level'],
+  };
 }
 
 function parseSigner(s: unknown, at: string, bad: string[]): SignerRule {
@@ -211,7 +248,11 @@ function parseSigner(s: unknown, at: string, bad: string[]): SignerRule {
     return { name: '', issuer: '', claims: {} };
   }
   unknownFields(s, SIGNER_FIELDS, `${at}.`, bad);
-  return { name: str(own(s, 'name'), `${at}.name`, bad), issuer: str(own(s, 'issuer'), `${at}.issuer`, bad), claims: parseClaims(field(s, 'claims', {}), `${at}.claims`, bad) };
+  return {
+    name: str(own(s, 'name'), `${at}.name`, bad),
+    issuer: str(own(s, 'issuer'), `${at}.issuer`, bad),
+    claims: parseClaims(field(s, 'claims', {}), `${at}.claims`, bad),
+  };
 }
 
 /** Claim patterns, copied into a null-prototype record: a `__proto__` key stays a plain claim name. */
@@ -221,7 +262,8 @@ function parseClaims(c: unknown, at: string, bad: string[]): Record<string, stri
     bad.push(`${at} must map claim names to strings`);
     return claims;
   }
-  for (const [k, v] of Object.entries(c)) Object.defineProperty(claims, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(c))
+    Object.defineProperty(claims, k, { value: v, enumerable: true, writable: true, configurable: true });
   return claims;
 }
 
@@ -233,10 +275,15 @@ function parseRevoked(r: unknown, bad: string[]): Policy['revoked'] {
   }
   unknownFields(r, REVOKED_FIELDS, 'revoked.', bad);
   const digests = field(r, 'digests', []);
-  if (!Array.isArray(digests) || !digests.every(isDigest)) bad.push('revoked.digests must be sha256 digests ("sha256:" and 64 lowercase hex characters)');
+  if (!Array.isArray(digests) || !digests.every(isDigest))
+    bad.push('revoked.digests must be sha256 digests ("sha256:" and 64 lowercase hex characters)');
   const signers = field(r, 'signers', []);
-  if (!Array.isArray(signers) || !signers.every((x) => typeof x === 'string' && x !== '')) bad.push('revoked.signers must be signer names');
-  return { digests: Array.isArray(digests) ? digests as Digest[] : [], signers: Array.isArray(signers) ? signers as string[] : [] };
+  if (!Array.isArray(signers) || !signers.every((x) => typeof x === 'string' && x !== ''))
+    bad.push('revoked.signers must be signer names');
+  return {
+    digests: Array.isArray(digests) ? (digests as Digest[]) : [],
+    signers: Array.isArray(signers) ? (signers as string[]) : [],
+  };
 }
 
 function str(v: unknown, at: string, bad: string[]): string {
@@ -258,12 +305,16 @@ function own(o: Record<string, unknown>, key: string): unknown {
 
 function unknownFields(o: Record<string, unknown>, known: readonly string[], at: string, bad: string[]): void {
   for (const k of Object.keys(o)) {
-    if (!known.includes(k)) bad.push(`${at}${JSON.stringify(k.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
+    if (!known.includes(k))
+      bad.push(`${at}${JSON.stringify(k.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
   }
 }
 
-
 function invalid(what: string, bad: string[]): PolicyError {
-  const shown = bad.length > MAX_REPORTED ? [...bad.slice(0, MAX_REPORTED), `and ${bad.length - MAX_REPORTED} more`] : bad;
-  return new PolicyError({ code: 'POLICY_INVALID', message: `${what}: ${shown.join('; ')}; fix the policy and publish again` });
+  const shown =
+    bad.length > MAX_REPORTED ? [...bad.slice(0, MAX_REPORTED), `and ${bad.length - MAX_REPORTED} more`] : bad;
+  return new PolicyError({
+    code: 'POLICY_INVALID',
+    message: `${what}: ${shown.join('; ')}; fix the policy and publish again`,
+  });
 }

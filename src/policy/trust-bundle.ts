@@ -13,10 +13,23 @@ import { discoveryKeyFinder, type JwksHttpOptions, type KeyFinder } from '../ide
 import { logKeyringFromPems, type LogKeyring } from '../tlog/index.js';
 import { OpkError } from '../core/errors.js';
 import { PolicyError, TufError } from './errors.js';
-import { archiveKeyFinder, archiveTargetPath, MAX_JWKS_ARCHIVE_BYTES, parseJwksArchive, type JwksArchive } from './jwks-archive.js';
+import {
+  archiveKeyFinder,
+  archiveTargetPath,
+  MAX_JWKS_ARCHIVE_BYTES,
+  parseJwksArchive,
+  type JwksArchive,
+} from './jwks-archive.js';
 import { parsePolicy, type Policy } from './model.js';
 import { openTufRepository, type TufClientOptions, type TufTargets } from './tuf/client.js';
-import { checkRoleName, fragmentTargetPath, mergePolicies, TRUST_INDEX_KEY, type Delegation, type LoadedFragment } from './tuf/delegations.js';
+import {
+  checkRoleName,
+  fragmentTargetPath,
+  mergePolicies,
+  TRUST_INDEX_KEY,
+  type Delegation,
+  type LoadedFragment,
+} from './tuf/delegations.js';
 import { isRecord } from '../core/guards.js';
 
 /** Largest log key file. */
@@ -67,7 +80,11 @@ export interface TrustMaterialOptions {
 export async function loadTrust(o: LoadTrustOptions): Promise<TrustBundle> {
   const targets = await openTufRepository(o);
   const top = await targets.get('policy.json', MAX_POLICY_BYTES);
-  if (!top) throw new TufError({ code: 'TUF_TARGET_MISSING', message: `${o.repository}: no policy.json target; publish a policy with "opk-attest trust publish"` });
+  if (!top)
+    throw new TufError({
+      code: 'TUF_TARGET_MISSING',
+      message: `${o.repository}: no policy.json target; publish a policy with "opk-attest trust publish"`,
+    });
   const policy = parsePolicy(top.bytes, 'policy.json (TUF)');
   const index = parseIndex(top.custom);
   const fragments: LoadedFragment[] = [];
@@ -78,14 +95,22 @@ export async function loadTrust(o: LoadTrustOptions): Promise<TrustBundle> {
   const pems: Record<string, string> = {};
   for (const id of index.tlog) {
     const pem = await targets.get(`tlog/${id}.pem`, MAX_LOG_KEY_BYTES);
-    if (!pem) throw new TufError({ code: 'TUF_TARGET_MISSING', message: `${o.repository}: policy.json lists log key ${id}, but tlog/${id}.pem is not a target; publish again` });
+    if (!pem)
+      throw new TufError({
+        code: 'TUF_TARGET_MISSING',
+        message: `${o.repository}: policy.json lists log key ${id}, but tlog/${id}.pem is not a target; publish again`,
+      });
     pems[id] = pem.bytes.toString('utf8');
   }
   let logKeys: LogKeyring;
   try {
     logKeys = logKeyringFromPems(pems);
   } catch (err) {
-    throw new TufError({ code: 'TUF_TARGET_INVALID', cause: err, message: `${o.repository}: ${(err as Error).message}` });
+    throw new TufError({
+      code: 'TUF_TARGET_INVALID',
+      cause: err,
+      message: `${o.repository}: ${(err as Error).message}`,
+    });
   }
   return { policy: merged.policy, jwksArchives, logKeys, delegations: index.delegations, warnings };
 }
@@ -100,8 +125,14 @@ export function trustMaterialFrom(bundle: TrustBundle, o: TrustMaterialOptions =
   const issuers = policyIssuers(bundle.policy);
   const archive = archiveKeyFinder(bundle.jwksArchives);
   const live = o.live ? discoveryKeyFinder(o.http) : undefined;
-  const findKey: KeyFinder = async (issuer, kid, jkt) => (await archive(issuer, kid, jkt)) ?? (live && issuers.includes(issuer) ? live(issuer, kid, jkt) : undefined);
-  return { issuers, findKey, logs: bundle.logKeys, ...(o.commitmentClaims ? { commitmentClaims: o.commitmentClaims } : {}) };
+  const findKey: KeyFinder = async (issuer, kid, jkt) =>
+    (await archive(issuer, kid, jkt)) ?? (live && issuers.includes(issuer) ? live(issuer, kid, jkt) : undefined);
+  return {
+    issuers,
+    findKey,
+    logs: bundle.logKeys,
+    ...(o.commitmentClaims ? { commitmentClaims: o.commitmentClaims } : {}),
+  };
 }
 
 /**
@@ -141,7 +172,10 @@ async function loadArchives(targets: TufTargets, policy: Policy, warnings: strin
     if (!t) continue;
     const archive = parseJwksArchive(t.bytes, `${rel} (TUF)`);
     if (archive.issuer !== issuer) {
-      throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', message: `${rel} (TUF) holds the archive of ${archive.issuer}, not ${issuer}; sync it again and publish` });
+      throw new PolicyError({
+        code: 'POLICY_ARCHIVE_INVALID',
+        message: `${rel} (TUF) holds the archive of ${archive.issuer}, not ${issuer}; sync it again and publish`,
+      });
     }
     out.push(archive);
   }
@@ -150,15 +184,26 @@ async function loadArchives(targets: TufTargets, policy: Policy, warnings: strin
 
 /** The index in policy.json's signed `custom.opkAttest`: delegations and log IDs. */
 function parseIndex(custom: Record<string, unknown>): { delegations: Delegation[]; tlog: string[] } {
-  const bad = (fault: string) => new TufError({ code: 'TUF_TARGET_INVALID', message: `policy.json target: custom.${TRUST_INDEX_KEY} ${fault}; publish again with "opk-attest trust publish"` });
+  const bad = (fault: string) =>
+    new TufError({
+      code: 'TUF_TARGET_INVALID',
+      message: `policy.json target: custom.${TRUST_INDEX_KEY} ${fault}; publish again with "opk-attest trust publish"`,
+    });
   const index = Object.hasOwn(custom, TRUST_INDEX_KEY) ? custom[TRUST_INDEX_KEY] : undefined;
   if (index === undefined) return { delegations: [], tlog: [] };
   if (!isRecord(index)) throw bad('is not an object');
   const { delegations = [], tlog = [] } = index;
-  if (!Array.isArray(delegations) || delegations.length > MAX_DELEGATIONS) throw bad(`delegations is not an array of at most ${MAX_DELEGATIONS}`);
-  if (!Array.isArray(tlog) || tlog.length > MAX_LOG_KEYS || !tlog.every((id) => typeof id === 'string' && LOG_ID.test(id))) throw bad('tlog is not a list of log IDs');
+  if (!Array.isArray(delegations) || delegations.length > MAX_DELEGATIONS)
+    throw bad(`delegations is not an array of at most ${MAX_DELEGATIONS}`);
+  if (
+    !Array.isArray(tlog) ||
+    tlog.length > MAX_LOG_KEYS ||
+    !tlog.every((id) => typeof id === 'string' && LOG_ID.test(id))
+  )
+    throw bad('tlog is not a list of log IDs');
   const parsed = delegations.map((d) => {
-    if (!isRecord(d) || typeof d.role !== 'string' || typeof d.scope !== 'string' || d.scope === '') throw bad('has a delegation without role and scope');
+    if (!isRecord(d) || typeof d.role !== 'string' || typeof d.scope !== 'string' || d.scope === '')
+      throw bad('has a delegation without role and scope');
     try {
       checkRoleName(d.role);
     } catch (err) {

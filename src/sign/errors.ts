@@ -2,11 +2,11 @@
 import { OpkError } from '../core/errors.js';
 
 export type SignErrorCode =
-  | 'SIGN_NO_STATEMENTS'        // the image has no statements and none were given
-  | 'SIGN_SUBJECT_MISMATCH'     // a statement names no manifest of the image
-  | 'SIGN_INPUT_INVALID'        // an option or file given to the run is unusable
-  | 'SIGN_CLAIMS_MISMATCH'      // the ID token's workflow claims differ from the environment the provenance was built from
-  | 'SIGN_VERIFY_FAILED';       // reading back and verifying what was pushed failed
+  | 'SIGN_NO_STATEMENTS' // the image has no statements and none were given
+  | 'SIGN_SUBJECT_MISMATCH' // a statement names no manifest of the image
+  | 'SIGN_INPUT_INVALID' // an option or file given to the run is unusable
+  | 'SIGN_CLAIMS_MISMATCH' // the ID token's workflow claims differ from the environment the provenance was built from
+  | 'SIGN_VERIFY_FAILED'; // reading back and verifying what was pushed failed
 
 /** Thrown by the signing pipeline. */
 export class SignError extends OpkError<SignErrorCode> {}

@@ -1,8 +1,18 @@
 /** The signing pipeline: collect statements, one PK token per run, log, attach as referrers. */
 export { SignError, type SignErrorCode } from './errors.js';
-export { signImages, type SignImagesOptions, type SignImagesResult, type SignedArtifact, type SkippedStatement } from './sign-images.js';
+export {
+  signImages,
+  type SignImagesOptions,
+  type SignImagesResult,
+  type SignedArtifact,
+  type SkippedStatement,
+} from './sign-images.js';
 export { collectStatements, type StatementToSign, type ExtraStatements, type ImageName } from './statements.js';
 export {
-  ANNOTATION_STATEMENT_DIGEST, referrerRequest, signerSummary, existingSignature,
-  type SignerSummary, type ExpectedSigner,
+  ANNOTATION_STATEMENT_DIGEST,
+  referrerRequest,
+  signerSummary,
+  existingSignature,
+  type SignerSummary,
+  type ExpectedSigner,
 } from './referrer.js';

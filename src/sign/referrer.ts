@@ -6,7 +6,14 @@
 import { artifactTypeFor, serializeEnvelope, type Envelope } from '../attest/index.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import {
-  type Descriptor, ANNOTATION_CREATED, ANNOTATION_PREDICATE_TYPE, ANNOTATION_SIGNER_ISSUER, ANNOTATION_SIGNER_REPOSITORY, ANNOTATION_SIGNER_SUBJECT, ANNOTATION_SIGNER_WORKFLOW, type PublishRequest,
+  type Descriptor,
+  ANNOTATION_CREATED,
+  ANNOTATION_PREDICATE_TYPE,
+  ANNOTATION_SIGNER_ISSUER,
+  ANNOTATION_SIGNER_REPOSITORY,
+  ANNOTATION_SIGNER_SUBJECT,
+  ANNOTATION_SIGNER_WORKFLOW,
+  type PublishRequest,
 } from '../oci/index.js';
 
 /** Digest of the signed statement bytes: lets a re-run see it was signed without pulling layers. */
@@ -34,13 +41,21 @@ export function signerSummary(claims: Readonly<Record<string, unknown>>): Signer
     issuer: str('iss') ?? '',
     subject: str('sub') ?? '',
     ...(str('repository') ? { repository: str('repository') } : {}),
-    ...(str('job_workflow_ref') ?? str('workflow_ref') ? { workflow: (str('job_workflow_ref') ?? str('workflow_ref'))! } : {}),
+    ...((str('job_workflow_ref') ?? str('workflow_ref'))
+      ? { workflow: (str('job_workflow_ref') ?? str('workflow_ref'))! }
+      : {}),
   };
 }
 
 /** The publish request for one signed envelope about `subject`. */
-export function referrerRequest(repository: string, subject: Descriptor, envelope: Envelope,
-  predicateType: string, signer: SignerSummary, created: Date): PublishRequest {
+export function referrerRequest(
+  repository: string,
+  subject: Descriptor,
+  envelope: Envelope,
+  predicateType: string,
+  signer: SignerSummary,
+  created: Date,
+): PublishRequest {
   const artifactType = artifactTypeFor(predicateType);
   return {
     repository,
@@ -63,11 +78,17 @@ export function referrerRequest(repository: string, subject: Descriptor, envelop
  * The referrer, if any, by which `signer` already signed the statement with digest `statement`.
  * Annotations are a hint for skipping work, not trust: verification never relies on them.
  */
-export function existingSignature(referrers: readonly Descriptor[], statement: Digest, signer: ExpectedSigner): Descriptor | undefined {
+export function existingSignature(
+  referrers: readonly Descriptor[],
+  statement: Digest,
+  signer: ExpectedSigner,
+): Descriptor | undefined {
   return referrers.find((r) => {
     const a = r.annotations ?? {};
-    return a[ANNOTATION_STATEMENT_DIGEST] === statement
-      && a[ANNOTATION_SIGNER_ISSUER] === signer.issuer
-      && (signer.repository === undefined || a[ANNOTATION_SIGNER_REPOSITORY] === signer.repository);
+    return (
+      a[ANNOTATION_STATEMENT_DIGEST] === statement &&
+      a[ANNOTATION_SIGNER_ISSUER] === signer.issuer &&
+      (signer.repository === undefined || a[ANNOTATION_SIGNER_REPOSITORY] === signer.repository)
+    );
   });
 }

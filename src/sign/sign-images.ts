@@ -8,14 +8,32 @@
 import { signEnvelopes, withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import {
-  EphemeralKey, discoveryKeyFinder, type KeyFinder, issuePkToken, type OidcProvider, type PkToken,
+  EphemeralKey,
+  discoveryKeyFinder,
+  type KeyFinder,
+  issuePkToken,
+  type OidcProvider,
+  type PkToken,
 } from '../identity/index.js';
 import {
-  parseReference, type ImageReference, listReferrers, publishReferrers, type Descriptor, createTransport, type ClosableTransport, type TransportOptions,
+  parseReference,
+  type ImageReference,
+  listReferrers,
+  publishReferrers,
+  type Descriptor,
+  createTransport,
+  type ClosableTransport,
+  type TransportOptions,
 } from '../oci/index.js';
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { SignError } from './errors.js';
-import { existingSignature, referrerRequest, signerSummary, type ExpectedSigner, type SignerSummary } from './referrer.js';
+import {
+  existingSignature,
+  referrerRequest,
+  signerSummary,
+  type ExpectedSigner,
+  type SignerSummary,
+} from './referrer.js';
 import { mapLimit } from './map-limit.js';
 import { collectStatements, type ExtraStatements, type StatementToSign } from './statements.js';
 
@@ -98,7 +116,9 @@ export async function signImages(options: SignImagesOptions): Promise<SignImages
     const work = await collectAll(options, transports, log);
     const { todo, skipped } = await partition(work, options);
     if (todo.length === 0) {
-      log(`nothing to sign: all ${skipped.length} statement(s) already carry this signer's signature (use force to sign again)`);
+      log(
+        `nothing to sign: all ${skipped.length} statement(s) already carry this signer's signature (use force to sign again)`,
+      );
       return { signed: [], skipped };
     }
     const { signed, pkToken, key } = await signRun(todo, options, log);
@@ -114,14 +134,23 @@ export async function signImages(options: SignImagesOptions): Promise<SignImages
   }
 }
 
-async function collectAll(o: SignImagesOptions, transports: Map<string, ClosableTransport>, log: (l: string) => void): Promise<Work[]> {
+async function collectAll(
+  o: SignImagesOptions,
+  transports: Map<string, ClosableTransport>,
+  log: (l: string) => void,
+): Promise<Work[]> {
   const work: Work[] = [];
   for (const image of o.images) {
     const ref = parseReference(image);
     let transport = transports.get(ref.registry);
     if (!transport) transports.set(ref.registry, (transport = createTransport(ref.registry, o.registry)));
     const reference = ref.digest ?? ref.tag ?? 'latest';
-    const found = await collectStatements(transport, { name: `${ref.registry}/${ref.repository}`, repository: ref.repository, reference }, o.extra ?? {}, o.platforms);
+    const found = await collectStatements(
+      transport,
+      { name: `${ref.registry}/${ref.repository}`, repository: ref.repository, reference },
+      o.extra ?? {},
+      o.platforms,
+    );
     log(`${image}: ${found.length} statement(s) on ${new Set(found.map((f) => f.platform)).size} platform(s)`);
     work.push(...found.map((f) => ({ ...f, image, ref, transport: transport! })));
   }
@@ -137,13 +166,23 @@ async function partition(work: Work[], o: SignImagesOptions): Promise<{ todo: Wo
   const subjects = new Map<string, Work>();
   for (const w of work) subjects.set(subjectKey(w), subjects.get(subjectKey(w)) ?? w);
   const listed = await mapLimit([...subjects.values()], PARALLEL, (w) =>
-    listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository: o.referrersRepository }).then((l) => l.referrers));
+    listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository: o.referrersRepository }).then(
+      (l) => l.referrers,
+    ),
+  );
   const referrers = new Map<string, Descriptor[]>([...subjects.keys()].map((k, i) => [k, listed[i]!]));
   const todo: Work[] = [];
   const skipped: SkippedStatement[] = [];
   for (const w of work) {
     const hit = existingSignature(referrers.get(subjectKey(w))!, digestOf(w.statement.raw), signer);
-    if (hit) skipped.push({ image: w.image, platform: w.platform, subject: w.subject.digest, predicateType: w.statement.predicateType, artifactDigest: hit.digest });
+    if (hit)
+      skipped.push({
+        image: w.image,
+        platform: w.platform,
+        subject: w.subject.digest,
+        predicateType: w.statement.predicateType,
+        artifactDigest: hit.digest,
+      });
     else todo.push(w);
   }
   return { todo, skipped };
@@ -154,7 +193,11 @@ function subjectKey(w: Work): string {
 }
 
 /** One key, one OIDC round trip, one PK token for every envelope of the run. */
-async function signRun(todo: Work[], o: SignImagesOptions, log: (l: string) => void): Promise<{ signed: SignedEnvelope[]; pkToken: PkToken; key: EphemeralKey }> {
+async function signRun(
+  todo: Work[],
+  o: SignImagesOptions,
+  log: (l: string) => void,
+): Promise<{ signed: SignedEnvelope[]; pkToken: PkToken; key: EphemeralKey }> {
   const key = EphemeralKey.generate();
   let pkToken: PkToken | undefined;
   const signed = await signEnvelopes({
@@ -176,16 +219,29 @@ async function signRun(todo: Work[], o: SignImagesOptions, log: (l: string) => v
   return { signed, pkToken: pkToken!, key };
 }
 
-async function logAll(signed: SignedEnvelope[], key: EphemeralKey, pkToken: PkToken, o: SignImagesOptions, log: (l: string) => void): Promise<Array<{ envelope: SignedEnvelope; logIndex?: number }>> {
+async function logAll(
+  signed: SignedEnvelope[],
+  key: EphemeralKey,
+  pkToken: PkToken,
+  o: SignImagesOptions,
+  log: (l: string) => void,
+): Promise<Array<{ envelope: SignedEnvelope; logIndex?: number }>> {
   if (o.transparencyLog === false) {
     log('transparency log: off (signatures stay valid through the PK token binding)');
     return signed.map((envelope) => ({ envelope }));
   }
   const rekor = new RekorClient({ url: o.transparencyLog });
   const pkTokenJson = pkToken.jsonBytes();
-  const cert = createPkTokenCertificate({ key, pkTokenJson, subject: String(pkToken.claims.sub), issuer: String(pkToken.claims.iss) });
+  const cert = createPkTokenCertificate({
+    key,
+    pkTokenJson,
+    subject: String(pkToken.claims.sub),
+    issuer: String(pkToken.claims.iss),
+  });
   const out = await mapLimit(signed, PARALLEL, async (s) => {
-    const entry = await rekor.createEntry(buildHashedRekord({ paeSha256: s.paeSha256, signatureDer: s.sigDer, certificatePem: cert.pem }));
+    const entry = await rekor.createEntry(
+      buildHashedRekord({ paeSha256: s.paeSha256, signatureDer: s.sigDer, certificatePem: cert.pem }),
+    );
     const tl = entry as unknown as TlogEntryJson;
     return { envelope: { ...s, envelope: withTransparencyLogEntry(s.envelope, tl) }, logIndex: entry.logIndex };
   });
@@ -194,22 +250,45 @@ async function logAll(signed: SignedEnvelope[], key: EphemeralKey, pkToken: PkTo
 }
 
 /** Publishes envelopes: subjects in parallel, each subject's envelopes as one batch (one fallback-tag update). */
-async function publishAll(todo: Work[], logged: Array<{ envelope: SignedEnvelope; logIndex?: number }>, signer: SignerSummary,
-  o: SignImagesOptions, created: Date, log: (l: string) => void): Promise<SignedArtifact[]> {
+async function publishAll(
+  todo: Work[],
+  logged: Array<{ envelope: SignedEnvelope; logIndex?: number }>,
+  signer: SignerSummary,
+  o: SignImagesOptions,
+  created: Date,
+  log: (l: string) => void,
+): Promise<SignedArtifact[]> {
   const bySubject = new Map<string, number[]>();
   todo.forEach((w, i) => bySubject.set(subjectKey(w), [...(bySubject.get(subjectKey(w)) ?? []), i]));
   const groups = await mapLimit([...bySubject.values()], PARALLEL, async (indexes) => {
     const first = todo[indexes[0]!]!;
-    const requests = indexes.map((i) => referrerRequest(todo[i]!.ref.repository, todo[i]!.subject, logged[i]!.envelope.envelope, todo[i]!.statement.predicateType, signer, created));
+    const requests = indexes.map((i) =>
+      referrerRequest(
+        todo[i]!.ref.repository,
+        todo[i]!.subject,
+        logged[i]!.envelope.envelope,
+        todo[i]!.statement.predicateType,
+        signer,
+        created,
+      ),
+    );
     const published = await publishReferrers(first.transport, requests, { referrersRepository: o.referrersRepository });
     return indexes.map((i, k) => {
       const w = todo[i]!;
       const p = published[k]!;
       const logIndex = logged[i]!.logIndex;
-      log(`${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`);
+      log(
+        `${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`,
+      );
       return {
-        image: w.image, platform: w.platform, subject: w.subject.digest, predicateType: w.statement.predicateType,
-        artifactDigest: p.descriptor.digest, repository: p.repository, via: p.via, ...(logIndex === undefined ? {} : { logIndex }),
+        image: w.image,
+        platform: w.platform,
+        subject: w.subject.digest,
+        predicateType: w.statement.predicateType,
+        artifactDigest: p.descriptor.digest,
+        repository: p.repository,
+        via: p.via,
+        ...(logIndex === undefined ? {} : { logIndex }),
       };
     });
   });
@@ -220,7 +299,10 @@ async function publishAll(todo: Work[], logged: Array<{ envelope: SignedEnvelope
  * The generated provenance was built from the environment before the token existed; the token's
  * signed claims must say the same, or the provenance would describe another build.
  */
-function checkProvenanceClaims(expected: Readonly<Record<string, unknown>>, actual: Readonly<Record<string, unknown>>): void {
+function checkProvenanceClaims(
+  expected: Readonly<Record<string, unknown>>,
+  actual: Readonly<Record<string, unknown>>,
+): void {
   for (const claim of ['iss', 'repository', 'ref', 'sha', 'workflow_ref', 'run_id', 'run_attempt']) {
     if (expected[claim] !== undefined && expected[claim] !== actual[claim]) {
       throw new SignError({

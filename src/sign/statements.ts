@@ -5,9 +5,21 @@
  * from the workflow's claims. Statements read from the registry are kept as raw bytes.
  */
 import {
-  detectSbom, generateSlsaProvenance, makeStatement, parseStatement, subjectMatches, type Statement, type SubjectInput,
+  detectSbom,
+  generateSlsaProvenance,
+  makeStatement,
+  parseStatement,
+  subjectMatches,
+  type Statement,
+  type SubjectInput,
 } from '../attest/index.js';
-import { findAttestations, readStatement, type PlatformImage, type Descriptor, type RegistryTransport } from '../oci/index.js';
+import {
+  findAttestations,
+  readStatement,
+  type PlatformImage,
+  type Descriptor,
+  type RegistryTransport,
+} from '../oci/index.js';
 import { SignError } from './errors.js';
 import { mapLimit } from './map-limit.js';
 
@@ -51,8 +63,12 @@ const READ_CONCURRENCY = 8;
  * Finds every statement to sign for one image.
  * @throws SignError SIGN_SUBJECT_MISMATCH | SIGN_NO_STATEMENTS; OciError and AttestError from reading and parsing
  */
-export async function collectStatements(t: RegistryTransport, image: ImageName,
-  extra: ExtraStatements, platforms: readonly string[] = []): Promise<StatementToSign[]> {
+export async function collectStatements(
+  t: RegistryTransport,
+  image: ImageName,
+  extra: ExtraStatements,
+  platforms: readonly string[] = [],
+): Promise<StatementToSign[]> {
   const { name, repository, reference } = image;
   const walked = await walkPlatforms(t, repository, reference, platforms);
   const layers = walked.flatMap((p) => p.statements.map((layer) => ({ p, layer })));
@@ -65,8 +81,20 @@ export async function collectStatements(t: RegistryTransport, image: ImageName,
   found.push(...userStatements(name, walked, extra));
   // Provenance is generated only beside statements that show this run built or describes the
   // image; for an image with nothing at all it would be an unfounded claim (e.g. when re-signing).
-  if (extra.provenanceClaims && found.length > 0 && !found.some((s) => s.statement.predicateType.startsWith(PROVENANCE_PREFIX))) {
-    found.push(...forEachPlatform(name, walked, 'generated', (subjects) => generateSlsaProvenance({ subjects, claims: extra.provenanceClaims!, ...(extra.serverUrl ? { serverUrl: extra.serverUrl } : {}) })));
+  if (
+    extra.provenanceClaims &&
+    found.length > 0 &&
+    !found.some((s) => s.statement.predicateType.startsWith(PROVENANCE_PREFIX))
+  ) {
+    found.push(
+      ...forEachPlatform(name, walked, 'generated', (subjects) =>
+        generateSlsaProvenance({
+          subjects,
+          claims: extra.provenanceClaims!,
+          ...(extra.serverUrl ? { serverUrl: extra.serverUrl } : {}),
+        }),
+      ),
+    );
   }
   if (found.length === 0) {
     throw new SignError({
@@ -77,9 +105,16 @@ export async function collectStatements(t: RegistryTransport, image: ImageName,
   return found;
 }
 
-async function walkPlatforms(t: RegistryTransport, repository: string, reference: string, platforms: readonly string[]): Promise<PlatformImage[]> {
+async function walkPlatforms(
+  t: RegistryTransport,
+  repository: string,
+  reference: string,
+  platforms: readonly string[],
+): Promise<PlatformImage[]> {
   if (platforms.length === 0) return (await findAttestations(t, repository, reference)).platforms;
-  const picked = await Promise.all(platforms.map((platform) => findAttestations(t, repository, reference, { platform })));
+  const picked = await Promise.all(
+    platforms.map((platform) => findAttestations(t, repository, reference, { platform })),
+  );
   return picked.flatMap((w) => w.platforms);
 }
 
@@ -87,7 +122,9 @@ function userStatements(name: string, walked: readonly PlatformImage[], extra: E
   const out: StatementToSign[] = [];
   if (extra.sbom) {
     const sbom = detectSbom(extra.sbom, 'sbom-path');
-    out.push(...forEachPlatform(name, walked, 'sbom', (subjects) => makeStatement(subjects, sbom.predicateType, extra.sbom!)));
+    out.push(
+      ...forEachPlatform(name, walked, 'sbom', (subjects) => makeStatement(subjects, sbom.predicateType, extra.sbom!)),
+    );
   }
   if (extra.predicate) {
     const { type, bytes } = extra.predicate;
@@ -97,8 +134,12 @@ function userStatements(name: string, walked: readonly PlatformImage[], extra: E
 }
 
 /** One statement per platform manifest, about that manifest alone (named as the image). */
-function forEachPlatform(name: string, walked: readonly PlatformImage[], source: StatementToSign['source'],
-  make: (subjects: SubjectInput[]) => Buffer): StatementToSign[] {
+function forEachPlatform(
+  name: string,
+  walked: readonly PlatformImage[],
+  source: StatementToSign['source'],
+  make: (subjects: SubjectInput[]) => Buffer,
+): StatementToSign[] {
   return walked.map((p) => ({
     platform: p.platform,
     subject: p.descriptor,

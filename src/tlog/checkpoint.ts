@@ -40,7 +40,8 @@ const MAX_UINT64 = (1n << 64n) - 1n;
 const DECIMAL = /^(?:0|[1-9][0-9]{0,19})$/;
 // Control characters other than newline have no place in a note (and `\r` would let two
 // readers split lines differently).
-const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const FORBIDDEN =
+  /[\u0000-\u0009\u000b-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Parses a signed checkpoint, bounded and strict (canonical base64, decimal size without
@@ -48,29 +49,42 @@ const FORBIDDEN = /[\u0000-\u0009\u000b-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-
  * @throws TlogError TLOG_CHECKPOINT_INVALID
  */
 export function parseCheckpoint(text: string, what = 'checkpoint'): SignedCheckpoint {
-  if (Buffer.byteLength(text, 'utf8') > MAX_CHECKPOINT_BYTES) throw cpError(what, `larger than ${MAX_CHECKPOINT_BYTES} bytes`);
+  if (Buffer.byteLength(text, 'utf8') > MAX_CHECKPOINT_BYTES)
+    throw cpError(what, `larger than ${MAX_CHECKPOINT_BYTES} bytes`);
   if (FORBIDDEN.test(text)) throw cpError(what, 'contains control characters or invalid Unicode');
   const split = text.indexOf('\n\n');
-  if (split < 0 || text.lastIndexOf('\n\n') !== split) throw cpError(what, 'needs exactly one blank line between the note and its signatures');
+  if (split < 0 || text.lastIndexOf('\n\n') !== split)
+    throw cpError(what, 'needs exactly one blank line between the note and its signatures');
   const note = text.slice(0, split + 1);
   const sigBlock = text.slice(split + 2);
   if (!sigBlock.endsWith('\n')) throw cpError(what, 'signature block must end with a newline');
   const lines = note.slice(0, -1).split('\n');
   const sigLines = sigBlock.slice(0, -1).split('\n');
-  if (lines.length < 3) throw cpError(what, `has ${lines.length} note line(s); origin, tree size and root hash are required`);
-  if (lines.length + sigLines.length > MAX_CHECKPOINT_LINES) throw cpError(what, `has more than ${MAX_CHECKPOINT_LINES} lines`);
+  if (lines.length < 3)
+    throw cpError(what, `has ${lines.length} note line(s); origin, tree size and root hash are required`);
+  if (lines.length + sigLines.length > MAX_CHECKPOINT_LINES)
+    throw cpError(what, `has more than ${MAX_CHECKPOINT_LINES} lines`);
   const [origin, sizeText, rootText] = lines as [string, string, string];
   if (origin.length === 0) throw cpError(what, 'origin line is empty');
-  if (!DECIMAL.test(sizeText) || BigInt(sizeText) > MAX_UINT64) throw cpError(what, 'tree size is not a decimal 64-bit number without leading zeros');
+  if (!DECIMAL.test(sizeText) || BigInt(sizeText) > MAX_UINT64)
+    throw cpError(what, 'tree size is not a decimal 64-bit number without leading zeros');
   const rootHash = decodeB64(rootText, what, 'root hash');
   if (rootHash.length !== 32) throw cpError(what, `root hash has ${rootHash.length} bytes, expected 32`);
-  return { note, origin, size: BigInt(sizeText), rootHash, extensions: lines.slice(3), signatures: sigLines.map((l) => parseSignatureLine(l, what)) };
+  return {
+    note,
+    origin,
+    size: BigInt(sizeText),
+    rootHash,
+    extensions: lines.slice(3),
+    signatures: sigLines.map((l) => parseSignatureLine(l, what)),
+  };
 }
 
 function parseSignatureLine(line: string, what: string): CheckpointSignature {
   if (!line.startsWith(EM_DASH_SPACE)) throw cpError(what, 'a signature line does not start with "— "');
   const parts = line.slice(EM_DASH_SPACE.length).split(' ');
-  if (parts.length !== 2 || parts[0]!.length === 0 || parts[0]!.includes('+')) throw cpError(what, 'a signature line is not "— <name> <base64>"');
+  if (parts.length !== 2 || parts[0]!.length === 0 || parts[0]!.includes('+'))
+    throw cpError(what, 'a signature line is not "— <name> <base64>"');
   const bytes = decodeB64(parts[1]!, what, 'signature');
   if (bytes.length < 5) throw cpError(what, 'a signature is shorter than its 4-byte key hint plus one byte');
   return { name: parts[0]!, keyHint: bytes.subarray(0, 4), signature: bytes.subarray(4) };
@@ -82,14 +96,27 @@ function parseSignatureLine(line: string, what: string): CheckpointSignature {
  * it exactly.
  * @throws TlogError TLOG_CHECKPOINT_SIGNATURE_INVALID
  */
-export function verifyCheckpointSignature(checkpoint: SignedCheckpoint, key: LogPublicKey, signerName?: string, what = 'checkpoint'): void {
+export function verifyCheckpointSignature(
+  checkpoint: SignedCheckpoint,
+  key: LogPublicKey,
+  signerName?: string,
+  what = 'checkpoint',
+): void {
   const note = Buffer.from(checkpoint.note, 'utf8');
-  const candidates = checkpoint.signatures.filter((s) => bytesEqual(s.keyHint, key.keyHint) && (signerName === undefined || s.name === signerName));
+  const candidates = checkpoint.signatures.filter(
+    (s) => bytesEqual(s.keyHint, key.keyHint) && (signerName === undefined || s.name === signerName),
+  );
   if (candidates.length === 0) {
-    throw new TlogError({ code: 'TLOG_CHECKPOINT_SIGNATURE_INVALID', message: `${what} of "${checkpoint.origin.slice(0, 100)}": no signature line for log key ${key.logId}; the checkpoint is from another log` });
+    throw new TlogError({
+      code: 'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      message: `${what} of "${checkpoint.origin.slice(0, 100)}": no signature line for log key ${key.logId}; the checkpoint is from another log`,
+    });
   }
   if (!candidates.some((s) => key.verify(note, s.signature))) {
-    throw new TlogError({ code: 'TLOG_CHECKPOINT_SIGNATURE_INVALID', message: `${what} of "${checkpoint.origin.slice(0, 100)}": the signature by log key ${key.logId} does not verify; the checkpoint was altered` });
+    throw new TlogError({
+      code: 'TLOG_CHECKPOINT_SIGNATURE_INVALID',
+      message: `${what} of "${checkpoint.origin.slice(0, 100)}": the signature by log key ${key.logId} does not verify; the checkpoint was altered`,
+    });
   }
 }
 
@@ -97,10 +124,17 @@ function decodeB64(s: string, what: string, field: string): Buffer {
   try {
     return b64Decode(s, `${what} ${field}`);
   } catch (err) {
-    throw new TlogError({ code: 'TLOG_CHECKPOINT_INVALID', cause: err, message: `${what}: ${field} is not canonical standard base64` });
+    throw new TlogError({
+      code: 'TLOG_CHECKPOINT_INVALID',
+      cause: err,
+      message: `${what}: ${field} is not canonical standard base64`,
+    });
   }
 }
 
 function cpError(what: string, fault: string): TlogError {
-  return new TlogError({ code: 'TLOG_CHECKPOINT_INVALID', message: `${what}: ${fault}; it is not a signed checkpoint note` });
+  return new TlogError({
+    code: 'TLOG_CHECKPOINT_INVALID',
+    message: `${what}: ${fault}; it is not a signed checkpoint note`,
+  });
 }

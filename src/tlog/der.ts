@@ -28,7 +28,8 @@ export const TAG = {
 /** Identifier octet of a context-specific tag `[n]` (explicit tags are constructed).
  * @throws RangeError for n > 30 (the high-tag-number form is not supported) */
 export function contextTag(n: number, constructed: boolean): number {
-  if (!Number.isInteger(n) || n < 0 || n > 30) throw new RangeError(`context tag [${n}] needs the high-tag-number form`);
+  if (!Number.isInteger(n) || n < 0 || n > 30)
+    throw new RangeError(`context tag [${n}] needs the high-tag-number form`);
   return 0x80 | (constructed ? 0x20 : 0) | n;
 }
 
@@ -65,7 +66,7 @@ export function derInteger(value: bigint): Buffer {
   let v = value;
   for (;;) {
     bytes.unshift(Number(BigInt.asUintN(8, v)));
-    const done = (v >= -128n && v <= 127n);
+    const done = v >= -128n && v <= 127n;
     v >>= 8n;
     if (done) break;
   }
@@ -79,7 +80,8 @@ export function derOid(dotted: string): Buffer {
     if (!/^(0|[1-9][0-9]*)$/.test(a)) throw new RangeError(`OID ${dotted} has a bad arc`);
     return BigInt(a);
   });
-  if (arcs.length < 2 || arcs[0]! > 2n || (arcs[0]! < 2n && arcs[1]! > 39n)) throw new RangeError(`OID ${dotted} is not valid`);
+  if (arcs.length < 2 || arcs[0]! > 2n || (arcs[0]! < 2n && arcs[1]! > 39n))
+    throw new RangeError(`OID ${dotted} is not valid`);
   const out: number[] = [];
   for (const arc of [arcs[0]! * 40n + arcs[1]!, ...arcs.slice(2)]) {
     const chunk: number[] = [Number(arc & 0x7fn)];
@@ -221,7 +223,8 @@ function derError(what: string, fault: string): TlogError {
  */
 export function expectTag(node: DerNode | undefined, tag: number, what: string, field: string): DerNode {
   if (node === undefined) throw derError(what, `${field} is missing`);
-  if (node.tag !== tag) throw derError(what, `${field} has tag 0x${node.tag.toString(16)}, expected 0x${tag.toString(16)}`);
+  if (node.tag !== tag)
+    throw derError(what, `${field} has tag 0x${node.tag.toString(16)}, expected 0x${tag.toString(16)}`);
   return node;
 }
 
@@ -255,7 +258,10 @@ export function readOid(node: DerNode, what: string): string {
     if (start && b === 0x80) throw derError(what, 'OID arc is not minimally encoded');
     arc = (arc << 7n) | BigInt(b & 0x7f);
     start = (b & 0x80) === 0;
-    if (start) { arcs.push(arc); arc = 0n; }
+    if (start) {
+      arcs.push(arc);
+      arc = 0n;
+    }
   }
   const first = arcs[0]!;
   const head = first < 80n ? [first / 40n, first % 40n] : [2n, first - 80n];
@@ -271,8 +277,10 @@ export function readBitString(node: DerNode, what: string): { bytes: Buffer; unu
   if (v.length === 0) throw derError(what, 'BIT STRING without its unused-bits octet');
   const unusedBits = v[0]!;
   const bytes = v.subarray(1);
-  if (unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0)) throw derError(what, `BIT STRING with ${unusedBits} unused bits`);
-  if (bytes.length > 0 && (bytes[bytes.length - 1]! & ((1 << unusedBits) - 1)) !== 0) throw derError(what, 'BIT STRING has non-zero unused bits');
+  if (unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0))
+    throw derError(what, `BIT STRING with ${unusedBits} unused bits`);
+  if (bytes.length > 0 && (bytes[bytes.length - 1]! & ((1 << unusedBits) - 1)) !== 0)
+    throw derError(what, 'BIT STRING has non-zero unused bits');
   return { bytes, unusedBits };
 }
 
@@ -281,7 +289,8 @@ export function readBitString(node: DerNode, what: string): { bytes: Buffer; unu
  * @throws TlogError TLOG_DER_INVALID
  */
 export function readBoolean(node: DerNode, what: string): boolean {
-  if (node.value.length !== 1 || (node.value[0] !== 0x00 && node.value[0] !== 0xff)) throw derError(what, 'BOOLEAN is not 0x00 or 0xFF');
+  if (node.value.length !== 1 || (node.value[0] !== 0x00 && node.value[0] !== 0xff))
+    throw derError(what, 'BOOLEAN is not 0x00 or 0xFF');
   return node.value[0] === 0xff;
 }
 
@@ -294,12 +303,22 @@ const GENERALIZED_TIME = /^([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0
  */
 export function readTime(node: DerNode, what: string): Date {
   const text = node.value.toString('latin1');
-  const m = node.tag === TAG.UTC_TIME ? UTC_TIME.exec(text) : node.tag === TAG.GENERALIZED_TIME ? GENERALIZED_TIME.exec(text) : null;
-  if (!m) throw derError(what, `time ${JSON.stringify(text.slice(0, 20))} is not UTCTime/GeneralizedTime in the RFC 5280 profile`);
+  const m =
+    node.tag === TAG.UTC_TIME
+      ? UTC_TIME.exec(text)
+      : node.tag === TAG.GENERALIZED_TIME
+        ? GENERALIZED_TIME.exec(text)
+        : null;
+  if (!m)
+    throw derError(
+      what,
+      `time ${JSON.stringify(text.slice(0, 20))} is not UTCTime/GeneralizedTime in the RFC 5280 profile`,
+    );
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const year = node.tag === TAG.UTC_TIME ? (y >= 50 ? 1900 + y : 2000 + y) : y;
   const date = new Date(Date.UTC(year, mo - 1, d, h, mi, s));
-  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) throw derError(what, `time ${text} is not a calendar time`);
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    throw derError(what, `time ${text} is not a calendar time`);
   return date;
 }
 
@@ -312,7 +331,11 @@ export function readString(node: DerNode, what: string, field: string): string {
     try {
       return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(node.value);
     } catch (err) {
-      throw new TlogError({ code: 'TLOG_DER_INVALID', cause: err, message: `${what}: ${field} is not valid UTF-8; the data is corrupt` });
+      throw new TlogError({
+        code: 'TLOG_DER_INVALID',
+        cause: err,
+        message: `${what}: ${field} is not valid UTF-8; the data is corrupt`,
+      });
     }
   }
   const text = node.value.toString('latin1');

@@ -62,7 +62,10 @@ export function parseTlogEntry(value: unknown, what = 'transparency log entry'):
     verification: verificationOf(e.verification, bad),
   };
   if (bad.length > 0) {
-    throw new TlogError({ code: 'TLOG_ENTRY_INVALID', message: `${what}: ${bad.slice(0, 8).join('; ')}${bad.length > 8 ? `; and ${bad.length - 8} more` : ''}` });
+    throw new TlogError({
+      code: 'TLOG_ENTRY_INVALID',
+      message: `${what}: ${bad.slice(0, 8).join('; ')}${bad.length > 8 ? `; and ${bad.length - 8} more` : ''}`,
+    });
   }
   return entry as TlogEntry;
 }
@@ -74,21 +77,43 @@ export function parseTlogEntry(value: unknown, what = 'transparency log entry'):
 export function tlogEntryFromRekor(response: unknown, what: string): TlogEntry {
   const keys = isRecord(response) ? Object.keys(response) : [];
   if (keys.length !== 1 || !isEntryUuid(keys[0])) {
-    throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: expected one entry keyed by its UUID, got ${keys.length} key(s); is the URL a Rekor v1 API?` });
+    throw new TlogError({
+      code: 'TLOG_RESPONSE_INVALID',
+      message: `${what}: expected one entry keyed by its UUID, got ${keys.length} key(s); is the URL a Rekor v1 API?`,
+    });
   }
   const inner = (response as Record<string, unknown>)[keys[0]!];
   try {
     return parseTlogEntry(isRecord(inner) ? { ...inner, uuid: keys[0] } : inner, what);
   } catch (err) {
-    throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', cause: err, message: `${what}: the entry is malformed (${(err as Error).message})` });
+    throw new TlogError({
+      code: 'TLOG_RESPONSE_INVALID',
+      cause: err,
+      message: `${what}: the entry is malformed (${(err as Error).message})`,
+    });
   }
 }
 
-function entryFields(e: Record<string, unknown>, prefix: string, bad: string[]): Omit<TlogEntry, 'uuid' | 'verification'> {
+function entryFields(
+  e: Record<string, unknown>,
+  prefix: string,
+  bad: string[],
+): Omit<TlogEntry, 'uuid' | 'verification'> {
   return {
-    body: check(e.body, (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_TLOG_RESPONSE_BYTES && B64.test(v),
-      `${prefix}body`, 'must be non-empty standard base64', bad),
-    integratedTime: check(e.integratedTime, isIndex, `${prefix}integratedTime`, 'must be a non-negative safe integer', bad),
+    body: check(
+      e.body,
+      (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_TLOG_RESPONSE_BYTES && B64.test(v),
+      `${prefix}body`,
+      'must be non-empty standard base64',
+      bad,
+    ),
+    integratedTime: check(
+      e.integratedTime,
+      isIndex,
+      `${prefix}integratedTime`,
+      'must be a non-negative safe integer',
+      bad,
+    ),
     logID: check(e.logID, isHex64, `${prefix}logID`, 'must be 64 lowercase hex characters', bad),
     logIndex: check(e.logIndex, isIndex, `${prefix}logIndex`, 'must be a non-negative safe integer', bad),
   };
@@ -101,9 +126,13 @@ function verificationOf(value: unknown, bad: string[]): TlogEntry['verification'
   }
   const out: TlogEntry['verification'] = {};
   if (value.signedEntryTimestamp !== undefined) {
-    out.signedEntryTimestamp = check(value.signedEntryTimestamp,
+    out.signedEntryTimestamp = check(
+      value.signedEntryTimestamp,
       (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_SET_CHARS && B64.test(v),
-      'verification.signedEntryTimestamp', 'must be standard base64 of at most 1024 characters', bad);
+      'verification.signedEntryTimestamp',
+      'must be standard base64 of at most 1024 characters',
+      bad,
+    );
   }
   if (value.inclusionProof !== undefined) out.inclusionProof = inclusionProofOf(value.inclusionProof, bad);
   return out;
@@ -115,11 +144,29 @@ function inclusionProofOf(value: unknown, bad: string[]): TlogInclusionProof {
   return {
     logIndex: check(v.logIndex, isIndex, `${p}logIndex`, 'must be a non-negative safe integer', bad),
     rootHash: check(v.rootHash, isHex64, `${p}rootHash`, 'must be 64 lowercase hex characters', bad),
-    treeSize: check(v.treeSize, (x): x is number => isIndex(x) && x > 0, `${p}treeSize`, 'must be a positive safe integer', bad),
-    hashes: copy(check(v.hashes, (x): x is string[] => Array.isArray(x) && x.length <= MAX_PROOF_HASHES && x.every(isHex64),
-      `${p}hashes`, `must be at most ${MAX_PROOF_HASHES} lowercase hex SHA-256 values`, bad)),
-    checkpoint: check(v.checkpoint, (x): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_CHECKPOINT_BYTES,
-      `${p}checkpoint`, `must be a non-empty string of at most ${MAX_CHECKPOINT_BYTES} characters`, bad),
+    treeSize: check(
+      v.treeSize,
+      (x): x is number => isIndex(x) && x > 0,
+      `${p}treeSize`,
+      'must be a positive safe integer',
+      bad,
+    ),
+    hashes: copy(
+      check(
+        v.hashes,
+        (x): x is string[] => Array.isArray(x) && x.length <= MAX_PROOF_HASHES && x.every(isHex64),
+        `${p}hashes`,
+        `must be at most ${MAX_PROOF_HASHES} lowercase hex SHA-256 values`,
+        bad,
+      ),
+    ),
+    checkpoint: check(
+      v.checkpoint,
+      (x): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_CHECKPOINT_BYTES,
+      `${p}checkpoint`,
+      `must be a non-empty string of at most ${MAX_CHECKPOINT_BYTES} characters`,
+      bad,
+    ),
   };
 }
 
@@ -132,7 +179,6 @@ function check<T>(value: unknown, guard: (v: unknown) => v is T, path: string, r
 function copy(a: string[]): string[] {
   return Array.isArray(a) ? [...a] : a;
 }
-
 
 function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;

@@ -65,8 +65,10 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * @throws TlogError TLOG_BODY_INVALID when the hash is not 32 bytes or the signature is empty
  */
 export function buildHashedRekord(input: HashedRekordInput): HashedRekordProposal {
-  if (input.paeSha256.length !== 32) throw bodyError('proposed entry', `hash of ${input.paeSha256.length} bytes is not SHA-256`);
-  if (input.signatureDer.length === 0 || input.signatureDer.length > MAX_SIGNATURE_BYTES) throw bodyError('proposed entry', 'signature is empty or too long');
+  if (input.paeSha256.length !== 32)
+    throw bodyError('proposed entry', `hash of ${input.paeSha256.length} bytes is not SHA-256`);
+  if (input.signatureDer.length === 0 || input.signatureDer.length > MAX_SIGNATURE_BYTES)
+    throw bodyError('proposed entry', 'signature is empty or too long');
   return {
     apiVersion: HASHEDREKORD_API_VERSION,
     kind: HASHEDREKORD_KIND,
@@ -103,24 +105,41 @@ export function parseHashedRekordBody(raw: Uint8Array, what = 'log entry body'):
  * @throws TlogError TLOG_BODY_INVALID
  */
 export function readHashedRekordFields(raw: Uint8Array, what = 'log entry body'): HashedRekordFields {
-  if (raw.length > MAX_TLOG_RESPONSE_BYTES) throw bodyError(what, `${raw.length} bytes exceed the ${MAX_TLOG_RESPONSE_BYTES}-byte limit`);
+  if (raw.length > MAX_TLOG_RESPONSE_BYTES)
+    throw bodyError(what, `${raw.length} bytes exceed the ${MAX_TLOG_RESPONSE_BYTES}-byte limit`);
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(raw).toString('utf8'));
   } catch (err) {
-    throw new TlogError({ code: 'TLOG_BODY_INVALID', cause: err, message: `${what}: not JSON; the log returned a corrupt entry` });
+    throw new TlogError({
+      code: 'TLOG_BODY_INVALID',
+      cause: err,
+      message: `${what}: not JSON; the log returned a corrupt entry`,
+    });
   }
   const body = field(json, [], what);
-  if (field(body, ['kind'], what) !== HASHEDREKORD_KIND || field(body, ['apiVersion'], what) !== HASHEDREKORD_API_VERSION) {
-    throw bodyError(what, `kind/apiVersion ${JSON.stringify(field(body, ['kind'], what))}/${JSON.stringify(field(body, ['apiVersion'], what))} is not hashedrekord/0.0.1`);
+  if (
+    field(body, ['kind'], what) !== HASHEDREKORD_KIND ||
+    field(body, ['apiVersion'], what) !== HASHEDREKORD_API_VERSION
+  ) {
+    throw bodyError(
+      what,
+      `kind/apiVersion ${JSON.stringify(field(body, ['kind'], what))}/${JSON.stringify(field(body, ['apiVersion'], what))} is not hashedrekord/0.0.1`,
+    );
   }
   const spec = field(body, ['spec'], what);
-  if (field(spec, ['data', 'hash', 'algorithm'], what) !== 'sha256') throw bodyError(what, 'spec.data.hash.algorithm is not sha256');
+  if (field(spec, ['data', 'hash', 'algorithm'], what) !== 'sha256')
+    throw bodyError(what, 'spec.data.hash.algorithm is not sha256');
   const hashHex = field(spec, ['data', 'hash', 'value'], what);
-  if (typeof hashHex !== 'string' || !HEX64.test(hashHex)) throw bodyError(what, 'spec.data.hash.value is not 64 lowercase hex characters');
+  if (typeof hashHex !== 'string' || !HEX64.test(hashHex))
+    throw bodyError(what, 'spec.data.hash.value is not 64 lowercase hex characters');
   const signatureDer = b64Field(spec, ['signature', 'content'], what, MAX_SIGNATURE_BYTES);
   const publicKeyContent = field(spec, ['signature', 'publicKey', 'content'], what);
-  if (typeof publicKeyContent !== 'string' || publicKeyContent.length === 0 || publicKeyContent.length > MAX_PUBLIC_KEY_CHARS) {
+  if (
+    typeof publicKeyContent !== 'string' ||
+    publicKeyContent.length === 0 ||
+    publicKeyContent.length > MAX_PUBLIC_KEY_CHARS
+  ) {
     throw bodyError(what, 'spec.signature.publicKey.content is missing, empty or too long');
   }
   return { hash: Buffer.from(hashHex, 'hex'), signatureDer, publicKeyContent };
@@ -134,7 +153,11 @@ export function hashedRekordCertificatePem(fields: HashedRekordFields, what = 'l
   try {
     return b64Decode(fields.publicKeyContent, `${what} spec.signature.publicKey.content`).toString('utf8');
   } catch (err) {
-    throw new TlogError({ code: 'TLOG_BODY_INVALID', cause: err, message: `${what}: spec.signature.publicKey.content is not canonical standard base64` });
+    throw new TlogError({
+      code: 'TLOG_BODY_INVALID',
+      cause: err,
+      message: `${what}: spec.signature.publicKey.content is not canonical standard base64`,
+    });
   }
 }
 
@@ -143,18 +166,34 @@ export function hashedRekordCertificatePem(fields: HashedRekordFields, what = 'l
  * signature bytes, and a certificate carrying the same PK token (and key, when given).
  * @throws TlogError TLOG_BODY_HASH_MISMATCH | TLOG_BODY_SIGNATURE_MISMATCH | TLOG_BODY_CERT_MISMATCH
  */
-export function checkHashedRekordMatches(logged: LoggedHashedRekord, expected: ExpectedSignature, what = 'log entry'): void {
+export function checkHashedRekordMatches(
+  logged: LoggedHashedRekord,
+  expected: ExpectedSignature,
+  what = 'log entry',
+): void {
   if (!bytesEqual(logged.hash, expected.paeSha256)) {
-    throw new TlogError({ code: 'TLOG_BODY_HASH_MISMATCH', message: `${what}: logs hash ${hexEncode(logged.hash)}, but the envelope's sha256(PAE) is ${hexEncode(expected.paeSha256)}; the entry belongs to another envelope` });
+    throw new TlogError({
+      code: 'TLOG_BODY_HASH_MISMATCH',
+      message: `${what}: logs hash ${hexEncode(logged.hash)}, but the envelope's sha256(PAE) is ${hexEncode(expected.paeSha256)}; the entry belongs to another envelope`,
+    });
   }
   if (!bytesEqual(logged.signatureDer, expected.signatureDer)) {
-    throw new TlogError({ code: 'TLOG_BODY_SIGNATURE_MISMATCH', message: `${what}: logs a different signature than the envelope carries; the entry belongs to another signing` });
+    throw new TlogError({
+      code: 'TLOG_BODY_SIGNATURE_MISMATCH',
+      message: `${what}: logs a different signature than the envelope carries; the entry belongs to another signing`,
+    });
   }
   if (!bytesEqual(logged.certificate.pkTokenJson, expected.pkTokenJson)) {
-    throw new TlogError({ code: 'TLOG_BODY_CERT_MISMATCH', message: `${what}: the logged certificate carries a different PK token than the envelope` });
+    throw new TlogError({
+      code: 'TLOG_BODY_CERT_MISMATCH',
+      message: `${what}: the logged certificate carries a different PK token than the envelope`,
+    });
   }
   if (expected.spkiDer !== undefined && !bytesEqual(logged.certificate.spkiDer, expected.spkiDer)) {
-    throw new TlogError({ code: 'TLOG_BODY_CERT_MISMATCH', message: `${what}: the logged certificate is for a different key than the envelope's signer` });
+    throw new TlogError({
+      code: 'TLOG_BODY_CERT_MISMATCH',
+      message: `${what}: the logged certificate is for a different key than the envelope's signer`,
+    });
   }
 }
 
@@ -163,7 +202,8 @@ function field(value: unknown, path: string[], what: string): unknown {
   let v = value;
   for (let i = 0; i <= path.length; i++) {
     if (i === path.length) return v;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bodyError(what, `${['<body>', ...path.slice(0, i)].join('.')} is not an object`);
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw bodyError(what, `${['<body>', ...path.slice(0, i)].join('.')} is not an object`);
     v = (v as Record<string, unknown>)[path[i]!];
   }
   return v;
@@ -172,14 +212,22 @@ function field(value: unknown, path: string[], what: string): unknown {
 function b64Field(spec: unknown, path: string[], what: string, maxChars: number): Buffer {
   const v = field(spec, path, what);
   const name = `spec.${path.join('.')}`;
-  if (typeof v !== 'string' || v.length === 0 || v.length > maxChars) throw bodyError(what, `${name} is missing, empty or too long`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > maxChars)
+    throw bodyError(what, `${name} is missing, empty or too long`);
   try {
     return b64Decode(v, `${what} ${name}`);
   } catch (err) {
-    throw new TlogError({ code: 'TLOG_BODY_INVALID', cause: err, message: `${what}: ${name} is not canonical standard base64` });
+    throw new TlogError({
+      code: 'TLOG_BODY_INVALID',
+      cause: err,
+      message: `${what}: ${name} is not canonical standard base64`,
+    });
   }
 }
 
 function bodyError(what: string, fault: string): TlogError {
-  return new TlogError({ code: 'TLOG_BODY_INVALID', message: `${what}: ${fault}; it is not a hashedrekord v0.0.1 entry of an opk-attest signature` });
+  return new TlogError({
+    code: 'TLOG_BODY_INVALID',
+    message: `${what}: ${fault}; it is not a hashedrekord v0.0.1 entry of an opk-attest signature`,
+  });
 }

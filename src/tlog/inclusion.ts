@@ -18,7 +18,12 @@ import type { LogPublicKey } from './keys.js';
  * @returns the verified checkpoint
  * @throws TlogError TLOG_CHECKPOINT_INVALID | TLOG_CHECKPOINT_SIGNATURE_INVALID | TLOG_CHECKPOINT_MISMATCH | TLOG_INCLUSION_PROOF_INVALID
  */
-export function verifyInclusionProof(proof: TlogInclusionProof, leaf: Uint8Array, key: LogPublicKey, what = 'log entry'): SignedCheckpoint {
+export function verifyInclusionProof(
+  proof: TlogInclusionProof,
+  leaf: Uint8Array,
+  key: LogPublicKey,
+  what = 'log entry',
+): SignedCheckpoint {
   const checkpoint = parseCheckpoint(proof.checkpoint, `${what} checkpoint`);
   verifyCheckpointSignature(checkpoint, key, undefined, `${what} checkpoint`);
   const size = BigInt(proof.treeSize);
@@ -31,13 +36,26 @@ export function verifyInclusionProof(proof: TlogInclusionProof, leaf: Uint8Array
     });
   }
   if (index >= size) {
-    throw new TlogError({ code: 'TLOG_INCLUSION_PROOF_INVALID', message: `${what}: inclusion proof index ${index} is not inside a tree of size ${size}` });
+    throw new TlogError({
+      code: 'TLOG_INCLUSION_PROOF_INVALID',
+      message: `${what}: inclusion proof index ${index} is not inside a tree of size ${size}`,
+    });
   }
   try {
-    verifyInclusion(index, size, leaf, proof.hashes.map((h, i) => hexDecode(h, 32, `${what} inclusionProof.hashes[${i}]`)), root);
+    verifyInclusion(
+      index,
+      size,
+      leaf,
+      proof.hashes.map((h, i) => hexDecode(h, 32, `${what} inclusionProof.hashes[${i}]`)),
+      root,
+    );
   } catch (err) {
     if (!(err instanceof CoreError)) throw err;
-    throw new TlogError({ code: 'TLOG_INCLUSION_PROOF_INVALID', cause: err, message: `${what}: ${err.message}; the entry is not in the log the checkpoint describes` });
+    throw new TlogError({
+      code: 'TLOG_INCLUSION_PROOF_INVALID',
+      cause: err,
+      message: `${what}: ${err.message}; the entry is not in the log the checkpoint describes`,
+    });
   }
   return checkpoint;
 }

@@ -2,16 +2,32 @@
 export { TlogError, type TlogErrorCode } from './errors.js';
 export { LogPublicKey, createLogKeyring, logKeyringFromPems, type LogKeyring } from './keys.js';
 export {
-  createPkTokenCertificate, parsePkTokenCertificate,
-  type CertificateSigner, type EncodedCertificate, type PkTokenCertificate, type PkTokenCertificateOptions,
+  createPkTokenCertificate,
+  parsePkTokenCertificate,
+  type CertificateSigner,
+  type EncodedCertificate,
+  type PkTokenCertificate,
+  type PkTokenCertificateOptions,
 } from './x509.js';
 export {
-  HASHEDREKORD_API_VERSION, HASHEDREKORD_KIND, buildHashedRekord, checkHashedRekordMatches, parseHashedRekordBody,
-  type ExpectedSignature, type HashedRekordInput, type HashedRekordProposal, type LoggedHashedRekord,
+  HASHEDREKORD_API_VERSION,
+  HASHEDREKORD_KIND,
+  buildHashedRekord,
+  checkHashedRekordMatches,
+  parseHashedRekordBody,
+  type ExpectedSignature,
+  type HashedRekordInput,
+  type HashedRekordProposal,
+  type LoggedHashedRekord,
 } from './hashedrekord.js';
 export { parseTlogEntry, type TlogEntry, type TlogInclusionProof } from './entry.js';
 export { RekorClient, type RekorClientOptions, type RekorLogInfo } from './rekor.js';
-export { parseCheckpoint, verifyCheckpointSignature, type CheckpointSignature, type SignedCheckpoint } from './checkpoint.js';
+export {
+  parseCheckpoint,
+  verifyCheckpointSignature,
+  type CheckpointSignature,
+  type SignedCheckpoint,
+} from './checkpoint.js';
 export { setPayload, verifySignedEntryTimestamp } from './set.js';
 export { verifyInclusionProof } from './inclusion.js';
 export { verifyTlogEntry, type VerifiedTlogEntry, type VerifyTlogEntryOptions } from './verify-entry.js';

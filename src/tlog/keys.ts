@@ -51,14 +51,24 @@ export class LogPublicKey {
     // that exact form is accepted; checking the bytes first also keeps other key types away
     // from OpenSSL's decoders.
     const der = Buffer.from(spkiDer);
-    if (der.length !== P256_SPKI_PREFIX.length + 64 || !der.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX)) {
-      throw new TlogError({ code: 'TLOG_KEY_INVALID', message: `${what}: not an ECDSA P-256 key in uncompressed SubjectPublicKeyInfo form; Rekor v1 logs sign with ECDSA P-256` });
+    if (
+      der.length !== P256_SPKI_PREFIX.length + 64 ||
+      !der.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX)
+    ) {
+      throw new TlogError({
+        code: 'TLOG_KEY_INVALID',
+        message: `${what}: not an ECDSA P-256 key in uncompressed SubjectPublicKeyInfo form; Rekor v1 logs sign with ECDSA P-256`,
+      });
     }
     let key: KeyObject;
     try {
       key = createPublicKey({ key: der, format: 'der', type: 'spki' });
     } catch (err) {
-      throw new TlogError({ code: 'TLOG_KEY_INVALID', cause: err, message: `${what}: not a point on P-256; check the key file` });
+      throw new TlogError({
+        code: 'TLOG_KEY_INVALID',
+        cause: err,
+        message: `${what}: not a point on P-256; check the key file`,
+      });
     }
     return new LogPublicKey(key, der);
   }
@@ -99,11 +109,17 @@ export function logKeyringFromPems(byLogId: Readonly<Record<string, string>>): L
   const keys: LogPublicKey[] = [];
   for (const [name, pem] of Object.entries(byLogId)) {
     if (!LOG_ID.test(name)) {
-      throw new TlogError({ code: 'TLOG_KEY_INVALID', message: `log key "${name.slice(0, 80)}": the name must be the 64-hex-character log ID` });
+      throw new TlogError({
+        code: 'TLOG_KEY_INVALID',
+        message: `log key "${name.slice(0, 80)}": the name must be the 64-hex-character log ID`,
+      });
     }
     const key = LogPublicKey.fromPem(pem, `log key ${name}`);
     if (key.logId !== name) {
-      throw new TlogError({ code: 'TLOG_KEY_INVALID', message: `log key ${name}: the key inside has log ID ${key.logId}; rename the file or replace the key` });
+      throw new TlogError({
+        code: 'TLOG_KEY_INVALID',
+        message: `log key ${name}: the key inside has log ID ${key.logId}; rename the file or replace the key`,
+      });
     }
     keys.push(key);
   }

@@ -31,11 +31,15 @@ export function pemDecode(text: string, label: string, what: string, code: TlogE
   }
   const body = lines.slice(1, -1);
   if (body.some((l) => l.length === 0 || l.length > 76)) {
-    throw new TlogError({ code, message: `${what}: PEM "${label}" block has empty or over-long lines (headers are not accepted)` });
+    throw new TlogError({
+      code,
+      message: `${what}: PEM "${label}" block has empty or over-long lines (headers are not accepted)`,
+    });
   }
   try {
     const der = b64Decode(body.join(''), `${what} (PEM body)`);
-    if (der.length > maxBytes) throw new TlogError({ code, message: `${what}: ${der.length} bytes exceed the ${maxBytes}-byte limit` });
+    if (der.length > maxBytes)
+      throw new TlogError({ code, message: `${what}: ${der.length} bytes exceed the ${maxBytes}-byte limit` });
     return der;
   } catch (err) {
     if (err instanceof TlogError) throw err;

@@ -64,10 +64,23 @@ export class RekorClient {
     try {
       base = new URL(options.url);
     } catch (err) {
-      throw new TlogError({ code: 'TLOG_REQUEST_FAILED', cause: err, message: `transparency log URL is not a URL; set it to e.g. https://rekor.sigstore.dev` });
+      throw new TlogError({
+        code: 'TLOG_REQUEST_FAILED',
+        cause: err,
+        message: `transparency log URL is not a URL; set it to e.g. https://rekor.sigstore.dev`,
+      });
     }
-    if ((base.protocol !== 'https:' && base.protocol !== 'http:') || base.username || base.password || base.search || base.hash) {
-      throw new TlogError({ code: 'TLOG_REQUEST_FAILED', message: `transparency log URL ${redactUrl(options.url)} must be http(s) without credentials, query or fragment` });
+    if (
+      (base.protocol !== 'https:' && base.protocol !== 'http:') ||
+      base.username ||
+      base.password ||
+      base.search ||
+      base.hash
+    ) {
+      throw new TlogError({
+        code: 'TLOG_REQUEST_FAILED',
+        message: `transparency log URL ${redactUrl(options.url)} must be http(s) without credentials, query or fragment`,
+      });
     }
     this.url = base.href.replace(/\/+$/, '');
     this.#http = {
@@ -90,7 +103,10 @@ export class RekorClient {
     if (res.status !== 201 && res.status !== 200) throw statusError(res, what);
     const entry = tlogEntryFromRekor(parseJson(res, what), what);
     if (!entryMatches(entry, proposal)) {
-      throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: the log returned entry ${entry.uuid}, which does not record the signature we submitted` });
+      throw new TlogError({
+        code: 'TLOG_RESPONSE_INVALID',
+        message: `${what}: the log returned entry ${entry.uuid}, which does not record the signature we submitted`,
+      });
     }
     return entry;
   }
@@ -100,13 +116,20 @@ export class RekorClient {
    * @throws TlogError TLOG_NOT_FOUND | TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID
    */
   async getEntry(uuid: string): Promise<TlogEntry> {
-    if (!isEntryUuid(uuid)) throw new TlogError({ code: 'TLOG_NOT_FOUND', message: `log entry UUID "${String(uuid).slice(0, 90)}" is not 64 or 80 lowercase hex characters` });
+    if (!isEntryUuid(uuid))
+      throw new TlogError({
+        code: 'TLOG_NOT_FOUND',
+        message: `log entry UUID "${String(uuid).slice(0, 90)}" is not 64 or 80 lowercase hex characters`,
+      });
     const what = `Rekor GET ${ENTRIES}/${uuid}`;
     const res = await this.#request(`${ENTRIES}/${uuid}`, { method: 'GET' }, what);
     if (res.status !== 200) throw statusError(res, what);
     const entry = tlogEntryFromRekor(parseJson(res, what), what);
     if (entry.uuid.slice(-64) !== uuid.slice(-64)) {
-      throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: the log answered with entry ${entry.uuid}` });
+      throw new TlogError({
+        code: 'TLOG_RESPONSE_INVALID',
+        message: `${what}: the log answered with entry ${entry.uuid}`,
+      });
     }
     return entry;
   }
@@ -116,12 +139,17 @@ export class RekorClient {
    * @throws TlogError TLOG_NOT_FOUND | TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID
    */
   async getEntryByIndex(logIndex: number): Promise<TlogEntry> {
-    if (!Number.isSafeInteger(logIndex) || logIndex < 0) throw new TlogError({ code: 'TLOG_NOT_FOUND', message: `log index ${logIndex} is not a non-negative integer` });
+    if (!Number.isSafeInteger(logIndex) || logIndex < 0)
+      throw new TlogError({ code: 'TLOG_NOT_FOUND', message: `log index ${logIndex} is not a non-negative integer` });
     const what = `Rekor GET ${ENTRIES}?logIndex=${logIndex}`;
     const res = await this.#request(`${ENTRIES}?logIndex=${logIndex}`, { method: 'GET' }, what);
     if (res.status !== 200) throw statusError(res, what);
     const entry = tlogEntryFromRekor(parseJson(res, what), what);
-    if (entry.logIndex !== logIndex) throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: the log answered with index ${entry.logIndex}` });
+    if (entry.logIndex !== logIndex)
+      throw new TlogError({
+        code: 'TLOG_RESPONSE_INVALID',
+        message: `${what}: the log answered with index ${entry.logIndex}`,
+      });
     return entry;
   }
 
@@ -132,11 +160,18 @@ export class RekorClient {
    */
   async searchByHash(sha256: Uint8Array): Promise<string[]> {
     const what = 'Rekor POST /api/v1/index/retrieve';
-    const res = await this.#request('/api/v1/index/retrieve', { method: 'POST', body: JSON.stringify({ hash: `sha256:${hexEncode(sha256)}` }) }, what);
+    const res = await this.#request(
+      '/api/v1/index/retrieve',
+      { method: 'POST', body: JSON.stringify({ hash: `sha256:${hexEncode(sha256)}` }) },
+      what,
+    );
     if (res.status !== 200) throw statusError(res, what);
     const list = parseJson(res, what);
     if (!Array.isArray(list) || list.length > MAX_TLOG_SEARCH_RESULTS || !list.every(isEntryUuid)) {
-      throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: expected a list of at most ${MAX_TLOG_SEARCH_RESULTS} entry UUIDs` });
+      throw new TlogError({
+        code: 'TLOG_RESPONSE_INVALID',
+        message: `${what}: expected a list of at most ${MAX_TLOG_SEARCH_RESULTS} entry UUIDs`,
+      });
     }
     return list;
   }
@@ -155,7 +190,10 @@ export class RekorClient {
       const cp = parseCheckpoint(info.signedTreeHead, `${what} signedTreeHead`);
       verifyCheckpointSignature(cp, key, undefined, `${what} signedTreeHead`);
       if (cp.size !== BigInt(info.treeSize) || cp.rootHash.toString('hex') !== info.rootHash) {
-        throw new TlogError({ code: 'TLOG_CHECKPOINT_MISMATCH', message: `${what}: the signed tree head does not commit to the reported size and root` });
+        throw new TlogError({
+          code: 'TLOG_CHECKPOINT_MISMATCH',
+          message: `${what}: the signed tree head does not commit to the reported size and root`,
+        });
       }
     }
     return info;
@@ -206,7 +244,11 @@ export class RekorClient {
     return isEntryUuid(uuid) ? uuid : undefined;
   }
 
-  async #request(path: string, o: { method: string; body?: string; accept?: string }, what: string): Promise<HttpResponse> {
+  async #request(
+    path: string,
+    o: { method: string; body?: string; accept?: string },
+    what: string,
+  ): Promise<HttpResponse> {
     try {
       return await httpRequest(`${this.url}${path}`, {
         method: o.method,
@@ -243,10 +285,15 @@ function entryMatches(entry: TlogEntry, proposal: HashedRekordProposal): boolean
     const what = `log entry ${entry.uuid} body`;
     const logged = readHashedRekordFields(b64Decode(entry.body), what);
     const spec = proposal.spec;
-    return logged.hash.toString('hex') === spec.data.hash.value
-      && bytesEqual(logged.signatureDer, b64Decode(spec.signature.content))
-      && (logged.publicKeyContent === spec.signature.publicKey.content
-        || bytesEqual(certificateDer(hashedRekordCertificatePem(logged, what), 'logged certificate'), certificateDer(b64Decode(spec.signature.publicKey.content).toString('utf8'), 'proposed certificate')));
+    return (
+      logged.hash.toString('hex') === spec.data.hash.value &&
+      bytesEqual(logged.signatureDer, b64Decode(spec.signature.content)) &&
+      (logged.publicKeyContent === spec.signature.publicKey.content ||
+        bytesEqual(
+          certificateDer(hashedRekordCertificatePem(logged, what), 'logged certificate'),
+          certificateDer(b64Decode(spec.signature.publicKey.content).toString('utf8'), 'proposed certificate'),
+        ))
+    );
   } catch (err) {
     // A body we cannot read is not our entry; the caller reports that as a mismatch.
     if (err instanceof TlogError || err instanceof CoreError) return false;
@@ -268,12 +315,27 @@ function parseJson(res: HttpResponse, what: string): unknown {
 
 function parseLogInfo(v: unknown, what: string): RekorLogInfo {
   const o = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
-  const ok = typeof o.rootHash === 'string' && HEX64.test(o.rootHash)
-    && typeof o.treeSize === 'number' && Number.isSafeInteger(o.treeSize) && o.treeSize >= 0
-    && typeof o.signedTreeHead === 'string' && o.signedTreeHead.length > 0
-    && typeof o.treeID === 'string' && TREE_ID.test(o.treeID);
-  if (!ok) throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', message: `${what}: expected {rootHash, treeSize, signedTreeHead, treeID}; is the URL a Rekor v1 API?` });
-  return { rootHash: o.rootHash as string, treeSize: o.treeSize as number, signedTreeHead: o.signedTreeHead as string, treeID: o.treeID as string };
+  const ok =
+    typeof o.rootHash === 'string' &&
+    HEX64.test(o.rootHash) &&
+    typeof o.treeSize === 'number' &&
+    Number.isSafeInteger(o.treeSize) &&
+    o.treeSize >= 0 &&
+    typeof o.signedTreeHead === 'string' &&
+    o.signedTreeHead.length > 0 &&
+    typeof o.treeID === 'string' &&
+    TREE_ID.test(o.treeID);
+  if (!ok)
+    throw new TlogError({
+      code: 'TLOG_RESPONSE_INVALID',
+      message: `${what}: expected {rootHash, treeSize, signedTreeHead, treeID}; is the URL a Rekor v1 API?`,
+    });
+  return {
+    rootHash: o.rootHash as string,
+    treeSize: o.treeSize as number,
+    signedTreeHead: o.signedTreeHead as string,
+    treeID: o.treeID as string,
+  };
 }
 
 /** Maps a status we did not expect to a code, quoting the log's own message (sanitised, short). */
@@ -282,9 +344,15 @@ function statusError(res: HttpResponse, what: string): TlogError {
   const suffix = detail ? `: ${detail}` : '';
   if (res.status === 404) return new TlogError({ code: 'TLOG_NOT_FOUND', message: `${what}: 404 not found${suffix}` });
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-    return new TlogError({ code: 'TLOG_REJECTED', message: `${what}: the log refused the request with ${res.status}${suffix}; check the entry and the log URL` });
+    return new TlogError({
+      code: 'TLOG_REJECTED',
+      message: `${what}: the log refused the request with ${res.status}${suffix}; check the entry and the log URL`,
+    });
   }
-  return new TlogError({ code: 'TLOG_REQUEST_FAILED', message: `${what}: unexpected status ${res.status}${suffix}; the log may be unavailable, retry later` });
+  return new TlogError({
+    code: 'TLOG_REQUEST_FAILED',
+    message: `${what}: unexpected status ${res.status}${suffix}; the log may be unavailable, retry later`,
+  });
 }
 
 function serverMessage(body: Buffer): string {
@@ -295,5 +363,8 @@ function serverMessage(body: Buffer): string {
   } catch {
     // Not JSON: quote the start of the raw text instead.
   }
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }

@@ -17,7 +17,7 @@ import type { LogPublicKey } from './keys.js';
 export function setPayload(entry: Pick<TlogEntry, 'body' | 'integratedTime' | 'logID' | 'logIndex'>): Buffer {
   return Buffer.from(
     `{"body":${JSON.stringify(entry.body)},"integratedTime":${entry.integratedTime},` +
-    `"logID":${JSON.stringify(entry.logID)},"logIndex":${entry.logIndex}}`,
+      `"logID":${JSON.stringify(entry.logID)},"logIndex":${entry.logIndex}}`,
     'utf8',
   );
 }
@@ -29,13 +29,20 @@ export function setPayload(entry: Pick<TlogEntry, 'body' | 'integratedTime' | 'l
 export function verifySignedEntryTimestamp(entry: TlogEntry, key: LogPublicKey, what = 'log entry'): void {
   const set = entry.verification.signedEntryTimestamp;
   if (set === undefined) {
-    throw new TlogError({ code: 'TLOG_PROOF_MISSING', message: `${what}: has no signed entry timestamp; fetch the entry again from the log` });
+    throw new TlogError({
+      code: 'TLOG_PROOF_MISSING',
+      message: `${what}: has no signed entry timestamp; fetch the entry again from the log`,
+    });
   }
   let signature: Buffer;
   try {
     signature = b64Decode(set, `${what} signedEntryTimestamp`);
   } catch (err) {
-    throw new TlogError({ code: 'TLOG_SET_INVALID', cause: err, message: `${what}: signedEntryTimestamp is not canonical base64` });
+    throw new TlogError({
+      code: 'TLOG_SET_INVALID',
+      cause: err,
+      message: `${what}: signedEntryTimestamp is not canonical base64`,
+    });
   }
   if (!key.verify(setPayload(entry), signature)) {
     throw new TlogError({

@@ -45,7 +45,12 @@ export interface VerifiedTlogEntry {
  *   | TLOG_PROOF_MISSING | TLOG_SET_INVALID | TLOG_CHECKPOINT_INVALID | TLOG_CHECKPOINT_SIGNATURE_INVALID
  *   | TLOG_CHECKPOINT_MISMATCH | TLOG_INCLUSION_PROOF_INVALID
  */
-export function verifyTlogEntry(tl: unknown, expected: ExpectedSignature, logs: LogKeyring, options: VerifyTlogEntryOptions = {}): VerifiedTlogEntry {
+export function verifyTlogEntry(
+  tl: unknown,
+  expected: ExpectedSignature,
+  logs: LogKeyring,
+  options: VerifyTlogEntryOptions = {},
+): VerifiedTlogEntry {
   const entry = parseTlogEntry(tl);
   const what = `log entry ${entry.logIndex}`;
   const key = trustedKey(entry, logs, what);
@@ -87,6 +92,9 @@ function trustedKey(entry: TlogEntry, logs: LogKeyring, what: string): LogPublic
 /** Rekor names an entry by its leaf hash (optionally after the tree ID); a different name means an edited entry. */
 function checkUuid(entry: TlogEntry, leaf: Buffer, what: string): void {
   if (entry.uuid.slice(-64) !== hexEncode(leaf)) {
-    throw new TlogError({ code: 'TLOG_UUID_MISMATCH', message: `${what}: uuid ${entry.uuid} is not the leaf hash of its body (${hexEncode(leaf)}); the entry was altered` });
+    throw new TlogError({
+      code: 'TLOG_UUID_MISMATCH',
+      message: `${what}: uuid ${entry.uuid} is not the leaf hash of its body (${hexEncode(leaf)}); the entry was altered`,
+    });
   }
 }

@@ -11,9 +11,30 @@ import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:cryp
 import { bytesEqual } from '../core/digest.js';
 import { MAX_CERTIFICATE_BYTES, MAX_PK_TOKEN_BYTES } from '../core/limits.js';
 import {
-  TAG, contextTag, derBitString, derBoolean, derExplicit, derIa5String, derInteger, derOctetString, derOid,
-  derPrintableString, derSequence, derSet, derTime, derUtf8String, expectTag, isPrintableString, parseDer,
-  readBitString, readBoolean, readInteger, readOid, readString, readTime, type DerNode,
+  TAG,
+  contextTag,
+  derBitString,
+  derBoolean,
+  derExplicit,
+  derIa5String,
+  derInteger,
+  derOctetString,
+  derOid,
+  derPrintableString,
+  derSequence,
+  derSet,
+  derTime,
+  derUtf8String,
+  expectTag,
+  isPrintableString,
+  parseDer,
+  readBitString,
+  readBoolean,
+  readInteger,
+  readOid,
+  readString,
+  readTime,
+  type DerNode,
 } from './der.js';
 import { TlogError } from './errors.js';
 import { pemDecode, pemEncode } from './pem.js';
@@ -88,19 +109,27 @@ export function createPkTokenCertificate(options: PkTokenCertificateOptions): En
   const der = derSequence(tbs, sigAlg, derBitString(key.signDer(tbs)));
   // Check what we made: a signer whose signDer does not match its spkiDer must fail here, not in a verifier.
   if (!verifySelfSignature(tbs, publicKey, readSignature(der))) {
-    throw new TlogError({ code: 'TLOG_CERT_SIGNATURE_INVALID', message: 'PK token certificate: the signing key does not match its public key; use one EphemeralKey for both' });
+    throw new TlogError({
+      code: 'TLOG_CERT_SIGNATURE_INVALID',
+      message: 'PK token certificate: the signing key does not match its public key; use one EphemeralKey for both',
+    });
   }
   return { der, pem: pemEncode(der, 'CERTIFICATE') };
 }
 
 function checkCertificateInputs({ pkTokenJson, subject, issuer, now }: PkTokenCertificateOptions): void {
-  const bad = (message: string): TlogError => new TlogError({ code: 'TLOG_CERT_INVALID', message: `PK token certificate: ${message}` });
+  const bad = (message: string): TlogError =>
+    new TlogError({ code: 'TLOG_CERT_INVALID', message: `PK token certificate: ${message}` });
   const year = now?.getUTCFullYear();
-  if (year !== undefined && !(year >= 1950 && year <= 9998)) throw bad('the validity start must be a real date between 1950 and 9998');
-  if (pkTokenJson.length === 0 || pkTokenJson.length > MAX_PK_TOKEN_BYTES) throw bad(`PK token of ${pkTokenJson.length} bytes is empty or over the ${MAX_PK_TOKEN_BYTES}-byte limit`);
+  if (year !== undefined && !(year >= 1950 && year <= 9998))
+    throw bad('the validity start must be a real date between 1950 and 9998');
+  if (pkTokenJson.length === 0 || pkTokenJson.length > MAX_PK_TOKEN_BYTES)
+    throw bad(`PK token of ${pkTokenJson.length} bytes is empty or over the ${MAX_PK_TOKEN_BYTES}-byte limit`);
   // Go's x509 refuses a DNS SAN that is not IA5; openpubkey would fail the same way.
-  if (subject.length === 0 || !/^[\x21-\x7e]+$/.test(subject)) throw bad('the token subject must be non-empty printable ASCII to be a CN and DNS SAN');
-  if (issuer.length === 0 || issuer.length > 1024) throw bad('the token issuer must be a non-empty string of at most 1024 characters');
+  if (subject.length === 0 || !/^[\x21-\x7e]+$/.test(subject))
+    throw bad('the token subject must be non-empty printable ASCII to be a CN and DNS SAN');
+  if (issuer.length === 0 || issuer.length > 1024)
+    throw bad('the token issuer must be a non-empty string of at most 1024 characters');
 }
 
 /** Go's asn1 writes a string as PrintableString when it can, else UTF8String. */
@@ -150,10 +179,12 @@ export interface PkTokenCertificate {
  * @throws TlogError TLOG_CERT_INVALID | TLOG_DER_INVALID | TLOG_CERT_SIGNATURE_INVALID
  */
 export function parsePkTokenCertificate(input: string | Uint8Array, what = 'PK token certificate'): PkTokenCertificate {
-  const der = typeof input === 'string'
-    ? pemDecode(input, 'CERTIFICATE', what, 'TLOG_CERT_INVALID', MAX_CERTIFICATE_BYTES)
-    : Buffer.from(input);
-  if (der.length > MAX_CERTIFICATE_BYTES) throw certError(what, `${der.length} bytes exceed the ${MAX_CERTIFICATE_BYTES}-byte limit`);
+  const der =
+    typeof input === 'string'
+      ? pemDecode(input, 'CERTIFICATE', what, 'TLOG_CERT_INVALID', MAX_CERTIFICATE_BYTES)
+      : Buffer.from(input);
+  if (der.length > MAX_CERTIFICATE_BYTES)
+    throw certError(what, `${der.length} bytes exceed the ${MAX_CERTIFICATE_BYTES}-byte limit`);
   const cert = parseDer(der, what);
   const [tbs, sigAlg, sigValue] = childrenOf(cert, TAG.SEQUENCE, 3, what, 'Certificate');
   checkSignatureAlgorithm(sigAlg!, what);
@@ -161,22 +192,32 @@ export function parsePkTokenCertificate(input: string | Uint8Array, what = 'PK t
   const key = publicKeyOf(tbsFields.spkiDer, what);
   const signature = readBitString(expectTag(sigValue, TAG.BIT_STRING, what, 'signatureValue'), what);
   if (signature.unusedBits !== 0 || !verifySelfSignature(tbs!.raw, key, signature.bytes)) {
-    throw new TlogError({ code: 'TLOG_CERT_SIGNATURE_INVALID', message: `${what}: not signed by its own key; the certificate was altered` });
+    throw new TlogError({
+      code: 'TLOG_CERT_SIGNATURE_INVALID',
+      message: `${what}: not signed by its own key; the certificate was altered`,
+    });
   }
   return { der, ...tbsFields };
 }
 
 function parseTbs(tbs: DerNode, what: string): Omit<PkTokenCertificate, 'der'> {
   const f = expectTag(tbs, TAG.SEQUENCE, what, 'tbsCertificate').children;
-  if (f.length !== 8) throw certError(what, `tbsCertificate has ${f.length} fields, expected 8 (v3 with extensions, no unique IDs)`);
+  if (f.length !== 8)
+    throw certError(what, `tbsCertificate has ${f.length} fields, expected 8 (v3 with extensions, no unique IDs)`);
   const version = expectTag(f[0], contextTag(0, true), what, 'version');
-  if (version.children.length !== 1 || readInteger(expectTag(version.children[0], TAG.INTEGER, what, 'version'), what) !== 2n) {
+  if (
+    version.children.length !== 1 ||
+    readInteger(expectTag(version.children[0], TAG.INTEGER, what, 'version'), what) !== 2n
+  ) {
     throw certError(what, 'not an X.509 v3 certificate');
   }
   readInteger(expectTag(f[1], TAG.INTEGER, what, 'serialNumber'), what);
   checkSignatureAlgorithm(f[2]!, what);
   const issuerName = commonNameOf(f[3]!, what, 'issuer');
-  const [notBefore, notAfter] = childrenOf(f[4]!, TAG.SEQUENCE, 2, what, 'validity').map((t) => readTime(t, what)) as [Date, Date];
+  const [notBefore, notAfter] = childrenOf(f[4]!, TAG.SEQUENCE, 2, what, 'validity').map((t) => readTime(t, what)) as [
+    Date,
+    Date,
+  ];
   const subject = commonNameOf(f[5]!, what, 'subject');
   if (issuerName !== subject) throw certError(what, 'issuer and subject differ; it is not self-signed');
   const spkiDer = Buffer.from(expectTag(f[6], TAG.SEQUENCE, what, 'subjectPublicKeyInfo').raw);
@@ -187,7 +228,10 @@ function parseTbs(tbs: DerNode, what: string): Omit<PkTokenCertificate, 'der'> {
   const iss = ext.get(OID.oidcIssuerV1);
   if (!ski) throw certError(what, 'no SubjectKeyIdentifier (the PK token)');
   if (!iss) throw certError(what, `no ${OID.oidcIssuerV1} extension (the token issuer)`);
-  const pkTokenJson = Buffer.from(expectTag(parseDer(ski.value, `${what} SubjectKeyIdentifier`), TAG.OCTET_STRING, what, 'SubjectKeyIdentifier').value);
+  const pkTokenJson = Buffer.from(
+    expectTag(parseDer(ski.value, `${what} SubjectKeyIdentifier`), TAG.OCTET_STRING, what, 'SubjectKeyIdentifier')
+      .value,
+  );
   if (pkTokenJson.length === 0) throw certError(what, 'SubjectKeyIdentifier is empty');
   checkSan(ext.get(OID.subjectAltName)?.value, subject, what);
   let issuerExt: string;
@@ -199,9 +243,19 @@ function parseTbs(tbs: DerNode, what: string): Omit<PkTokenCertificate, 'der'> {
   return { spkiDer, pkTokenJson, subject, issuerExt, notBefore, notAfter };
 }
 
-interface Extension { critical: boolean; value: Buffer }
+interface Extension {
+  critical: boolean;
+  value: Buffer;
+}
 
-const UNDERSTOOD = new Set<string>([OID.subjectKeyIdentifier, OID.keyUsage, OID.subjectAltName, OID.basicConstraints, OID.extKeyUsage, OID.oidcIssuerV1]);
+const UNDERSTOOD = new Set<string>([
+  OID.subjectKeyIdentifier,
+  OID.keyUsage,
+  OID.subjectAltName,
+  OID.basicConstraints,
+  OID.extKeyUsage,
+  OID.oidcIssuerV1,
+]);
 
 function readExtensions(seq: DerNode, what: string): Map<string, Extension> {
   const out = new Map<string, Extension>();
@@ -211,7 +265,8 @@ function readExtensions(seq: DerNode, what: string): Map<string, Extension> {
     const oid = readOid(expectTag(parts[0], TAG.OID, what, 'extnID'), what);
     const critical = parts.length === 3 ? readBoolean(expectTag(parts[1], TAG.BOOLEAN, what, 'critical'), what) : false;
     // DER omits DEFAULT values: an explicit FALSE is not DER.
-    if (parts.length === 3 && !critical) throw certError(what, `extension ${oid} encodes critical FALSE explicitly (not DER)`);
+    if (parts.length === 3 && !critical)
+      throw certError(what, `extension ${oid} encodes critical FALSE explicitly (not DER)`);
     const value = Buffer.from(expectTag(parts[parts.length - 1], TAG.OCTET_STRING, what, 'extnValue').value);
     if (out.has(oid)) throw certError(what, `extension ${oid} appears twice`);
     if (critical && !UNDERSTOOD.has(oid)) throw certError(what, `unknown critical extension ${oid}`);
@@ -224,7 +279,8 @@ function checkSan(value: Buffer | undefined, subject: string, what: string): voi
   if (!value) throw certError(what, 'no SubjectAltName');
   const names = expectTag(parseDer(value, `${what} SubjectAltName`), TAG.SEQUENCE, what, 'SubjectAltName').children;
   const dns = names.filter((n) => n.tag === SAN_DNS_TAG).map((n) => readString(n, what, 'dNSName'));
-  if (dns.length !== 1 || dns[0] !== subject) throw certError(what, 'the DNS SubjectAltName must be exactly the subject CN (the token `sub`)');
+  if (dns.length !== 1 || dns[0] !== subject)
+    throw certError(what, 'the DNS SubjectAltName must be exactly the subject CN (the token `sub`)');
 }
 
 function commonNameOf(name: DerNode, what: string, field: string): string {
@@ -232,13 +288,17 @@ function commonNameOf(name: DerNode, what: string, field: string): string {
   const attrs = rdns.length === 1 ? expectTag(rdns[0], TAG.SET, what, field).children : [];
   if (attrs.length !== 1) throw certError(what, `${field} must be a single CN`);
   const [type, value] = childrenOf(attrs[0]!, TAG.SEQUENCE, 2, what, field);
-  if (readOid(expectTag(type, TAG.OID, what, field), what) !== OID.commonName) throw certError(what, `${field} must be a single CN`);
+  if (readOid(expectTag(type, TAG.OID, what, field), what) !== OID.commonName)
+    throw certError(what, `${field} must be a single CN`);
   return readString(value!, what, `${field} CN`);
 }
 
 function checkSignatureAlgorithm(node: DerNode, what: string): void {
   const parts = expectTag(node, TAG.SEQUENCE, what, 'signatureAlgorithm').children;
-  if (parts.length !== 1 || readOid(expectTag(parts[0], TAG.OID, what, 'signatureAlgorithm'), what) !== OID.ecdsaWithSha256) {
+  if (
+    parts.length !== 1 ||
+    readOid(expectTag(parts[0], TAG.OID, what, 'signatureAlgorithm'), what) !== OID.ecdsaWithSha256
+  ) {
     throw certError(what, 'signature algorithm is not ecdsa-with-SHA256 without parameters');
   }
 }
@@ -254,13 +314,23 @@ const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03
 
 /** Checks the SPKI is exactly that form before OpenSSL sees it, then imports it. */
 function publicKeyOf(spkiDer: Uint8Array, what: string): KeyObject {
-  if (spkiDer.length !== P256_SPKI_PREFIX.length + 64 || !bytesEqual(spkiDer.subarray(0, P256_SPKI_PREFIX.length), P256_SPKI_PREFIX)) {
-    throw certError(what, 'public key is not ECDSA P-256 in uncompressed SubjectPublicKeyInfo form (the ES256 ephemeral key)');
+  if (
+    spkiDer.length !== P256_SPKI_PREFIX.length + 64 ||
+    !bytesEqual(spkiDer.subarray(0, P256_SPKI_PREFIX.length), P256_SPKI_PREFIX)
+  ) {
+    throw certError(
+      what,
+      'public key is not ECDSA P-256 in uncompressed SubjectPublicKeyInfo form (the ES256 ephemeral key)',
+    );
   }
   try {
     return createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
   } catch (err) {
-    throw new TlogError({ code: 'TLOG_CERT_INVALID', cause: err, message: `${what}: public key is not a point on P-256` });
+    throw new TlogError({
+      code: 'TLOG_CERT_INVALID',
+      cause: err,
+      message: `${what}: public key is not a point on P-256`,
+    });
   }
 }
 
@@ -278,5 +348,8 @@ function readSignature(certDer: Buffer): Buffer {
 }
 
 function certError(what: string, fault: string): TlogError {
-  return new TlogError({ code: 'TLOG_CERT_INVALID', message: `${what}: ${fault}; it is not an openpubkey PK token certificate` });
+  return new TlogError({
+    code: 'TLOG_CERT_INVALID',
+    message: `${what}: ${fault}; it is not an openpubkey PK token certificate`,
+  });
 }

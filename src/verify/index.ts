@@ -1,9 +1,19 @@
 /** The verifier: DESIGN §4.6 in order, and its report. */
 export { VerifyError, type VerifyErrorCode } from './errors.js';
 export {
-  verifyImage, type VerifyImageOptions, type VerifyReport, type PlatformReport, type VerifiedSignature,
-  type RejectedSignature, type TrustMaterial,
+  verifyImage,
+  type VerifyImageOptions,
+  type VerifyReport,
+  type PlatformReport,
+  type VerifiedSignature,
+  type RejectedSignature,
+  type TrustMaterial,
 } from './verifier.js';
 export { formatReport, reportJson } from './report.js';
 export { simplePolicy, simpleTrust, type SimplePolicyOptions, type SimpleTrustOptions } from './trust-options.js';
-export { verificationSummary, PREDICATE_VERIFICATION_SUMMARY_V1, OPK_ATTEST_VERIFIER_ID, type VerificationSummaryOptions } from './summary-statement.js';
+export {
+  verificationSummary,
+  PREDICATE_VERIFICATION_SUMMARY_V1,
+  OPK_ATTEST_VERIFIER_ID,
+  type VerificationSummaryOptions,
+} from './summary-statement.js';

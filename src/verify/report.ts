@@ -14,13 +14,19 @@ export function formatReport(r: VerifyReport): string {
     if (p.signatures.length === 0 && p.rejected.length === 0) lines.push('    no signatures found');
     for (const s of p.signatures) {
       const who = [s.signer.repository, s.signer.workflow].filter(Boolean).join(' ') || s.signer.subject;
-      lines.push(`    ✓ ${s.predicateType.padEnd(36)} ${who}  log ${s.logIndex ?? '-'}  ${s.artifactDigest.slice(0, 19)}`);
+      lines.push(
+        `    ✓ ${s.predicateType.padEnd(36)} ${who}  log ${s.logIndex ?? '-'}  ${s.artifactDigest.slice(0, 19)}`,
+      );
     }
     for (const x of p.rejected) lines.push(`    ✗ ${x.artifactDigest.slice(0, 19)}  ${x.code}: ${x.message}`);
     if (!p.verdict) lines.push('    policy: no rule matches this image; add a rule whose scope covers it');
     else for (const v of p.verdict.violations) lines.push(`    policy: ${v}`);
   }
-  const outcome = r.passed ? (r.level === 'audit' && r.platforms.some((p) => !p.passed) ? 'verified (audit: violations reported above)' : 'verified') : 'NOT verified';
+  const outcome = r.passed
+    ? r.level === 'audit' && r.platforms.some((p) => !p.passed)
+      ? 'verified (audit: violations reported above)'
+      : 'verified'
+    : 'NOT verified';
   lines.push('', `${outcome}: ${r.platforms.length} platform(s)`);
   return lines.join('\n');
 }
@@ -31,19 +37,23 @@ export function formatReport(r: VerifyReport): string {
  * @throws never
  */
 export function reportJson(r: VerifyReport): string {
-  return JSON.stringify({
-    image: r.image,
-    digest: r.digest,
-    passed: r.passed,
-    level: r.level,
-    platforms: r.platforms.map((p) => ({
-      platform: p.platform,
-      digest: p.digest,
-      passed: p.passed,
-      signatures: p.signatures.map(({ claims: _claims, ...s }) => s),
-      rejected: p.rejected,
-      violations: p.verdict ? p.verdict.violations : ['no policy rule matches this image'],
-      signers: p.verdict?.signers ?? [],
-    })),
-  }, null, 2);
+  return JSON.stringify(
+    {
+      image: r.image,
+      digest: r.digest,
+      passed: r.passed,
+      level: r.level,
+      platforms: r.platforms.map((p) => ({
+        platform: p.platform,
+        digest: p.digest,
+        passed: p.passed,
+        signatures: p.signatures.map(({ claims: _claims, ...s }) => s),
+        rejected: p.rejected,
+        violations: p.verdict ? p.verdict.violations : ['no policy rule matches this image'],
+        signers: p.verdict?.signers ?? [],
+      })),
+    },
+    null,
+    2,
+  );
 }

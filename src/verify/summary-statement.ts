@@ -35,16 +35,21 @@ export function verificationSummary(report: VerifyReport, o: VerificationSummary
   const name = report.image.split('@')[0]!;
   const subjects = [
     { name, digest: report.digest },
-    ...report.platforms.filter((p) => p.digest !== report.digest).map((p) => ({ name: `${name} ${p.platform}`, digest: p.digest })),
+    ...report.platforms
+      .filter((p) => p.digest !== report.digest)
+      .map((p) => ({ name: `${name} ${p.platform}`, digest: p.digest })),
   ];
   const predicate = {
     verifier: { id: OPK_ATTEST_VERIFIER_ID, ...(o.version ? { version: { 'opk-attest': o.version } } : {}) },
     timeVerified: (o.now ?? new Date()).toISOString(),
     resourceUri: report.image,
     policy: { uri: o.policyUri, digest: { sha256: digestOf(JSON.stringify(o.policy)).slice('sha256:'.length) } },
-    inputAttestations: report.platforms.flatMap((p) => p.signatures.map((s) => ({
-      uri: `${name}@${s.artifactDigest}`, digest: { sha256: s.artifactDigest.slice('sha256:'.length) },
-    }))),
+    inputAttestations: report.platforms.flatMap((p) =>
+      p.signatures.map((s) => ({
+        uri: `${name}@${s.artifactDigest}`,
+        digest: { sha256: s.artifactDigest.slice('sha256:'.length) },
+      })),
+    ),
     verificationResult: report.passed ? 'PASSED' : 'FAILED',
     // opk-attest checks signatures and signer identity, not a SLSA build level.
     verifiedLevels: [],

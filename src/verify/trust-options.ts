@@ -24,10 +24,18 @@ export interface SimplePolicyOptions {
  * @throws PolicyError POLICY_INVALID naming the bad option
  */
 export function simplePolicy(o: SimplePolicyOptions, what = 'verification options'): Policy {
-  const signers = o.issuers.map((issuer, n) => ({ name: o.issuers.length === 1 ? 'signer' : `signer-${n + 1}`, issuer, claims: o.claims }));
+  const signers = o.issuers.map((issuer, n) => ({
+    name: o.issuers.length === 1 ? 'signer' : `signer-${n + 1}`,
+    issuer,
+    claims: o.claims,
+  }));
   const rule = {
-    scope: '**', signers, threshold: o.threshold, require: o.require,
-    transparencyLog: o.transparencyLog === false ? 'optional' : 'required', level: 'enforce',
+    scope: '**',
+    signers,
+    threshold: o.threshold,
+    require: o.require,
+    transparencyLog: o.transparencyLog === false ? 'optional' : 'required',
+    level: 'enforce',
   };
   return parsePolicy(Buffer.from(JSON.stringify({ rules: [rule], revoked: { digests: [], signers: [] } })), what);
 }

@@ -11,7 +11,17 @@ import { OpkError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
 import { type KeyFinder, parsePkToken, verifyPkToken, type VerifiedPkToken } from '../identity/index.js';
 import {
-  findAttestations, type PlatformImage, getBlob, getManifestFor, isIndex, type Descriptor, parseReference, listReferrers, createTransport, type TransportOptions, type RegistryTransport,
+  findAttestations,
+  type PlatformImage,
+  getBlob,
+  getManifestFor,
+  isIndex,
+  type Descriptor,
+  parseReference,
+  listReferrers,
+  createTransport,
+  type TransportOptions,
+  type RegistryTransport,
 } from '../oci/index.js';
 import { evaluate, ruleFor, type Policy, type PolicyVerdict } from '../policy/index.js';
 import { type LogKeyring, verifyTlogEntry } from '../tlog/index.js';
@@ -96,9 +106,16 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> 
   try {
     const walked = await walk(t, ref.repository, ref.digest ?? ref.tag ?? 'latest', o.platforms);
     const platforms: PlatformReport[] = [];
-    for (const p of walked.platforms) platforms.push(await verifyPlatform(t, ref.repository, p, walked.digest, o, rule));
+    for (const p of walked.platforms)
+      platforms.push(await verifyPlatform(t, ref.repository, p, walked.digest, o, rule));
     const passed = platforms.length > 0 && platforms.every((p) => p.passed);
-    return { image: o.image, digest: walked.digest, platforms, level: rule?.level ?? 'enforce', passed: passed || rule?.level === 'audit' };
+    return {
+      image: o.image,
+      digest: walked.digest,
+      platforms,
+      level: rule?.level ?? 'enforce',
+      passed: passed || rule?.level === 'audit',
+    };
   } finally {
     await t.close();
   }
@@ -106,24 +123,40 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> 
 
 /** The platforms to verify. With filters, the first walk pins the image digest so that a tag
  *  moving meanwhile cannot mix two images, and a platform named twice is verified once. */
-async function walk(t: RegistryTransport, repository: string, reference: string, platforms?: readonly string[]): Promise<{ digest: Digest; platforms: PlatformImage[] }> {
+async function walk(
+  t: RegistryTransport,
+  repository: string,
+  reference: string,
+  platforms?: readonly string[],
+): Promise<{ digest: Digest; platforms: PlatformImage[] }> {
   if (!platforms || platforms.length === 0) {
     const all = await findAttestations(t, repository, reference);
     return { digest: all.descriptor.digest, platforms: all.platforms };
   }
   const first = await findAttestations(t, repository, reference, { platform: platforms[0]! });
   const digest = first.descriptor.digest;
-  const rest = await Promise.all(platforms.slice(1).map((platform) => findAttestations(t, repository, digest, { platform })));
+  const rest = await Promise.all(
+    platforms.slice(1).map((platform) => findAttestations(t, repository, digest, { platform })),
+  );
   const byDigest = new Map<string, PlatformImage>();
-  for (const p of [first, ...rest].flatMap((w) => w.platforms)) if (!byDigest.has(p.descriptor.digest)) byDigest.set(p.descriptor.digest, p);
+  for (const p of [first, ...rest].flatMap((w) => w.platforms))
+    if (!byDigest.has(p.descriptor.digest)) byDigest.set(p.descriptor.digest, p);
   return { digest, platforms: [...byDigest.values()] };
 }
 
-async function verifyPlatform(t: RegistryTransport, repository: string, p: PlatformImage, imageDigest: Digest, o: VerifyImageOptions,
-  rule: ReturnType<typeof ruleFor>): Promise<PlatformReport> {
+async function verifyPlatform(
+  t: RegistryTransport,
+  repository: string,
+  p: PlatformImage,
+  imageDigest: Digest,
+  o: VerifyImageOptions,
+  rule: ReturnType<typeof ruleFor>,
+): Promise<PlatformReport> {
   const subject = p.descriptor.digest;
   const listed = await listReferrers(t, repository, subject, { referrersRepository: o.referrersRepository });
-  const candidates = listed.referrers.filter((d) => d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType));
+  const candidates = listed.referrers.filter(
+    (d) => d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType),
+  );
   const signatures: VerifiedSignature[] = [];
   const rejected: RejectedSignature[] = [];
   for (const d of candidates) {
@@ -135,20 +168,36 @@ async function verifyPlatform(t: RegistryTransport, repository: string, p: Platf
       rejected.push({ artifactDigest: d.digest, code: err.code, message: err.message });
     }
   }
-  const facts = signatures.map((s) => ({ issuer: s.signer.issuer, claims: s.claims, predicateType: s.predicateType, logged: s.logIndex !== undefined }));
+  const facts = signatures.map((s) => ({
+    issuer: s.signer.issuer,
+    claims: s.claims,
+    predicateType: s.predicateType,
+    logged: s.logIndex !== undefined,
+  }));
   // Revoking the image index (the digest users see and pin) revokes each of its platforms.
-  const verdict = rule ? evaluate(o.policy, rule, subject === imageDigest ? subject : [subject, imageDigest], facts) : undefined;
+  const verdict = rule
+    ? evaluate(o.policy, rule, subject === imageDigest ? subject : [subject, imageDigest], facts)
+    : undefined;
   const passed = verdict?.passed ?? false;
   return { platform: p.platform, digest: subject, signatures, rejected, verdict, passed };
 }
 
 /** Verifies one referrer artifact: one DSSE envelope about `subject`, every check of §4.6. */
-async function verifyArtifact(t: RegistryTransport, repository: string, d: Descriptor, subject: Digest,
-  o: VerifyImageOptions, requireLog: boolean): Promise<VerifiedSignature> {
+async function verifyArtifact(
+  t: RegistryTransport,
+  repository: string,
+  d: Descriptor,
+  subject: Digest,
+  o: VerifyImageOptions,
+  requireLog: boolean,
+): Promise<VerifiedSignature> {
   const fetched = await getManifestFor(t, repository, d);
   const m = fetched.manifest;
   if (isIndex(m) || m.subject?.digest !== subject || m.layers.length !== 1) {
-    throw new VerifyError({ code: 'VERIFY_ARTIFACT_INVALID', message: `${repository}@${d.digest}: not a single-envelope artifact about ${subject}; ignoring it` });
+    throw new VerifyError({
+      code: 'VERIFY_ARTIFACT_INVALID',
+      message: `${repository}@${d.digest}: not a single-envelope artifact about ${subject}; ignoring it`,
+    });
   }
   const envelope = await getBlob(t, repository, m.layers[0]!, MAX_ENVELOPE_BYTES);
   const v = await verifyAttestationEnvelope<EnvelopePkToken & VerifiedPkToken>(envelope, {
@@ -156,17 +205,29 @@ async function verifyArtifact(t: RegistryTransport, repository: string, d: Descr
     verifyPkToken: async (pkt) => {
       const issuer = parsePkToken(pkt).issuer;
       const token = await verifyPkToken(pkt, {
-        allowedIssuers: o.trust.issuers, findKey: o.trust.findKey, requireGq: !o.allowRs256, expiry: { kind: 'never' },
-        ...(o.trust.commitmentClaims && Object.hasOwn(o.trust.commitmentClaims, issuer) ? { commitmentClaim: o.trust.commitmentClaims[issuer] } : {}),
+        allowedIssuers: o.trust.issuers,
+        findKey: o.trust.findKey,
+        requireGq: !o.allowRs256,
+        expiry: { kind: 'never' },
+        ...(o.trust.commitmentClaims && Object.hasOwn(o.trust.commitmentClaims, issuer)
+          ? { commitmentClaim: o.trust.commitmentClaims[issuer] }
+          : {}),
       });
       return { ...token, cicClaims: token.cic.header };
     },
   });
   let logged: { logIndex: number; integratedTime: number } | undefined;
   if (v.tl !== undefined) {
-    logged = verifyTlogEntry(v.tl, { paeSha256: v.paeSha256, signatureDer: v.sigDer, pkTokenJson: v.pktJson }, o.trust.logs);
+    logged = verifyTlogEntry(
+      v.tl,
+      { paeSha256: v.paeSha256, signatureDer: v.sigDer, pkTokenJson: v.pktJson },
+      o.trust.logs,
+    );
   } else if (requireLog) {
-    throw new VerifyError({ code: 'VERIFY_TLOG_MISSING', message: `${repository}@${d.digest}: signature has no transparency-log entry and the policy requires one; re-sign with transparency-log enabled` });
+    throw new VerifyError({
+      code: 'VERIFY_TLOG_MISSING',
+      message: `${repository}@${d.digest}: signature has no transparency-log entry and the policy requires one; re-sign with transparency-log enabled`,
+    });
   }
   return {
     artifactDigest: d.digest,

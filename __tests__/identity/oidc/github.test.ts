@@ -4,7 +4,10 @@ import { jest } from '@jest/globals';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { MAX_OIDC_RESPONSE_BYTES } from '../../../src/core/limits.js';
 import {
-  actionsCoreGithubProvider, GITHUB_ACTIONS_ISSUER, githubActionsProvider, type GithubActionsOptions,
+  actionsCoreGithubProvider,
+  GITHUB_ACTIONS_ISSUER,
+  githubActionsProvider,
+  type GithubActionsOptions,
 } from '../../../src/identity/oidc/index.js';
 import { startGithubOidc, type GithubOidc } from '../../fakes/github-oidc.js';
 import { expectCode } from '../../helpers.js';
@@ -14,7 +17,9 @@ const commitment = (): string => randomBytes(32).toString('base64url');
 const FAST = { attempts: 3, backoffMs: 1 };
 
 let gh: GithubOidc;
-beforeAll(async () => { gh = await startGithubOidc(); });
+beforeAll(async () => {
+  gh = await startGithubOidc();
+});
 afterAll(() => gh.close());
 afterEach(() => gh.reset());
 
@@ -55,7 +60,11 @@ describe('githubActionsProvider', () => {
       const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: gh.issuer, audience: c });
       expect(protectedHeader).toMatchObject({ typ: 'JWT', alg: 'RS256', kid: gh.currentKey().kid });
       expect(protectedHeader.kid).toMatch(/^[0-9A-F]{40}$/);
-      expect(payload).toMatchObject({ aud: c, sub: 'repo:octo-org/octo-repo:ref:refs/heads/main', repository: 'octo-org/octo-repo' });
+      expect(payload).toMatchObject({
+        aud: c,
+        sub: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+        repository: 'octo-org/octo-repo',
+      });
       expect(payload.nbf).toBe(payload.iat! - 600);
       expect(gh.audiences.at(-1)).toBe(c);
     });
@@ -98,7 +107,10 @@ describe('githubActionsProvider', () => {
 
   describe('when the token comes from another issuer', () => {
     it('throws OIDC_TOKEN_INVALID', () =>
-      expectCode(() => githubActionsProvider({ env: envFor(gh), http: FAST }).requestIdToken(commitment()), 'OIDC_TOKEN_INVALID'));
+      expectCode(
+        () => githubActionsProvider({ env: envFor(gh), http: FAST }).requestIdToken(commitment()),
+        'OIDC_TOKEN_INVALID',
+      ));
   });
 
   describe('when the endpoint puts another audience in the token', () => {
@@ -110,23 +122,37 @@ describe('githubActionsProvider', () => {
   });
 
   describe('when the variables are missing', () => {
-    it.each(['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'])('throws OIDC_NOT_CONFIGURED without %s, naming the permission', async (name) => {
-      const env: Record<string, string> = envFor(gh);
-      delete env[name];
-      const err = await caught(async () => githubActionsProvider({ env }));
-      expect(err).toMatchObject({ code: 'OIDC_NOT_CONFIGURED', message: expect.stringContaining('permissions: id-token: write') });
-    });
+    it.each(['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'])(
+      'throws OIDC_NOT_CONFIGURED without %s, naming the permission',
+      async (name) => {
+        const env: Record<string, string> = envFor(gh);
+        delete env[name];
+        const err = await caught(async () => githubActionsProvider({ env }));
+        expect(err).toMatchObject({
+          code: 'OIDC_NOT_CONFIGURED',
+          message: expect.stringContaining('permissions: id-token: write'),
+        });
+      },
+    );
   });
 
   describe('when the request URL is plain http to a non-loopback host', () => {
     it('throws OIDC_NOT_CONFIGURED', () =>
-      expectCode(async () => githubActionsProvider({ env: envFor(gh, { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://example.com/idtoken?api-version=2.0' }) }), 'OIDC_NOT_CONFIGURED'));
+      expectCode(
+        async () =>
+          githubActionsProvider({
+            env: envFor(gh, { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://example.com/idtoken?api-version=2.0' }),
+          }),
+        'OIDC_NOT_CONFIGURED',
+      ));
   });
 
   describe('when the request token is wrong', () => {
     it('throws OIDC_REQUEST_FAILED with the status, without retrying', async () => {
       const before = gh.requests.idtoken;
-      const err = await caught(() => provider({ env: envFor(gh, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong-token' }) }).requestIdToken(commitment()));
+      const err = await caught(() =>
+        provider({ env: envFor(gh, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'wrong-token' }) }).requestIdToken(commitment()),
+      );
       expect(err).toMatchObject({ code: 'OIDC_REQUEST_FAILED', message: expect.stringContaining('HTTP 401') });
       expect(gh.requests.idtoken - before).toBe(1);
     });
@@ -156,7 +182,10 @@ describe('githubActionsProvider', () => {
     it('throws OIDC_REQUEST_FAILED after retrying', async () => {
       const port = await freePort();
       const env = envFor(gh, { ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/idtoken?api-version=2.0` });
-      await expectCode(() => githubActionsProvider({ env, http: { attempts: 2, backoffMs: 1 } }).requestIdToken(commitment()), 'OIDC_REQUEST_FAILED');
+      await expectCode(
+        () => githubActionsProvider({ env, http: { attempts: 2, backoffMs: 1 } }).requestIdToken(commitment()),
+        'OIDC_REQUEST_FAILED',
+      );
     });
   });
 
@@ -177,10 +206,13 @@ describe('githubActionsProvider', () => {
   });
 
   describe('when the JSON has no string value', () => {
-    it.each([['{"count":1}'], ['{"value":42}'], ['{"value":""}'], ['[]'], ['{"value":"x.y.z","count":"1"}']])('throws OIDC_BAD_RESPONSE for %s', (body) => {
-      gh.failNext(1, 200, body);
-      return expectCode(() => provider().requestIdToken(commitment()), 'OIDC_BAD_RESPONSE');
-    });
+    it.each([['{"count":1}'], ['{"value":42}'], ['{"value":""}'], ['[]'], ['{"value":"x.y.z","count":"1"}']])(
+      'throws OIDC_BAD_RESPONSE for %s',
+      (body) => {
+        gh.failNext(1, 200, body);
+        return expectCode(() => provider().requestIdToken(commitment()), 'OIDC_BAD_RESPONSE');
+      },
+    );
   });
 
   describe('when the value is not a JWT', () => {
@@ -205,16 +237,26 @@ describe('githubActionsProvider', () => {
   describe('when running in GitHub Actions', () => {
     it('registers the request token, then the ID token, with setSecret', async () => {
       const setSecret = jest.fn<(s: string) => void>();
-      const token = await provider({ env: envFor(gh, { GITHUB_ACTIONS: 'true' }), setSecret }).requestIdToken(commitment());
+      const token = await provider({ env: envFor(gh, { GITHUB_ACTIONS: 'true' }), setSecret }).requestIdToken(
+        commitment(),
+      );
       expect(setSecret.mock.calls).toEqual([[gh.requestToken], [token]]);
     });
 
     it('uses @actions/core.setSecret by default (::add-mask::)', async () => {
       const written: string[] = [];
-      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { written.push(String(chunk)); return true; });
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
       try {
         const token = await provider({ env: envFor(gh, { GITHUB_ACTIONS: 'true' }) }).requestIdToken(commitment());
-        expect(written).toEqual(expect.arrayContaining([expect.stringContaining(`::add-mask::${gh.requestToken}`), expect.stringContaining(`::add-mask::${token}`)]));
+        expect(written).toEqual(
+          expect.arrayContaining([
+            expect.stringContaining(`::add-mask::${gh.requestToken}`),
+            expect.stringContaining(`::add-mask::${token}`),
+          ]),
+        );
       } finally {
         spy.mockRestore();
       }
@@ -302,7 +344,9 @@ describe('actionsCoreGithubProvider', () => {
   describe('when the request token is wrong', () => {
     it('throws OIDC_REQUEST_FAILED with the status and no token in the message', async () => {
       process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = 'wrong-token';
-      const err = await caught(() => quietly(() => actionsCoreGithubProvider({ issuer: gh.issuer }).requestIdToken(commitment())));
+      const err = await caught(() =>
+        quietly(() => actionsCoreGithubProvider({ issuer: gh.issuer }).requestIdToken(commitment())),
+      );
       expect(err).toMatchObject({ code: 'OIDC_REQUEST_FAILED', message: expect.stringContaining('HTTP 401') });
       expect(errorText(err)).not.toContain(gh.requestToken);
     });
@@ -310,7 +354,10 @@ describe('actionsCoreGithubProvider', () => {
 
   describe('when given a getIDToken function', () => {
     it('checks what it returns', () =>
-      expectCode(() => actionsCoreGithubProvider({ getIDToken: async () => 'a.b.c' }).requestIdToken(commitment()), 'OIDC_TOKEN_INVALID'));
+      expectCode(
+        () => actionsCoreGithubProvider({ getIDToken: async () => 'a.b.c' }).requestIdToken(commitment()),
+        'OIDC_TOKEN_INVALID',
+      ));
   });
 });
 

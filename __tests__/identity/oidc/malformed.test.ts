@@ -19,17 +19,30 @@ beforeAll(async () => {
 
 function sign(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT({ iss: ISSUER, aud: c, sub: 'repo:o/r:ref:refs/heads/main', ...claims })
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...header }).setIssuedAt().setExpirationTime('5m').sign(key);
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...header })
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key);
 }
 
 const expectation: IdTokenExpectation = { what: 'test token', commitmentClaim: 'aud', commitment: c, issuer: ISSUER };
-const check = (raw: string, o: Partial<IdTokenExpectation> = {}) => () => checkIdToken(raw, { ...expectation, ...o });
-const withSegment = (raw: string, i: number, seg: string): string => raw.split('.').map((s, j) => (j === i ? seg : s)).join('.');
+const check =
+  (raw: string, o: Partial<IdTokenExpectation> = {}) =>
+  () =>
+    checkIdToken(raw, { ...expectation, ...o });
+const withSegment = (raw: string, i: number, seg: string): string =>
+  raw
+    .split('.')
+    .map((s, j) => (j === i ? seg : s))
+    .join('.');
 
 describe('checkIdToken', () => {
   describe('when the token is well formed and bound to the commitment', () => {
     it('returns header and payload', () => {
-      expect(checkIdToken(good, expectation)).toMatchObject({ header: { alg: 'RS256' }, payload: { aud: c, iss: ISSUER } });
+      expect(checkIdToken(good, expectation)).toMatchObject({
+        header: { alg: 'RS256' },
+        payload: { aud: c, iss: ISSUER },
+      });
     });
   });
 
@@ -60,15 +73,18 @@ describe('checkIdToken', () => {
 
   describe('when the algorithm is not RS256 (algorithm confusion)', () => {
     it.each(['none', 'HS256', 'GQ256', 'ES256', 'PS256'])('throws OIDC_TOKEN_INVALID for alg %s', (alg) =>
-      expectCode(check(withSegment(good, 0, b64({ alg, typ: 'JWT' }))), 'OIDC_TOKEN_INVALID'));
+      expectCode(check(withSegment(good, 0, b64({ alg, typ: 'JWT' }))), 'OIDC_TOKEN_INVALID'),
+    );
 
     it('throws OIDC_TOKEN_INVALID when alg is missing', () =>
       expectCode(check(withSegment(good, 0, b64({ typ: 'JWT' }))), 'OIDC_TOKEN_INVALID'));
   });
 
   describe('when issued by another issuer (wrong key holder)', () => {
-    it('throws OIDC_TOKEN_INVALID', async () => expectCode(check(await sign({ iss: 'https://evil.example' })), 'OIDC_TOKEN_INVALID'));
-    it('throws OIDC_TOKEN_INVALID when iss is missing', async () => expectCode(check(await sign({ iss: undefined })), 'OIDC_TOKEN_INVALID'));
+    it('throws OIDC_TOKEN_INVALID', async () =>
+      expectCode(check(await sign({ iss: 'https://evil.example' })), 'OIDC_TOKEN_INVALID'));
+    it('throws OIDC_TOKEN_INVALID when iss is missing', async () =>
+      expectCode(check(await sign({ iss: undefined })), 'OIDC_TOKEN_INVALID'));
   });
 
   describe('when bound to another commitment (wrong subject)', () => {
@@ -77,12 +93,17 @@ describe('checkIdToken', () => {
       ['a list containing the commitment', [c]],
       ['the commitment with a prefix', `OPENPUBKEY-PKTOKEN:${c}`],
       ['no aud', undefined],
-    ])('throws OIDC_TOKEN_INVALID for %s', async (_label, aud) => expectCode(check(await sign({ aud })), 'OIDC_TOKEN_INVALID'));
+    ])('throws OIDC_TOKEN_INVALID for %s', async (_label, aud) =>
+      expectCode(check(await sign({ aud })), 'OIDC_TOKEN_INVALID'),
+    );
 
     it('checks nonce, not aud, for nonce providers', async () => {
       const raw = await sign({ aud: 'client', nonce: 'other' });
       await expectCode(check(raw, { commitmentClaim: 'nonce' }), 'OIDC_TOKEN_INVALID');
-      expect(checkIdToken(await sign({ aud: 'client', nonce: c }), { ...expectation, commitmentClaim: 'nonce' }).payload.nonce).toBe(c);
+      expect(
+        checkIdToken(await sign({ aud: 'client', nonce: c }), { ...expectation, commitmentClaim: 'nonce' }).payload
+          .nonce,
+      ).toBe(c);
     });
   });
 
@@ -109,15 +130,24 @@ describe('decodeIdToken', () => {
 
 describe('secureUrl', () => {
   describe('when the URL is https or loopback http', () => {
-    it.each(['https://idp.example.com', 'http://127.0.0.1:8080/x', 'http://localhost:1/', 'http://[::1]:9/'])('accepts %s', (u) => {
-      expect(secureUrl(u, 'issuer').href).toBe(new URL(u).href);
-    });
+    it.each(['https://idp.example.com', 'http://127.0.0.1:8080/x', 'http://localhost:1/', 'http://[::1]:9/'])(
+      'accepts %s',
+      (u) => {
+        expect(secureUrl(u, 'issuer').href).toBe(new URL(u).href);
+      },
+    );
   });
 
   describe('when the URL is insecure or malformed', () => {
     it.each([
-      'http://idp.example.com', 'http://127.0.0.1.nip.io/', 'http://10.0.0.1/', 'ftp://127.0.0.1/', 'file:///etc/passwd',
-      'https://user:pass@idp.example.com', 'not a url', '',
+      'http://idp.example.com',
+      'http://127.0.0.1.nip.io/',
+      'http://10.0.0.1/',
+      'ftp://127.0.0.1/',
+      'file:///etc/passwd',
+      'https://user:pass@idp.example.com',
+      'not a url',
+      '',
     ])('throws OIDC_NOT_CONFIGURED for %s', (u) => expectCode(() => secureUrl(u, 'issuer'), 'OIDC_NOT_CONFIGURED'));
   });
 });

@@ -3,13 +3,27 @@ import { findChallenge, parseChallenges } from '../../../src/oci/transport/chall
 describe('parseChallenges', () => {
   describe('when the header is a registry Bearer challenge', () => {
     it('reads realm, service and a scope whose quoted value has commas', () => {
-      expect(parseChallenges('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push"')).toEqual([
-        { scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/alpine:pull,push' } },
+      expect(
+        parseChallenges(
+          'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push"',
+        ),
+      ).toEqual([
+        {
+          scheme: 'bearer',
+          params: {
+            realm: 'https://auth.docker.io/token',
+            service: 'registry.docker.io',
+            scope: 'repository:library/alpine:pull,push',
+          },
+        },
       ]);
     });
 
     it('reads the insufficient_scope error and unquoted values', () => {
-      const c = findChallenge('bearer realm=http://127.0.0.1:1/token, error="insufficient_scope" , scope="a:b:push"', 'Bearer');
+      const c = findChallenge(
+        'bearer realm=http://127.0.0.1:1/token, error="insufficient_scope" , scope="a:b:push"',
+        'Bearer',
+      );
       expect(c?.params).toEqual({ realm: 'http://127.0.0.1:1/token', error: 'insufficient_scope', scope: 'a:b:push' });
     });
 
@@ -49,7 +63,9 @@ describe('parseChallenges', () => {
     ])('returns no challenge for %j', (h, want) => expect(parseChallenges(h)).toEqual(want));
 
     it('keeps what parsed before an unterminated quoted string', () => {
-      expect(parseChallenges('Bearer service="s", realm="https://unterminated')).toEqual([{ scheme: 'bearer', params: { service: 's' } }]);
+      expect(parseChallenges('Bearer service="s", realm="https://unterminated')).toEqual([
+        { scheme: 'bearer', params: { service: 's' } },
+      ]);
     });
 
     it('ignores an oversized header', () => {

@@ -51,14 +51,24 @@ async function captured<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-const get = (path: string, extra: Partial<RegistryRequest> = {}): RegistryRequest => ({ method: 'GET', repository: 'r', path, actions: ['pull'], ...extra });
+const get = (path: string, extra: Partial<RegistryRequest> = {}): RegistryRequest => ({
+  method: 'GET',
+  repository: 'r',
+  path,
+  actions: ['pull'],
+  ...extra,
+});
 
 describe('createTransport', () => {
   describe('when a blob GET is redirected to another origin', () => {
     it('follows it without sending Authorization there', async () => {
-      const storage = await start((_req, res) => { res.writeHead(200); res.end('blob-bytes'); });
+      const storage = await start((_req, res) => {
+        res.writeHead(200);
+        res.end('blob-bytes');
+      });
       const registry = await start((req, res) => {
-        if (req.headers.authorization !== BASIC) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+        if (req.headers.authorization !== BASIC)
+          return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
         res.writeHead(307, { location: `${storage.origin}/bucket/blob?X-Amz-Signature=sig-secret` }).end();
       });
       const t = createTransport(registry.host, { ...FAST, username: USER, password: PASS });
@@ -76,7 +86,8 @@ describe('createTransport', () => {
   describe('when a redirect stays on the registry origin', () => {
     it('keeps Authorization', async () => {
       const registry = await start((req, res) => {
-        if (req.headers.authorization !== BASIC) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+        if (req.headers.authorization !== BASIC)
+          return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
         if (req.url === '/v2/r/manifests/a') return void res.writeHead(308, { location: '/v2/r/manifests/b' }).end();
         res.writeHead(200).end('b');
       });
@@ -91,19 +102,32 @@ describe('createTransport', () => {
     it('sends it there without Authorization', async () => {
       const other = await start((_req, res) => void res.writeHead(202).end());
       const registry = await start((req, res) => {
-        if (req.headers.authorization !== BASIC) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+        if (req.headers.authorization !== BASIC)
+          return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
         res.writeHead(200).end();
       });
       const t = createTransport(registry.host, { ...FAST, username: USER, password: PASS });
       await t.send(get(''));
-      expect((await t.send({ method: 'PATCH', repository: 'r', path: `${other.origin}/upload?state=1`, actions: ['pull', 'push'], body: Buffer.from('x') })).status).toBe(202);
+      expect(
+        (
+          await t.send({
+            method: 'PATCH',
+            repository: 'r',
+            path: `${other.origin}/upload?state=1`,
+            actions: ['pull', 'push'],
+            body: Buffer.from('x'),
+          })
+        ).status,
+      ).toBe(202);
       expect(other.hits[0]!.headers.authorization).toBeUndefined();
     });
   });
 
   describe('when Basic auth is required but no credential exists', () => {
     it('returns the 401 without a pointless retry', async () => {
-      const registry = await start((_req, res) => void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end());
+      const registry = await start(
+        (_req, res) => void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end(),
+      );
       const t = createTransport(registry.host, FAST);
       expect((await t.send(get('r/manifests/v1'))).status).toBe(401);
       expect(registry.hits.map((h) => h.url)).toEqual(['/v2/', '/v2/r/manifests/v1']);
@@ -156,7 +180,13 @@ describe('createTransport', () => {
       let n = 0;
       const registry = await start((req, res) => {
         if (req.url === '/v2/') return void res.writeHead(200).end();
-        if (n++ === 0) return void json(res, 429, { errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }, { 'retry-after': '1' });
+        if (n++ === 0)
+          return void json(
+            res,
+            429,
+            { errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] },
+            { 'retry-after': '1' },
+          );
         res.writeHead(200).end('ok');
       });
       const t = createTransport(registry.host, FAST);
@@ -200,7 +230,13 @@ describe('createTransport', () => {
     it('never repeats a PATCH (an upload chunk)', async () => {
       const registry = await start((req, res) => void res.writeHead(req.url === '/v2/' ? 200 : 503).end());
       const t = createTransport(registry.host, FAST);
-      const res = await t.send({ method: 'PATCH', repository: 'r', path: 'r/blobs/uploads/u', actions: ['pull', 'push'], body: Buffer.from('chunk') });
+      const res = await t.send({
+        method: 'PATCH',
+        repository: 'r',
+        path: 'r/blobs/uploads/u',
+        actions: ['pull', 'push'],
+        body: Buffer.from('chunk'),
+      });
       expect(res.status).toBe(503);
       expect(registry.hits.filter((h) => h.method === 'PATCH')).toHaveLength(1);
     });
@@ -208,7 +244,9 @@ describe('createTransport', () => {
 
   describe('when the response is larger than maxBytes', () => {
     it('throws OCI_TOO_LARGE', async () => {
-      const registry = await start((req, res) => void res.writeHead(200).end(req.url === '/v2/' ? '' : 'x'.repeat(5000)));
+      const registry = await start(
+        (req, res) => void res.writeHead(200).end(req.url === '/v2/' ? '' : 'x'.repeat(5000)),
+      );
       const t = createTransport(registry.host, FAST);
       await expectCode(() => captured(t.send(get('r/blobs/x', { maxBytes: 1000 }))), 'OCI_TOO_LARGE');
     });
@@ -216,7 +254,9 @@ describe('createTransport', () => {
 
   describe('when /v2/ is not a registry API', () => {
     it('throws OCI_REGISTRY_ERROR from the ping', async () => {
-      const web = await start((_req, res) => void res.writeHead(404, { 'content-type': 'text/html' }).end('<html>nope</html>'));
+      const web = await start(
+        (_req, res) => void res.writeHead(404, { 'content-type': 'text/html' }).end('<html>nope</html>'),
+      );
       const t = createTransport(web.host, FAST);
       await expectCode(() => captured(t.send(get('r/manifests/v1'))), 'OCI_REGISTRY_ERROR');
     });
@@ -224,25 +264,49 @@ describe('createTransport', () => {
 });
 
 /** A Bearer registry whose valid token can be rotated, with its token endpoint. */
-async function bearerRegistry(o: { tokenBody?: (n: number) => unknown; tokenStatus?: number; tokenHeaders?: Record<string, string>; realm?: string; tls?: boolean } = {}) {
+async function bearerRegistry(
+  o: {
+    tokenBody?: (n: number) => unknown;
+    tokenStatus?: number;
+    tokenHeaders?: Record<string, string>;
+    realm?: string;
+    tls?: boolean;
+  } = {},
+) {
   let tokens = 0;
   let valid = 'tok-1';
   const auth = await start((req, res) => {
     tokens++;
-    if (o.tokenStatus) return void json(res, o.tokenStatus, { errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] }, o.tokenHeaders ?? {});
-    if (req.headers.authorization !== BASIC) return void json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'bad creds' }] });
+    if (o.tokenStatus)
+      return void json(
+        res,
+        o.tokenStatus,
+        { errors: [{ code: 'TOOMANYREQUESTS', message: 'slow down' }] },
+        o.tokenHeaders ?? {},
+      );
+    if (req.headers.authorization !== BASIC)
+      return void json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'bad creds' }] });
     json(res, 200, o.tokenBody ? o.tokenBody(tokens) : { token: valid, expires_in: 300 });
   });
   const realm = o.realm ?? `${auth.origin}/token`;
-  const challenge = (error?: string): string => `Bearer realm="${realm}",service="svc",scope="repository:r:pull"${error ? `,error="${error}"` : ''}`;
-  const registry = await start((req, res) => {
-    if (req.headers.authorization === `Bearer ${valid}`) return void res.writeHead(200).end('ok');
-    res.writeHead(401, { 'www-authenticate': challenge(req.headers.authorization ? 'invalid_token' : undefined) }).end();
-  }, o.tls ? tls : undefined);
+  const challenge = (error?: string): string =>
+    `Bearer realm="${realm}",service="svc",scope="repository:r:pull"${error ? `,error="${error}"` : ''}`;
+  const registry = await start(
+    (req, res) => {
+      if (req.headers.authorization === `Bearer ${valid}`) return void res.writeHead(200).end('ok');
+      res
+        .writeHead(401, { 'www-authenticate': challenge(req.headers.authorization ? 'invalid_token' : undefined) })
+        .end();
+    },
+    o.tls ? tls : undefined,
+  );
   return {
-    registry, auth,
+    registry,
+    auth,
     tokenRequests: () => tokens,
-    rotate: (next: string) => { valid = next; },
+    rotate: (next: string) => {
+      valid = next;
+    },
   };
 }
 
@@ -299,7 +363,9 @@ describe('createTransport with Bearer auth', () => {
 
     it('does not follow a redirect with the credentials (OCI_AUTH_FAILED)', async () => {
       const elsewhere = await start((_req, res) => void json(res, 200, { token: 'tok-stolen' }));
-      const redirecting = await start((_req, res) => void res.writeHead(302, { location: `${elsewhere.origin}/token` }).end());
+      const redirecting = await start(
+        (_req, res) => void res.writeHead(302, { location: `${elsewhere.origin}/token` }).end(),
+      );
       const b = await bearerRegistry({ realm: `${redirecting.origin}/token` });
       const t = createTransport(b.registry.host, { ...FAST, username: USER, password: PASS });
       await expectCode(() => captured(t.send(get('r/manifests/v1'))), 'OCI_AUTH_FAILED');

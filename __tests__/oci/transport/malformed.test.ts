@@ -5,8 +5,12 @@ import { parseReference } from '../../../src/oci/reference.js';
 import type { HttpResponse } from '../../../src/core/http.js';
 import { expectCode } from '../../helpers.js';
 
-const res = (status: number, body: string | Buffer, headers: Record<string, string> = {}): HttpResponse =>
-  ({ status, headers: new Headers(headers), body: Buffer.from(body), url: 'https://r.io/v2/a/manifests/b' });
+const res = (status: number, body: string | Buffer, headers: Record<string, string> = {}): HttpResponse => ({
+  status,
+  headers: new Headers(headers),
+  body: Buffer.from(body),
+  url: 'https://r.io/v2/a/manifests/b',
+});
 
 describe('parseErrorBody', () => {
   describe('when the body is not the spec shape', () => {
@@ -20,13 +24,17 @@ describe('parseErrorBody', () => {
     ])('returns [] for %s', (_n, body) => expect(parseErrorBody(Buffer.from(body))).toEqual([]));
 
     it('skips entries whose code is not a string', () => {
-      expect(parseErrorBody(Buffer.from('{"errors":[{"code":1},null,"x",{"code":"DENIED","message":7}]}'))).toEqual([{ code: 'DENIED', message: '' }]);
+      expect(parseErrorBody(Buffer.from('{"errors":[{"code":1},null,"x",{"code":"DENIED","message":7}]}'))).toEqual([
+        { code: 'DENIED', message: '' },
+      ]);
     });
   });
 
   describe('when the body is oversized or repetitive', () => {
     it('keeps at most 8 entries of at most 200 characters', () => {
-      const many = { errors: Array.from({ length: 1000 }, () => ({ code: 'X'.repeat(1000), message: 'm'.repeat(5000) })) };
+      const many = {
+        errors: Array.from({ length: 1000 }, () => ({ code: 'X'.repeat(1000), message: 'm'.repeat(5000) })),
+      };
       const parsed = parseErrorBody(Buffer.from(JSON.stringify(many)));
       expect(parsed).toHaveLength(8);
       expect(parsed[0]!.code.length).toBe(200);
@@ -38,7 +46,9 @@ describe('parseErrorBody', () => {
 describe('registryError', () => {
   describe('when the registry message tries to inject lines or terminal escapes', () => {
     it('keeps the message on one printable line', () => {
-      const body = JSON.stringify({ errors: [{ code: 'DENIED', message: 'no\n::set-output name=x::pwned\u001b[31m' }] });
+      const body = JSON.stringify({
+        errors: [{ code: 'DENIED', message: 'no\n::set-output name=x::pwned\u001b[31m' }],
+      });
       const err = registryError(res(403, body), 'PUT manifest');
       expect(err.message).not.toMatch(/[\n\r\u001b]/);
       expect(err.code).toBe('OCI_DENIED');
@@ -53,15 +63,25 @@ describe('registryError', () => {
 
   describe('when the challenge header is hostile', () => {
     it('does not crash and falls back to the status', () => {
-      expect(registryError(res(401, '', { 'www-authenticate': `Bearer error="${'x'.repeat(20_000)}` }), 'GET').code).toBe('OCI_AUTH_FAILED');
+      expect(
+        registryError(res(401, '', { 'www-authenticate': `Bearer error="${'x'.repeat(20_000)}` }), 'GET').code,
+      ).toBe('OCI_AUTH_FAILED');
     });
   });
 });
 
 describe('parseChallenges', () => {
   describe('when fed random junk', () => {
-    it.each(['=', '=,=,=', 'Bearer ====', 'Bearer realm=', 'Bearer realm="', '\u0000Bearer', 'Bearer realm="a",,,,', 'Bearer\trealm\t=\t"a"'])(
-      'never throws for %j', (h) => expect(() => parseChallenges(h)).not.toThrow());
+    it.each([
+      '=',
+      '=,=,=',
+      'Bearer ====',
+      'Bearer realm=',
+      'Bearer realm="',
+      '\u0000Bearer',
+      'Bearer realm="a",,,,',
+      'Bearer\trealm\t=\t"a"',
+    ])('never throws for %j', (h) => expect(() => parseChallenges(h)).not.toThrow());
   });
 });
 
@@ -74,6 +94,8 @@ describe('parseReference', () => {
       ['a newline in the tag', 'ghcr.io/acme/app:v1\n'],
       ['a query string', 'ghcr.io/acme/app?x=1'],
       ['userinfo', 'user:pass@ghcr.io/acme/app'],
-    ])('throws OCI_REFERENCE_INVALID for %s', (_n, ref) => expectCode(() => parseReference(ref), 'OCI_REFERENCE_INVALID'));
+    ])('throws OCI_REFERENCE_INVALID for %s', (_n, ref) =>
+      expectCode(() => parseReference(ref), 'OCI_REFERENCE_INVALID'),
+    );
   });
 });

@@ -34,8 +34,15 @@ describe('registryError', () => {
 
   describe('when the body has no registry error code', () => {
     it.each([
-      [401, 'OCI_AUTH_FAILED'], [403, 'OCI_DENIED'], [404, 'OCI_NOT_FOUND'], [409, 'OCI_CONFLICT'],
-      [412, 'OCI_CONFLICT'], [413, 'OCI_TOO_LARGE'], [429, 'OCI_RATE_LIMITED'], [500, 'OCI_REGISTRY_ERROR'], [418, 'OCI_REGISTRY_ERROR'],
+      [401, 'OCI_AUTH_FAILED'],
+      [403, 'OCI_DENIED'],
+      [404, 'OCI_NOT_FOUND'],
+      [409, 'OCI_CONFLICT'],
+      [412, 'OCI_CONFLICT'],
+      [413, 'OCI_TOO_LARGE'],
+      [429, 'OCI_RATE_LIMITED'],
+      [500, 'OCI_REGISTRY_ERROR'],
+      [418, 'OCI_REGISTRY_ERROR'],
     ])('maps status %i to %s', (status, want) => {
       expect(registryError(response(status, '404 page not found'), 'GET referrers').code).toBe(want);
     });
@@ -44,7 +51,8 @@ describe('registryError', () => {
   describe('when a Bearer challenge reports insufficient scope', () => {
     it('returns OCI_DENIED although the status is 401', () => {
       const res = response(401, errors('UNAUTHORIZED', 'authentication required'), {
-        'www-authenticate': 'Bearer realm="https://t",service="s",scope="repository:acme/app:pull,push",error="insufficient_scope"',
+        'www-authenticate':
+          'Bearer realm="https://t",service="s",scope="repository:acme/app:pull,push",error="insufficient_scope"',
       });
       expect(registryError(res, 'POST upload').code).toBe('OCI_DENIED');
     });
@@ -52,9 +60,15 @@ describe('registryError', () => {
 
   describe('when building the message', () => {
     it('starts with the operation and the redacted URL, names the status, codes and the fix', () => {
-      const err = registryError(response(401, errors('UNAUTHORIZED', 'authentication required')), 'GET manifest acme/app:v1', 'ghcr.io');
-      expect(err.message).toBe('GET manifest acme/app:v1 https://ghcr.io/v2/acme/app/manifests/v1: 401 UNAUTHORIZED (authentication required); ' +
-        'unauthorized: check registry-username/registry-password or `docker login ghcr.io`');
+      const err = registryError(
+        response(401, errors('UNAUTHORIZED', 'authentication required')),
+        'GET manifest acme/app:v1',
+        'ghcr.io',
+      );
+      expect(err.message).toBe(
+        'GET manifest acme/app:v1 https://ghcr.io/v2/acme/app/manifests/v1: 401 UNAUTHORIZED (authentication required); ' +
+          'unauthorized: check registry-username/registry-password or `docker login ghcr.io`',
+      );
       expect(err.message).not.toContain('secret-sig');
     });
 
@@ -64,7 +78,9 @@ describe('registryError', () => {
     });
 
     it('quotes a plain-text body briefly when there is no JSON', () => {
-      expect(registryError(response(404, '404 page not found\n'), 'GET referrers').message).toContain(': 404 (404 page not found); not found');
+      expect(registryError(response(404, '404 page not found\n'), 'GET referrers').message).toContain(
+        ': 404 (404 page not found); not found',
+      );
       expect(registryError(response(404, ''), 'HEAD blob').message).toContain('404 (no error body)');
     });
   });
@@ -73,8 +89,18 @@ describe('registryError', () => {
 describe('parseErrorBody', () => {
   describe('when the body is the spec shape', () => {
     it('returns code and message of each entry', () => {
-      expect(parseErrorBody(Buffer.from(JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }, { code: 'DENIED' }] }))))
-        .toEqual([{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }, { code: 'DENIED', message: '' }]);
+      expect(
+        parseErrorBody(
+          Buffer.from(
+            JSON.stringify({
+              errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' }, { code: 'DENIED' }],
+            }),
+          ),
+        ),
+      ).toEqual([
+        { code: 'BLOB_UNKNOWN', message: 'blob unknown to registry' },
+        { code: 'DENIED', message: '' },
+      ]);
     });
   });
 });

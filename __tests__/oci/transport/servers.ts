@@ -37,7 +37,11 @@ export async function serve(handler: Handler, tls?: { keyFile: string; certFile:
     host: `127.0.0.1:${port}`,
     origin: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     hits,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

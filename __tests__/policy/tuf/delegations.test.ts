@@ -1,16 +1,35 @@
 import fc from 'fast-check';
 import { globMatch } from '../../../src/policy/glob.js';
 import type { Policy, PolicyRule } from '../../../src/policy/model.js';
-import { checkRoleName, fragmentTargetPath, mergePolicies, rulesOutsideScope, scopeWithin } from '../../../src/policy/tuf/delegations.js';
+import {
+  checkRoleName,
+  fragmentTargetPath,
+  mergePolicies,
+  rulesOutsideScope,
+  scopeWithin,
+} from '../../../src/policy/tuf/delegations.js';
 import { evaluate, ruleFor } from '../../../src/policy/model.js';
 import { expectCode } from '../../helpers.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const rule = (scope: string, name = 'ci', repository = 'acme/app'): PolicyRule => ({
-  scope, signers: [{ name, issuer: ISSUER, claims: { repository } }], threshold: 1, require: [], transparencyLog: 'required', level: 'enforce',
+  scope,
+  signers: [{ name, issuer: ISSUER, claims: { repository } }],
+  threshold: 1,
+  require: [],
+  transparencyLog: 'required',
+  level: 'enforce',
 });
-const policy = (rules: PolicyRule[], revoked: Partial<Policy['revoked']> = {}): Policy => ({ rules, revoked: { digests: [], signers: [], ...revoked } });
-const sig = (repository: string) => ({ issuer: ISSUER, claims: { repository, sub: `repo:${repository}` }, predicateType: 'x', logged: true });
+const policy = (rules: PolicyRule[], revoked: Partial<Policy['revoked']> = {}): Policy => ({
+  rules,
+  revoked: { digests: [], signers: [], ...revoked },
+});
+const sig = (repository: string) => ({
+  issuer: ISSUER,
+  claims: { repository, sub: `repo:${repository}` },
+  predicateType: 'x',
+  logged: true,
+});
 const ACME = { role: 'acme', scope: 'ghcr.io/acme/**' };
 
 describe('scopeWithin', () => {
@@ -37,7 +56,15 @@ describe('scopeWithin', () => {
   it('is sound: whatever the inner scope matches, the outer scope matches', () => {
     const glob = fc.array(fc.constantFrom('a', 'b', '/', '*', '**'), { maxLength: 7 }).map((p) => p.join(''));
     const value = fc.array(fc.constantFrom('a', 'b', '/'), { maxLength: 8 }).map((p) => p.join(''));
-    fc.assert(fc.property(glob, glob, value, (inner, outer, v) => !(scopeWithin(inner, outer) && globMatch(inner, v)) || globMatch(outer, v)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(
+        glob,
+        glob,
+        value,
+        (inner, outer, v) => !(scopeWithin(inner, outer) && globMatch(inner, v)) || globMatch(outer, v),
+      ),
+      { numRuns: 5000 },
+    );
   });
 
   it('refuses patterns longer than its cap', () => expect(scopeWithin('a'.repeat(2000), '**')).toBe(false));
@@ -45,7 +72,8 @@ describe('scopeWithin', () => {
 
 describe('checkRoleName', () => {
   it.each(['targets', 'root', 'Acme', '../x', 'a/b', '', '-x'])('refuses %j with TUF_DELEGATION_INVALID', (name) =>
-    expectCode(() => checkRoleName(name), 'TUF_DELEGATION_INVALID'));
+    expectCode(() => checkRoleName(name), 'TUF_DELEGATION_INVALID'),
+  );
   it('gives the fragment path of a good name', () => expect(fragmentTargetPath('acme-1')).toBe('policy.d/acme-1.json'));
 });
 
@@ -53,11 +81,19 @@ describe('mergePolicies', () => {
   const top = policy([rule('**', 'ci', 'root-org/app')], { signers: ['gone'] });
 
   describe('when a fragment stays in its scope', () => {
-    const merged = mergePolicies(top, [{ delegation: ACME, policy: policy([rule('ghcr.io/acme/**')], { signers: ['ci'], digests: [`sha256:${'a'.repeat(64)}`] }) }]);
+    const merged = mergePolicies(top, [
+      {
+        delegation: ACME,
+        policy: policy([rule('ghcr.io/acme/**')], { signers: ['ci'], digests: [`sha256:${'a'.repeat(64)}`] }),
+      },
+    ]);
 
     it('puts its rules first, with role-prefixed signer names', () => {
       expect(merged.warnings).toEqual([]);
-      expect(merged.policy.rules.map((r) => [r.scope, r.signers.map((s) => s.name)])).toEqual([['ghcr.io/acme/**', ['acme/ci']], ['**', ['ci']]]);
+      expect(merged.policy.rules.map((r) => [r.scope, r.signers.map((s) => s.name)])).toEqual([
+        ['ghcr.io/acme/**', ['acme/ci']],
+        ['**', ['ci']],
+      ]);
     });
 
     it('prefixes its revoked signers, so it cannot revoke top-level signers', () => {
@@ -67,7 +103,9 @@ describe('mergePolicies', () => {
   });
 
   describe('when a fragment grants a rule outside its scope', () => {
-    const merged = mergePolicies(top, [{ delegation: ACME, policy: policy([rule('ghcr.io/acme/app'), rule('**', 'evil', 'evil/repo')]) }]);
+    const merged = mergePolicies(top, [
+      { delegation: ACME, policy: policy([rule('ghcr.io/acme/app'), rule('**', 'evil', 'evil/repo')]) },
+    ]);
 
     it('refuses the whole fragment and warns', () => {
       expect(merged.warnings).toHaveLength(1);
@@ -84,7 +122,10 @@ describe('mergePolicies', () => {
     it('fails images in its scope closed', () => {
       const r = ruleFor(merged.policy, 'ghcr.io/acme/app')!;
       expect(r.signers[0]!.name).toContain('acme');
-      expect(evaluate(merged.policy, r, `sha256:${'b'.repeat(64)}`, [sig('acme/app'), sig('root-org/app'), sig('evil/repo')]).passed).toBe(false);
+      expect(
+        evaluate(merged.policy, r, `sha256:${'b'.repeat(64)}`, [sig('acme/app'), sig('root-org/app'), sig('evil/repo')])
+          .passed,
+      ).toBe(false);
     });
   });
 

@@ -1,7 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Metadata, Timestamp } from '@tufjs/models';
 import {
-  decryptKey, generateKey, parseKeyFile, parsePublicKeyFile, publicKeyFile, tufKeyId, tufPublicKey, MIN_PASSPHRASE_LENGTH,
+  decryptKey,
+  generateKey,
+  parseKeyFile,
+  parsePublicKeyFile,
+  publicKeyFile,
+  tufKeyId,
+  tufPublicKey,
+  MIN_PASSPHRASE_LENGTH,
 } from '../../../src/policy/tuf/keys.js';
 import { expectCode } from '../../helpers.js';
 
@@ -37,11 +44,13 @@ describe('generateKey', () => {
   });
 
   describe('when the passphrase is short', () => {
-    it('throws TUF_PASSPHRASE', () => expectCode(() => generateKey('root', 'x'.repeat(MIN_PASSPHRASE_LENGTH - 1), FAST), 'TUF_PASSPHRASE'));
+    it('throws TUF_PASSPHRASE', () =>
+      expectCode(() => generateKey('root', 'x'.repeat(MIN_PASSPHRASE_LENGTH - 1), FAST), 'TUF_PASSPHRASE'));
   });
 
   describe('when asked for a weak KDF', () => {
-    it('throws TUF_KEY_INVALID', () => expectCode(() => generateKey('root', PASS, { N: 1024, r: 8, p: 1 }), 'TUF_KEY_INVALID'));
+    it('throws TUF_KEY_INVALID', () =>
+      expectCode(() => generateKey('root', PASS, { N: 1024, r: 8, p: 1 }), 'TUF_KEY_INVALID'));
   });
 });
 
@@ -64,7 +73,10 @@ describe('decryptKey', () => {
     it('throws TUF_PASSPHRASE (the GCM tag fails)', () => {
       const data = Buffer.from(file.encrypted.data, 'base64');
       data[0]! ^= 1;
-      return expectCode(() => decryptKey({ ...file, encrypted: { ...file.encrypted, data: data.toString('base64') } }, PASS), 'TUF_PASSPHRASE');
+      return expectCode(
+        () => decryptKey({ ...file, encrypted: { ...file.encrypted, data: data.toString('base64') } }, PASS),
+        'TUF_PASSPHRASE',
+      );
     });
   });
 
@@ -76,7 +88,8 @@ describe('decryptKey', () => {
   });
 
   describe('when a key file asks for an extreme scrypt cost', () => {
-    it('throws TUF_KEY_INVALID before deriving', () => expectCode(() => decryptKey({ ...file, encrypted: { ...file.encrypted, N: 2 ** 24 } }, PASS), 'TUF_KEY_INVALID'));
+    it('throws TUF_KEY_INVALID before deriving', () =>
+      expectCode(() => decryptKey({ ...file, encrypted: { ...file.encrypted, N: 2 ** 24 } }, PASS), 'TUF_KEY_INVALID'));
   });
 });
 
@@ -85,7 +98,7 @@ describe('parseKeyFile', () => {
   it.each([
     ['not JSON', Buffer.from('{')],
     ['an array', bytes([])],
-    ['a key ID that is not the public key\'s', bytes({ ...good, keyid: '0'.repeat(64) })],
+    ["a key ID that is not the public key's", bytes({ ...good, keyid: '0'.repeat(64) })],
     ['another key type', bytes({ ...good, keytype: 'rsa' })],
     ['no encrypted part', bytes({ ...good, encrypted: undefined })],
     ['another KDF', bytes({ ...good, encrypted: { ...good.encrypted, kdf: 'pbkdf2' } })],
@@ -93,7 +106,10 @@ describe('parseKeyFile', () => {
   ])('throws TUF_KEY_INVALID for %s', (_, b) => expectCode(() => parseKeyFile(b, 'key file'), 'TUF_KEY_INVALID'));
 
   it('throws TUF_KEY_INVALID for non-canonical base64 when decrypting', () =>
-    expectCode(() => decryptKey({ ...good, encrypted: { ...good.encrypted, iv: `${good.encrypted.iv}=` } }, PASS), 'TUF_KEY_INVALID'));
+    expectCode(
+      () => decryptKey({ ...good, encrypted: { ...good.encrypted, iv: `${good.encrypted.iv}=` } }, PASS),
+      'TUF_KEY_INVALID',
+    ));
 });
 
 describe('parsePublicKeyFile', () => {
@@ -107,11 +123,18 @@ describe('parsePublicKeyFile', () => {
   it('throws TUF_KEY_INVALID for a key file with a private key in it', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' });
-    return expectCode(() => parsePublicKeyFile(bytes({ ...publicKeyFile('acme', key), key: pem }), 'f'), 'TUF_KEY_INVALID');
+    return expectCode(
+      () => parsePublicKeyFile(bytes({ ...publicKeyFile('acme', key), key: pem }), 'f'),
+      'TUF_KEY_INVALID',
+    );
   });
 
   it('throws TUF_KEY_INVALID for a mismatched key ID', () =>
-    expectCode(() => parsePublicKeyFile(bytes({ ...publicKeyFile('acme', key), keyid: 'ab'.repeat(32) }), 'f'), 'TUF_KEY_INVALID'));
+    expectCode(
+      () => parsePublicKeyFile(bytes({ ...publicKeyFile('acme', key), keyid: 'ab'.repeat(32) }), 'f'),
+      'TUF_KEY_INVALID',
+    ));
 
-  it('tufPublicKey throws TUF_KEY_INVALID for uppercase hex', () => expectCode(() => tufPublicKey('AB'.repeat(32)), 'TUF_KEY_INVALID'));
+  it('tufPublicKey throws TUF_KEY_INVALID for uppercase hex', () =>
+    expectCode(() => tufPublicKey('AB'.repeat(32)), 'TUF_KEY_INVALID'));
 });

@@ -44,7 +44,9 @@ async function targetFile(name: string): Promise<string> {
 const latest = async (role: string) => {
   const ts = JSON.parse(await readFile(path.join(f.repository, 'timestamp.json'), 'utf8'));
   if (role === 'snapshot') return `${ts.signed.meta['snapshot.json'].version}.snapshot.json`;
-  const snap = JSON.parse(await readFile(path.join(f.repository, `${ts.signed.meta['snapshot.json'].version}.snapshot.json`), 'utf8'));
+  const snap = JSON.parse(
+    await readFile(path.join(f.repository, `${ts.signed.meta['snapshot.json'].version}.snapshot.json`), 'utf8'),
+  );
   return `${snap.signed.meta[`${role}.json`].version}.${role}.json`;
 };
 
@@ -72,13 +74,21 @@ describe('loadTrust', () => {
 
   describe('when a target is longer than signed', () => {
     it('throws TUF_TOO_LARGE', async () => {
-      await tampered(await targetFile('policy.json'), (b) => Buffer.concat([b, Buffer.from(' ')]), () => expectCode(() => load(), 'TUF_TOO_LARGE'));
+      await tampered(
+        await targetFile('policy.json'),
+        (b) => Buffer.concat([b, Buffer.from(' ')]),
+        () => expectCode(() => load(), 'TUF_TOO_LARGE'),
+      );
     });
   });
 
   describe('when a target is truncated', () => {
     it('throws TUF_TARGET_MISMATCH', async () => {
-      await tampered(await targetFile('policy.json'), (b) => b.subarray(0, b.length - 1), () => expectCode(() => load(), 'TUF_TARGET_MISMATCH'));
+      await tampered(
+        await targetFile('policy.json'),
+        (b) => b.subarray(0, b.length - 1),
+        () => expectCode(() => load(), 'TUF_TARGET_MISMATCH'),
+      );
     });
   });
 
@@ -88,7 +98,10 @@ describe('loadTrust', () => {
       await load({ cacheDir });
       const dirs = await readdir(cacheDir);
       const targets = path.join(cacheDir, dirs[0]!, 'targets');
-      const policyFile = path.join(targets, (await readdir(targets)).find((x) => x.includes('policy.json'))!);
+      const policyFile = path.join(
+        targets,
+        (await readdir(targets)).find((x) => x.includes('policy.json'))!,
+      );
       await writeFile(policyFile, flipByte(await readFile(policyFile)));
       // tuf-js sees the stale cache and downloads again; a cache it trusted would be re-checked by us.
       await expect(load({ cacheDir })).resolves.toBeDefined();
@@ -98,26 +111,39 @@ describe('loadTrust', () => {
   describe('when targets metadata is tampered', () => {
     it('throws TUF_METADATA_INVALID', async () => {
       // Point policy.json at other content: same length, so only the hashes can tell.
-      const swap = (b: Buffer) => Buffer.from(b.toString().replace(/("sha256": ")([0-9a-f])/, (_, p, c) => `${p}${c === '0' ? '1' : '0'}`));
+      const swap = (b: Buffer) =>
+        Buffer.from(b.toString().replace(/("sha256": ")([0-9a-f])/, (_, p, c) => `${p}${c === '0' ? '1' : '0'}`));
       await tampered(await latest('targets'), swap, () => expectCode(() => load(), 'TUF_METADATA_INVALID'));
     });
   });
 
   describe('when the timestamp is re-versioned without its key', () => {
     it('throws TUF_METADATA_INVALID', async () => {
-      await tampered('timestamp.json', (b) => Buffer.from(b.toString().replace(/"version": (\d+)/, (_, v) => `"version": ${Number(v) + 100}`)), () => expectCode(() => load(), 'TUF_METADATA_INVALID'));
+      await tampered(
+        'timestamp.json',
+        (b) => Buffer.from(b.toString().replace(/"version": (\d+)/, (_, v) => `"version": ${Number(v) + 100}`)),
+        () => expectCode(() => load(), 'TUF_METADATA_INVALID'),
+      );
     });
   });
 
   describe('when the snapshot is swapped for another one', () => {
     it('throws TUF_METADATA_INVALID (its hash is in the timestamp)', async () => {
-      await tampered(await latest('snapshot'), (b) => Buffer.from(b.toString().replace(/\n$/, ' \n')), () => expectCode(() => load(), 'TUF_METADATA_INVALID'));
+      await tampered(
+        await latest('snapshot'),
+        (b) => Buffer.from(b.toString().replace(/\n$/, ' \n')),
+        () => expectCode(() => load(), 'TUF_METADATA_INVALID'),
+      );
     });
   });
 
   describe('when metadata is not JSON', () => {
     it('throws TUF_METADATA_INVALID', async () => {
-      await tampered('timestamp.json', () => Buffer.from('{"signed":'), () => expectCode(() => load(), 'TUF_METADATA_INVALID'));
+      await tampered(
+        'timestamp.json',
+        () => Buffer.from('{"signed":'),
+        () => expectCode(() => load(), 'TUF_METADATA_INVALID'),
+      );
     });
   });
 
@@ -126,7 +152,10 @@ describe('loadTrust', () => {
       const g = await makeRepo();
       await g.publish({ now: new Date(Date.now() - 3 * 86_400_000) });
       try {
-        await expectCode(() => loadTrust({ repository: g.dir, trustedRoot: g.rootFile, cacheDir: g.cache }), 'TUF_EXPIRED');
+        await expectCode(
+          () => loadTrust({ repository: g.dir, trustedRoot: g.rootFile, cacheDir: g.cache }),
+          'TUF_EXPIRED',
+        );
       } finally {
         await g.cleanup();
       }
@@ -190,7 +219,7 @@ describe('loadTrust', () => {
 });
 
 describe('openTufRepository', () => {
-  describe('when a target is over the caller\'s cap', () => {
+  describe("when a target is over the caller's cap", () => {
     it('throws TUF_TOO_LARGE before downloading', async () => {
       const t = await openTufRepository({ repository: server.url, trustedRoot: f.rootFile, cacheDir: cache() });
       const before = server.requests.length;

@@ -1,5 +1,12 @@
 import type { Policy } from '../../../src/policy/model.js';
-import { addSigner, removeSigner, revokeDigest, revokeSigner, setRequire, setThreshold } from '../../../src/policy/tuf/policy-edits.js';
+import {
+  addSigner,
+  removeSigner,
+  revokeDigest,
+  revokeSigner,
+  setRequire,
+  setThreshold,
+} from '../../../src/policy/tuf/policy-edits.js';
 import { expectCode } from '../../helpers.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
@@ -13,8 +20,17 @@ describe('addSigner', () => {
       const broad = addSigner(EMPTY, '**', signer('ci'));
       const narrow = addSigner(broad, 'ghcr.io/acme/*', signer('app'));
       expect(narrow.rules.map((r) => r.scope)).toEqual(['ghcr.io/acme/*', '**']);
-      expect(narrow.rules[0]).toMatchObject({ threshold: 1, require: [], transparencyLog: 'required', level: 'enforce' });
-      expect(addSigner(narrow, 'docker.io/x', signer('x')).rules.map((r) => r.scope)).toEqual(['ghcr.io/acme/*', 'docker.io/x', '**']);
+      expect(narrow.rules[0]).toMatchObject({
+        threshold: 1,
+        require: [],
+        transparencyLog: 'required',
+        level: 'enforce',
+      });
+      expect(addSigner(narrow, 'docker.io/x', signer('x')).rules.map((r) => r.scope)).toEqual([
+        'ghcr.io/acme/*',
+        'docker.io/x',
+        '**',
+      ]);
     });
   });
 
@@ -26,7 +42,8 @@ describe('addSigner', () => {
       expect(one.rules[0]!.signers).toHaveLength(1);
     });
 
-    it('throws POLICY_INVALID for a name it already has', () => expectCode(() => addSigner(addSigner(EMPTY, '**', signer('a')), '**', signer('a')), 'POLICY_INVALID'));
+    it('throws POLICY_INVALID for a name it already has', () =>
+      expectCode(() => addSigner(addSigner(EMPTY, '**', signer('a')), '**', signer('a')), 'POLICY_INVALID'));
   });
 });
 
@@ -45,18 +62,23 @@ describe('removeSigner', () => {
   });
 
   it('throws POLICY_INVALID for an unknown signer', () => expectCode(() => removeSigner(p, 'zz'), 'POLICY_INVALID'));
-  it('throws POLICY_NO_RULE for an unknown scope', () => expectCode(() => removeSigner(p, 'a', 'nope/*'), 'POLICY_NO_RULE'));
+  it('throws POLICY_NO_RULE for an unknown scope', () =>
+    expectCode(() => removeSigner(p, 'a', 'nope/*'), 'POLICY_NO_RULE'));
 });
 
 describe('setThreshold', () => {
   const p = addSigner(EMPTY, '**', signer('a'));
-  it('throws POLICY_INVALID above the number of signers', () => expectCode(() => setThreshold(p, '**', 2), 'POLICY_INVALID'));
+  it('throws POLICY_INVALID above the number of signers', () =>
+    expectCode(() => setThreshold(p, '**', 2), 'POLICY_INVALID'));
   it('throws POLICY_NO_RULE for an unknown scope', () => expectCode(() => setThreshold(p, 'x', 1), 'POLICY_NO_RULE'));
 });
 
 describe('setRequire', () => {
   it('replaces the required types, without duplicates', () => {
-    const p = setRequire(addSigner(EMPTY, '**', signer('a')), '**', ['https://slsa.dev/provenance/*', 'https://slsa.dev/provenance/*']);
+    const p = setRequire(addSigner(EMPTY, '**', signer('a')), '**', [
+      'https://slsa.dev/provenance/*',
+      'https://slsa.dev/provenance/*',
+    ]);
     expect(p.rules[0]!.require).toEqual(['https://slsa.dev/provenance/*']);
   });
 });
@@ -68,5 +90,6 @@ describe('revokeDigest and revokeSigner', () => {
     expect(revokeSigner(revokeSigner(p, 'a'), 'a').revoked.signers).toEqual(['a']);
   });
   it('accept a delegated signer name', () => expect(revokeSigner(p, 'acme/ci').revoked.signers).toEqual(['acme/ci']));
-  it('throw POLICY_INVALID for an unknown signer name', () => expectCode(() => revokeSigner(p, 'typo'), 'POLICY_INVALID'));
+  it('throw POLICY_INVALID for an unknown signer name', () =>
+    expectCode(() => revokeSigner(p, 'typo'), 'POLICY_INVALID'));
 });

@@ -37,7 +37,11 @@ export async function makeRepo(): Promise<Fixture> {
   const dir = path.join(base, 'trust');
   const { rootFile } = await initRepository(dir, { passphrase: PASS, scrypt: FAST });
   return {
-    base, dir, rootFile, repository: path.join(dir, 'repository'), cache: path.join(base, 'cache'),
+    base,
+    dir,
+    rootFile,
+    repository: path.join(dir, 'repository'),
+    cache: path.join(base, 'cache'),
     publish: (o = {}) => publishRepository(dir, { passphrase: PASS, scrypt: FAST, ...o }),
     cleanup: () => rm(base, { recursive: true, force: true }),
   };
@@ -46,7 +50,16 @@ export async function makeRepo(): Promise<Fixture> {
 /** A one-rule policy for GitHub Actions signers of a repository. */
 export function githubPolicy(scope = '**', repository = 'acme/app', issuer = GITHUB): Policy {
   return {
-    rules: [{ scope, signers: [{ name: 'ci', issuer, claims: { repository } }], threshold: 1, require: [], transparencyLog: 'required', level: 'enforce' }],
+    rules: [
+      {
+        scope,
+        signers: [{ name: 'ci', issuer, claims: { repository } }],
+        threshold: 1,
+        require: [],
+        transparencyLog: 'required',
+        level: 'enforce',
+      },
+    ],
     revoked: { digests: [], signers: [] },
   };
 }
@@ -60,14 +73,21 @@ export function providerJwk(kid: string): Record<string, unknown> {
 /** Stages a policy and an archive of one provider key, as a typical repository holds. */
 export async function stageTypical(dir: string, issuer = GITHUB): Promise<void> {
   await stagePolicy(dir, githubPolicy('**', 'acme/app', issuer));
-  await stageArchive(dir, mergeJwksArchive(emptyJwksArchive(issuer), { keys: [providerJwk('k1')] }, new Date()).archive);
+  await stageArchive(
+    dir,
+    mergeJwksArchive(emptyJwksArchive(issuer), { keys: [providerJwk('k1')] }, new Date()).archive,
+  );
 }
 
 /** Every file under a directory with its content. */
 export async function allFiles(dir: string): Promise<{ file: string; text: string }[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return Promise.all(entries.filter((e) => e.isFile()).map(async (e) => {
-    const file = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
-    return { file, text: (await readFile(file)).toString('latin1') };
-  }));
+  return Promise.all(
+    entries
+      .filter((e) => e.isFile())
+      .map(async (e) => {
+        const file = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+        return { file, text: (await readFile(file)).toString('latin1') };
+      }),
+  );
 }

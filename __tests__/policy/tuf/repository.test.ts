@@ -15,8 +15,10 @@ import { startStaticServer, type StaticServer } from '../../fakes/static-server.
 import { expectCode } from '../../helpers.js';
 import { allFiles, FAST, githubPolicy, makeRepo, PASS, stageTypical, type Fixture } from './repo-fixture.js';
 
-const readRoot = async (file: string): Promise<Metadata<Root>> => Metadata.fromJSON(MetadataKind.Root, JSON.parse(await readFile(file, 'utf8')));
-const timestampVersion = async (f: Fixture) => JSON.parse(await readFile(path.join(f.repository, 'timestamp.json'), 'utf8')).signed.version as number;
+const readRoot = async (file: string): Promise<Metadata<Root>> =>
+  Metadata.fromJSON(MetadataKind.Root, JSON.parse(await readFile(file, 'utf8')));
+const timestampVersion = async (f: Fixture) =>
+  JSON.parse(await readFile(path.join(f.repository, 'timestamp.json'), 'utf8')).signed.version as number;
 
 /** tuf-js's own client, given only the trust anchor, as the tuf-js README sets it up. */
 async function stockUpdater(f: Fixture, url: string, name: string): Promise<Updater> {
@@ -30,12 +32,20 @@ async function stockUpdater(f: Fixture, url: string, name: string): Promise<Upda
 
 describe('initRepository', () => {
   let f: Fixture;
-  beforeAll(async () => { f = await makeRepo(); });
+  beforeAll(async () => {
+    f = await makeRepo();
+  });
   afterAll(() => f.cleanup());
 
   it('writes version 1 of every role with consistent snapshots', async () => {
     const files = (await allFiles(f.repository)).map((x) => path.relative(f.repository, x.file)).sort();
-    expect(files).toEqual(['1.root.json', '1.snapshot.json', '1.targets.json', expect.stringMatching(/^targets\/[0-9a-f]{64}\.policy\.json$/), 'timestamp.json']);
+    expect(files).toEqual([
+      '1.root.json',
+      '1.snapshot.json',
+      '1.targets.json',
+      expect.stringMatching(/^targets\/[0-9a-f]{64}\.policy\.json$/),
+      'timestamp.json',
+    ]);
     const root = await readRoot(f.rootFile);
     expect(root.signed.consistentSnapshot).toBe(true);
     expect(root.signed.specVersion).toBe('1.0.31');
@@ -52,11 +62,16 @@ describe('initRepository', () => {
   });
 
   describe('when the directory is not empty', () => {
-    it('throws TUF_REPO_EXISTS', () => expectCode(() => initRepository(f.dir, { passphrase: PASS, scrypt: FAST }), 'TUF_REPO_EXISTS'));
+    it('throws TUF_REPO_EXISTS', () =>
+      expectCode(() => initRepository(f.dir, { passphrase: PASS, scrypt: FAST }), 'TUF_REPO_EXISTS'));
   });
 
   describe('when the passphrase is short', () => {
-    it('throws TUF_PASSPHRASE', () => expectCode(() => initRepository(path.join(f.base, 'other'), { passphrase: 'short', scrypt: FAST }), 'TUF_PASSPHRASE'));
+    it('throws TUF_PASSPHRASE', () =>
+      expectCode(
+        () => initRepository(path.join(f.base, 'other'), { passphrase: 'short', scrypt: FAST }),
+        'TUF_PASSPHRASE',
+      ));
   });
 });
 
@@ -83,11 +98,19 @@ describe('publishRepository', () => {
       const file = await u.downloadTarget(info!);
       expect((await readFile(file)).length).toBe(info!.length);
     }
-    expect(server.requests.some((p) => /^\/targets\/oidc\/token\.actions\.githubusercontent\.com\/[0-9a-f]{64}\.jwks\.json$/.test(p))).toBe(true);
+    expect(
+      server.requests.some((p) =>
+        /^\/targets\/oidc\/token\.actions\.githubusercontent\.com\/[0-9a-f]{64}\.jwks\.json$/.test(p),
+      ),
+    ).toBe(true);
   });
 
   it('is read by loadTrust from the directory as from the URL', async () => {
-    const fromUrl = await loadTrust({ repository: server.url, trustedRoot: f.rootFile, cacheDir: path.join(f.base, 'c1') });
+    const fromUrl = await loadTrust({
+      repository: server.url,
+      trustedRoot: f.rootFile,
+      cacheDir: path.join(f.base, 'c1'),
+    });
     const fromDir = await loadTrust({ repository: f.dir, trustedRoot: f.rootFile, cacheDir: path.join(f.base, 'c2') });
     expect(fromDir.policy).toEqual(fromUrl.policy);
     expect(fromUrl.policy.rules[0]!.signers[0]!.claims).toEqual({ repository: 'acme/app' });
@@ -127,7 +150,10 @@ describe('publishRepository', () => {
   describe('when a staged policy does not parse', () => {
     it('throws POLICY_INVALID and publishes nothing', async () => {
       const before = await timestampVersion(f);
-      await writeFile(path.join(f.dir, 'staged', 'targets', 'policy.json'), '{"rules":[{"scope":"**","signers":[],"threshold":3}]}');
+      await writeFile(
+        path.join(f.dir, 'staged', 'targets', 'policy.json'),
+        '{"rules":[{"scope":"**","signers":[],"threshold":3}]}',
+      );
       await expectCode(() => f.publish(), 'POLICY_INVALID');
       expect(await timestampVersion(f)).toBe(before);
       await stagePolicy(f.dir, githubPolicy());
@@ -196,7 +222,9 @@ describe('rotateRoleKey', () => {
       const v = change.published!.signed.targets!;
       const targets = JSON.parse(await readFile(path.join(f.repository, `${v}.targets.json`), 'utf8'));
       expect(targets.signatures).toHaveLength(2);
-      await expect(loadTrust({ repository: server.url, trustedRoot: f.rootFile, cacheDir: path.join(f.base, 'two') })).resolves.toBeDefined();
+      await expect(
+        loadTrust({ repository: server.url, trustedRoot: f.rootFile, cacheDir: path.join(f.base, 'two') }),
+      ).resolves.toBeDefined();
     });
   });
 

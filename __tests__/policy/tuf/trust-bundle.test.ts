@@ -19,7 +19,12 @@ import { expectCode } from '../../helpers.js';
 import { FAST, GITHUB, githubPolicy, makeRepo, PASS, stageTypical, type Fixture } from './repo-fixture.js';
 
 const DIGEST = `sha256:${'d'.repeat(64)}` as const;
-const sig = (repository: string) => ({ issuer: GITHUB, claims: { repository, sub: `repo:${repository}` }, predicateType: 'x', logged: true });
+const sig = (repository: string) => ({
+  issuer: GITHUB,
+  claims: { repository, sub: `repo:${repository}` },
+  predicateType: 'x',
+  logged: true,
+});
 const passes = (p: Policy, image: string, repository: string) => {
   const rule = ruleFor(p, image);
   return rule !== undefined && evaluate(p, rule, DIGEST, [sig(repository)]).passed;
@@ -45,12 +50,26 @@ async function delegateSigns(f: Fixture, role: string, fragment: string): Promis
   const roleBytes = serialize(md);
   await writeFile(path.join(f.repository, `${targets.version}.${role}.json`), roleBytes);
   const meta = { ...published.snapshot!.signed.meta, [`${role}.json`]: metaFile(targets.version, roleBytes) };
-  const snap = new Metadata(new Snapshot({ version: published.snapshot!.signed.version + 1, specVersion: '1.0.31', expires: published.snapshot!.signed.expires, meta }));
+  const snap = new Metadata(
+    new Snapshot({
+      version: published.snapshot!.signed.version + 1,
+      specVersion: '1.0.31',
+      expires: published.snapshot!.signed.expires,
+      meta,
+    }),
+  );
   const root = published.root.signed;
   for (const s of await ring.signers('snapshot', root.roles.snapshot!.keyIDs, 1)) snap.sign(s.sign);
   const snapBytes = serialize(snap);
   await writeFile(path.join(f.repository, `${snap.signed.version}.snapshot.json`), snapBytes);
-  const ts = new Metadata(new Timestamp({ version: published.timestamp!.signed.version + 1, specVersion: '1.0.31', expires: published.timestamp!.signed.expires, snapshotMeta: metaFile(snap.signed.version, snapBytes) }));
+  const ts = new Metadata(
+    new Timestamp({
+      version: published.timestamp!.signed.version + 1,
+      specVersion: '1.0.31',
+      expires: published.timestamp!.signed.expires,
+      snapshotMeta: metaFile(snap.signed.version, snapBytes),
+    }),
+  );
   for (const s of await ring.signers('timestamp', root.roles.timestamp!.keyIDs, 1)) ts.sign(s.sign);
   await writeFile(path.join(f.repository, 'timestamp.json'), serialize(ts));
 }
@@ -63,7 +82,8 @@ function metaFile(version: number, text: string): MetaFile {
 describe('loadTrust with a delegation', () => {
   let f: Fixture;
   let n = 0;
-  const load = (cacheDir = path.join(f.base, `c${n++}`)) => loadTrust({ repository: f.dir, trustedRoot: f.rootFile, cacheDir });
+  const load = (cacheDir = path.join(f.base, `c${n++}`)) =>
+    loadTrust({ repository: f.dir, trustedRoot: f.rootFile, cacheDir });
 
   beforeAll(async () => {
     f = await makeRepo();
@@ -81,21 +101,28 @@ describe('loadTrust with a delegation', () => {
     const b = await load();
     expect(b.delegations).toEqual([{ role: 'acme', scope: 'ghcr.io/acme/**' }]);
     expect(b.warnings).toEqual([]);
-    expect(b.policy.rules.map((r) => [r.scope, r.signers.map((s) => s.name)])).toEqual([['ghcr.io/acme/app', ['acme/ci']], ['**', ['ci']]]);
+    expect(b.policy.rules.map((r) => [r.scope, r.signers.map((s) => s.name)])).toEqual([
+      ['ghcr.io/acme/app', ['acme/ci']],
+      ['**', ['ci']],
+    ]);
     expect(passes(b.policy, 'ghcr.io/acme/app', 'acme/app')).toBe(true);
     expect(passes(b.policy, 'docker.io/x/y', 'root-org/app')).toBe(true);
     expect(passes(b.policy, 'docker.io/x/y', 'acme/app')).toBe(false);
   });
 
   describe('when the tooling is asked to stage a rule outside the delegated scope', () => {
-    it('throws TUF_DELEGATION_INVALID', () => expectCode(() => stagePolicy(f.dir, githubPolicy('**', 'acme/app'), 'acme'), 'TUF_DELEGATION_INVALID'));
+    it('throws TUF_DELEGATION_INVALID', () =>
+      expectCode(() => stagePolicy(f.dir, githubPolicy('**', 'acme/app'), 'acme'), 'TUF_DELEGATION_INVALID'));
   });
 
   describe('when the delegate signs a fragment granting rules outside its scope', () => {
     it('cannot add them: its scope fails closed, every other image is unaffected', async () => {
       const cacheDir = path.join(f.base, 'evil');
       await load(cacheDir);
-      const evil: Policy = { rules: [githubPolicy('ghcr.io/acme/app', 'acme/app').rules[0]!, githubPolicy('**', 'evil/repo').rules[0]!], revoked: { digests: [], signers: [] } };
+      const evil: Policy = {
+        rules: [githubPolicy('ghcr.io/acme/app', 'acme/app').rules[0]!, githubPolicy('**', 'evil/repo').rules[0]!],
+        revoked: { digests: [], signers: [] },
+      };
       await delegateSigns(f, 'acme', JSON.stringify(evil));
       const b = await load(cacheDir);
       expect(b.warnings).toEqual([expect.stringContaining('is not within the delegated scope')]);
@@ -107,7 +134,7 @@ describe('loadTrust with a delegation', () => {
     });
   });
 
-  describe('when the delegated role\'s metadata is tampered', () => {
+  describe("when the delegated role's metadata is tampered", () => {
     it('fails its scope closed and keeps the rest', async () => {
       const published = await readPublished(f.repository);
       const v = published.targets.get('acme')!.signed.version;
@@ -144,7 +171,11 @@ describe('loadTrust with a delegated role that signs no fragment yet', () => {
     try {
       await stageTypical(f.dir);
       const made = await generateRoleKey(f.dir, 'newco', { passphrase: PASS, scrypt: FAST });
-      await delegateScope(f.dir, { role: 'newco', scope: 'ghcr.io/newco/**', keys: [parsePublicKeyFile(await readFile(made.publicKeyFile!), 'pub').key] });
+      await delegateScope(f.dir, {
+        role: 'newco',
+        scope: 'ghcr.io/newco/**',
+        keys: [parsePublicKeyFile(await readFile(made.publicKeyFile!), 'pub').key],
+      });
       await f.publish();
       const b = await loadTrust({ repository: f.dir, trustedRoot: f.rootFile, cacheDir: f.cache });
       expect(b.warnings).toEqual([]);
@@ -164,7 +195,7 @@ describe('trustMaterialFrom', () => {
   });
   afterAll(() => f.cleanup());
 
-  it('names the policy\'s issuers and finds archived keys by kid', async () => {
+  it("names the policy's issuers and finds archived keys by kid", async () => {
     const b = await loadTrust({ repository: f.dir, trustedRoot: f.rootFile, cacheDir: f.cache });
     const t = trustMaterialFrom(b, { commitmentClaims: { [GITHUB]: 'aud' } });
     expect(t.issuers).toEqual([GITHUB]);

@@ -40,7 +40,10 @@ async function readBoundedFile(path: string, maxBytes: number): Promise<Buffer> 
       if (bytesRead === 0) return buf.subarray(0, total);
       total += bytesRead;
       if (total > maxBytes) {
-        throw new OidcError({ code: 'OIDC_TOKEN_INVALID', message: `ID token file ${path}: larger than ${maxBytes} bytes; it does not hold a single JWT` });
+        throw new OidcError({
+          code: 'OIDC_TOKEN_INVALID',
+          message: `ID token file ${path}: larger than ${maxBytes} bytes; it does not hold a single JWT`,
+        });
       }
     }
   } finally {
@@ -53,7 +56,10 @@ async function readStaticToken(opts: StaticTokenOptions): Promise<{ raw: string;
     const name = opts.source.env;
     const value = (opts.env ?? process.env)[name];
     if (!value) {
-      throw new OidcError({ code: 'OIDC_NOT_CONFIGURED', message: `ID token variable ${name} is not set; obtain a token with the commitment as its ${opts.commitmentClaim === 'aud' ? 'audience' : 'nonce'} and put it there` });
+      throw new OidcError({
+        code: 'OIDC_NOT_CONFIGURED',
+        message: `ID token variable ${name} is not set; obtain a token with the commitment as its ${opts.commitmentClaim === 'aud' ? 'audience' : 'nonce'} and put it there`,
+      });
     }
     return { raw: value.trim(), what: `ID token from $${name}` };
   }
@@ -63,7 +69,11 @@ async function readStaticToken(opts: StaticTokenOptions): Promise<{ raw: string;
     bytes = await readBoundedFile(path, MAX_OIDC_RESPONSE_BYTES);
   } catch (err) {
     if (err instanceof OidcError) throw err;
-    throw new OidcError({ code: 'OIDC_NOT_CONFIGURED', cause: err, message: `ID token file ${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); write the token there before signing` });
+    throw new OidcError({
+      code: 'OIDC_NOT_CONFIGURED',
+      cause: err,
+      message: `ID token file ${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); write the token there before signing`,
+    });
   }
   return { raw: bytes.toString('utf8').trim(), what: `ID token from file ${path}` };
 }
@@ -137,25 +147,39 @@ async function discoverTokenEndpoint(issuer: string, http: OidcHttpOptions | und
   const what = `OIDC discovery ${redactUrl(url.href)}`;
   const res = await oidcRequest(url, { what, ...http, headers: { accept: 'application/json' } });
   if (res.status !== 200) {
-    throw new OidcError({ code: 'OIDC_REQUEST_FAILED', message: `${what}: HTTP ${res.status}; check the issuer URL, or set tokenEndpoint to skip discovery` });
+    throw new OidcError({
+      code: 'OIDC_REQUEST_FAILED',
+      message: `${what}: HTTP ${res.status}; check the issuer URL, or set tokenEndpoint to skip discovery`,
+    });
   }
   const doc = jsonObject(res, what);
   if (typeof doc.issuer !== 'string' || stripSlash(doc.issuer) !== stripSlash(issuer)) {
-    throw new OidcError({ code: 'OIDC_BAD_RESPONSE', message: `${what}: document names issuer ${JSON.stringify(doc.issuer)}, not ${issuer}; configure the issuer exactly as the OP names itself` });
+    throw new OidcError({
+      code: 'OIDC_BAD_RESPONSE',
+      message: `${what}: document names issuer ${JSON.stringify(doc.issuer)}, not ${issuer}; configure the issuer exactly as the OP names itself`,
+    });
   }
   if (typeof doc.token_endpoint !== 'string') {
-    throw new OidcError({ code: 'OIDC_BAD_RESPONSE', message: `${what}: no token_endpoint; the issuer does not offer a token endpoint, set tokenEndpoint` });
+    throw new OidcError({
+      code: 'OIDC_BAD_RESPONSE',
+      message: `${what}: no token_endpoint; the issuer does not offer a token endpoint, set tokenEndpoint`,
+    });
   }
   return { url: secureUrl(doc.token_endpoint, `token_endpoint of ${issuer}`), issuer: doc.issuer };
 }
 
 function tokenRequestFailed(what: string, status: number, body: Record<string, unknown> | undefined): OidcError {
   const error = typeof body?.error === 'string' && OAUTH_ERROR_CODE.test(body.error) ? body.error : undefined;
-  const hint = status === 401 || error === 'invalid_client'
-    ? 'check the client id, the secret and authMethod'
-    : error === 'invalid_target' ? 'the issuer refused the resource; check commitmentParameter and commitmentPrefix'
-      : 'check that the client may use the client_credentials grant with this parameter';
-  return new OidcError({ code: 'OIDC_REQUEST_FAILED', message: `${what}: HTTP ${status}${error ? ` (${error})` : ''}; ${hint}` });
+  const hint =
+    status === 401 || error === 'invalid_client'
+      ? 'check the client id, the secret and authMethod'
+      : error === 'invalid_target'
+        ? 'the issuer refused the resource; check commitmentParameter and commitmentPrefix'
+        : 'check that the client may use the client_credentials grant with this parameter';
+  return new OidcError({
+    code: 'OIDC_REQUEST_FAILED',
+    message: `${what}: HTTP ${status}${error ? ` (${error})` : ''}; ${hint}`,
+  });
 }
 
 /** id_token when present, else a JWT access token (RFC 9068), else nothing usable. */
@@ -169,7 +193,10 @@ function pickToken(body: Record<string, unknown>, what: string): string {
       // an opaque access token: fall through to the error that says what to configure
     }
   }
-  throw new OidcError({ code: 'OIDC_BAD_RESPONSE', message: `${what}: response has no id_token and no JWT access_token; configure the issuer to return a JWT for this client` });
+  throw new OidcError({
+    code: 'OIDC_BAD_RESPONSE',
+    message: `${what}: response has no id_token and no JWT access_token; configure the issuer to return a JWT for this client`,
+  });
 }
 
 /**
@@ -184,22 +211,33 @@ export function clientCredentialsProvider(options: ClientCredentialsOptions): Oi
   const commitmentClaim = options.commitmentClaim ?? 'aud';
   const parameter = options.commitmentParameter ?? (commitmentClaim === 'aud' ? 'audience' : 'nonce');
   if (RESERVED_PARAMETERS.has(parameter)) {
-    throw new OidcError({ code: 'OIDC_NOT_CONFIGURED', message: `commitmentParameter "${parameter}" is a reserved OAuth parameter; use audience, resource or nonce` });
+    throw new OidcError({
+      code: 'OIDC_NOT_CONFIGURED',
+      message: `commitmentParameter "${parameter}" is a reserved OAuth parameter; use audience, resource or nonce`,
+    });
   }
   secureUrl(options.issuer, 'issuer');
-  const fixed = options.tokenEndpoint === undefined ? undefined
-    : { url: secureUrl(options.tokenEndpoint, 'tokenEndpoint'), issuer: options.issuer };
+  const fixed =
+    options.tokenEndpoint === undefined
+      ? undefined
+      : { url: secureUrl(options.tokenEndpoint, 'tokenEndpoint'), issuer: options.issuer };
   let endpoint: Promise<Endpoint> | undefined;
 
   async function requestIdToken(commitment: string): Promise<string> {
     endpoint ??= fixed ? Promise.resolve(fixed) : discoverTokenEndpoint(options.issuer, options.http);
     // a failed discovery is not cached, so the next call tries again
-    const { url, issuer } = await endpoint.catch((err: unknown) => { endpoint = undefined; throw err; });
+    const { url, issuer } = await endpoint.catch((err: unknown) => {
+      endpoint = undefined;
+      throw err;
+    });
     const what = `OIDC token request POST ${redactUrl(url.href)}`;
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (options.scope) form.set('scope', options.scope);
     form.set(parameter, `${options.commitmentPrefix ?? ''}${commitment}`);
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
     if ((options.authMethod ?? 'client_secret_basic') === 'client_secret_basic') {
       headers.authorization = `Basic ${b64Encode(`${formEncode(options.clientId)}:${formEncode(options.clientSecret)}`)}`;
     } else {

@@ -44,7 +44,8 @@ export interface GithubActionsOptions {
 }
 
 const WHAT = 'GitHub Actions OIDC';
-const PERMISSION_HINT = 'give the job `permissions: id-token: write` (and for pull requests from forks, no token is issued)';
+const PERMISSION_HINT =
+  'give the job `permissions: id-token: write` (and for pull requests from forks, no token is issued)';
 
 function readVar(env: Env, name: string): string {
   const value = env[name];
@@ -65,8 +66,10 @@ function defaultSetSecret(env: Env): SetSecret | undefined {
 }
 
 function statusHint(status: number, attempts: number | undefined): string {
-  if (status === 401 || status === 403) return `the request token was refused; ${PERMISSION_HINT}, and request the token while the job runs`;
-  if (status >= 300 && status < 400) return `the endpoint redirected; not following it with the request token, check ${REQUEST_URL_VAR}`;
+  if (status === 401 || status === 403)
+    return `the request token was refused; ${PERMISSION_HINT}, and request the token while the job runs`;
+  if (status >= 300 && status < 400)
+    return `the endpoint redirected; not following it with the request token, check ${REQUEST_URL_VAR}`;
   if (status >= 500) return `the service kept failing (${attempts ?? 'default'} attempts); re-run the job later`;
   return `check ${REQUEST_URL_VAR} and the audience`;
 }
@@ -93,15 +96,26 @@ export function githubActionsProvider(options: GithubActionsOptions = {}): OidcP
     url.searchParams.set('audience', commitment); // replaces any audience already there, keeps api-version
     const what = `${WHAT} GET ${redactUrl(url.href)}`;
     const res = await oidcRequest(url, {
-      what, ...options.http,
+      what,
+      ...options.http,
       headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json' },
     });
     if (res.status !== 200) {
-      throw new OidcError({ code: 'OIDC_REQUEST_FAILED', message: `${what}: HTTP ${res.status}; ${statusHint(res.status, options.http?.attempts)}` });
+      throw new OidcError({
+        code: 'OIDC_REQUEST_FAILED',
+        message: `${what}: HTTP ${res.status}; ${statusHint(res.status, options.http?.attempts)}`,
+      });
     }
     const body = jsonObject(res, what);
-    if (typeof body.value !== 'string' || body.value === '' || (body.count !== undefined && typeof body.count !== 'number')) {
-      throw new OidcError({ code: 'OIDC_BAD_RESPONSE', message: `${what}: response has no string "value"; check ${REQUEST_URL_VAR} points at the runtime's idtoken endpoint` });
+    if (
+      typeof body.value !== 'string' ||
+      body.value === '' ||
+      (body.count !== undefined && typeof body.count !== 'number')
+    ) {
+      throw new OidcError({
+        code: 'OIDC_BAD_RESPONSE',
+        message: `${what}: response has no string "value"; check ${REQUEST_URL_VAR} points at the runtime's idtoken endpoint`,
+      });
     }
     await setSecret?.(body.value); // masked before anything else can print it
     checkIdToken(body.value, { what: `${WHAT} token`, commitmentClaim: 'aud', commitment, issuer });
@@ -149,7 +163,9 @@ export function actionsCoreGithubProvider(options: ActionsCoreOptions = {}): Oid
     } catch (err) {
       // @actions/core throws plain multi-line Errors; keep the status, keep the original as cause.
       const status = /Error Code\s*:\s*(\d{3})/.exec(String((err as Error)?.message))?.[1];
-      const hint = status ? `HTTP ${status}; ${statusHint(Number(status), undefined)}` : `see the cause; ${PERMISSION_HINT}`;
+      const hint = status
+        ? `HTTP ${status}; ${statusHint(Number(status), undefined)}`
+        : `see the cause; ${PERMISSION_HINT}`;
       throw new OidcError({ code: 'OIDC_REQUEST_FAILED', cause: err, message: `${what}: request failed, ${hint}` });
     }
     if (typeof token !== 'string' || token === '') {

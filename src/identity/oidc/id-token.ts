@@ -42,7 +42,8 @@ function jsonSegment(segment: string, label: string, what: string): Record<strin
   } catch (err) {
     throw invalid(`${what}: ${label} is not base64url JSON; the value is not a JWT`, err);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${what}: ${label} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid(`${what}: ${label} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -51,10 +52,13 @@ function jsonSegment(segment: string, label: string, what: string): Record<strin
  * @throws OidcError OIDC_TOKEN_INVALID
  */
 export function decodeIdToken(raw: string, what: string): IdTokenParts {
-  if (raw.length > MAX_OIDC_RESPONSE_BYTES) throw invalid(`${what}: ${raw.length} characters exceeds the ${MAX_OIDC_RESPONSE_BYTES} limit`);
+  if (raw.length > MAX_OIDC_RESPONSE_BYTES)
+    throw invalid(`${what}: ${raw.length} characters exceeds the ${MAX_OIDC_RESPONSE_BYTES} limit`);
   const segments = raw.split('.');
   if (segments.length !== 3 || segments.some((s) => s.length === 0)) {
-    throw invalid(`${what}: expected a compact JWS of three non-empty segments, got ${segments.length}; is it an opaque token?`);
+    throw invalid(
+      `${what}: expected a compact JWS of three non-empty segments, got ${segments.length}; is it an opaque token?`,
+    );
   }
   return { header: jsonSegment(segments[0]!, 'header', what), payload: jsonSegment(segments[1]!, 'payload', what) };
 }
@@ -68,10 +72,14 @@ export function checkIdToken(raw: string, expect: IdTokenExpectation): IdTokenPa
   const parts = decodeIdToken(raw, what);
   const { header, payload } = parts;
   if (header.alg !== 'RS256') {
-    throw invalid(`${what}: header alg ${JSON.stringify(header.alg)} is not RS256, which OpenPubkey's GQ256 needs; configure the issuer to sign with RS256`);
+    throw invalid(
+      `${what}: header alg ${JSON.stringify(header.alg)} is not RS256, which OpenPubkey's GQ256 needs; configure the issuer to sign with RS256`,
+    );
   }
   if (expect.issuer !== undefined && payload.iss !== expect.issuer) {
-    throw invalid(`${what}: iss ${JSON.stringify(payload.iss)} is not the expected issuer ${expect.issuer}; set the provider's issuer option to the real issuer`);
+    throw invalid(
+      `${what}: iss ${JSON.stringify(payload.iss)} is not the expected issuer ${expect.issuer}; set the provider's issuer option to the real issuer`,
+    );
   }
   const now = expect.now ?? Math.floor(Date.now() / 1000);
   if (payload.exp !== undefined && (typeof payload.exp !== 'number' || payload.exp + CLOCK_SKEW_SECONDS < now)) {
@@ -79,9 +87,12 @@ export function checkIdToken(raw: string, expect: IdTokenExpectation): IdTokenPa
   }
   const got = payload[expect.commitmentClaim];
   if (got !== expect.commitment) {
-    const shown = typeof got === 'string' ? JSON.stringify(got.slice(0, 80)) : Array.isArray(got) ? 'a list' : 'missing';
-    throw invalid(`${what}: claim "${expect.commitmentClaim}" is ${shown}, not the commitment ${expect.commitment}; ` +
-      `the token must be requested with the commitment as its ${expect.commitmentClaim === 'aud' ? 'audience' : 'nonce'} (a single string)`);
+    const shown =
+      typeof got === 'string' ? JSON.stringify(got.slice(0, 80)) : Array.isArray(got) ? 'a list' : 'missing';
+    throw invalid(
+      `${what}: claim "${expect.commitmentClaim}" is ${shown}, not the commitment ${expect.commitment}; ` +
+        `the token must be requested with the commitment as its ${expect.commitmentClaim === 'aud' ? 'audience' : 'nonce'} (a single string)`,
+    );
   }
   return parts;
 }

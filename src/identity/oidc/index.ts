@@ -18,8 +18,11 @@
 export type { CommitmentClaim, Env, OidcProvider } from './provider.js';
 export type { OidcHttpOptions } from './transport.js';
 export {
-  GITHUB_ACTIONS_ISSUER, REQUEST_URL_VAR, REQUEST_TOKEN_VAR,
-  githubActionsProvider, actionsCoreGithubProvider,
+  GITHUB_ACTIONS_ISSUER,
+  REQUEST_URL_VAR,
+  REQUEST_TOKEN_VAR,
+  githubActionsProvider,
+  actionsCoreGithubProvider,
 } from './github.js';
 export type { GithubActionsOptions, ActionsCoreOptions, SetSecret } from './github.js';
 export { staticTokenProvider, clientCredentialsProvider } from './generic.js';

@@ -28,11 +28,18 @@ export function secureUrl(raw: string, setting: string): URL {
   try {
     url = new URL(raw);
   } catch (err) {
-    throw new OidcError({ code: 'OIDC_NOT_CONFIGURED', cause: err, message: `${setting} is not a valid URL; set it to the issuer's https URL` });
+    throw new OidcError({
+      code: 'OIDC_NOT_CONFIGURED',
+      cause: err,
+      message: `${setting} is not a valid URL; set it to the issuer's https URL`,
+    });
   }
   const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
   if (!ok || url.username || url.password) {
-    throw new OidcError({ code: 'OIDC_NOT_CONFIGURED', message: `${setting} (${redactUrl(raw)}) must be an https URL without credentials (plain http is allowed only on loopback)` });
+    throw new OidcError({
+      code: 'OIDC_NOT_CONFIGURED',
+      message: `${setting} (${redactUrl(raw)}) must be an https URL without credentials (plain http is allowed only on loopback)`,
+    });
   }
   return url;
 }
@@ -46,7 +53,11 @@ export async function oidcRequest(url: URL, options: HttpOptions & { what: strin
     return await httpRequest(url.href, { maxBytes: MAX_OIDC_RESPONSE_BYTES, redirect: 'manual', ...options });
   } catch (err) {
     if (!(err instanceof CoreError)) throw err;
-    throw new OidcError({ code: err.code === 'CORE_TOO_LARGE' ? 'OIDC_BAD_RESPONSE' : 'OIDC_REQUEST_FAILED', cause: err, message: err.message });
+    throw new OidcError({
+      code: err.code === 'CORE_TOO_LARGE' ? 'OIDC_BAD_RESPONSE' : 'OIDC_REQUEST_FAILED',
+      cause: err,
+      message: err.message,
+    });
   }
 }
 
@@ -62,7 +73,10 @@ export function jsonObject(res: HttpResponse, what: string): Record<string, unkn
     throw new OidcError({ code: 'OIDC_BAD_RESPONSE', cause: err, message: (err as Error).message });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new OidcError({ code: 'OIDC_BAD_RESPONSE', message: `${what}: response is JSON but not an object; check the URL points at the token API` });
+    throw new OidcError({
+      code: 'OIDC_BAD_RESPONSE',
+      message: `${what}: response is JSON but not an object; check the URL points at the token API`,
+    });
   }
   return value as Record<string, unknown>;
 }

@@ -48,7 +48,10 @@ interface AuthFile {
  * @throws OciError OCI_CREDENTIALS_INVALID (half of an explicit pair, malformed auth file) |
  *   OCI_CREDENTIALS_HELPER_FAILED | OCI_REFERENCE_INVALID
  */
-export async function resolveCredential(registry: string, options: CredentialOptions = {}): Promise<Credential | undefined> {
+export async function resolveCredential(
+  registry: string,
+  options: CredentialOptions = {},
+): Promise<Credential | undefined> {
   const explicit = explicitCredential(registry, options);
   if (explicit) return explicit;
   const reg = parseRegistry(registry);
@@ -70,7 +73,9 @@ export function authFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   const home = env['HOME'] || homedir();
   const files: string[] = [];
   if (env['REGISTRY_AUTH_FILE']) files.push(env['REGISTRY_AUTH_FILE']);
-  files.push(env['DOCKER_CONFIG'] ? path.join(env['DOCKER_CONFIG'], 'config.json') : path.join(home, '.docker', 'config.json'));
+  files.push(
+    env['DOCKER_CONFIG'] ? path.join(env['DOCKER_CONFIG'], 'config.json') : path.join(home, '.docker', 'config.json'),
+  );
   if (env['XDG_RUNTIME_DIR']) files.push(path.join(env['XDG_RUNTIME_DIR'], 'containers', 'auth.json'));
   files.push(path.join(home, '.config', 'containers', 'auth.json'));
   return files;
@@ -92,7 +97,8 @@ async function readAuthFile(file: string): Promise<AuthFile | undefined> {
   try {
     text = await readFile(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
     throw invalidFile(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, err);
   }
   if (text.length > MAX_AUTH_FILE_BYTES) throw invalidFile(file, `is larger than ${MAX_AUTH_FILE_BYTES} bytes`);
@@ -105,13 +111,21 @@ async function readAuthFile(file: string): Promise<AuthFile | undefined> {
   }
   if (!isRecord(parsed)) throw invalidFile(file, 'is not a JSON object');
   for (const key of ['auths', 'credHelpers'] as const) {
-    if (parsed[key] !== undefined && !isRecord(parsed[key])) throw invalidFile(file, `has "${key}" that is not an object`);
+    if (parsed[key] !== undefined && !isRecord(parsed[key]))
+      throw invalidFile(file, `has "${key}" that is not an object`);
   }
-  if (parsed['credsStore'] !== undefined && typeof parsed['credsStore'] !== 'string') throw invalidFile(file, 'has "credsStore" that is not a string');
+  if (parsed['credsStore'] !== undefined && typeof parsed['credsStore'] !== 'string')
+    throw invalidFile(file, 'has "credsStore" that is not a string');
   return parsed as AuthFile;
 }
 
-async function fromFile(file: string, f: AuthFile, registry: string, repository: string | undefined, env: NodeJS.ProcessEnv): Promise<Credential | undefined> {
+async function fromFile(
+  file: string,
+  f: AuthFile,
+  registry: string,
+  repository: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<Credential | undefined> {
   const serverUrl = registry === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : registry;
   const helper = lookup(f.credHelpers, registry, undefined);
   if (typeof helper === 'string' && helper !== '') {
@@ -153,7 +167,7 @@ function hostOfKey(key: string): string | undefined {
   try {
     return parseRegistry(host);
   } catch {
-    return undefined;                              // a key that names no registry matches nothing
+    return undefined; // a key that names no registry matches nothing
   }
 }
 
@@ -161,16 +175,24 @@ function parseAuthEntry(file: string, registry: string, entry: unknown): Credent
   if (!isRecord(entry)) throw invalidFile(file, `has an entry for ${registry} that is not an object`);
   const source = file;
   const { auth, identitytoken, username, password } = entry;
-  if (typeof identitytoken === 'string' && identitytoken !== '') return { kind: 'identity-token', token: identitytoken, source };
+  if (typeof identitytoken === 'string' && identitytoken !== '')
+    return { kind: 'identity-token', token: identitytoken, source };
   if (typeof auth === 'string' && auth !== '') {
     let decoded: string;
     try {
       decoded = b64Decode(auth).toString('utf8');
     } catch {
-      throw invalidFile(file, `has an "auth" for ${registry} that is not base64; run \`docker login ${registry}\` again`);
+      throw invalidFile(
+        file,
+        `has an "auth" for ${registry} that is not base64; run \`docker login ${registry}\` again`,
+      );
     }
     const colon = decoded.indexOf(':');
-    if (colon <= 0) throw invalidFile(file, `has an "auth" for ${registry} that is not base64 of "user:password"; run \`docker login ${registry}\` again`);
+    if (colon <= 0)
+      throw invalidFile(
+        file,
+        `has an "auth" for ${registry} that is not base64 of "user:password"; run \`docker login ${registry}\` again`,
+      );
     return { kind: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source };
   }
   if (typeof username === 'string' && username !== '' && typeof password === 'string' && password !== '') {
@@ -179,7 +201,10 @@ function parseAuthEntry(file: string, registry: string, entry: unknown): Credent
   return undefined;
 }
 
-
 function invalidFile(file: string, what: string, cause?: unknown): OciError {
-  return new OciError({ code: 'OCI_CREDENTIALS_INVALID', message: `auth file ${file} ${what}`, ...(cause === undefined ? {} : { cause }) });
+  return new OciError({
+    code: 'OCI_CREDENTIALS_INVALID',
+    message: `auth file ${file} ${what}`,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }

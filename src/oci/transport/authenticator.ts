@@ -26,7 +26,8 @@ export interface Authorization {
 }
 
 /** Settings the authenticator needs from the transport. */
-export interface AuthenticatorOptions extends ReferenceOptions, Pick<CredentialOptions, 'username' | 'password' | 'env'> {
+export interface AuthenticatorOptions
+  extends ReferenceOptions, Pick<CredentialOptions, 'username' | 'password' | 'env'> {
   /** The transport's HTTP settings (resolved once; holds the TLS dispatcher). */
   settings(): Promise<HttpSettings>;
   /** Sends the unauthenticated ping (the transport's own exchange, with its retries and TLS). */
@@ -42,7 +43,10 @@ export class Authenticator {
   private readonly tokens = new TokenCache();
   private readonly inflight = new Map<string, Promise<RegistryToken>>();
 
-  constructor(private readonly registry: string, private readonly o: AuthenticatorOptions) {}
+  constructor(
+    private readonly registry: string,
+    private readonly o: AuthenticatorOptions,
+  ) {}
 
   /**
    * The authorization for a request (pings the registry on first use).
@@ -55,7 +59,11 @@ export class Authenticator {
     const credential = await this.credential(req.repository);
     if (scheme.kind === 'basic') {
       if (credential?.kind !== 'basic') return { scopes, fresh: false };
-      return { header: `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`, scopes, fresh: false };
+      return {
+        header: `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`,
+        scopes,
+        fresh: false,
+      };
     }
     const cached = this.tokens.get(scopes);
     if (cached) return { header: `Bearer ${cached.token}`, scopes, fresh: false };
@@ -87,7 +95,14 @@ export class Authenticator {
   private learnScheme(): Promise<AuthScheme> {
     if (!this.scheme) {
       this.scheme = this.ping();
-      this.scheme.then((s) => { this.known = s; }, () => { this.scheme = undefined; });   // a failed ping is retried by the next request
+      this.scheme.then(
+        (s) => {
+          this.known = s;
+        },
+        () => {
+          this.scheme = undefined;
+        },
+      ); // a failed ping is retried by the next request
     }
     return this.scheme;
   }
@@ -102,7 +117,10 @@ export class Authenticator {
     if (res.status >= 200 && res.status < 300) return { kind: 'none' };
     if (res.status !== 401) {
       const err = registryError(res, 'ping', this.registry);
-      throw new OciError({ code: err.code === 'OCI_NOT_FOUND' ? 'OCI_REGISTRY_ERROR' : err.code, message: `${err.message}; is ${this.registry} a registry (the API lives under /v2/)?` });
+      throw new OciError({
+        code: err.code === 'OCI_NOT_FOUND' ? 'OCI_REGISTRY_ERROR' : err.code,
+        message: `${err.message}; is ${this.registry} a registry (the API lives under /v2/)?`,
+      });
     }
     return schemeOf(parseChallenges(res.headers.get('www-authenticate')));
   }
@@ -110,22 +128,39 @@ export class Authenticator {
   private credential(repository: string): Promise<Credential | undefined> {
     let p = this.credentials.get(repository);
     if (!p) {
-      p = resolveCredential(this.registry, { username: this.o.username, password: this.o.password, env: this.o.env, repository });
+      p = resolveCredential(this.registry, {
+        username: this.o.username,
+        password: this.o.password,
+        env: this.o.env,
+        repository,
+      });
       this.credentials.set(repository, p);
-      p.catch(() => this.credentials.delete(repository));        // a failing helper is asked again next time
+      p.catch(() => this.credentials.delete(repository)); // a failing helper is asked again next time
     }
     return p;
   }
 
   /** One token request per scope set at a time, however many requests wait for it. */
-  private token(scheme: Extract<AuthScheme, { kind: 'bearer' }>, scopes: string[], credential: Credential | undefined): Promise<RegistryToken> {
+  private token(
+    scheme: Extract<AuthScheme, { kind: 'bearer' }>,
+    scopes: string[],
+    credential: Credential | undefined,
+  ): Promise<RegistryToken> {
     const key = scopes.join(' ');
     let p = this.inflight.get(key);
     if (!p) {
-      p = this.o.settings()
-        .then((http) => fetchToken({ realm: scheme.realm, service: scheme.service, scopes, registry: this.registry }, credential,
-          { ...http, insecureRegistries: this.o.insecureRegistries }))
-        .then((t) => { this.tokens.set(scopes, t); return t; })
+      p = this.o
+        .settings()
+        .then((http) =>
+          fetchToken({ realm: scheme.realm, service: scheme.service, scopes, registry: this.registry }, credential, {
+            ...http,
+            insecureRegistries: this.o.insecureRegistries,
+          }),
+        )
+        .then((t) => {
+          this.tokens.set(scopes, t);
+          return t;
+        })
         .finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
@@ -143,7 +178,7 @@ function schemeOf(challenges: Challenge[]): AuthScheme {
   const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params['realm']);
   if (bearer) return bearerScheme(bearer);
   if (challenges.some((c) => c.scheme === 'basic')) return { kind: 'basic' };
-  return { kind: 'none' };                          // an unknown scheme: requests go anonymous and report the 401
+  return { kind: 'none' }; // an unknown scheme: requests go anonymous and report the 401
 }
 
 function bearerScheme(c: Challenge): AuthScheme {

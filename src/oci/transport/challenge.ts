@@ -32,7 +32,10 @@ export function parseChallenges(header: string | null | undefined): Challenge[] 
     p.skipSeparators();
     const scheme = p.token();
     if (!scheme) break;
-    const challenge: Challenge = { scheme: scheme.toLowerCase(), params: Object.create(null) as Record<string, string> };
+    const challenge: Challenge = {
+      scheme: scheme.toLowerCase(),
+      params: Object.create(null) as Record<string, string>,
+    };
     out.push(challenge);
     p.skipSpaces();
     if (!parseParams(p, challenge)) break;
@@ -63,14 +66,14 @@ function parseParams(p: Parser, challenge: Challenge): boolean {
     if (!name) return p.done();
     p.skipSpaces();
     if (!p.eat('=')) {
-      p.pos = mark;          // a bare token: the next challenge's scheme
+      p.pos = mark; // a bare token: the next challenge's scheme
       return true;
     }
     p.skipSpaces();
     const value = p.peek() === '"' ? p.quoted() : p.bareValue();
     if (value === undefined || ++count > MAX_PARAMS) return false;
     const key = name.toLowerCase();
-    if (!(key in challenge.params)) challenge.params[key] = value;   // first occurrence wins
+    if (!(key in challenge.params)) challenge.params[key] = value; // first occurrence wins
     p.skipSpaces();
     if (!p.done() && p.peek() !== ',') return false;
   }
@@ -119,7 +122,7 @@ class Parser {
     const end = this.pos;
     this.skipSpaces();
     if (this.done() || this.peek() === ',') return this.s.slice(start, end);
-    this.pos = start;                              // a `name=value` parameter, not a token68
+    this.pos = start; // a `name=value` parameter, not a token68
     return undefined;
   }
 
@@ -132,7 +135,7 @@ class Parser {
 
   /** A quoted-string with backslash escapes; undefined when unterminated. */
   quoted(): string | undefined {
-    this.pos++;                                    // the opening quote
+    this.pos++; // the opening quote
     let out = '';
     while (this.pos < this.s.length) {
       const c = this.s[this.pos++]!;

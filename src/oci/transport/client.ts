@@ -54,10 +54,16 @@ class RegistryClient implements ClosableTransport {
   private readonly auth: Authenticator;
   private http: Promise<{ settings: HttpSettings; close(): Promise<void> }> | undefined;
 
-  constructor(readonly registry: string, private readonly o: TransportOptions) {
+  constructor(
+    readonly registry: string,
+    private readonly o: TransportOptions,
+  ) {
     this.base = registryBaseUrl(registry, { ...o, scheme: o.scheme ?? (o.caFile ? 'https' : undefined) });
     this.auth = new Authenticator(registry, {
-      username: o.username, password: o.password, env: o.env, insecureRegistries: o.insecureRegistries,
+      username: o.username,
+      password: o.password,
+      env: o.env,
+      insecureRegistries: o.insecureRegistries,
       settings: () => this.settings(),
       ping: () => this.ping(),
     });
@@ -78,29 +84,42 @@ class RegistryClient implements ClosableTransport {
     const http = this.http;
     this.http = undefined;
     // A dispatcher that failed to build (bad CA file) holds no sockets: nothing to release.
-    if (http) await http.then((h) => h.close(), () => undefined);
+    if (http)
+      await http.then(
+        (h) => h.close(),
+        () => undefined,
+      );
   }
 
   private exchange(req: RegistryRequest, authz: Authorization, http: HttpSettings): Promise<HttpResponse> {
-    return exchange({
-      method: req.method,
-      url: this.urlOf(req.path),
-      headers: { 'user-agent': this.o.userAgent ?? 'opk-attest', ...req.headers },
-      ...(authz.header === undefined ? {} : { authorization: authz.header }),
-      authOrigin: new URL(this.base).origin,
-      ...(req.body === undefined ? {} : { body: req.body }),
-      maxBytes: req.maxBytes ?? MAX_MANIFEST_BYTES,
-      noRetryStatuses: req.noRetryStatuses ?? [],
-    }, http);
+    return exchange(
+      {
+        method: req.method,
+        url: this.urlOf(req.path),
+        headers: { 'user-agent': this.o.userAgent ?? 'opk-attest', ...req.headers },
+        ...(authz.header === undefined ? {} : { authorization: authz.header }),
+        authOrigin: new URL(this.base).origin,
+        ...(req.body === undefined ? {} : { body: req.body }),
+        maxBytes: req.maxBytes ?? MAX_MANIFEST_BYTES,
+        noRetryStatuses: req.noRetryStatuses ?? [],
+      },
+      http,
+    );
   }
 
   private async ping(): Promise<HttpResponse> {
     const http = await this.settings();
-    return exchange({
-      method: 'GET', url: `${this.base}/v2/`, authOrigin: new URL(this.base).origin,
-      headers: { 'user-agent': this.o.userAgent ?? 'opk-attest' },
-      maxBytes: MAX_ERROR_BODY_BYTES, noRetryStatuses: [],
-    }, http);
+    return exchange(
+      {
+        method: 'GET',
+        url: `${this.base}/v2/`,
+        authOrigin: new URL(this.base).origin,
+        headers: { 'user-agent': this.o.userAgent ?? 'opk-attest' },
+        maxBytes: MAX_ERROR_BODY_BYTES,
+        noRetryStatuses: [],
+      },
+      http,
+    );
   }
 
   private settings(): Promise<HttpSettings> {

@@ -20,24 +20,48 @@ const NOT_FOUND = /credentials not found/i;
  * @returns the credential, or undefined when the helper holds none for this server
  * @throws OciError OCI_CREDENTIALS_HELPER_FAILED (missing helper, non-zero exit, bad output, timeout)
  */
-export async function runCredentialHelper(helper: string, serverUrl: string, env: NodeJS.ProcessEnv): Promise<Credential | undefined> {
-  if (!HELPER_NAME.test(helper)) throw failed(helper, serverUrl, 'has an invalid name; expected letters, digits, ".", "_" or "-"');
+export async function runCredentialHelper(
+  helper: string,
+  serverUrl: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Credential | undefined> {
+  if (!HELPER_NAME.test(helper))
+    throw failed(helper, serverUrl, 'has an invalid name; expected letters, digits, ".", "_" or "-"');
   const program = `docker-credential-${helper}`;
   const { stdout, error } = await run(program, serverUrl, env);
   if (error) {
     if (NOT_FOUND.test(stdout)) return undefined;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw failed(helper, serverUrl, `is not installed (no ${program} on PATH); install it or remove it from the docker config`, error);
+    if (code === 'ENOENT')
+      throw failed(
+        helper,
+        serverUrl,
+        `is not installed (no ${program} on PATH); install it or remove it from the docker config`,
+        error,
+      );
     if (error.killed) throw failed(helper, serverUrl, `did not answer within ${TIMEOUT_MS / 1000} s`, error);
-    throw failed(helper, serverUrl, `exited with ${String(code ?? 'an error')}; run "echo ${serverUrl} | ${program} get" to see why`, error);
+    throw failed(
+      helper,
+      serverUrl,
+      `exited with ${String(code ?? 'an error')}; run "echo ${serverUrl} | ${program} get" to see why`,
+      error,
+    );
   }
   return parseHelperOutput(helper, serverUrl, stdout);
 }
 
-function run(program: string, input: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; error: Error & { killed?: boolean } | null }> {
+function run(
+  program: string,
+  input: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ stdout: string; error: (Error & { killed?: boolean }) | null }> {
   return new Promise((resolve) => {
-    const child = execFile(program, ['get'], { env, timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8' },
-      (error, stdout) => resolve({ stdout: String(stdout ?? ''), error }));
+    const child = execFile(
+      program,
+      ['get'],
+      { env, timeout: TIMEOUT_MS, maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8' },
+      (error, stdout) => resolve({ stdout: String(stdout ?? ''), error }),
+    );
     // A missing program fails on spawn, before stdin exists; the callback reports it.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);

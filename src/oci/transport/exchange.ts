@@ -39,7 +39,9 @@ export async function exchange(x: Exchange, http: HttpSettings): Promise<HttpRes
   }
   let sameOrigin = new URL(url).origin === x.authOrigin;
   for (let hop = 0; ; hop++) {
-    const headers = sameOrigin ? { ...x.headers, ...(x.authorization ? { authorization: x.authorization } : {}) } : withoutCredentials(x.headers);
+    const headers = sameOrigin
+      ? { ...x.headers, ...(x.authorization ? { authorization: x.authorization } : {}) }
+      : withoutCredentials(x.headers);
     const res = await send(url, method, headers, body, x, http);
     const location = res.headers.get('location');
     if (!REDIRECTS.has(res.status) || !location) return res;
@@ -58,7 +60,14 @@ export async function exchange(x: Exchange, http: HttpSettings): Promise<HttpRes
   }
 }
 
-async function send(url: string, method: string, headers: Record<string, string>, body: Uint8Array | undefined, x: Exchange, http: HttpSettings): Promise<HttpResponse> {
+async function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Uint8Array | undefined,
+  x: Exchange,
+  http: HttpSettings,
+): Promise<HttpResponse> {
   try {
     return await httpRequest(url, {
       ...http,
@@ -74,7 +83,11 @@ async function send(url: string, method: string, headers: Record<string, string>
     });
   } catch (err) {
     const tooLarge = (err as { code?: string }).code === 'CORE_TOO_LARGE';
-    throw new OciError({ code: tooLarge ? 'OCI_TOO_LARGE' : 'OCI_UNREACHABLE', cause: err, message: (err as Error).message });
+    throw new OciError({
+      code: tooLarge ? 'OCI_TOO_LARGE' : 'OCI_UNREACHABLE',
+      cause: err,
+      message: (err as Error).message,
+    });
   }
 }
 
@@ -94,5 +107,8 @@ function withoutCredentials(headers: Record<string, string>): Record<string, str
 }
 
 function insecure(x: Exchange, what: string): OciError {
-  return new OciError({ code: 'OCI_INSECURE_REDIRECT', message: `${x.method} ${redactUrl(x.url)}: ${what}; check the registry's storage redirect configuration` });
+  return new OciError({
+    code: 'OCI_INSECURE_REDIRECT',
+    message: `${x.method} ${redactUrl(x.url)}: ${what}; check the registry's storage redirect configuration`,
+  });
 }

@@ -53,11 +53,13 @@ const BY_STATUS: Record<number, OciErrorCode> = {
  */
 export function registryError(res: HttpResponse, what: string, registry?: string): OciError {
   const entries = parseErrorBody(res.body);
-  const insufficientScope = findChallenge(res.headers.get('www-authenticate'), 'bearer')?.params['error'] === 'insufficient_scope';
+  const insufficientScope =
+    findChallenge(res.headers.get('www-authenticate'), 'bearer')?.params['error'] === 'insufficient_scope';
   const code = insufficientScope ? 'OCI_DENIED' : codeOf(res.status, entries);
-  const detail = entries.length > 0
-    ? entries.map((e) => `${e.code}${e.message ? ` (${e.message})` : ''}`).join(', ')
-    : statusText(res);
+  const detail =
+    entries.length > 0
+      ? entries.map((e) => `${e.code}${e.message ? ` (${e.message})` : ''}`).join(', ')
+      : statusText(res);
   return new OciError({
     code,
     message: `${what} ${redactUrl(res.url)}: ${res.status} ${detail}; ${fixFor(code, registry ?? hostOf(res.url))}`,
@@ -73,7 +75,7 @@ export function parseErrorBody(body: Uint8Array): RegistryErrorEntry[] {
   try {
     parsed = JSON.parse(Buffer.from(body).toString('utf8'));
   } catch {
-    return [];                                     // a plain-text or HTML error page: reported by status
+    return []; // a plain-text or HTML error page: reported by status
   }
   const errors = (parsed as { errors?: unknown } | null)?.errors;
   if (!Array.isArray(errors)) return [];
@@ -120,7 +122,10 @@ function statusText(res: HttpResponse): string {
 
 /** Registry text is untrusted: one line, printable, short. */
 function clean(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, MAX_TEXT);
+  return s
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .trim()
+    .slice(0, MAX_TEXT);
 }
 
 function hostOf(url: string): string {

@@ -22,17 +22,26 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
  * @returns a dispatcher for `HttpOptions.dispatcher`, and a `close()` to release its sockets
  * @throws OciError OCI_TLS_CONFIG_INVALID (unreadable, too large, or no PEM certificate)
  */
-export async function createCaDispatcher(caFile: string): Promise<{ dispatcher: NonNullable<HttpOptions['dispatcher']>; close(): Promise<void> }> {
+export async function createCaDispatcher(
+  caFile: string,
+): Promise<{ dispatcher: NonNullable<HttpOptions['dispatcher']>; close(): Promise<void> }> {
   let pem: string;
   try {
     const bytes = await readFile(caFile);
     if (bytes.length > MAX_CA_FILE_BYTES) throw new Error(`larger than ${MAX_CA_FILE_BYTES} bytes`);
     pem = bytes.toString('utf8');
   } catch (err) {
-    throw new OciError({ code: 'OCI_TLS_CONFIG_INVALID', cause: err, message: `CA file ${caFile} cannot be read (${(err as Error).message}); give a readable PEM file` });
+    throw new OciError({
+      code: 'OCI_TLS_CONFIG_INVALID',
+      cause: err,
+      message: `CA file ${caFile} cannot be read (${(err as Error).message}); give a readable PEM file`,
+    });
   }
   if (!PEM_CERT.test(pem)) {
-    throw new OciError({ code: 'OCI_TLS_CONFIG_INVALID', message: `CA file ${caFile} holds no PEM certificate; expected "-----BEGIN CERTIFICATE-----"` });
+    throw new OciError({
+      code: 'OCI_TLS_CONFIG_INVALID',
+      message: `CA file ${caFile} holds no PEM certificate; expected "-----BEGIN CERTIFICATE-----"`,
+    });
   }
   // Loaded lazily: only registries with a private CA need it (undici is the engine of Node's fetch).
   const { Agent } = await import('undici');

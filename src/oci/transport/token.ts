@@ -44,43 +44,69 @@ const CLIENT_ID = 'opk-attest';
  *   OCI_RATE_LIMITED | OCI_REGISTRY_ERROR | OCI_INSECURE_REDIRECT (credential to a plain-http realm) |
  *   OCI_UNREACHABLE | OCI_TOO_LARGE
  */
-export async function fetchToken(req: TokenRequest, credential: Credential | undefined, http: HttpSettings & ReferenceOptions): Promise<RegistryToken> {
+export async function fetchToken(
+  req: TokenRequest,
+  credential: Credential | undefined,
+  http: HttpSettings & ReferenceOptions,
+): Promise<RegistryToken> {
   const realm = checkRealm(req, credential, http);
   const what = `token request for ${req.scopes.join(' ') || 'registry access'} at`;
-  const res = credential?.kind === 'identity-token'
-    ? await postRefreshToken(realm, req, credential.token, http)
-    : await getToken(realm, req, credential, http);
+  const res =
+    credential?.kind === 'identity-token'
+      ? await postRefreshToken(realm, req, credential.token, http)
+      : await getToken(realm, req, credential, http);
   if (res.status >= 300) throw tokenError(res, what, req, credential);
   return parseTokenResponse(res, req);
 }
 
-async function getToken(realm: URL, req: TokenRequest, credential: Credential | undefined, http: HttpSettings): Promise<HttpResponse> {
+async function getToken(
+  realm: URL,
+  req: TokenRequest,
+  credential: Credential | undefined,
+  http: HttpSettings,
+): Promise<HttpResponse> {
   const url = new URL(realm);
   if (req.service) url.searchParams.set('service', req.service);
   for (const s of req.scopes) url.searchParams.append('scope', s);
   const headers: Record<string, string> = {};
   if (credential?.kind === 'basic') {
     url.searchParams.set('account', credential.username);
-    headers['authorization'] = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+    headers['authorization'] =
+      `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
   }
   return send(url.toString(), { method: 'GET', headers }, http);
 }
 
-async function postRefreshToken(realm: URL, req: TokenRequest, refreshToken: string, http: HttpSettings): Promise<HttpResponse> {
+async function postRefreshToken(
+  realm: URL,
+  req: TokenRequest,
+  refreshToken: string,
+  http: HttpSettings,
+): Promise<HttpResponse> {
   const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID });
   if (req.service) form.set('service', req.service);
   if (req.scopes.length > 0) form.set('scope', req.scopes.join(' '));
-  return send(realm.toString(), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: form.toString(),
-  }, http);
+  return send(
+    realm.toString(),
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    },
+    http,
+  );
 }
 
 async function send(url: string, o: HttpOptions, http: HttpSettings): Promise<HttpResponse> {
   try {
     // Manual redirects: a token endpoint that redirects would carry the credential elsewhere.
-    return await httpRequest(url, { ...http, ...o, redirect: 'manual', maxBytes: MAX_TOKEN_RESPONSE_BYTES, what: `token request to ${redactUrl(url)}` });
+    return await httpRequest(url, {
+      ...http,
+      ...o,
+      redirect: 'manual',
+      maxBytes: MAX_TOKEN_RESPONSE_BYTES,
+      what: `token request to ${redactUrl(url)}`,
+    });
   } catch (err) {
     throw new OciError({
       code: (err as { code?: string }).code === 'CORE_TOO_LARGE' ? 'OCI_TOO_LARGE' : 'OCI_UNREACHABLE',
@@ -98,18 +124,27 @@ function checkRealm(req: TokenRequest, credential: Credential | undefined, o: Re
     realm = new URL('invalid:');
   }
   if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
-    throw new OciError({ code: 'OCI_AUTH_FAILED', message: `registry ${req.registry}: its Bearer challenge names realm ${JSON.stringify(req.realm.slice(0, 200))}, which is not an http(s) URL; the registry is misconfigured` });
+    throw new OciError({
+      code: 'OCI_AUTH_FAILED',
+      message: `registry ${req.registry}: its Bearer challenge names realm ${JSON.stringify(req.realm.slice(0, 200))}, which is not an http(s) URL; the registry is misconfigured`,
+    });
   }
   if (realm.username || realm.password) realm.username = realm.password = '';
   if (credential && realm.protocol === 'http:' && !usesPlainHttp(realm.host, o)) {
-    throw new OciError({ code: 'OCI_INSECURE_REDIRECT', message: `registry ${req.registry}: token realm ${redactUrl(realm.toString())} is plain http; refusing to send credentials from ${credential.source} in clear text (add it to insecure registries only if you trust the network)` });
+    throw new OciError({
+      code: 'OCI_INSECURE_REDIRECT',
+      message: `registry ${req.registry}: token realm ${redactUrl(realm.toString())} is plain http; refusing to send credentials from ${credential.source} in clear text (add it to insecure registries only if you trust the network)`,
+    });
   }
   return realm;
 }
 
 function tokenError(res: HttpResponse, what: string, req: TokenRequest, credential: Credential | undefined): OciError {
   if (res.status >= 300 && res.status < 400) {
-    return new OciError({ code: 'OCI_AUTH_FAILED', message: `${what} ${redactUrl(res.url)}: ${res.status} redirect; token endpoints must answer directly, check the registry's auth configuration` });
+    return new OciError({
+      code: 'OCI_AUTH_FAILED',
+      message: `${what} ${redactUrl(res.url)}: ${res.status} redirect; token endpoints must answer directly, check the registry's auth configuration`,
+    });
   }
   const err = registryError(res, what, req.registry);
   if (err.code !== 'OCI_AUTH_FAILED' || !credential) return err;
@@ -121,14 +156,20 @@ function parseTokenResponse(res: HttpResponse, req: TokenRequest): RegistryToken
   try {
     body = JSON.parse(res.body.toString('utf8'));
   } catch {
-    body = undefined;                              // reported below as "no token"; the body may hold a token
+    body = undefined; // reported below as "no token"; the body may hold a token
   }
   const { token, access_token: accessToken, expires_in: expiresIn } = (body ?? {}) as Record<string, unknown>;
   const value = typeof token === 'string' && token !== '' ? token : accessToken;
   if (typeof value !== 'string' || value === '' || value.length > MAX_TOKEN_LENGTH || /[\s,"]/.test(value)) {
-    throw new OciError({ code: 'OCI_AUTH_FAILED', message: `token endpoint ${redactUrl(res.url)} for ${req.registry} answered ${res.status} without a usable "token" or "access_token"; check the registry's auth configuration` });
+    throw new OciError({
+      code: 'OCI_AUTH_FAILED',
+      message: `token endpoint ${redactUrl(res.url)} for ${req.registry} answered ${res.status} without a usable "token" or "access_token"; check the registry's auth configuration`,
+    });
   }
-  const lifetime = typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > MIN_LIFETIME_S ? expiresIn : MIN_LIFETIME_S;
+  const lifetime =
+    typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > MIN_LIFETIME_S
+      ? expiresIn
+      : MIN_LIFETIME_S;
   return { token: value, expiresAt: Date.now() + lifetime * 1000 - EXPIRY_MARGIN_MS };
 }
 

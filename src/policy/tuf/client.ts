@@ -14,7 +14,13 @@ import { Metadata, MetadataKind, type TargetFile } from '@tufjs/models';
 import { LengthOrHashMismatchError, UnsignedMetadataError } from '@tufjs/models/dist/error.js';
 import { BaseFetcher, Updater } from 'tuf-js';
 import {
-  BadVersionError, DownloadError, DownloadHTTPError, DownloadLengthMismatchError, ExpiredMetadataError, RepositoryError, RuntimeError,
+  BadVersionError,
+  DownloadError,
+  DownloadHTTPError,
+  DownloadLengthMismatchError,
+  ExpiredMetadataError,
+  RepositoryError,
+  RuntimeError,
 } from 'tuf-js/dist/error.js';
 import { hexEncode } from '../../core/b64.js';
 import { bytesEqual, sha256 } from '../../core/digest.js';
@@ -66,27 +72,41 @@ export async function openTufRepository(o: TufClientOptions): Promise<TufTargets
   const source = await resolveSource(o.repository);
   const rootBytes = await readTrustedRoot(o.trustedRoot);
   // One cache per (repository, trust anchor): a cache never mixes two repositories' metadata.
-  const cache = path.join(o.cacheDir, hexEncode(sha256(`${source.metadataBaseUrl}\n${rootBytes.toString('base64')}`)).slice(0, 32));
+  const cache = path.join(
+    o.cacheDir,
+    hexEncode(sha256(`${source.metadataBaseUrl}\n${rootBytes.toString('base64')}`)).slice(0, 32),
+  );
   const metadataDir = path.join(cache, 'metadata');
   const targetDir = path.join(cache, 'targets');
   await mkdir(metadataDir, { recursive: true, mode: 0o700 });
   await mkdir(targetDir, { recursive: true, mode: 0o700 });
-  if (!(await exists(path.join(metadataDir, 'root.json')))) await writeFile(path.join(metadataDir, 'root.json'), rootBytes);
+  if (!(await exists(path.join(metadataDir, 'root.json'))))
+    await writeFile(path.join(metadataDir, 'root.json'), rootBytes);
   const updater = await tuf(source.what, async () => {
     const u = new Updater({
-      metadataDir, targetDir, metadataBaseUrl: source.metadataBaseUrl, targetBaseUrl: source.targetBaseUrl,
+      metadataDir,
+      targetDir,
+      metadataBaseUrl: source.metadataBaseUrl,
+      targetBaseUrl: source.targetBaseUrl,
       ...(source.fetcher ? { fetcher: source.fetcher } : {}),
       config: {
-        rootMaxLength: METADATA_CAPS.root, timestampMaxLength: METADATA_CAPS.timestamp, snapshotMaxLength: METADATA_CAPS.snapshot,
-        targetsMaxLength: METADATA_CAPS.targets, maxRootRotations: 64, maxDelegations: 64,
-        fetchTimeout: o.timeoutMs ?? 30_000, fetchRetries: o.retries ?? 2, userAgent: 'opk-attest',
+        rootMaxLength: METADATA_CAPS.root,
+        timestampMaxLength: METADATA_CAPS.timestamp,
+        snapshotMaxLength: METADATA_CAPS.snapshot,
+        targetsMaxLength: METADATA_CAPS.targets,
+        maxRootRotations: 64,
+        maxDelegations: 64,
+        fetchTimeout: o.timeoutMs ?? 30_000,
+        fetchRetries: o.retries ?? 2,
+        userAgent: 'opk-attest',
       },
     });
     await u.refresh();
     return u;
   });
   return {
-    get: (targetPath, maxBytes) => tuf(`${source.what} target ${targetPath}`, () => getTarget(updater, targetPath, maxBytes)),
+    get: (targetPath, maxBytes) =>
+      tuf(`${source.what} target ${targetPath}`, () => getTarget(updater, targetPath, maxBytes)),
   };
 }
 
@@ -94,13 +114,19 @@ async function getTarget(updater: Updater, targetPath: string, maxBytes: number)
   const info = await updater.getTargetInfo(targetPath);
   if (!info) return undefined;
   if (info.length > maxBytes) {
-    throw new TufError({ code: 'TUF_TOO_LARGE', message: `target ${targetPath} is ${info.length} bytes, over the ${maxBytes}-byte limit for it` });
+    throw new TufError({
+      code: 'TUF_TOO_LARGE',
+      message: `target ${targetPath} is ${info.length} bytes, over the ${maxBytes}-byte limit for it`,
+    });
   }
-  const file = (await updater.findCachedTarget(info)) ?? await updater.downloadTarget(info);
+  const file = (await updater.findCachedTarget(info)) ?? (await updater.downloadTarget(info));
   const bytes = await readCapped(file, maxBytes, `cached target ${targetPath}`);
   // tuf-js checked the download; the copy read back is checked again, so the cache is never trusted on its own.
   if (!bytes || bytes.length !== info.length || !sha256Matches(info, bytes)) {
-    throw new TufError({ code: 'TUF_TARGET_MISMATCH', message: `target ${targetPath}: the cached copy does not match the signed length and sha256; delete the cache directory and retry` });
+    throw new TufError({
+      code: 'TUF_TARGET_MISMATCH',
+      message: `target ${targetPath}: the cached copy does not match the signed length and sha256; delete the cache directory and retry`,
+    });
   }
   return { bytes, custom: info.custom };
 }
@@ -124,9 +150,19 @@ async function resolveSource(repository: string): Promise<Source> {
   }
   let dir = path.resolve(repository);
   const nested = path.join(dir, 'repository');
-  if (!(await exists(path.join(dir, 'timestamp.json'))) && (await exists(path.join(nested, 'timestamp.json')))) dir = nested;
-  if (!(await exists(dir))) throw new TufError({ code: 'TUF_DOWNLOAD_FAILED', message: `TUF repository ${dir} does not exist; give an http(s) URL or the repository directory` });
-  return { what: `TUF repository ${dir}`, metadataBaseUrl: pathToFileURL(dir).href, targetBaseUrl: pathToFileURL(path.join(dir, 'targets')).href, fetcher: new DirFetcher(dir) };
+  if (!(await exists(path.join(dir, 'timestamp.json'))) && (await exists(path.join(nested, 'timestamp.json'))))
+    dir = nested;
+  if (!(await exists(dir)))
+    throw new TufError({
+      code: 'TUF_DOWNLOAD_FAILED',
+      message: `TUF repository ${dir} does not exist; give an http(s) URL or the repository directory`,
+    });
+  return {
+    what: `TUF repository ${dir}`,
+    metadataBaseUrl: pathToFileURL(dir).href,
+    targetBaseUrl: pathToFileURL(path.join(dir, 'targets')).href,
+    fetcher: new DirFetcher(dir),
+  };
 }
 
 /** Reads a repository from a directory; a missing file is a 404, as over HTTP (it ends the root walk). */
@@ -151,19 +187,34 @@ async function readTrustedRoot(file: string): Promise<Buffer> {
   try {
     bytes = await readCapped(file, ROOT_CAP, 'trusted root');
   } catch (err) {
-    throw new TufError({ code: 'TUF_ROOT_INVALID', cause: err, message: `trusted root ${file}: ${(err as Error).message}` });
+    throw new TufError({
+      code: 'TUF_ROOT_INVALID',
+      cause: err,
+      message: `trusted root ${file}: ${(err as Error).message}`,
+    });
   }
-  if (!bytes) throw new TufError({ code: 'TUF_ROOT_INVALID', message: `trusted root ${file} does not exist; give the repository's N.root.json you trust (--tuf-root)` });
+  if (!bytes)
+    throw new TufError({
+      code: 'TUF_ROOT_INVALID',
+      message: `trusted root ${file} does not exist; give the repository's N.root.json you trust (--tuf-root)`,
+    });
   try {
     Metadata.fromJSON(MetadataKind.Root, JSON.parse(bytes.toString('utf8')));
   } catch (err) {
-    throw new TufError({ code: 'TUF_ROOT_INVALID', cause: err, message: `trusted root ${file} is not TUF root metadata (${(err as Error).message}); give the repository's N.root.json` });
+    throw new TufError({
+      code: 'TUF_ROOT_INVALID',
+      cause: err,
+      message: `trusted root ${file} is not TUF root metadata (${(err as Error).message}); give the repository's N.root.json`,
+    });
   }
   return bytes;
 }
 
 async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Runs a tuf-js step, turning its errors into TufError codes. */
@@ -182,25 +233,48 @@ async function tuf<T>(what: string, step: () => Promise<T>): Promise<T> {
  */
 function tufError(err: unknown, what: string): TufError {
   const detail = err instanceof Error ? err.message : String(err);
-  const make = (code: TufError['code'], fix: string) => new TufError({ code, cause: err, message: `${what}: ${detail}; ${fix}` });
-  if (err instanceof LengthOrHashMismatchError) return make('TUF_TARGET_MISMATCH', 'the file served is not the one the repository signed (tampered or a stale mirror)');
-  if (err instanceof DownloadLengthMismatchError) return make('TUF_TOO_LARGE', 'the file served is larger than the repository signed or our cap');
-  if (err instanceof DownloadHTTPError) return make('TUF_DOWNLOAD_FAILED', `the server answered HTTP ${err.statusCode}; check the repository URL`);
+  const make = (code: TufError['code'], fix: string) =>
+    new TufError({ code, cause: err, message: `${what}: ${detail}; ${fix}` });
+  if (err instanceof LengthOrHashMismatchError)
+    return make(
+      'TUF_TARGET_MISMATCH',
+      'the file served is not the one the repository signed (tampered or a stale mirror)',
+    );
+  if (err instanceof DownloadLengthMismatchError)
+    return make('TUF_TOO_LARGE', 'the file served is larger than the repository signed or our cap');
+  if (err instanceof DownloadHTTPError)
+    return make('TUF_DOWNLOAD_FAILED', `the server answered HTTP ${err.statusCode}; check the repository URL`);
   if (err instanceof DownloadError) return make('TUF_DOWNLOAD_FAILED', 'check the repository URL and the network');
   // Node's fetch reports a refused or reset connection as TypeError("fetch failed"), a timeout as TimeoutError.
-  if ((err instanceof TypeError && detail === 'fetch failed') || (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))) {
+  if (
+    (err instanceof TypeError && detail === 'fetch failed') ||
+    (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+  ) {
     return make('TUF_DOWNLOAD_FAILED', 'check the repository URL and the network');
   }
   if (err instanceof ExpiredMetadataError || (err instanceof RuntimeError && /expired/i.test(detail))) {
-    return make('TUF_EXPIRED', 'the repository must be published again ("opk-attest trust publish"); an expired repository may be a freeze attack');
+    return make(
+      'TUF_EXPIRED',
+      'the repository must be published again ("opk-attest trust publish"); an expired repository may be a freeze attack',
+    );
   }
   if (err instanceof BadVersionError || (err instanceof RuntimeError && /version/i.test(detail))) {
     return make('TUF_ROLLBACK', 'the repository went back to older metadata (a rollback attack or a restored backup)');
   }
-  if (err instanceof UnsignedMetadataError || err instanceof RepositoryError || err instanceof RuntimeError || err instanceof SyntaxError
-    || err instanceof TypeError || (err instanceof Error && err.constructor.name === 'ValueError')) {
-    return make('TUF_METADATA_INVALID', 'the metadata is not signed by the trusted keys or is malformed (tampered, or the trusted root is wrong)');
+  if (
+    err instanceof UnsignedMetadataError ||
+    err instanceof RepositoryError ||
+    err instanceof RuntimeError ||
+    err instanceof SyntaxError ||
+    err instanceof TypeError ||
+    (err instanceof Error && err.constructor.name === 'ValueError')
+  ) {
+    return make(
+      'TUF_METADATA_INVALID',
+      'the metadata is not signed by the trusted keys or is malformed (tampered, or the trusted root is wrong)',
+    );
   }
-  if ((err as NodeJS.ErrnoException)?.code !== undefined) return make('TUF_DOWNLOAD_FAILED', 'check the repository and cache directories');
+  if ((err as NodeJS.ErrnoException)?.code !== undefined)
+    return make('TUF_DOWNLOAD_FAILED', 'check the repository and cache directories');
   return make('TUF_DOWNLOAD_FAILED', 'check the repository URL and the network');
 }

@@ -62,7 +62,10 @@ export function fragmentTargetPath(role: string): string {
  */
 export function checkRoleName(role: string): void {
   if (!ROLE_NAME.test(role) || RESERVED_ROLES.has(role)) {
-    throw new TufError({ code: 'TUF_DELEGATION_INVALID', message: `delegated role name ${JSON.stringify(role.slice(0, 80))} must be 1-63 lowercase letters, digits and "-", and not root, targets, snapshot or timestamp` });
+    throw new TufError({
+      code: 'TUF_DELEGATION_INVALID',
+      message: `delegated role name ${JSON.stringify(role.slice(0, 80))} must be 1-63 lowercase letters, digits and "-", and not root, targets, snapshot or timestamp`,
+    });
   }
 }
 
@@ -85,7 +88,8 @@ export function scopeWithin(inner: string, outer: string): boolean {
     const next = new Uint8Array(n + 1);
     for (let j = 0; j <= n; j++) {
       if (d === STAR || d === ANY) {
-        const absorbs = j > 0 && next[j - 1] === 1 && (d === ANY || p[j - 1] === STAR || (p[j - 1] !== ANY && p[j - 1] !== '/'));
+        const absorbs =
+          j > 0 && next[j - 1] === 1 && (d === ANY || p[j - 1] === STAR || (p[j - 1] !== ANY && p[j - 1] !== '/'));
         next[j] = reach[j] === 1 || absorbs ? 1 : 0;
       } else if (j > 0 && reach[j - 1] === 1 && p[j - 1] === d) {
         next[j] = 1;
@@ -102,8 +106,12 @@ export function scopeWithin(inner: string, outer: string): boolean {
  * @throws never
  */
 export function rulesOutsideScope(fragment: Policy, d: Delegation): string[] {
-  return fragment.rules.filter((r) => !scopeWithin(r.scope, d.scope))
-    .map((r) => `rule scope ${JSON.stringify(r.scope)} is not within the delegated scope ${JSON.stringify(d.scope)} of role ${d.role}`);
+  return fragment.rules
+    .filter((r) => !scopeWithin(r.scope, d.scope))
+    .map(
+      (r) =>
+        `rule scope ${JSON.stringify(r.scope)} is not within the delegated scope ${JSON.stringify(d.scope)} of role ${d.role}`,
+    );
 }
 
 /**
@@ -122,12 +130,15 @@ export function mergePolicies(top: Policy, fragments: readonly LoadedFragment[])
     const d = f.delegation;
     const problems = f.policy ? rulesOutsideScope(f.policy, d) : [f.problem ?? 'no policy fragment'];
     if (!f.policy || problems.length > 0) {
-      warnings.push(`delegated role ${d.role} (${d.scope}): ${problems.join('; ')}; images in its scope fail until it is fixed`);
+      warnings.push(
+        `delegated role ${d.role} (${d.scope}): ${problems.join('; ')}; images in its scope fail until it is fixed`,
+      );
       rules.push(denyRule(d));
       continue;
     }
     const prefix = (name: string) => `${d.role}/${name}`;
-    for (const r of f.policy.rules) rules.push({ ...r, signers: r.signers.map((s) => ({ ...s, name: prefix(s.name) })) });
+    for (const r of f.policy.rules)
+      rules.push({ ...r, signers: r.signers.map((s) => ({ ...s, name: prefix(s.name) })) });
     for (const x of f.policy.revoked.digests) digests.add(x);
     for (const x of f.policy.revoked.signers) signers.add(prefix(x));
   }
@@ -140,7 +151,10 @@ function denyRule(d: Delegation): PolicyRule {
   return {
     scope: d.scope,
     signers: [{ name: `${d.role}: delegated policy refused`, issuer: '', claims: {} }],
-    threshold: 1, require: [], transparencyLog: 'required', level: 'enforce',
+    threshold: 1,
+    require: [],
+    transparencyLog: 'required',
+    level: 'enforce',
   };
 }
 

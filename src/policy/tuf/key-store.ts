@@ -40,11 +40,14 @@ export class KeyRing {
   async signers(role: string, keyIDs: readonly string[], threshold: number): Promise<TufSigner[]> {
     const out: TufSigner[] = [];
     for (const keyid of keyIDs) {
-      const signer = this.#signers.get(keyid) ?? await this.#load(keyid);
+      const signer = this.#signers.get(keyid) ?? (await this.#load(keyid));
       if (signer) out.push(signer);
     }
     if (out.length < threshold) {
-      throw new TufError({ code: 'TUF_KEY_MISSING', message: `role ${role} needs ${threshold} signature(s) but ${out.length} of its keys are in ${trustDir(this.#dir).keys}; copy the missing key files there` });
+      throw new TufError({
+        code: 'TUF_KEY_MISSING',
+        message: `role ${role} needs ${threshold} signature(s) but ${out.length} of its keys are in ${trustDir(this.#dir).keys}; copy the missing key files there`,
+      });
     }
     return out;
   }
@@ -55,7 +58,11 @@ export class KeyRing {
     const bytes = await readCapped(file, MAX_KEY_FILE_BYTES, 'key file');
     if (!bytes) return undefined;
     const parsed = parseKeyFile(bytes, file);
-    if (parsed.keyid !== keyid) throw new TufError({ code: 'TUF_KEY_INVALID', message: `${file} holds key ${parsed.keyid}, not ${keyid}; restore the key file from backup` });
+    if (parsed.keyid !== keyid)
+      throw new TufError({
+        code: 'TUF_KEY_INVALID',
+        message: `${file} holds key ${parsed.keyid}, not ${keyid}; restore the key file from backup`,
+      });
     const signer = decryptKey(parsed, this.#passphrase, `key file ${file}`);
     this.#signers.set(keyid, signer);
     return signer;
@@ -77,5 +84,6 @@ export async function saveKeyFile(dir: string, file: EncryptedKeyFile): Promise<
  * @throws never for keys that are not there
  */
 export async function deleteKeyFiles(dir: string, keys: readonly Key[]): Promise<void> {
-  for (const k of keys) if (KEYID.test(k.keyID)) await rm(path.join(trustDir(dir).keys, `${k.keyID}.json`), { force: true });
+  for (const k of keys)
+    if (KEYID.test(k.keyID)) await rm(path.join(trustDir(dir).keys, `${k.keyID}.json`), { force: true });
 }

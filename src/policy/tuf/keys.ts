@@ -5,8 +5,15 @@
  * a non-exported `KeyObject` field and is never serialised in the clear.
  */
 import {
-  createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, scryptSync,
-  sign as nodeSign, type KeyObject,
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  scryptSync,
+  sign as nodeSign,
+  type KeyObject,
 } from 'node:crypto';
 import { Key, Signature } from '@tufjs/models';
 import { b64Decode, b64Encode, hexEncode } from '../../core/b64.js';
@@ -46,7 +53,17 @@ export interface EncryptedKeyFile {
   scheme: 'ed25519';
   /** Lowercase hex of the 32-byte public key. */
   public: string;
-  encrypted: { kdf: 'scrypt'; N: number; r: number; p: number; salt: string; cipher: 'aes-256-gcm'; iv: string; tag: string; data: string };
+  encrypted: {
+    kdf: 'scrypt';
+    N: number;
+    r: number;
+    p: number;
+    salt: string;
+    cipher: 'aes-256-gcm';
+    iv: string;
+    tag: string;
+    data: string;
+  };
 }
 
 /** A public key file handed to a delegator (`trust delegate --key FILE`). */
@@ -69,7 +86,8 @@ export class TufSigner {
   }
 
   /** The signer `Metadata.sign` takes: Ed25519 over the canonical JSON bytes it is given. */
-  readonly sign = (data: Buffer): Signature => new Signature({ keyID: this.keyid, sig: nodeSign(null, data, this.#key).toString('hex') });
+  readonly sign = (data: Buffer): Signature =>
+    new Signature({ keyID: this.keyid, sig: nodeSign(null, data, this.#key).toString('hex') });
 }
 
 /**
@@ -99,9 +117,16 @@ export function tufPublicKey(publicHex: string): Key {
  * @returns the public key, the key file to write, and a signer for immediate use
  * @throws TufError TUF_PASSPHRASE when the passphrase is too short
  */
-export function generateKey(role: string, passphrase: string, scrypt: ScryptParams = DEFAULT_SCRYPT): { key: Key; file: EncryptedKeyFile; signer: TufSigner } {
+export function generateKey(
+  role: string,
+  passphrase: string,
+  scrypt: ScryptParams = DEFAULT_SCRYPT,
+): { key: Key; file: EncryptedKeyFile; signer: TufSigner } {
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
-    throw new TufError({ code: 'TUF_PASSPHRASE', message: `passphrase for the new ${role} key is shorter than ${MIN_PASSPHRASE_LENGTH} characters; set a longer OPK_ATTEST_TRUST_PASSPHRASE` });
+    throw new TufError({
+      code: 'TUF_PASSPHRASE',
+      message: `passphrase for the new ${role} key is shorter than ${MIN_PASSPHRASE_LENGTH} characters; set a longer OPK_ATTEST_TRUST_PASSPHRASE`,
+    });
   }
   checkScrypt(scrypt, `new ${role} key`);
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -113,8 +138,21 @@ export function generateKey(role: string, passphrase: string, scrypt: ScryptPara
   cipher.setAAD(Buffer.from(key.keyID, 'utf8'));
   const data = Buffer.concat([cipher.update(privateKey.export({ format: 'der', type: 'pkcs8' })), cipher.final()]);
   const file: EncryptedKeyFile = {
-    type: KEY_FILE_TYPE, keyid: key.keyID, role, keytype: 'ed25519', scheme: 'ed25519', public: publicHex,
-    encrypted: { kdf: 'scrypt', ...scrypt, salt: b64Encode(salt), cipher: 'aes-256-gcm', iv: b64Encode(iv), tag: b64Encode(cipher.getAuthTag()), data: b64Encode(data) },
+    type: KEY_FILE_TYPE,
+    keyid: key.keyID,
+    role,
+    keytype: 'ed25519',
+    scheme: 'ed25519',
+    public: publicHex,
+    encrypted: {
+      kdf: 'scrypt',
+      ...scrypt,
+      salt: b64Encode(salt),
+      cipher: 'aes-256-gcm',
+      iv: b64Encode(iv),
+      tag: b64Encode(cipher.getAuthTag()),
+      data: b64Encode(data),
+    },
   };
   return { key, file, signer: new TufSigner(key.keyID, privateKey) };
 }
@@ -128,11 +166,24 @@ export function generateKey(role: string, passphrase: string, scrypt: ScryptPara
 export function parseKeyFile(bytes: Uint8Array, what: string): EncryptedKeyFile {
   const o = jsonObject(bytes, what);
   const e = o.encrypted;
-  if (o.type !== KEY_FILE_TYPE || o.keytype !== 'ed25519' || o.scheme !== 'ed25519' || typeof o.role !== 'string'
-    || typeof o.public !== 'string' || !HEX32.test(o.public) || o.keyid !== tufKeyId(o.public) || !isRecord(e)
-    || e.kdf !== 'scrypt' || e.cipher !== 'aes-256-gcm' || ![e.N, e.r, e.p].every(Number.isSafeInteger)
-    || ![e.salt, e.iv, e.tag, e.data].every((s) => typeof s === 'string')) {
-    throw keyInvalid(what, `is not an opk-attest key file (${KEY_FILE_TYPE}, ed25519, scrypt + aes-256-gcm, key ID matching the public key)`);
+  if (
+    o.type !== KEY_FILE_TYPE ||
+    o.keytype !== 'ed25519' ||
+    o.scheme !== 'ed25519' ||
+    typeof o.role !== 'string' ||
+    typeof o.public !== 'string' ||
+    !HEX32.test(o.public) ||
+    o.keyid !== tufKeyId(o.public) ||
+    !isRecord(e) ||
+    e.kdf !== 'scrypt' ||
+    e.cipher !== 'aes-256-gcm' ||
+    ![e.N, e.r, e.p].every(Number.isSafeInteger) ||
+    ![e.salt, e.iv, e.tag, e.data].every((s) => typeof s === 'string')
+  ) {
+    throw keyInvalid(
+      what,
+      `is not an opk-attest key file (${KEY_FILE_TYPE}, ed25519, scrypt + aes-256-gcm, key ID matching the public key)`,
+    );
   }
   return o as unknown as EncryptedKeyFile;
 }
@@ -145,28 +196,52 @@ export function parseKeyFile(bytes: Uint8Array, what: string): EncryptedKeyFile 
  * @throws TufError TUF_PASSPHRASE when the passphrase is wrong (or the file was altered);
  *   TUF_KEY_INVALID when the file's parameters or key are bad
  */
-export function decryptKey(file: EncryptedKeyFile, passphrase: string, what = `key ${file.keyid.slice(0, 16)}`): TufSigner {
+export function decryptKey(
+  file: EncryptedKeyFile,
+  passphrase: string,
+  what = `key ${file.keyid.slice(0, 16)}`,
+): TufSigner {
   const e = file.encrypted;
   checkScrypt(e, what);
   let der: Buffer;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', kek(passphrase, strictB64(e.salt, what), e), strictB64(e.iv, what));
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      kek(passphrase, strictB64(e.salt, what), e),
+      strictB64(e.iv, what),
+    );
     decipher.setAAD(Buffer.from(file.keyid, 'utf8'));
     decipher.setAuthTag(strictB64(e.tag, what));
     der = Buffer.concat([decipher.update(strictB64(e.data, what)), decipher.final()]);
   } catch (err) {
     if (err instanceof TufError) throw err;
-    throw new TufError({ code: 'TUF_PASSPHRASE', cause: err, message: `${what} (${file.role}): wrong passphrase, or the key file was altered; check OPK_ATTEST_TRUST_PASSPHRASE` });
+    throw new TufError({
+      code: 'TUF_PASSPHRASE',
+      cause: err,
+      message: `${what} (${file.role}): wrong passphrase, or the key file was altered; check OPK_ATTEST_TRUST_PASSPHRASE`,
+    });
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   } catch (err) {
-    throw new TufError({ code: 'TUF_KEY_INVALID', cause: err, message: `${what}: the decrypted private key does not parse; restore the key file from backup` });
+    throw new TufError({
+      code: 'TUF_KEY_INVALID',
+      cause: err,
+      message: `${what}: the decrypted private key does not parse; restore the key file from backup`,
+    });
   }
-  const publicHex = privateKey.asymmetricKeyType === 'ed25519'
-    ? hexEncode(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI_PREFIX.length)) : '';
-  if (publicHex !== file.public) throw keyInvalid(what, 'the private key does not match the public key in the file; restore the key file from backup');
+  const publicHex =
+    privateKey.asymmetricKeyType === 'ed25519'
+      ? hexEncode(
+          createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(ED25519_SPKI_PREFIX.length),
+        )
+      : '';
+  if (publicHex !== file.public)
+    throw keyInvalid(
+      what,
+      'the private key does not match the public key in the file; restore the key file from backup',
+    );
   return new TufSigner(file.keyid, privateKey);
 }
 
@@ -175,7 +250,12 @@ export function decryptKey(file: EncryptedKeyFile, passphrase: string, what = `k
  * @throws never
  */
 export function publicKeyFile(role: string, key: Key): PublicKeyFile {
-  return { type: PUBLIC_FILE_TYPE, role, keyid: key.keyID, key: { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: key.keyVal.public! } } };
+  return {
+    type: PUBLIC_FILE_TYPE,
+    role,
+    keyid: key.keyID,
+    key: { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: key.keyVal.public! } },
+  };
 }
 
 /**
@@ -187,21 +267,46 @@ export function parsePublicKeyFile(bytes: Uint8Array, what: string): { role: str
   const o = jsonObject(bytes, what);
   const k = o.key;
   const pub = isRecord(k) && isRecord(k.keyval) ? k.keyval.public : undefined;
-  if (o.type !== PUBLIC_FILE_TYPE || typeof o.role !== 'string' || !isRecord(k) || k.keytype !== 'ed25519' || k.scheme !== 'ed25519'
-    || typeof pub !== 'string' || !HEX32.test(pub) || o.keyid !== tufKeyId(pub)) {
-    throw keyInvalid(what, `is not an opk-attest public key file (${PUBLIC_FILE_TYPE}, ed25519); make one with "opk-attest trust key generate ROLE"`);
+  if (
+    o.type !== PUBLIC_FILE_TYPE ||
+    typeof o.role !== 'string' ||
+    !isRecord(k) ||
+    k.keytype !== 'ed25519' ||
+    k.scheme !== 'ed25519' ||
+    typeof pub !== 'string' ||
+    !HEX32.test(pub) ||
+    o.keyid !== tufKeyId(pub)
+  ) {
+    throw keyInvalid(
+      what,
+      `is not an opk-attest public key file (${PUBLIC_FILE_TYPE}, ed25519); make one with "opk-attest trust key generate ROLE"`,
+    );
   }
   return { role: o.role, key: tufPublicKey(pub) };
 }
 
 function kek(passphrase: string, salt: Buffer, p: ScryptParams): Buffer {
-  return scryptSync(Buffer.from(passphrase, 'utf8'), salt, 32, { N: p.N, r: p.r, p: p.p, maxmem: SCRYPT_MAX_MEMORY + 1024 * 1024 });
+  return scryptSync(Buffer.from(passphrase, 'utf8'), salt, 32, {
+    N: p.N,
+    r: p.r,
+    p: p.p,
+    maxmem: SCRYPT_MAX_MEMORY + 1024 * 1024,
+  });
 }
 
 function checkScrypt(p: ScryptParams, what: string): void {
   const powerOfTwo = Number.isSafeInteger(p.N) && p.N > 1 && (p.N & (p.N - 1)) === 0;
-  if (!powerOfTwo || p.N < SCRYPT_MIN_N || !(p.r >= 1 && p.r <= 64) || !(p.p >= 1 && p.p <= 16) || 128 * p.N * p.r * p.p > SCRYPT_MAX_MEMORY) {
-    throw keyInvalid(what, `scrypt parameters N=${p.N} r=${p.r} p=${p.p} are out of bounds (N a power of two ≥ 2^14, at most 256 MiB)`);
+  if (
+    !powerOfTwo ||
+    p.N < SCRYPT_MIN_N ||
+    !(p.r >= 1 && p.r <= 64) ||
+    !(p.p >= 1 && p.p <= 16) ||
+    128 * p.N * p.r * p.p > SCRYPT_MAX_MEMORY
+  ) {
+    throw keyInvalid(
+      what,
+      `scrypt parameters N=${p.N} r=${p.r} p=${p.p} are out of bounds (N a power of two ≥ 2^14, at most 256 MiB)`,
+    );
   }
 }
 
@@ -209,7 +314,11 @@ function strictB64(s: string, what: string): Buffer {
   try {
     return b64Decode(s);
   } catch (err) {
-    throw new TufError({ code: 'TUF_KEY_INVALID', cause: err, message: `${what}: a base64 field of the key file is not canonical base64; restore the key file from backup` });
+    throw new TufError({
+      code: 'TUF_KEY_INVALID',
+      cause: err,
+      message: `${what}: a base64 field of the key file is not canonical base64; restore the key file from backup`,
+    });
   }
 }
 
@@ -219,12 +328,15 @@ function jsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new TufError({ code: 'TUF_KEY_INVALID', cause: err, message: `${what}: not UTF-8 JSON; restore the key file from backup` });
+    throw new TufError({
+      code: 'TUF_KEY_INVALID',
+      cause: err,
+      message: `${what}: not UTF-8 JSON; restore the key file from backup`,
+    });
   }
   if (!isRecord(doc)) throw keyInvalid(what, 'is not a JSON object');
   return doc;
 }
-
 
 function keyInvalid(what: string, fault: string): TufError {
   return new TufError({ code: 'TUF_KEY_INVALID', message: `${what}: ${fault}` });

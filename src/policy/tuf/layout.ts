@@ -47,8 +47,15 @@ export function trustDir(dir: string): TrustDir {
  * @throws TufError TUF_REPO_INVALID
  */
 export async function assertTrustDir(dir: string): Promise<void> {
-  const isDir = await stat(trustDir(dir).keys).then((s) => s.isDirectory(), () => false);
-  if (!isDir) throw new TufError({ code: 'TUF_REPO_INVALID', message: `${dir} is not a trust directory (no keys/); pass --dir, or create one with "opk-attest trust init DIR"` });
+  const isDir = await stat(trustDir(dir).keys).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir)
+    throw new TufError({
+      code: 'TUF_REPO_INVALID',
+      message: `${dir} is not a trust directory (no keys/); pass --dir, or create one with "opk-attest trust init DIR"`,
+    });
 }
 
 /**
@@ -62,11 +69,19 @@ export async function readCapped(file: string, maxBytes: number, what: string): 
     handle = await open(file, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new TufError({ code: 'TUF_REPO_INVALID', cause: err, message: `${what}: ${file} cannot be opened (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path and permissions` });
+    throw new TufError({
+      code: 'TUF_REPO_INVALID',
+      cause: err,
+      message: `${what}: ${file} cannot be opened (${(err as NodeJS.ErrnoException).code ?? 'error'}); check the path and permissions`,
+    });
   }
   try {
     const { size } = await handle.stat();
-    if (size > maxBytes) throw new TufError({ code: 'TUF_TOO_LARGE', message: `${what}: ${file} is ${size} bytes, over the ${maxBytes}-byte limit` });
+    if (size > maxBytes)
+      throw new TufError({
+        code: 'TUF_TOO_LARGE',
+        message: `${what}: ${file} is ${size} bytes, over the ${maxBytes}-byte limit`,
+      });
     const buf = Buffer.alloc(size);
     const { bytesRead } = await handle.read(buf, 0, size, 0);
     return buf.subarray(0, bytesRead);
@@ -106,7 +121,11 @@ export async function listFiles(dir: string, max = 10_000): Promise<string[]> {
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.isDirectory()) await walk(child);
       else if (e.isFile()) out.push(child);
-      if (out.length > max) throw new TufError({ code: 'TUF_REPO_INVALID', message: `${dir} holds more than ${max} files; is this the right directory?` });
+      if (out.length > max)
+        throw new TufError({
+          code: 'TUF_REPO_INVALID',
+          message: `${dir} holds more than ${max} files; is this the right directory?`,
+        });
     }
   };
   await walk('');

@@ -10,7 +10,12 @@ export const TOP_ROLES: readonly TopRole[] = ['root', 'targets', 'snapshot', 'ti
 
 const DAY = 86_400;
 /** Default lifetimes in seconds; delegated roles live as long as `targets`. */
-export const DEFAULT_EXPIRY: Readonly<Record<TopRole, number>> = { root: 365 * DAY, targets: 90 * DAY, snapshot: 7 * DAY, timestamp: DAY };
+export const DEFAULT_EXPIRY: Readonly<Record<TopRole, number>> = {
+  root: 365 * DAY,
+  targets: 90 * DAY,
+  snapshot: 7 * DAY,
+  timestamp: DAY,
+};
 /** The TUF specification version written into new metadata. */
 export const SPEC_VERSION = '1.0.31';
 

@@ -19,11 +19,21 @@ export function addSigner(policy: Policy, scope: string, signer: SignerRule): Po
   if (at >= 0) {
     const rule = policy.rules[at]!;
     if (rule.signers.some((s) => s.name === signer.name)) {
-      throw new PolicyError({ code: 'POLICY_INVALID', message: `rule ${scope} already has a signer named ${signer.name}; remove it first or pick another name` });
+      throw new PolicyError({
+        code: 'POLICY_INVALID',
+        message: `rule ${scope} already has a signer named ${signer.name}; remove it first or pick another name`,
+      });
     }
     return withRule(policy, at, { ...rule, signers: [...rule.signers, signer] });
   }
-  const rule: PolicyRule = { scope, signers: [signer], threshold: 1, require: [], transparencyLog: 'required', level: 'enforce' };
+  const rule: PolicyRule = {
+    scope,
+    signers: [signer],
+    threshold: 1,
+    require: [],
+    transparencyLog: 'required',
+    level: 'enforce',
+  };
   const broader = policy.rules.findIndex((r) => scopeWithin(scope, r.scope));
   const rules = [...policy.rules];
   rules.splice(broader >= 0 ? broader : rules.length, 0, rule);
@@ -50,7 +60,11 @@ export function removeSigner(policy: Policy, name: string, scope?: string): { po
     }
     return [{ ...r, signers, threshold: Math.min(r.threshold, signers.length) }];
   });
-  if (!found) throw new PolicyError({ code: 'POLICY_INVALID', message: `no signer named ${name}${scope ? ` in rule ${scope}` : ''}; see "opk-attest trust signer list"` });
+  if (!found)
+    throw new PolicyError({
+      code: 'POLICY_INVALID',
+      message: `no signer named ${name}${scope ? ` in rule ${scope}` : ''}; see "opk-attest trust signer list"`,
+    });
   return { policy: { ...policy, rules }, removedRules };
 }
 
@@ -62,7 +76,10 @@ export function setThreshold(policy: Policy, scope: string, threshold: number): 
   const at = ruleIndex(policy, scope);
   const rule = policy.rules[at]!;
   if (threshold < 1 || threshold > rule.signers.length) {
-    throw new PolicyError({ code: 'POLICY_INVALID', message: `rule ${scope} has ${rule.signers.length} signer(s); the threshold must be from 1 to ${rule.signers.length} (add signers first)` });
+    throw new PolicyError({
+      code: 'POLICY_INVALID',
+      message: `rule ${scope} has ${rule.signers.length} signer(s); the threshold must be from 1 to ${rule.signers.length} (add signers first)`,
+    });
   }
   return withRule(policy, at, { ...rule, threshold });
 }
@@ -92,7 +109,10 @@ export function revokeDigest(policy: Policy, digest: Digest): Policy {
  */
 export function revokeSigner(policy: Policy, name: string): Policy {
   if (!name.includes('/') && !policy.rules.some((r) => r.signers.some((s) => s.name === name))) {
-    throw new PolicyError({ code: 'POLICY_INVALID', message: `no signer named ${name}; see "opk-attest trust signer list"` });
+    throw new PolicyError({
+      code: 'POLICY_INVALID',
+      message: `no signer named ${name}; see "opk-attest trust signer list"`,
+    });
   }
   if (policy.revoked.signers.includes(name)) return policy;
   return { ...policy, revoked: { ...policy.revoked, signers: [...policy.revoked.signers, name] } };
@@ -101,7 +121,10 @@ export function revokeSigner(policy: Policy, name: string): Policy {
 function ruleIndex(policy: Policy, scope: string): number {
   const at = policy.rules.findIndex((r) => r.scope === scope);
   if (at < 0) {
-    throw new PolicyError({ code: 'POLICY_NO_RULE', message: `no rule has scope ${scope}; rules: ${policy.rules.map((r) => r.scope).join(', ') || 'none'} (add a signer with --scope to create one)` });
+    throw new PolicyError({
+      code: 'POLICY_NO_RULE',
+      message: `no rule has scope ${scope}; rules: ${policy.rules.map((r) => r.scope).join(', ') || 'none'} (add a signer with --scope to create one)`,
+    });
   }
   return at;
 }

@@ -24,8 +24,14 @@ import { trustDir, writeAtomic } from './layout.js';
 import { expires, nearExpiry, SPEC_VERSION, TOP_ROLES, type SigningOptions, type TopRole } from './options.js';
 import { readPublished, type Published } from './published.js';
 import { rootKeys, signNextRoot } from './root.js';
-import { EMPTY_POLICY, readStaged, stageDelegations, stagePolicy, type StagedDelegation, type StagedState } from './staged.js';
-
+import {
+  EMPTY_POLICY,
+  readStaged,
+  stageDelegations,
+  stagePolicy,
+  type StagedDelegation,
+  type StagedState,
+} from './staged.js';
 
 /** Options of `publishRepository`. */
 export interface PublishOptions extends SigningOptions {
@@ -62,9 +68,18 @@ export interface InitResult {
  */
 export async function initRepository(dir: string, o: SigningOptions): Promise<InitResult> {
   await mkdir(dir, { recursive: true });
-  if ((await readdir(dir)).length > 0) throw new TufError({ code: 'TUF_REPO_EXISTS', message: `${dir} is not empty; "trust init" needs a new or empty directory` });
+  if ((await readdir(dir)).length > 0)
+    throw new TufError({
+      code: 'TUF_REPO_EXISTS',
+      message: `${dir} is not empty; "trust init" needs a new or empty directory`,
+    });
   const ring = new KeyRing(dir, o.passphrase);
-  const root = new Root({ version: 1, specVersion: SPEC_VERSION, expires: expires(o, 'root'), consistentSnapshot: true });
+  const root = new Root({
+    version: 1,
+    specVersion: SPEC_VERSION,
+    expires: expires(o, 'root'),
+    consistentSnapshot: true,
+  });
   const keyids = {} as Record<TopRole, string>;
   for (const role of TOP_ROLES) {
     const { key, file, signer } = generateKey(role, o.passphrase, o.scrypt);
@@ -92,28 +107,48 @@ export async function publishRepository(dir: string, o: PublishOptions): Promise
   const staged = await readStaged(dir);
   const ring = o.keyring ?? new KeyRing(dir, o.passphrase);
   let newRoot = o.root;
-  const current = newRoot ? { ...await readPublishedOrEmpty(t.repository, newRoot), root: newRoot } : await readPublished(t.repository);
+  const current = newRoot
+    ? { ...(await readPublishedOrEmpty(t.repository, newRoot)), root: newRoot }
+    : await readPublished(t.repository);
   if (!newRoot && nearExpiry(current.root.signed.expires, o, 'root')) {
     newRoot = await signNextRoot(current.root, rootKeys(current.root.signed), o, ring);
   }
   const published: Published = { ...current, root: newRoot ?? current.root };
   const roles = await signTargetsRoles(staged, published, o, ring);
   const root = published.root.signed;
-  const snapshot = new Metadata(new Snapshot({ version: (published.snapshot?.signed.version ?? 0) + 1, specVersion: SPEC_VERSION, expires: expires(o, 'snapshot'), meta: roles.meta }));
-  for (const s of await ring.signers('snapshot', root.roles.snapshot!.keyIDs, root.roles.snapshot!.threshold)) snapshot.sign(s.sign);
+  const snapshot = new Metadata(
+    new Snapshot({
+      version: (published.snapshot?.signed.version ?? 0) + 1,
+      specVersion: SPEC_VERSION,
+      expires: expires(o, 'snapshot'),
+      meta: roles.meta,
+    }),
+  );
+  for (const s of await ring.signers('snapshot', root.roles.snapshot!.keyIDs, root.roles.snapshot!.threshold))
+    snapshot.sign(s.sign);
   const snapshotBytes = serialize(snapshot);
-  const timestamp = new Metadata(new Timestamp({
-    version: (published.timestamp?.signed.version ?? 0) + 1, specVersion: SPEC_VERSION, expires: expires(o, 'timestamp'),
-    snapshotMeta: metaFile(snapshot.signed.version, snapshotBytes),
-  }));
-  for (const s of await ring.signers('timestamp', root.roles.timestamp!.keyIDs, root.roles.timestamp!.threshold)) timestamp.sign(s.sign);
+  const timestamp = new Metadata(
+    new Timestamp({
+      version: (published.timestamp?.signed.version ?? 0) + 1,
+      specVersion: SPEC_VERSION,
+      expires: expires(o, 'timestamp'),
+      snapshotMeta: metaFile(snapshot.signed.version, snapshotBytes),
+    }),
+  );
+  for (const s of await ring.signers('timestamp', root.roles.timestamp!.keyIDs, root.roles.timestamp!.threshold))
+    timestamp.sign(s.sign);
 
   for (const [rel, bytes] of staged.files) await writeTargetFile(t.repository, rel, bytes);
   for (const [file, data] of roles.writes) await writeAtomic(path.join(t.repository, file), data);
   await writeAtomic(path.join(t.repository, `${snapshot.signed.version}.snapshot.json`), snapshotBytes);
   if (newRoot) await writeAtomic(path.join(t.repository, `${root.version}.root.json`), serialize(newRoot));
   await writeAtomic(path.join(t.repository, 'timestamp.json'), serialize(timestamp));
-  return { signed: roles.signed, rootVersion: root.version, snapshotVersion: snapshot.signed.version, timestampVersion: timestamp.signed.version };
+  return {
+    signed: roles.signed,
+    rootVersion: root.version,
+    snapshotVersion: snapshot.signed.version,
+    timestampVersion: timestamp.signed.version,
+  };
 }
 
 /**
@@ -121,8 +156,15 @@ export async function publishRepository(dir: string, o: PublishOptions): Promise
  * role in the snapshot meta: roles kept as published are hashed from their file bytes, and roles
  * no longer delegated stay listed (clients refuse a snapshot that drops a role they saw).
  */
-async function signTargetsRoles(staged: StagedState, published: Published, o: PublishOptions, ring: KeyRing): Promise<{
-  meta: Record<string, MetaFile>; writes: Map<string, string>; signed: Record<string, number>;
+async function signTargetsRoles(
+  staged: StagedState,
+  published: Published,
+  o: PublishOptions,
+  ring: KeyRing,
+): Promise<{
+  meta: Record<string, MetaFile>;
+  writes: Map<string, string>;
+  signed: Record<string, number>;
 }> {
   const force = new Set(o.force ?? []);
   const wanted = new Map<string, Targets>([['targets', topTargets(staged, o)]]);
@@ -133,7 +175,13 @@ async function signTargetsRoles(staged: StagedState, published: Published, o: Pu
   for (const [role, content] of wanted) {
     const prev = published.targets.get(role);
     const prevBytes = published.targetsBytes.get(role);
-    if (prev && prevBytes && !force.has(role) && sameContent(prev.signed, content) && !nearExpiry(prev.signed.expires, o, 'targets')) {
+    if (
+      prev &&
+      prevBytes &&
+      !force.has(role) &&
+      sameContent(prev.signed, content) &&
+      !nearExpiry(prev.signed.expires, o, 'targets')
+    ) {
       meta[`${role}.json`] = metaFile(prev.signed.version, prevBytes);
       continue;
     }
@@ -161,17 +209,30 @@ function topTargets(staged: StagedState, o: SigningOptions): Targets {
   const targets: Record<string, ReturnType<TargetFile['toJSON']>> = {};
   for (const [rel, bytes] of staged.files) {
     if (rel.startsWith('policy.d/')) continue;
-    const index = { [TRUST_INDEX_KEY]: { delegations: staged.delegations.map((d) => ({ role: d.role, scope: d.scope })), tlog: staged.logIds } };
+    const index = {
+      [TRUST_INDEX_KEY]: {
+        delegations: staged.delegations.map((d) => ({ role: d.role, scope: d.scope })),
+        tlog: staged.logIds,
+      },
+    };
     targets[rel] = targetFile(rel, bytes, rel === 'policy.json' ? index : undefined).toJSON();
   }
   const delegations = {
     keys: Object.fromEntries(staged.delegations.flatMap((d) => d.keys.map((k) => [k.keyID, k.toJSON()]))),
     roles: staged.delegations.map((d) => ({
-      name: d.role, keyids: d.keys.map((k) => k.keyID), threshold: d.threshold, terminating: true, paths: [fragmentTargetPath(d.role)],
+      name: d.role,
+      keyids: d.keys.map((k) => k.keyID),
+      threshold: d.threshold,
+      terminating: true,
+      paths: [fragmentTargetPath(d.role)],
     })),
   };
   return Targets.fromJSON({
-    _type: 'targets', spec_version: SPEC_VERSION, version: 1, expires: expires(o, 'targets'), targets,
+    _type: 'targets',
+    spec_version: SPEC_VERSION,
+    version: 1,
+    expires: expires(o, 'targets'),
+    targets,
     ...(staged.delegations.length > 0 ? { delegations } : {}),
   });
 }
@@ -190,8 +251,17 @@ function delegatedRole(staged: StagedState, role: string): { keyIDs: string[]; t
   return { keyIDs: d.keys.map((k: Key) => k.keyID), threshold: d.threshold };
 }
 
-function targetFile(rel: string, bytes: Buffer, custom?: ConstructorParameters<typeof TargetFile>[0]['unrecognizedFields']): TargetFile {
-  return new TargetFile({ path: rel, length: bytes.length, hashes: { sha256: hexEncode(sha256(bytes)) }, ...(custom ? { unrecognizedFields: { custom } } : {}) });
+function targetFile(
+  rel: string,
+  bytes: Buffer,
+  custom?: ConstructorParameters<typeof TargetFile>[0]['unrecognizedFields'],
+): TargetFile {
+  return new TargetFile({
+    path: rel,
+    length: bytes.length,
+    hashes: { sha256: hexEncode(sha256(bytes)) },
+    ...(custom ? { unrecognizedFields: { custom } } : {}),
+  });
 }
 
 function metaFile(version: number, bytes: string | Buffer): MetaFile {
@@ -220,7 +290,10 @@ function sameContent(a: Targets, b: Targets): boolean {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -231,7 +304,8 @@ async function readPublishedOrEmpty(repository: string, root: Metadata<Root>): P
     return await readPublished(repository);
   } catch (err) {
     // A brand-new repository has no root file yet: start from nothing but the given root.
-    if (err instanceof TufError && err.code === 'TUF_REPO_INVALID' && root.signed.version === 1) return { root, targets: new Map(), targetsBytes: new Map() };
+    if (err instanceof TufError && err.code === 'TUF_REPO_INVALID' && root.signed.version === 1)
+      return { root, targets: new Map(), targetsBytes: new Map() };
     throw err;
   }
 }

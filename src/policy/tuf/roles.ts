@@ -58,10 +58,17 @@ export async function rotateRoleKey(dir: string, role: string, o: SigningOptions
  * @param threshold - signatures required (default 1)
  * @throws TufError TUF_DELEGATION_INVALID (bad name, role exists, bad threshold)
  */
-export async function delegateScope(dir: string, d: { role: string; scope: string; keys: Key[]; threshold?: number }): Promise<void> {
+export async function delegateScope(
+  dir: string,
+  d: { role: string; scope: string; keys: Key[]; threshold?: number },
+): Promise<void> {
   checkRoleName(d.role);
   const all = await readDelegations(dir);
-  if (all.some((x) => x.role === d.role)) throw new TufError({ code: 'TUF_DELEGATION_INVALID', message: `delegated role ${d.role} already exists; remove it first or pick another name` });
+  if (all.some((x) => x.role === d.role))
+    throw new TufError({
+      code: 'TUF_DELEGATION_INVALID',
+      message: `delegated role ${d.role} already exists; remove it first or pick another name`,
+    });
   await stageDelegations(dir, [...all, { role: d.role, scope: d.scope, keys: d.keys, threshold: d.threshold ?? 1 }]);
 }
 
@@ -71,8 +78,12 @@ export async function delegateScope(dir: string, d: { role: string; scope: strin
  */
 export async function removeDelegation(dir: string, role: string): Promise<void> {
   const all = await readDelegations(dir);
-  if (!all.some((x) => x.role === role)) throw new TufError({ code: 'TUF_DELEGATION_INVALID', message: `no delegated role "${role.slice(0, 80)}"` });
-  await stageDelegations(dir, all.filter((x) => x.role !== role));
+  if (!all.some((x) => x.role === role))
+    throw new TufError({ code: 'TUF_DELEGATION_INVALID', message: `no delegated role "${role.slice(0, 80)}"` });
+  await stageDelegations(
+    dir,
+    all.filter((x) => x.role !== role),
+  );
   await rm(path.join(trustDir(dir).stagedTargets, fragmentTargetPath(role)), { force: true });
 }
 
@@ -82,7 +93,11 @@ async function changeKeys(dir: string, role: string, o: SigningOptions, mode: 'a
   checkRoleName(role);
   const delegations = await readDelegations(dir);
   const d = delegations.find((x) => x.role === role);
-  if (!d && mode === 'replace') throw new TufError({ code: 'TUF_DELEGATION_INVALID', message: `no delegated role "${role}" to rotate; create it with "trust delegate"` });
+  if (!d && mode === 'replace')
+    throw new TufError({
+      code: 'TUF_DELEGATION_INVALID',
+      message: `no delegated role "${role}" to rotate; create it with "trust delegate"`,
+    });
   if (d) await checkPassphrase(dir, ring);
   const { key, file, signer } = generateKey(role, o.passphrase, o.scrypt);
   await saveKeyFile(dir, file);
@@ -92,15 +107,28 @@ async function changeKeys(dir: string, role: string, o: SigningOptions, mode: 'a
     await writeAtomic(publicFile, `${JSON.stringify(publicKeyFile(role, key), null, 2)}\n`);
     return { keyid: key.keyID, publicKeyFile: publicFile, removed: [] };
   }
-  const updated: StagedDelegation = { ...d, keys: mode === 'add' ? [...d.keys, key] : [key], threshold: mode === 'add' ? d.threshold : 1 };
-  await stageDelegations(dir, delegations.map((x) => (x.role === role ? updated : x)));
+  const updated: StagedDelegation = {
+    ...d,
+    keys: mode === 'add' ? [...d.keys, key] : [key],
+    threshold: mode === 'add' ? d.threshold : 1,
+  };
+  await stageDelegations(
+    dir,
+    delegations.map((x) => (x.role === role ? updated : x)),
+  );
   const published = await publishRepository(dir, { ...o, keyring: ring, force: [role] });
   const removed = mode === 'replace' ? d.keys : [];
   await deleteKeyFiles(dir, removed);
   return { keyid: key.keyID, published, removed: removed.map((k) => k.keyID) };
 }
 
-async function changeTopKeys(dir: string, role: TopRole, o: SigningOptions, mode: 'add' | 'replace', ring: KeyRing): Promise<KeyChange> {
+async function changeTopKeys(
+  dir: string,
+  role: TopRole,
+  o: SigningOptions,
+  mode: 'add' | 'replace',
+  ring: KeyRing,
+): Promise<KeyChange> {
   const prev = (await readPublished(trustDir(dir).repository)).root;
   const keys: RoleKeys = rootKeys(prev.signed);
   const { key, file, signer } = generateKey(role, o.passphrase, o.scrypt);
@@ -109,7 +137,12 @@ async function changeTopKeys(dir: string, role: TopRole, o: SigningOptions, mode
   keys[role] = mode === 'add' ? [...old, key] : [key];
   const root = await signNextRoot(prev, keys, o, ring); // decrypts the old root keys: a wrong passphrase stops here
   await saveKeyFile(dir, file);
-  const published = await publishRepository(dir, { ...o, keyring: ring, root, force: role === 'targets' ? ['targets'] : [] });
+  const published = await publishRepository(dir, {
+    ...o,
+    keyring: ring,
+    root,
+    force: role === 'targets' ? ['targets'] : [],
+  });
   const stillUsed = new Set(TOP_ROLES.flatMap((r) => keys[r].map((k) => k.keyID)));
   const removed = mode === 'replace' ? old.filter((k) => !stillUsed.has(k.keyID)) : [];
   await deleteKeyFiles(dir, removed);

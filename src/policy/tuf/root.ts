@@ -16,7 +16,8 @@ export type RoleKeys = Record<TopRole, Key[]>;
  */
 export function rootKeys(root: Root): RoleKeys {
   const out = {} as RoleKeys;
-  for (const role of TOP_ROLES) out[role] = (root.roles[role]?.keyIDs ?? []).map((id) => root.keys[id]!).filter((k) => k !== undefined);
+  for (const role of TOP_ROLES)
+    out[role] = (root.roles[role]?.keyIDs ?? []).map((id) => root.keys[id]!).filter((k) => k !== undefined);
   return out;
 }
 
@@ -27,12 +28,23 @@ export function rootKeys(root: Root): RoleKeys {
  * @returns the signed new root (not yet written: `publishRepository({root})` writes it)
  * @throws TufError TUF_KEY_MISSING | TUF_PASSPHRASE | TUF_KEY_INVALID
  */
-export async function signNextRoot(prev: Metadata<Root>, keys: RoleKeys, o: SigningOptions, ring: KeyRing): Promise<Metadata<Root>> {
-  const root = new Root({ version: prev.signed.version + 1, specVersion: prev.signed.specVersion, expires: expires(o, 'root'), consistentSnapshot: true });
+export async function signNextRoot(
+  prev: Metadata<Root>,
+  keys: RoleKeys,
+  o: SigningOptions,
+  ring: KeyRing,
+): Promise<Metadata<Root>> {
+  const root = new Root({
+    version: prev.signed.version + 1,
+    specVersion: prev.signed.specVersion,
+    expires: expires(o, 'root'),
+    consistentSnapshot: true,
+  });
   for (const role of TOP_ROLES) for (const k of keys[role]) root.addKey(k, role);
   const md = new Metadata(root);
   const old = prev.signed.roles.root!;
   for (const s of await ring.signers('root (previous keys)', old.keyIDs, old.threshold)) md.sign(s.sign);
-  for (const s of await ring.signers('root (new keys)', root.roles.root!.keyIDs, root.roles.root!.threshold)) md.sign(s.sign);
+  for (const s of await ring.signers('root (new keys)', root.roles.root!.keyIDs, root.roles.root!.threshold))
+    md.sign(s.sign);
   return md;
 }

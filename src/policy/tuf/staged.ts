@@ -10,7 +10,13 @@ import type { Key } from '@tufjs/models';
 import { MAX_POLICY_BYTES } from '../../core/limits.js';
 import { LogPublicKey, logKeyringFromPems } from '../../tlog/index.js';
 import { PolicyError, TufError } from '../errors.js';
-import { archiveTargetPath, MAX_JWKS_ARCHIVE_BYTES, parseJwksArchive, serializeJwksArchive, type JwksArchive } from '../jwks-archive.js';
+import {
+  archiveTargetPath,
+  MAX_JWKS_ARCHIVE_BYTES,
+  parseJwksArchive,
+  serializeJwksArchive,
+  type JwksArchive,
+} from '../jwks-archive.js';
 import { parsePolicy, type Policy } from '../model.js';
 import { checkRoleName, fragmentTargetPath, rulesOutsideScope, type Delegation } from './delegations.js';
 import { tufPublicKey } from './keys.js';
@@ -93,14 +99,25 @@ export async function readStaged(dir: string): Promise<StagedState> {
     } else if (rel.startsWith('oidc/') && rel.endsWith('/jwks.json')) {
       bytes = (await readCapped(file, MAX_JWKS_ARCHIVE_BYTES, what))!;
       const archive = parseJwksArchive(bytes, what);
-      if (archiveTargetPath(archive.issuer) !== rel) throw unexpected(rel, `it holds the archive of ${archive.issuer}, which belongs at ${archiveTargetPath(archive.issuer)}`);
+      if (archiveTargetPath(archive.issuer) !== rel)
+        throw unexpected(
+          rel,
+          `it holds the archive of ${archive.issuer}, which belongs at ${archiveTargetPath(archive.issuer)}`,
+        );
       archives.set(archive.issuer, archive);
     } else {
-      throw unexpected(rel, 'only policy.json, policy.d/<role>.json, oidc/<host>/jwks.json and tlog/<logID>.pem are published');
+      throw unexpected(
+        rel,
+        'only policy.json, policy.d/<role>.json, oidc/<host>/jwks.json and tlog/<logID>.pem are published',
+      );
     }
     files.set(rel, bytes);
   }
-  if (!policy) throw new TufError({ code: 'TUF_REPO_INVALID', message: `${t.stagedTargets}/policy.json is missing; is ${dir} a trust directory made by "opk-attest trust init"?` });
+  if (!policy)
+    throw new TufError({
+      code: 'TUF_REPO_INVALID',
+      message: `${t.stagedTargets}/policy.json is missing; is ${dir} a trust directory made by "opk-attest trust init"?`,
+    });
   const logIds = [...logKeyringFromPems(pems).keys()].sort();
   return { policy, delegations, fragments, archives, logIds, files };
 }
@@ -128,7 +145,10 @@ export async function readStagedPolicy(dir: string, role?: string): Promise<Poli
   const bytes = await readCapped(path.join(trustDir(dir).stagedTargets, rel), MAX_POLICY_BYTES, `staged ${rel}`);
   if (bytes) return parsePolicy(bytes, `staged ${rel}`);
   if (role !== undefined) return EMPTY_POLICY;
-  throw new TufError({ code: 'TUF_REPO_INVALID', message: `${dir}: staged/targets/policy.json is missing; is this a trust directory made by "opk-attest trust init"?` });
+  throw new TufError({
+    code: 'TUF_REPO_INVALID',
+    message: `${dir}: staged/targets/policy.json is missing; is this a trust directory made by "opk-attest trust init"?`,
+  });
 }
 
 /**
@@ -152,7 +172,10 @@ export async function readStagedArchive(dir: string, issuer: string): Promise<Jw
   if (!bytes) return undefined;
   const archive = parseJwksArchive(bytes, `staged ${rel}`);
   if (archive.issuer !== issuer) {
-    throw new PolicyError({ code: 'POLICY_ARCHIVE_INVALID', message: `staged ${rel} holds the archive of ${archive.issuer}, not ${issuer}; two issuers differ only in a way the path cannot show` });
+    throw new PolicyError({
+      code: 'POLICY_ARCHIVE_INVALID',
+      message: `staged ${rel} holds the archive of ${archive.issuer}, not ${issuer}; two issuers differ only in a way the path cannot show`,
+    });
   }
   return archive;
 }
@@ -194,10 +217,15 @@ export async function readDelegations(dir: string): Promise<StagedDelegation[]> 
   try {
     doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new TufError({ code: 'TUF_DELEGATION_INVALID', cause: err, message: `${file}: not UTF-8 JSON; restore it from the published repository or backup` });
+    throw new TufError({
+      code: 'TUF_DELEGATION_INVALID',
+      cause: err,
+      message: `${file}: not UTF-8 JSON; restore it from the published repository or backup`,
+    });
   }
   const list = isRecord(doc) && Array.isArray(doc.delegations) ? doc.delegations : undefined;
-  if (!list || list.length > MAX_DELEGATIONS) throw delegationInvalid(file, `must be {"delegations": [...]} with at most ${MAX_DELEGATIONS} roles`);
+  if (!list || list.length > MAX_DELEGATIONS)
+    throw delegationInvalid(file, `must be {"delegations": [...]} with at most ${MAX_DELEGATIONS} roles`);
   const out = list.map((d, i) => parseDelegation(d, `${file} delegations[${i}]`));
   if (new Set(out.map((d) => d.role)).size !== out.length) throw delegationInvalid(file, 'names one role twice');
   return out;
@@ -211,13 +239,18 @@ export async function stageDelegations(dir: string, delegations: readonly Staged
   await assertTrustDir(dir);
   const doc = {
     delegations: delegations.map((d) => ({
-      role: d.role, scope: d.scope, threshold: d.threshold,
+      role: d.role,
+      scope: d.scope,
+      threshold: d.threshold,
       keys: d.keys.map((k) => ({ keyid: k.keyID, ...k.toJSON() })),
     })),
   };
   const text = `${JSON.stringify(doc, null, 2)}\n`;
-  const roles = (JSON.parse(text) as { delegations: unknown[] }).delegations.map((d, i) => parseDelegation(d, `delegations[${i}]`));
-  if (new Set(roles.map((d) => d.role)).size !== roles.length) throw delegationInvalid('delegations', 'names one role twice');
+  const roles = (JSON.parse(text) as { delegations: unknown[] }).delegations.map((d, i) =>
+    parseDelegation(d, `delegations[${i}]`),
+  );
+  if (new Set(roles.map((d) => d.role)).size !== roles.length)
+    throw delegationInvalid('delegations', 'names one role twice');
   await writeAtomic(trustDir(dir).delegationsFile, text);
 }
 
@@ -227,37 +260,60 @@ export async function stageDelegations(dir: string, delegations: readonly Staged
  */
 export async function stagedDelegation(dir: string, role: string): Promise<StagedDelegation> {
   const d = (await readDelegations(dir)).find((x) => x.role === role);
-  if (!d) throw new TufError({ code: 'TUF_DELEGATION_INVALID', message: `no delegated role "${role.slice(0, 80)}"; create it with "opk-attest trust delegate --scope GLOB --key FILE"` });
+  if (!d)
+    throw new TufError({
+      code: 'TUF_DELEGATION_INVALID',
+      message: `no delegated role "${role.slice(0, 80)}"; create it with "opk-attest trust delegate --scope GLOB --key FILE"`,
+    });
   return d;
 }
 
 /** Refuses a fragment with a rule outside its delegated scope. */
 function checkFragment(fragment: Policy, d: Delegation): Policy {
   const outside = rulesOutsideScope(fragment, d);
-  if (outside.length > 0) throw new TufError({ code: 'TUF_DELEGATION_INVALID', message: `${outside.join('; ')}; narrow the rule's scope` });
+  if (outside.length > 0)
+    throw new TufError({ code: 'TUF_DELEGATION_INVALID', message: `${outside.join('; ')}; narrow the rule's scope` });
   return fragment;
 }
 
 function parseDelegation(d: unknown, what: string): StagedDelegation {
-  if (!isRecord(d) || typeof d.role !== 'string' || typeof d.scope !== 'string' || d.scope === '' || !Array.isArray(d.keys)
-    || d.keys.length === 0 || d.keys.length > MAX_ROLE_KEYS || !Number.isSafeInteger(d.threshold)
-    || (d.threshold as number) < 1 || (d.threshold as number) > d.keys.length) {
-    throw delegationInvalid(what, `must have a role name, a non-empty scope, 1 to ${MAX_ROLE_KEYS} keys and a threshold from 1 to the number of keys`);
+  if (
+    !isRecord(d) ||
+    typeof d.role !== 'string' ||
+    typeof d.scope !== 'string' ||
+    d.scope === '' ||
+    !Array.isArray(d.keys) ||
+    d.keys.length === 0 ||
+    d.keys.length > MAX_ROLE_KEYS ||
+    !Number.isSafeInteger(d.threshold) ||
+    (d.threshold as number) < 1 ||
+    (d.threshold as number) > d.keys.length
+  ) {
+    throw delegationInvalid(
+      what,
+      `must have a role name, a non-empty scope, 1 to ${MAX_ROLE_KEYS} keys and a threshold from 1 to the number of keys`,
+    );
   }
   checkRoleName(d.role);
   const keys = d.keys.map((k) => {
-    const pub = isRecord(k) && k.keytype === 'ed25519' && k.scheme === 'ed25519' && isRecord(k.keyval) ? k.keyval.public : undefined;
+    const pub =
+      isRecord(k) && k.keytype === 'ed25519' && k.scheme === 'ed25519' && isRecord(k.keyval)
+        ? k.keyval.public
+        : undefined;
     const key = typeof pub === 'string' ? tufPublicKey(pub) : undefined;
-    if (!key || !isRecord(k) || k.keyid !== key.keyID) throw delegationInvalid(what, 'has a key that is not an ed25519 TUF key with its own key ID');
+    if (!key || !isRecord(k) || k.keyid !== key.keyID)
+      throw delegationInvalid(what, 'has a key that is not an ed25519 TUF key with its own key ID');
     return key;
   });
   if (new Set(keys.map((k) => k.keyID)).size !== keys.length) throw delegationInvalid(what, 'lists one key twice');
   return { role: d.role, scope: d.scope, threshold: d.threshold as number, keys };
 }
 
-
 function unexpected(rel: string, why: string): TufError {
-  return new TufError({ code: 'TUF_REPO_INVALID', message: `staged target ${rel} is not publishable: ${why}; remove it` });
+  return new TufError({
+    code: 'TUF_REPO_INVALID',
+    message: `staged target ${rel} is not publishable: ${why}; remove it`,
+  });
 }
 
 function delegationInvalid(what: string, fault: string): TufError {

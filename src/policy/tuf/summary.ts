@@ -44,25 +44,53 @@ export async function summarizeRepository(dir: string): Promise<RepositorySummar
   const staged = await readStaged(dir);
   const published = await readPublished(t.repository);
   const root = published.root.signed;
-  const roles: RoleSummary[] = [{ role: 'root', version: root.version, expires: root.expires, ...roleKeys(root.roles.root) }];
-  if (published.timestamp) roles.push({ role: 'timestamp', version: published.timestamp.signed.version, expires: published.timestamp.signed.expires, ...roleKeys(root.roles.timestamp) });
-  if (published.snapshot) roles.push({ role: 'snapshot', version: published.snapshot.signed.version, expires: published.snapshot.signed.expires, ...roleKeys(root.roles.snapshot) });
+  const roles: RoleSummary[] = [
+    { role: 'root', version: root.version, expires: root.expires, ...roleKeys(root.roles.root) },
+  ];
+  if (published.timestamp)
+    roles.push({
+      role: 'timestamp',
+      version: published.timestamp.signed.version,
+      expires: published.timestamp.signed.expires,
+      ...roleKeys(root.roles.timestamp),
+    });
+  if (published.snapshot)
+    roles.push({
+      role: 'snapshot',
+      version: published.snapshot.signed.version,
+      expires: published.snapshot.signed.expires,
+      ...roleKeys(root.roles.snapshot),
+    });
   const top = published.targets.get('targets')?.signed;
   for (const [role, md] of published.targets) {
     const keys = role === 'targets' ? root.roles.targets : top?.delegations?.roles?.[role];
     roles.push({ role, version: md.signed.version, expires: md.signed.expires, ...roleKeys(keys) });
   }
   const publishedHashes = new Map<string, string | undefined>();
-  for (const md of published.targets.values()) for (const [rel, f] of Object.entries(md.signed.targets)) publishedHashes.set(rel, f.hashes.sha256);
-  const unpublished = [...staged.files].filter(([rel, bytes]) => publishedHashes.get(rel) !== hexEncode(sha256(bytes))).map(([rel]) => rel);
-  for (const rel of publishedHashes.keys()) if (!staged.files.has(rel) && isStillDelegated(rel, staged.delegations)) unpublished.push(`${rel} (removed)`);
-  const publishedDelegations = Object.values(top?.delegations?.roles ?? {}).map((r) => `${r.name}:${r.keyIDs.join(',')}:${r.threshold}`);
-  const stagedDelegations = staged.delegations.map((d) => `${d.role}:${d.keys.map((k) => k.keyID).join(',')}:${d.threshold}`);
+  for (const md of published.targets.values())
+    for (const [rel, f] of Object.entries(md.signed.targets)) publishedHashes.set(rel, f.hashes.sha256);
+  const unpublished = [...staged.files]
+    .filter(([rel, bytes]) => publishedHashes.get(rel) !== hexEncode(sha256(bytes)))
+    .map(([rel]) => rel);
+  for (const rel of publishedHashes.keys())
+    if (!staged.files.has(rel) && isStillDelegated(rel, staged.delegations)) unpublished.push(`${rel} (removed)`);
+  const publishedDelegations = Object.values(top?.delegations?.roles ?? {}).map(
+    (r) => `${r.name}:${r.keyIDs.join(',')}:${r.threshold}`,
+  );
+  const stagedDelegations = staged.delegations.map(
+    (d) => `${d.role}:${d.keys.map((k) => k.keyID).join(',')}:${d.threshold}`,
+  );
   if (publishedDelegations.join('\n') !== stagedDelegations.join('\n')) unpublished.push('delegations');
   return {
-    repository: t.repository, rootFile: `${t.repository}/${root.version}.root.json`,
-    policy: staged.policy, delegations: staged.delegations, fragments: staged.fragments, archives: [...staged.archives.values()],
-    logIds: staged.logIds, roles, unpublished,
+    repository: t.repository,
+    rootFile: `${t.repository}/${root.version}.root.json`,
+    policy: staged.policy,
+    delegations: staged.delegations,
+    fragments: staged.fragments,
+    archives: [...staged.archives.values()],
+    logIds: staged.logIds,
+    roles,
+    unpublished,
   };
 }
 

@@ -26,3 +26,8 @@ export async function expectCode(fn: () => unknown, code: string): Promise<void>
     throw new Error(`expected code ${code}, got ${String(got)}: ${(caught as Error).message}`);
   }
 }
+
+/** The real public-good Rekor entries (vendored from the shared vectors; see fixtures/vectors/README.md). */
+export function loadRekorVectors(): any {
+  return JSON.parse(readFileSync(path.join(here, 'fixtures', 'vectors', 'rekor.json'), 'utf8'));
+}

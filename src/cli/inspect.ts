@@ -1,32 +1,11 @@
 /**
  * `opk-attest inspect IMAGE [--platform os/arch[/variant]] [--json] [--insecure-registry HOST]`:
- * like `docker trust inspect --pretty`, shows per platform the manifest digest, its BuildKit
- * attestations (predicate type; signed when a referrer artifact carries the same
- * `in-toto.io/predicate-type`), and the signed artifacts attached as OCI referrers with the
- * signer summary from their annotations. Reads only manifests and referrers lists: no layer
- * pulls, no verification (that is `opk-attest verify`).
+ * like `docker trust inspect --pretty`. The library's `inspectImage` reads the image; this file
+ * only parses arguments and prints the report (tables, or `--json`).
  */
 import { OpkError } from '../core/errors.js';
-import {
-  findAttestations,
-  parsePlatformFilter,
-  type ImageAttestations,
-  type PlatformImage,
-} from '../oci/attestations.js';
-import type { Descriptor } from '../oci/manifest.js';
-import {
-  ANNOTATION_PREDICATE_TYPE,
-  ANNOTATION_SIGNER_ISSUER,
-  ANNOTATION_SIGNER_REPOSITORY,
-  ANNOTATION_SIGNER_SUBJECT,
-  ANNOTATION_SIGNER_WORKFLOW,
-} from '../oci/media-types.js';
-import { formatReference, parseReference, referenceIdentifier } from '../oci/reference.js';
-import { listReferrers } from '../oci/referrers.js';
-import { createTransport } from '../oci/transport/client.js';
-import type { RegistryTransport } from '../oci/transport/types.js';
-import { DSSE_ARTIFACT_TYPES } from '../attest/index.js';
-import type { SignerSummary } from '../sign/index.js';
+import { parsePlatformFilter } from '../oci/index.js';
+import { inspectImage, type AnnotatedSigner, type InspectReport } from '../verify/index.js';
 import { runCommand } from './args.js';
 import { formatError, UsageError } from './errors.js';
 import { printable } from './terminal-text.js';
@@ -55,27 +34,6 @@ const SPEC = {
     'referrers-repository': { type: 'string' },
   },
 } as const;
-
-/** The signer summary a signed artifact carries in its annotations (any field may be missing). */
-export type AnnotatedSigner = Partial<SignerSummary>;
-
-/** The `--json` output. */
-export interface InspectReport {
-  image: string;
-  digest: string;
-  platforms: Array<{
-    platform: string;
-    digest: string;
-    attestations: Array<{ predicateType: string | null; digest: string; signed: boolean }>;
-    signatures: Array<{
-      artifactDigest: string;
-      artifactType: string | null;
-      predicateType: string | null;
-      signer: AnnotatedSigner;
-    }>;
-  }>;
-  notes: string[];
-}
 
 interface Options {
   image: string;
@@ -108,7 +66,12 @@ export function inspectCommand(argv: string[]): Promise<number> {
       ...(values['referrers-repository'] === undefined ? {} : { referrersRepository: values['referrers-repository'] }),
     };
     try {
-      const report = await inspectImage(o);
+      const report = await inspectImage({
+        image: o.image,
+        registry: { insecureRegistries: o.insecureRegistries },
+        ...(o.platform === undefined ? {} : { platform: o.platform }),
+        ...(o.referrersRepository === undefined ? {} : { referrersRepository: o.referrersRepository }),
+      });
       process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
       return 0;
     } catch (err) {
@@ -117,70 +80,6 @@ export function inspectCommand(argv: string[]): Promise<number> {
       return 1;
     }
   });
-}
-
-/** Reads the image and its referrers into the report. */
-async function inspectImage(o: Options): Promise<InspectReport> {
-  const ref = parseReference(o.image);
-  const t = createTransport(ref.registry, { insecureRegistries: o.insecureRegistries });
-  try {
-    const found = await findAttestations(
-      t,
-      ref.repository,
-      referenceIdentifier(ref),
-      o.platform === undefined ? {} : { platform: o.platform },
-    );
-    const platforms = [];
-    for (const p of found.platforms) platforms.push(await platformReport(t, found, p, o.referrersRepository));
-    return { image: formatReference(ref), digest: found.descriptor.digest, platforms, notes: found.notes };
-  } finally {
-    await t.close();
-  }
-}
-
-async function platformReport(
-  t: RegistryTransport,
-  found: ImageAttestations,
-  p: PlatformImage,
-  referrersRepository?: string,
-): Promise<InspectReport['platforms'][number]> {
-  const list = await listReferrers(
-    t,
-    found.repository,
-    p.descriptor.digest,
-    referrersRepository === undefined ? {} : { referrersRepository },
-  );
-  const signatures = list.referrers.filter(isSignedArtifact).map(signatureOf);
-  const signedTypes = new Set(signatures.map((s) => s.predicateType));
-  const attestations = p.statements.map((s) => ({
-    predicateType: s.predicateType ?? null,
-    digest: s.layer.digest,
-    signed: s.predicateType !== undefined && signedTypes.has(s.predicateType),
-  }));
-  return { platform: p.platform, digest: p.descriptor.digest, attestations, signatures };
-}
-
-/** Ours by artifactType, or any referrer that names the predicate type it signs. */
-function isSignedArtifact(d: Descriptor): boolean {
-  return (
-    (d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType)) ||
-    d.annotations?.[ANNOTATION_PREDICATE_TYPE] !== undefined
-  );
-}
-
-function signatureOf(d: Descriptor): InspectReport['platforms'][number]['signatures'][number] {
-  const a = d.annotations ?? {};
-  const signer: AnnotatedSigner = {};
-  if (a[ANNOTATION_SIGNER_ISSUER] !== undefined) signer.issuer = a[ANNOTATION_SIGNER_ISSUER];
-  if (a[ANNOTATION_SIGNER_SUBJECT] !== undefined) signer.subject = a[ANNOTATION_SIGNER_SUBJECT];
-  if (a[ANNOTATION_SIGNER_REPOSITORY] !== undefined) signer.repository = a[ANNOTATION_SIGNER_REPOSITORY];
-  if (a[ANNOTATION_SIGNER_WORKFLOW] !== undefined) signer.workflow = a[ANNOTATION_SIGNER_WORKFLOW];
-  return {
-    artifactDigest: d.digest,
-    artifactType: d.artifactType ?? null,
-    predicateType: a[ANNOTATION_PREDICATE_TYPE] ?? null,
-    signer,
-  };
 }
 
 /** The human form: one block per platform, two tables each. */

@@ -19,6 +19,13 @@ export { parseChallenges, findChallenge, type Challenge } from './transport/chal
 export type { RegistryRequest, RegistryTransport } from './transport/types.js';
 export * from './media-types.js';
 export {
+  signerSummary,
+  encodeSignatureAnnotations,
+  decodeSignatureAnnotations,
+  type SignerSummary,
+  type SignatureAnnotations,
+} from './signature-annotations.js';
+export {
   parseManifest,
   parseIndex,
   parseImageManifest,

@@ -59,6 +59,8 @@ export const ANNOTATION_SIGNER_ISSUER = 'dev.opk-attest.signer.issuer';
 export const ANNOTATION_SIGNER_SUBJECT = 'dev.opk-attest.signer.subject';
 export const ANNOTATION_SIGNER_REPOSITORY = 'dev.opk-attest.signer.repository';
 export const ANNOTATION_SIGNER_WORKFLOW = 'dev.opk-attest.signer.workflow';
+/** Digest of the signed statement bytes: lets a re-run see it was signed without pulling layers. */
+export const ANNOTATION_STATEMENT_DIGEST = 'dev.opk-attest.statement.digest';
 
 /**
  * The tag of the referrers tag schema (distribution spec 1.1, "Referrers Tag Schema"):

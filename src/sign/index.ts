@@ -8,11 +8,4 @@ export {
   type SkippedStatement,
 } from './sign-images.js';
 export { collectStatements, type StatementToSign, type ExtraStatements, type ImageName } from './statements.js';
-export {
-  ANNOTATION_STATEMENT_DIGEST,
-  referrerRequest,
-  signerSummary,
-  existingSignature,
-  type SignerSummary,
-  type ExpectedSigner,
-} from './referrer.js';
+export { referrerRequest, existingSignature, type ExpectedSigner } from './referrer.js';

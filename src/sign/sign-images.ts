@@ -24,16 +24,12 @@ import {
   createTransport,
   type ClosableTransport,
   type TransportOptions,
+  signerSummary,
+  type SignerSummary,
 } from '../oci/index.js';
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { SignError } from './errors.js';
-import {
-  existingSignature,
-  referrerRequest,
-  signerSummary,
-  type ExpectedSigner,
-  type SignerSummary,
-} from './referrer.js';
+import { existingSignature, referrerRequest, type ExpectedSigner } from './referrer.js';
 import { mapLimit } from './map-limit.js';
 import { collectStatements, type ExtraStatements, type StatementToSign } from './statements.js';
 

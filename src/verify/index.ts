@@ -17,3 +17,12 @@ export {
   OPK_ATTEST_VERIFIER_ID,
   type VerificationSummaryOptions,
 } from './summary-statement.js';
+export {
+  inspectImage,
+  type InspectImageOptions,
+  type InspectReport,
+  type InspectedPlatform,
+  type InspectedAttestation,
+  type InspectedSignature,
+  type AnnotatedSigner,
+} from './inspect.js';

@@ -22,10 +22,11 @@ import {
   createTransport,
   type TransportOptions,
   type RegistryTransport,
+  signerSummary,
+  type SignerSummary,
 } from '../oci/index.js';
 import { evaluate, ruleFor, type Policy, type PolicyVerdict } from '../policy/index.js';
 import { type LogKeyring, verifyTlogEntry } from '../tlog/index.js';
-import { signerSummary, type SignerSummary } from '../sign/index.js';
 import { VerifyError } from './errors.js';
 
 /** What the verifier trusts, handed in (from TUF, flags, or a test). */

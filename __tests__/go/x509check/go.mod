@@ -1,0 +1,3 @@
+module opk-attest.test/x509check
+
+go 1.19

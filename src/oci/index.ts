@@ -65,12 +65,17 @@ export {
 export {
   publishReferrer,
   publishReferrers,
-  listReferrers,
-  hasReferrersApi,
-  addToReferrersTag,
   buildArtifactManifest,
+  type ArtifactLayer,
   type PublishRequest,
   type PublishedReferrer,
-  type ReferrersList,
-  type ReferrersOptions,
 } from './referrers.js';
+export { listReferrers, type ReferrersList } from './referrers-list.js';
+export { hasReferrersApi } from './referrers-api.js';
+export { addToReferrersTag } from './referrers-tag.js';
+export type { ReferrersMode, ReferrersOptions } from './referrers-options.js';
+export {
+  RegistryKnowledge,
+  type RegistryKnowledgeSnapshot,
+  type EnforcedPrecondition,
+} from './transport/registry-knowledge.js';

@@ -8,6 +8,7 @@ import { MAX_ERROR_BODY_BYTES, MAX_MANIFEST_BYTES } from '../../core/limits.js';
 import { parseRegistry, registryBaseUrl, type ReferenceOptions } from '../reference.js';
 import { Authenticator, type Authorization } from './authenticator.js';
 import { exchange } from './exchange.js';
+import { RegistryKnowledge } from './registry-knowledge.js';
 import { createCaDispatcher } from './tls.js';
 import type { HttpSettings } from './token.js';
 import type { RegistryRequest, RegistryTransport } from './types.js';
@@ -52,6 +53,7 @@ export function createTransport(registry: string, options: TransportOptions = {}
 class RegistryClient implements ClosableTransport {
   private readonly base: string;
   private readonly auth: Authenticator;
+  readonly knowledge = new RegistryKnowledge();
   private http: Promise<{ settings: HttpSettings; close(): Promise<void> }> | undefined;
 
   constructor(

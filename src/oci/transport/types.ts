@@ -3,6 +3,7 @@
  * and the registry operations above it (manifests, blobs, referrers).
  */
 import type { HttpResponse } from '../../core/http.js';
+import type { RegistryKnowledge } from './registry-knowledge.js';
 
 /** One request to a registry's distribution API. */
 export interface RegistryRequest {
@@ -28,5 +29,7 @@ export interface RegistryRequest {
 export interface RegistryTransport {
   /** The registry as written in references (`ghcr.io`, `127.0.0.1:5000`, `docker.io`). */
   readonly registry: string;
+  /** What has been learnt about this registry (referrers API, preconditions); lives as long as the transport. */
+  readonly knowledge: RegistryKnowledge;
   send(req: RegistryRequest): Promise<HttpResponse>;
 }

@@ -1,0 +1,123 @@
+/**
+ * Discovery through the OCI 1.1 referrers API (distribution spec 1.1, "Listing Referrers"): the
+ * probe that decides whether a registry really serves it, and paged listing. The API counts only
+ * when `GET /v2/<repo>/referrers/<digest>` answers 200 with an OCI index (an `OCI-Subject`
+ * header alone proves nothing). The answer is kept in the transport's `RegistryKnowledge`.
+ */
+import type { Digest } from '../core/digest.js';
+import type { HttpResponse } from '../core/http.js';
+import { MAX_MANIFEST_BYTES, MAX_REFERRERS } from '../core/limits.js';
+import { registryRequest } from './content.js';
+import { OciError } from './errors.js';
+import { parseIndex, type Descriptor, type ImageIndex } from './manifest.js';
+import { OCI_INDEX } from './media-types.js';
+import { registryError } from './transport/registry-error.js';
+import type { RegistryTransport } from './transport/types.js';
+
+const API_UNAVAILABLE = new Set([400, 404, 405, 501]);
+const MAX_REFERRER_PAGES = 100;
+
+/**
+ * Whether the registry really serves the referrers API for `repository`: a GET of the subject's
+ * referrers must answer 200 with an OCI index. 404/400/405/501, or a 200 that is not an OCI
+ * index (an HTML page), mean no. Results are kept per transport and repository
+ * (`t.knowledge`); concurrent callers share one probe, and a probe that failed is not kept.
+ * @throws OciError transport codes | OCI_AUTH_FAILED | OCI_RATE_LIMITED | OCI_REGISTRY_ERROR (5xx: we cannot tell)
+ */
+export function hasReferrersApi(t: RegistryTransport, repository: string, subject: Digest): Promise<boolean> {
+  return t.knowledge.referrersApi(repository, async () => {
+    const page = await fetchApiPage(t, repository, `${repository}/referrers/${subject}`, true);
+    return page !== undefined;
+  });
+}
+
+/**
+ * All API pages for a subject, or `undefined` when the first answer is not the API's.
+ * @throws OciError OCI_TOO_LARGE (past MAX_REFERRERS or MAX_REFERRER_PAGES) | OCI_MANIFEST_INVALID |
+ *   OCI_REGISTRY_ERROR and transport codes
+ */
+export async function listViaApi(
+  t: RegistryTransport,
+  repo: string,
+  subject: Digest,
+  artifactType?: string,
+): Promise<Descriptor[] | undefined> {
+  const base = `${repo}/referrers/${subject}`;
+  let path: string | undefined =
+    artifactType === undefined ? base : `${base}?artifactType=${encodeURIComponent(artifactType)}`;
+  const out: Descriptor[] = [];
+  for (let page = 0; path !== undefined; page++) {
+    if (page >= MAX_REFERRER_PAGES || out.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
+    const got = await fetchApiPage(t, repo, path, page === 0);
+    if (got === undefined) return undefined;
+    out.push(...got.index.manifests);
+    path = nextPage(got.res, `/v2/${base}`, t, repo);
+  }
+  if (out.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
+  return out;
+}
+
+/** The error for a subject with more referrers than we read or write (MAX_REFERRERS, docs/referrers.md). */
+export function tooManyReferrers(t: RegistryTransport, repo: string, subject: Digest): OciError {
+  return new OciError({
+    code: 'OCI_TOO_LARGE',
+    message: `${t.registry}/${repo}: subject ${subject} has more than ${MAX_REFERRERS} referrers (the cap per subject); refusing to read or write more`,
+  });
+}
+
+/** One referrers API page; `undefined` (first page only) when the answer is not the API's. */
+async function fetchApiPage(
+  t: RegistryTransport,
+  repo: string,
+  path: string,
+  first: boolean,
+): Promise<{ res: HttpResponse; index: ImageIndex } | undefined> {
+  const what = `${t.registry}/${repo} referrers API`;
+  const res = await registryRequest(
+    t,
+    {
+      method: 'GET',
+      repository: repo,
+      path,
+      actions: ['pull'],
+      headers: { accept: OCI_INDEX },
+      maxBytes: MAX_MANIFEST_BYTES,
+    },
+    what,
+  );
+  if (first && API_UNAVAILABLE.has(res.status)) return undefined;
+  if (res.status !== 200) throw registryError(res, `GET ${what}`, t.registry);
+  try {
+    const index = parseIndex(res.body, {
+      contentType: res.headers.get('content-type'),
+      what,
+      maxDescriptors: MAX_REFERRERS,
+    });
+    if (index.mediaType !== OCI_INDEX)
+      throw new OciError({
+        code: 'OCI_MANIFEST_INVALID',
+        message: `${what} answered a ${index.mediaType}, expected an OCI index`,
+      });
+    return { res, index };
+  } catch (err) {
+    // A 200 that is not an OCI index (a proxy's HTML page) means "no API" on the probe, not failure.
+    if (first && err instanceof OciError && err.code === 'OCI_MANIFEST_INVALID') return undefined;
+    throw err;
+  }
+}
+
+/** The `Link: <…>; rel="next"` of a page, only if it stays on the same endpoint of the same registry. */
+function nextPage(res: HttpResponse, expectedPath: string, t: RegistryTransport, repo: string): string | undefined {
+  const link = res.headers.get('link');
+  const m = link === null ? null : /<([^>]*)>\s*;\s*rel="?next"?/i.exec(link);
+  if (m === null) return undefined;
+  const url = new URL(m[1]!, 'http://registry.invalid');
+  const sameHost = url.host === 'registry.invalid' || url.host === t.registry;
+  if (!sameHost || url.pathname !== expectedPath) {
+    throw new OciError({
+      code: 'OCI_REGISTRY_ERROR',
+      message: `${t.registry}/${repo} referrers API: refusing a next-page link to another endpoint (${url.host}${url.pathname})`,
+    });
+  }
+  return `${url.pathname}${url.search}`;
+}

@@ -1,0 +1,62 @@
+/**
+ * Listing the referrers of a subject: through the referrers API when the registry serves it,
+ * merged with the fallback tag (entries written before the registry gained the API).
+ */
+import type { Digest } from '../core/digest.js';
+import { isManifestMediaType } from './content.js';
+import { OciError } from './errors.js';
+import type { Descriptor } from './manifest.js';
+import { hasReferrersApi, listViaApi } from './referrers-api.js';
+import { resolveReferrersOptions, type ReferrersOptions } from './referrers-options.js';
+import { readReferrersTag } from './referrers-tag.js';
+import type { RegistryTransport } from './transport/types.js';
+
+/** The referrers of one subject. */
+export interface ReferrersList {
+  repository: string;
+  via: 'api' | 'tag';
+  referrers: Descriptor[];
+}
+
+/**
+ * Lists the referrers of `subject`, optionally only those of one artifactType (filtered here
+ * too: registries may ignore the filter). With the referrers API, entries of the fallback tag
+ * (written before the registry gained the API) are merged in. Whether there is an API is
+ * probed once per transport and repository (`hasReferrersApi`).
+ * @throws OciError OCI_MANIFEST_INVALID | OCI_TOO_LARGE | OCI_REGISTRY_ERROR | OCI_UNSUPPORTED (mode "api"
+ *   without the API) and transport codes
+ */
+export async function listReferrers(
+  t: RegistryTransport,
+  repository: string,
+  subject: Digest,
+  options: ReferrersOptions & { artifactType?: string } = {},
+): Promise<ReferrersList> {
+  const o = resolveReferrersOptions(options);
+  const repo = o.referrersRepository ?? repository;
+  const api = o.mode === 'api' || (o.mode === 'auto' && (await hasReferrersApi(t, repo, subject)));
+  const fromApi = api ? await listViaApi(t, repo, subject, options.artifactType) : undefined;
+  if (fromApi !== undefined) t.knowledge.recordReferrersApi(repo);
+  if (o.mode === 'api' && fromApi === undefined) throw noApi(t, repo);
+  const fromTag = (await readReferrersTag(t, repo, subject))?.manifest.manifests ?? [];
+  const merged = dedupe([...(fromApi ?? []), ...fromTag]);
+  const referrers = merged.filter(
+    (d) =>
+      isManifestMediaType(d.mediaType) &&
+      (options.artifactType === undefined || d.artifactType === options.artifactType),
+  );
+  return { repository: repo, via: fromApi === undefined ? 'tag' : 'api', referrers };
+}
+
+function dedupe(list: Descriptor[]): Descriptor[] {
+  const byDigest = new Map<string, Descriptor>();
+  for (const d of list) if (!byDigest.has(d.digest)) byDigest.set(d.digest, d);
+  return [...byDigest.values()];
+}
+
+function noApi(t: RegistryTransport, repo: string): OciError {
+  return new OciError({
+    code: 'OCI_UNSUPPORTED',
+    message: `${t.registry}/${repo}: the registry has no OCI 1.1 referrers API; use mode "auto" or "tag"`,
+  });
+}

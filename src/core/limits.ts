@@ -46,3 +46,8 @@ export const MAX_TLOG_SEARCH_RESULTS = 256;
 
 /** Nesting depth accepted in a JOSE header or payload (real ones need 3: a JWK inside a header). */
 export const MAX_JOSE_JSON_DEPTH = 16;
+
+/** A Dockerfile we parse for its base images (real ones are a few KiB), its stages and its bases. */
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+export const MAX_DOCKERFILE_STAGES = 256;
+export const MAX_DOCKERFILE_BASES = 512;

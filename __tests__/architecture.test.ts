@@ -6,7 +6,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const ORDER = ['core', 'identity', 'attest', 'oci', 'tlog', 'sign', 'policy', 'verify', 'consumer', 'action', 'cli'];
+const ORDER = [
+  'core',
+  'identity',
+  'attest',
+  'oci',
+  'tlog',
+  'sign',
+  'policy',
+  'verify',
+  'consumer',
+  'docker',
+  'action',
+  'cli',
+];
 const SRC = path.resolve('src');
 
 /** Files allowed to import node:crypto: one module per primitive. */

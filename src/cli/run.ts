@@ -14,6 +14,7 @@ commands:
   inspect IMAGE                  show an image's attestations and signatures
   revoke DIGEST | --signer NAME  the same as "trust revoke"
   trust <subcommand>             manage the TUF-distributed trust policy (init, signer, publish, …)
+  docker install|uninstall       the "docker opk" plugin: pull, run and build only signed images
 
 Run "opk-attest <command> --help" for a command's options.
 `;
@@ -27,6 +28,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sign: async () => (await import('./sign.js')).signCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
   trust: async () => (await import('./trust.js')).trustCommand,
+  docker: async () => (await import('./docker.js')).dockerCommand,
   // `docker trust revoke` muscle memory: the same as `trust revoke`.
   revoke: async () => {
     const { trustCommand } = await import('./trust.js');

@@ -168,7 +168,7 @@ afterAll(async () => {
         ).toBe(true);
         expect(new Set(first.map((s) => s.logIndex)).size).toBe(4);
         expect(r.outputs['verify-command']).toBe(
-          `npx opk-attest verify ${image.ref} --issuer ${stack.oidc.issuer} --signer-claim repository=octo-org/octo-repo --transparency-log ${stack.rekor.url}`,
+          `npx opk-attest verify ${image.ref} --issuer ${stack.oidc.issuer} --signer-claim repository=octo-org/octo-repo --transparency-log ${stack.rekor.url} --tlog-key-tofu`,
         );
         expect(r.summary).toContain('opk-attest: 4 signed, 0 already signed');
         expect(stack.oidc.issued).toHaveLength(1); // one PK token for the whole run

@@ -671,6 +671,8 @@ describe('formatReport and reportJson', () => {
         digest: D('0'),
         passed: false,
         level: 'enforce',
+        rule: null,
+        trust: [],
         platforms: [
           {
             platform: 'linux/amd64',

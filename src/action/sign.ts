@@ -61,7 +61,9 @@ function verifyCommand(inputs: ActionInputs, result: SignImagesResult): string {
     ...(inputs.transparencyLog === false
       ? ['--transparency-log false']
       : inputs.transparencyLog !== DEFAULT_LOG
-        ? [`--transparency-log ${inputs.transparencyLog}`]
+        ? // Only the public-good log's key has a root to come from; for another log the consumer
+          // pins it (--tlog-key) or accepts it knowingly: the flag makes verify warn every time.
+          [`--transparency-log ${inputs.transparencyLog} --tlog-key-tofu`]
         : []),
     ...(inputs.referrersRepository ? [`--referrers-repository ${inputs.referrersRepository}`] : []),
   ].join(' ');

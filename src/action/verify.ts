@@ -36,6 +36,8 @@ export interface VerifyActionInputs {
   require: string[];
   /** PEM texts of the log keys (read from the files named, or given inline). */
   tlogKeys: string[];
+  /** Use the key the log serves (trust on first use, warned every time). */
+  tlogKeyTofu: boolean;
   /** policy.json bytes, replacing issuer/signer-claims/threshold/require. */
   policy?: Buffer;
   /** A TUF trust repository and its trusted root file, replacing all trust inputs above. */
@@ -68,6 +70,7 @@ export function readVerifyInputs(): VerifyActionInputs {
     threshold: threshold(core.getInput('threshold')),
     require: core.getMultilineInput('require').flatMap(splitList),
     tlogKeys: tlogKeys(core.getInput('tlog-key')),
+    tlogKeyTofu: tofuInput(core.getInput('tlog-key-tofu')),
     policy: policyPath ? readInputFile('policy', policyPath) : undefined,
     tuf: tufInputs(),
     credentials,
@@ -109,8 +112,8 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
 
 /**
  * Trust material and the policy from inputs: accepted issuers with live OIDC discovery for
- * their keys, the log keys given (or the key the log serves, trusted on first use), and
- * policy.json or a one-rule policy.
+ * their keys, the log keys pinned (or Sigstore's trusted root for the public-good log, or with
+ * tlog-key-tofu the key the log serves, warned), and policy.json or a one-rule policy.
  * @throws PolicyError POLICY_INVALID; TlogError when a log key is unusable or cannot be fetched
  */
 export async function trustFromInputs(i: VerifyActionInputs): Promise<{ trust: TrustMaterial; policy: Policy }> {
@@ -121,13 +124,19 @@ export async function trustFromInputs(i: VerifyActionInputs): Promise<{ trust: T
       cacheDir: path.join(os.tmpdir(), 'opk-attest-tuf'),
     });
     for (const w of bundle.warnings) core.warning(w);
-    return { trust: trustMaterialFrom(bundle, { live: true }), policy: bundle.policy };
+    return {
+      trust: trustMaterialFrom(bundle, { live: true, repository: `${i.tuf.repository} (root ${i.tuf.root})` }),
+      policy: bundle.policy,
+    };
   }
   const trust = await simpleTrust({
     issuers: i.issuers,
     commitmentClaim: i.commitmentClaim,
     logKeyPems: i.tlogKeys,
+    logKeySource: 'input tlog-key',
+    tofu: i.tlogKeyTofu,
     transparencyLog: i.transparencyLog,
+    warn: (line) => core.warning(line),
   });
   const policy = i.policy
     ? parsePolicy(i.policy, 'policy')
@@ -141,7 +150,16 @@ export async function trustFromInputs(i: VerifyActionInputs): Promise<{ trust: T
         },
         'verify inputs (issuer, signer-claims, threshold, require)',
       );
-  return { trust, policy };
+  const source = i.policy ? 'input policy' : 'inputs issuer, signer-claims, threshold, require';
+  return { trust: { ...trust, sources: [{ input: 'policy', source }, ...(trust.sources ?? [])] }, policy };
+}
+
+/** `tlog-key-tofu`: true or false (default false). */
+function tofuInput(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new InputError({ code: 'INPUT_INVALID', message: `tlog-key-tofu is "${v.slice(0, 40)}"; use true or false` });
 }
 
 /** `tuf-repository` + `tuf-root`, both or neither. */

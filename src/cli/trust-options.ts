@@ -21,6 +21,8 @@ export const TRUST_OPTIONS = {
   jwks: { type: 'string' },
   'commitment-claim': { type: 'string' },
   'tlog-key': { type: 'string', multiple: true },
+  'tlog-key-tofu': { type: 'boolean' },
+  'trusted-root': { type: 'string' },
   'transparency-log': { type: 'string' },
   policy: { type: 'string' },
   'signer-claim': { type: 'string', multiple: true },
@@ -48,8 +50,12 @@ trust from flags (without --tuf-repository):
   --transparency-log URL|false
                              the log the signatures were recorded in (default https://rekor.sigstore.dev);
                              false: signatures need no log entry
-  --tlog-key FILE            the log's public key (PEM); repeatable. Without it, the key the log
-                             serves at URL is used (trust on first use: pin it for real checks)
+  --tlog-key FILE            the log's public key (PEM); repeatable. Without it: for
+                             https://rekor.sigstore.dev the key in Sigstore's public-good trusted
+                             root (TUF, cached in ~/.cache/opk-attest/sigstore-tuf); other logs need
+                             a key pinned here, --trusted-root, or --tlog-key-tofu
+  --trusted-root FILE        a Sigstore trusted_root.json naming the log's key by its URL
+  --tlog-key-tofu            use the key the log serves (trust on first use; warns every time)
 policy (or --policy FILE with a policy.json):
   --signer-claim NAME=GLOB   a claim every signer must have, e.g. repository=acme/*; repeatable
   --threshold N              distinct signers required (default 1)
@@ -61,6 +67,8 @@ interface TrustValues {
   jwks?: string;
   'commitment-claim'?: string;
   'tlog-key'?: string[];
+  'tlog-key-tofu'?: boolean;
+  'trusted-root'?: string;
   'transparency-log'?: string;
   policy?: string;
   'signer-claim'?: string[];
@@ -76,6 +84,8 @@ const FLAG_TRUST = [
   'issuer',
   'jwks',
   'tlog-key',
+  'tlog-key-tofu',
+  'trusted-root',
   'transparency-log',
   'policy',
   'signer-claim',
@@ -92,12 +102,19 @@ export async function trustFromFlags(
   const claim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce'] as const);
   const transparencyLog =
     v['transparency-log'] === 'false' ? false : (v['transparency-log'] ?? 'https://rekor.sigstore.dev');
+  const tlogKeys = v['tlog-key'] ?? [];
   const trust = await simpleTrust({
     issuers,
     commitmentClaim: claim,
-    ...(v.jwks ? { findKey: await jwksFinder(v.jwks, issuers) } : {}),
-    logKeyPems: await Promise.all((v['tlog-key'] ?? []).map((f) => readFile(f, 'utf8'))),
+    ...(v.jwks ? { findKey: await jwksFinder(v.jwks, issuers), findKeySource: `--jwks ${v.jwks}` } : {}),
+    logKeyPems: await Promise.all(tlogKeys.map((f) => readFile(f, 'utf8'))),
+    logKeySource: tlogKeys.map((f) => `--tlog-key ${f}`).join(', '),
+    ...(v['trusted-root']
+      ? { trustedRoot: { bytes: await readFile(v['trusted-root']), source: `--trusted-root ${v['trusted-root']}` } }
+      : {}),
+    tofu: v['tlog-key-tofu'] === true,
     transparencyLog,
+    warn: (line) => process.stderr.write(`opk-attest: warning: ${printable(line)}\n`),
   });
   const policy = v.policy
     ? parsePolicy(await readFile(v.policy), v.policy)
@@ -111,7 +128,14 @@ export async function trustFromFlags(
         },
         'verify flags (--issuer, --signer-claim, --threshold, --require)',
       );
-  return { trust, policy, transparencyLog };
+  const policySource = v.policy
+    ? `--policy ${v.policy}`
+    : 'verify flags (--issuer, --signer-claim, --threshold, --require)';
+  return {
+    trust: { ...trust, sources: [{ input: 'policy', source: policySource }, ...(trust.sources ?? [])] },
+    policy,
+    transparencyLog,
+  };
 }
 
 async function jwksFinder(file: string, issuers: readonly string[]): Promise<KeyFinder> {
@@ -144,7 +168,10 @@ async function trustFromTuf(v: TrustValues): Promise<{ trust: TrustMaterial; pol
     v['commitment-claim'] === undefined
       ? undefined
       : oneOf(v['commitment-claim'], '--commitment-claim', ['aud', 'nonce'] as const);
-  const trust = trustMaterialFrom(bundle, { live: true });
+  const trust = trustMaterialFrom(bundle, {
+    live: true,
+    repository: `${v['tuf-repository']} (root ${v['tuf-root']})`,
+  });
   return {
     trust: claim ? { ...trust, commitmentClaims: Object.fromEntries(trust.issuers.map((i) => [i, claim])) } : trust,
     policy: bundle.policy,
@@ -153,5 +180,10 @@ async function trustFromTuf(v: TrustValues): Promise<{ trust: TrustMaterial; pol
 }
 
 function defaultCacheDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'opk-attest', 'tuf');
+  return path.join(cacheHome(), 'opk-attest', 'tuf');
+}
+
+/** The user's cache directory (XDG). */
+function cacheHome(): string {
+  return process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
 }

@@ -36,3 +36,9 @@ export {
   type TrustMaterialOptions,
 } from './trust-bundle.js';
 export * from './tuf/index.js';
+export {
+  sigstoreTrustedRoot,
+  SIGSTORE_TUF_MIRROR,
+  type SigstoreRoot,
+  type SigstoreRootOptions,
+} from './sigstore-root.js';

@@ -59,6 +59,8 @@ export interface BundleTrustMaterial {
   findKey: KeyFinder;
   logs: LogKeyring;
   commitmentClaims?: Readonly<Record<string, 'aud' | 'nonce'>>;
+  /** Where each trust input came from (see TrustMaterial). */
+  sources: { input: string; source: string }[];
 }
 
 /** Options of `trustMaterialFrom`. */
@@ -69,6 +71,8 @@ export interface TrustMaterialOptions {
   http?: JwksHttpOptions;
   /** Where each issuer puts the commitment (see TrustMaterial). */
   commitmentClaims?: Readonly<Record<string, 'aud' | 'nonce'>>;
+  /** How to name the repository in the trust sources (its URL or directory, and the root file). */
+  repository?: string;
 }
 
 /**
@@ -127,11 +131,24 @@ export function trustMaterialFrom(bundle: TrustBundle, o: TrustMaterialOptions =
   const live = o.live ? discoveryKeyFinder(o.http) : undefined;
   const findKey: KeyFinder = async (issuer, kid, jkt) =>
     (await archive(issuer, kid, jkt)) ?? (live && issuers.includes(issuer) ? live(issuer, kid, jkt) : undefined);
+  const repo = `TUF trust repository ${o.repository ?? ''}`.trimEnd();
+  const logIds = [...bundle.logKeys.keys()].map((id) => id.slice(0, 16));
   return {
     issuers,
     findKey,
     logs: bundle.logKeys,
     ...(o.commitmentClaims ? { commitmentClaims: o.commitmentClaims } : {}),
+    sources: [
+      { input: 'policy', source: `policy.json of ${repo}` },
+      {
+        input: 'OIDC provider keys',
+        source: `JWKS archive of ${repo}${o.live ? ', then the live JWKS (OIDC discovery)' : ''}`,
+      },
+      {
+        input: 'log keys',
+        source: logIds.length ? `${logIds.join(', ')} from tlog/*.pem of ${repo}` : `none in ${repo}`,
+      },
+    ],
   };
 }
 

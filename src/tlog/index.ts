@@ -31,3 +31,4 @@ export {
 export { setPayload, verifySignedEntryTimestamp } from './set.js';
 export { verifyInclusionProof } from './inclusion.js';
 export { verifyTlogEntry, type VerifiedTlogEntry, type VerifyTlogEntryOptions } from './verify-entry.js';
+export { parseTrustedRootLogs, MAX_TRUSTED_ROOT_BYTES, type TrustedRootLog } from './trusted-root.js';

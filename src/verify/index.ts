@@ -8,9 +8,17 @@ export {
   type VerifiedSignature,
   type RejectedSignature,
   type TrustMaterial,
+  type TrustSource,
 } from './verifier.js';
 export { formatReport, reportJson } from './report.js';
-export { simplePolicy, simpleTrust, type SimplePolicyOptions, type SimpleTrustOptions } from './trust-options.js';
+export {
+  simplePolicy,
+  simpleTrust,
+  defaultSigstoreCache,
+  PUBLIC_GOOD_REKOR,
+  type SimplePolicyOptions,
+  type SimpleTrustOptions,
+} from './trust-options.js';
 export {
   verificationSummary,
   PREDICATE_VERIFICATION_SUMMARY_V1,

@@ -9,6 +9,8 @@ import type { VerifyReport } from './verifier.js';
  */
 export function formatReport(r: VerifyReport): string {
   const lines = [`${r.image}  ${r.digest}`];
+  lines.push(`  policy rule: ${r.rule === undefined ? 'none matches this image' : `scope ${r.rule}`}`);
+  for (const t of r.trust ?? []) lines.push(`  trust: ${t.input}: ${t.source}`);
   for (const p of r.platforms) {
     lines.push('', `  ${p.platform}  ${p.digest}  ${p.passed ? 'PASS' : 'FAIL'}`);
     if (p.signatures.length === 0 && p.rejected.length === 0) lines.push('    no signatures found');
@@ -43,6 +45,8 @@ export function reportJson(r: VerifyReport): string {
       digest: r.digest,
       passed: r.passed,
       level: r.level,
+      rule: r.rule ?? null,
+      trust: r.trust ?? [],
       platforms: r.platforms.map((p) => ({
         platform: p.platform,
         digest: p.digest,

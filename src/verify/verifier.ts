@@ -39,6 +39,16 @@ export interface TrustMaterial {
   logs: LogKeyring;
   /** Where each issuer puts the commitment. Default: `aud` for GitHub Actions' issuer, `nonce` for others. */
   commitmentClaims?: Readonly<Record<string, 'aud' | 'nonce'>>;
+  /** Where each trust input came from (policy, OIDC provider keys, log keys), named in the report. */
+  sources?: readonly TrustSource[];
+}
+
+/** One trust input and where it came from. */
+export interface TrustSource {
+  /** What is trusted: "policy", "OIDC provider keys", "log keys", … */
+  input: string;
+  /** Where it came from, in one line (a file, a TUF repository, a trusted root, trust on first use). */
+  source: string;
 }
 
 /** Options of `verifyImage`. */
@@ -88,6 +98,10 @@ export interface VerifyReport {
   platforms: PlatformReport[];
   /** Policy level of the matching rule: in `audit`, violations are reported but do not fail. */
   level: 'enforce' | 'audit';
+  /** The scope of the policy rule that applied (none matched: undefined). */
+  rule?: string;
+  /** Where each trust input came from. */
+  trust?: readonly TrustSource[];
   passed: boolean;
 }
 
@@ -115,6 +129,8 @@ export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> 
       digest: walked.digest,
       platforms,
       level: rule?.level ?? 'enforce',
+      ...(rule ? { rule: rule.scope } : {}),
+      trust: o.trust.sources ?? [],
       passed: passed || rule?.level === 'audit',
     };
   } finally {

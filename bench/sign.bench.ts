@@ -41,7 +41,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { peakRssMiB, report } from './util.js';
-import { mapLimit } from '../src/sign/map-limit.js';
+import { mapLimit } from '../src/core/map-limit.js';
 
 const RUNS = 5;
 const WARMUP = 1;

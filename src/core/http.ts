@@ -12,6 +12,7 @@
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { CoreError } from './errors.js';
 import { MAX_ERROR_BODY_BYTES } from './limits.js';
+import { backoffMs, sleep } from './backoff.js';
 
 /** Options of one HTTP exchange; every field has a default resolved in `resolve()`. */
 export interface HttpOptions {
@@ -109,7 +110,7 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
     } finally {
       clearTimeout(timer);
     }
-    if (attempt < o.attempts) await sleep(backoff(o.backoffMs, attempt, retryAfter ?? null), deadline);
+    if (attempt < o.attempts) await sleepUntil(backoff(o.backoffMs, attempt, retryAfter ?? null), deadline);
   }
   const timedOut = (lastError as Error | undefined)?.name === 'TimeoutError' || Date.now() >= deadline;
   throw new CoreError({
@@ -262,17 +263,15 @@ function resolve(
 
 /** Exponential backoff with full jitter; `Retry-After` (seconds or HTTP date) wins when larger. */
 function backoff(baseMs: number, attempt: number, retryAfter: string | null): number {
-  const exp = baseMs * 2 ** (attempt - 1);
-  const jittered = exp / 2 + Math.random() * (exp / 2);
+  const jittered = backoffMs(baseMs, attempt);
   if (retryAfter === null) return jittered;
   const seconds = Number(retryAfter);
   const fromHeader = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now();
   return Number.isFinite(fromHeader) ? Math.max(jittered, Math.min(fromHeader, 60_000)) : jittered;
 }
 
-function sleep(ms: number, deadline: number): Promise<void> {
-  const wait = Math.max(0, Math.min(ms, deadline - Date.now()));
-  return new Promise((r) => setTimeout(r, wait));
+function sleepUntil(ms: number, deadline: number): Promise<void> {
+  return sleep(Math.min(ms, deadline - Date.now()));
 }
 
 function describe(err: unknown): string {

@@ -8,6 +8,7 @@
  */
 import type { Digest } from '../core/digest.js';
 import { MAX_MANIFEST_BYTES, MAX_STATEMENT_BYTES } from '../core/limits.js';
+import { mapLimit } from '../core/map-limit.js';
 import { getBlob, getManifest, getManifestFor, type FetchedManifest } from './content.js';
 import { OciError } from './errors.js';
 import { isIndex, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './manifest.js';
@@ -371,18 +372,4 @@ function platformNotFound(
     code: 'OCI_PLATFORM_NOT_FOUND',
     message: `image ${t.registry}/${repository} has no ${formatPlatform(filter)} manifest (it has: ${available.join(', ') || 'none'}); pick one of those with --platform`,
   });
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, results in input order; the first failure rejects. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

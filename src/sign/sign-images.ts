@@ -30,7 +30,7 @@ import {
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { SignError } from './errors.js';
 import { existingSignature, referrerRequest, type ExpectedSigner } from './referrer.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../core/map-limit.js';
 import { collectStatements, type ExtraStatements, type StatementToSign } from './statements.js';
 
 /** Options of `signImages`; defaults are resolved at the top of the function. */

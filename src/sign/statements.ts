@@ -21,7 +21,7 @@ import {
   type RegistryTransport,
 } from '../oci/index.js';
 import { SignError } from './errors.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../core/map-limit.js';
 
 /** A statement to sign, with where it came from. */
 export interface StatementToSign {

@@ -1,8 +1,9 @@
-/** Bounded concurrency for the signing run's network steps (listing, reading, logging, publishing). */
+/** Bounded concurrency for network steps (listing, reading, logging, publishing) without a scheduler. */
 
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight, keeping the order of results.
- * The first rejection rejects the whole; calls already started run to completion.
+ * The first rejection rejects the whole; calls already started run to completion. A `limit`
+ * below 1 counts as 1.
  * @throws whatever `fn` throws
  */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -14,6 +15,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
       results[i] = await fn(items[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }

@@ -8,7 +8,8 @@ import { signEnvelopes } from '../src/attest/sign-envelopes.js';
 import { serializeEnvelope, parseEnvelope, pae } from '../src/attest/dsse.js';
 import { bindingClaims } from '../src/attest/binding.js';
 import { verifyAttestationEnvelope } from '../src/attest/verify-envelope.js';
-import { makeStatement, IN_TOTO_PAYLOAD_TYPE } from '../src/attest/intoto.js';
+import { IN_TOTO_MEDIA_TYPE } from '../src/core/in-toto.js';
+import { makeStatement } from '../src/attest/intoto.js';
 import { digestOf, sha256 } from '../src/core/digest.js';
 import { opsPerSecond, report, peakRssMiB } from './util.js';
 
@@ -43,7 +44,7 @@ report(
   'ops/s',
 );
 
-const paes = Array.from({ length: 100 }, (_, i) => pae(IN_TOTO_PAYLOAD_TYPE, Buffer.from(`statement ${i}`)));
+const paes = Array.from({ length: 100 }, (_, i) => pae(IN_TOTO_MEDIA_TYPE, Buffer.from(`statement ${i}`)));
 report('bindingClaims, run of 100', await opsPerSecond(() => bindingClaims(paes), 500), 'runs/s');
 
 const sbom = Buffer.from(
@@ -62,5 +63,5 @@ const [bigSigned] = await signEnvelopes({ statements: [big], key, issuePkToken: 
 const bigBytes = serializeEnvelope(bigSigned!.envelope);
 await verifyAttestationEnvelope(bigBytes, { verifyPkToken, expectedSubjectDigest: digestOf('x') });
 report(`make+sign+verify ${(big.length / 1048576).toFixed(1)} MiB SBOM statement`, performance.now() - started, 'ms');
-report('sha256 of that PAE', await opsPerSecond(() => sha256(pae(IN_TOTO_PAYLOAD_TYPE, big)), 300), 'ops/s');
+report('sha256 of that PAE', await opsPerSecond(() => sha256(pae(IN_TOTO_MEDIA_TYPE, big)), 300), 'ops/s');
 report('peak RSS', peakRssMiB(), 'MiB');

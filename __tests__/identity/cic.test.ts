@@ -1,6 +1,6 @@
 import { createCic, cicCommitment, parseCicHeader } from '../../src/identity/cic.js';
 import { EphemeralKey } from '../../src/identity/ephemeral-key.js';
-import type { JsonObject } from '../../src/identity/go-json.js';
+import type { JsonObject } from '../../src/core/guards.js';
 import { expectCode, loadVectors } from '../helpers.js';
 
 const V = loadVectors();

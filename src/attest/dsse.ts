@@ -10,8 +10,10 @@ import { MAX_ENVELOPE_BYTES, MAX_PK_TOKEN_BYTES, MAX_PROOF_HASHES, MAX_STATEMENT
 import { es256Verifier, keyidOfJwk } from '../identity/ephemeral-key.js';
 import type { AttProof } from './binding.js';
 import { AttestError, type AttestErrorCode } from './errors.js';
-import { IN_TOTO_PAYLOAD_TYPE } from './intoto.js';
-import { Issues, isLowerHex, isObject, parseJsonBytes, quote, type JsonObject, type JsonValue } from './json-shape.js';
+import { IN_TOTO_MEDIA_TYPE } from '../core/in-toto.js';
+import { Issues, isLowerHex, parseJsonBytes } from './json-shape.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../core/guards.js';
+import { quote } from '../core/quote.js';
 
 /** The DSSE v1 PAE prefix. */
 export const DSSE_PAE_PREFIX = 'DSSEv1';
@@ -100,7 +102,7 @@ export function buildEnvelope(parts: {
     ...(parts.tl === undefined ? {} : { tl: parts.tl }),
   };
   return {
-    payloadType: IN_TOTO_PAYLOAD_TYPE,
+    payloadType: IN_TOTO_MEDIA_TYPE,
     payload: Buffer.from(parts.payload),
     signature: { keyid: parts.keyid, sig: Buffer.from(parts.sig), ext },
   };
@@ -157,23 +159,23 @@ export function parseEnvelope(bytes: Uint8Array): Envelope {
   }
   const doc = parseJsonBytes(bytes, 'DSSE_MALFORMED', 'DSSE envelope', FIX);
   const issues = new Issues();
-  if (!isObject(doc)) {
+  if (!isJsonObject(doc)) {
     issues.add('DSSE_MALFORMED', '$', 'is not a JSON object');
     issues.throwIfAny('DSSE envelope', FIX);
   }
   const env = doc as JsonObject;
   issues.rejectUnknownKeys(env, ['payloadType', 'payload', 'signatures'], '$', 'DSSE_MALFORMED');
-  if (env['payloadType'] !== IN_TOTO_PAYLOAD_TYPE) {
+  if (env['payloadType'] !== IN_TOTO_MEDIA_TYPE) {
     issues.add(
       'DSSE_PAYLOAD_TYPE_INVALID',
       '$.payloadType',
-      `is ${quote(env['payloadType'])}, expected "${IN_TOTO_PAYLOAD_TYPE}"`,
+      `is ${quote(env['payloadType'])}, expected "${IN_TOTO_MEDIA_TYPE}"`,
     );
   }
   const payload = readBase64(env['payload'], '$.payload', MAX_STATEMENT_BYTES, 'DSSE_MALFORMED', issues);
   const signature = readSignatures(env['signatures'], issues);
   issues.throwIfAny('DSSE envelope', FIX);
-  return { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: payload!, signature: signature! };
+  return { payloadType: IN_TOTO_MEDIA_TYPE, payload: payload!, signature: signature! };
 }
 
 function readSignatures(v: JsonValue | undefined, issues: Issues): OpkSignature | undefined {
@@ -190,7 +192,7 @@ function readSignatures(v: JsonValue | undefined, issues: Issues): OpkSignature 
 }
 
 function readSignature(v: JsonValue, path: string, issues: Issues): OpkSignature | undefined {
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     issues.add('DSSE_MALFORMED', path, 'is not a JSON object');
     return undefined;
   }
@@ -210,7 +212,7 @@ function readSignature(v: JsonValue, path: string, issues: Issues): OpkSignature
 }
 
 function readExtension(v: JsonValue | undefined, path: string, issues: Issues): OpkExtension | undefined {
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     issues.add(
       'DSSE_EXTENSION_INVALID',
       path,
@@ -227,7 +229,7 @@ function readExtension(v: JsonValue | undefined, path: string, issues: Issues): 
 }
 
 function readOpkExt(v: JsonValue | undefined, path: string, issues: Issues): OpkExtension | undefined {
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     issues.add('DSSE_EXTENSION_INVALID', path, 'is not a JSON object');
     return undefined;
   }
@@ -236,13 +238,13 @@ function readOpkExt(v: JsonValue | undefined, path: string, issues: Issues): Opk
   if (pkt !== undefined && pkt.length === 0) issues.add('DSSE_EXTENSION_INVALID', `${path}.pkt`, 'is empty');
   const attProof = v['attProof'] === undefined ? undefined : readAttProof(v['attProof'], `${path}.attProof`, issues);
   const tl = v['tl'];
-  if (tl !== undefined && !isObject(tl)) issues.add('DSSE_EXTENSION_INVALID', `${path}.tl`, 'is not a JSON object');
+  if (tl !== undefined && !isJsonObject(tl)) issues.add('DSSE_EXTENSION_INVALID', `${path}.tl`, 'is not a JSON object');
   if (pkt === undefined) return undefined;
-  return { pkt, ...(attProof === undefined ? {} : { attProof }), ...(isObject(tl) ? { tl } : {}) };
+  return { pkt, ...(attProof === undefined ? {} : { attProof }), ...(isJsonObject(tl) ? { tl } : {}) };
 }
 
 function readAttProof(v: JsonValue, path: string, issues: Issues): AttProof | undefined {
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     issues.add('DSSE_EXTENSION_INVALID', path, 'is not a JSON object');
     return undefined;
   }

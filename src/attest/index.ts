@@ -4,7 +4,6 @@ export type { AttestErrorCode, StatementErrorCode, DsseErrorCode, BindingErrorCo
 export {
   STATEMENT_TYPE_V1,
   STATEMENT_TYPE_V01,
-  IN_TOTO_PAYLOAD_TYPE,
   DSSE_MEDIA_TYPE,
   PREDICATE_SPDX,
   PREDICATE_CYCLONEDX,

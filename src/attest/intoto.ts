@@ -3,17 +3,17 @@
  * bytes, match subjects, classify predicate types, and create statements of our own.
  * The raw bytes are always kept beside the parsed view: they are what gets signed.
  */
-import { isDigest, type Digest } from '../core/digest.js';
+import { digestHex, isDigest, type Digest } from '../core/digest.js';
 import { MAX_STATEMENT_BYTES, MAX_STATEMENT_SUBJECTS, MAX_SUBJECT_DIGESTS } from '../core/limits.js';
 import { AttestError } from './errors.js';
-import { Issues, isLowerHex, isObject, parseJsonBytes, quote, type JsonObject, type JsonValue } from './json-shape.js';
+import { Issues, isLowerHex, parseJsonBytes } from './json-shape.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../core/guards.js';
+import { quote } from '../core/quote.js';
 
 /** `_type` of an in-toto Statement v1. */
 export const STATEMENT_TYPE_V1 = 'https://in-toto.io/Statement/v1';
 /** `_type` of an in-toto Statement v0.1 (BuildKit attestations). */
 export const STATEMENT_TYPE_V01 = 'https://in-toto.io/Statement/v0.1';
-/** DSSE payloadType of an in-toto statement. */
-export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 /** OCI artifactType / layer media type of a DSSE envelope whose predicate kind is not one we name. */
 export const DSSE_MEDIA_TYPE = 'application/vnd.in-toto+dsse';
 /** Predicate types we produce or recognise by name. */
@@ -75,7 +75,7 @@ export function parseStatement(bytes: Uint8Array): Statement {
   const raw = Buffer.from(bytes);
   const doc = parseJsonBytes(raw, 'STMT_MALFORMED', 'in-toto statement', FIX);
   const issues = new Issues();
-  if (!isObject(doc)) {
+  if (!isJsonObject(doc)) {
     issues.add('STMT_MALFORMED', '$', 'is not a JSON object');
     issues.throwIfAny('in-toto statement', FIX);
   }
@@ -84,10 +84,10 @@ export function parseStatement(bytes: Uint8Array): Statement {
   const subjects = readSubjects(obj['subject'], issues);
   const predicateType = readPredicateType(obj['predicateType'], issues);
   const predicate = obj['predicate'];
-  if (predicate !== undefined && !isObject(predicate))
+  if (predicate !== undefined && !isJsonObject(predicate))
     issues.add('STMT_MALFORMED', '$.predicate', 'is not a JSON object');
   issues.throwIfAny('in-toto statement', FIX);
-  return { raw, type: type!, subjects, predicateType, ...(isObject(predicate) ? { predicate } : {}) };
+  return { raw, type: type!, subjects, predicateType, ...(isJsonObject(predicate) ? { predicate } : {}) };
 }
 
 function readType(v: JsonValue | undefined, issues: Issues): Statement['type'] | undefined {
@@ -115,7 +115,7 @@ function readSubjects(v: JsonValue | undefined, issues: Issues): Subject[] {
 }
 
 function readSubject(v: JsonValue, path: string, issues: Issues): Subject {
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     issues.add('STMT_MALFORMED', path, 'is not a JSON object');
     return { digest: {} };
   }
@@ -128,7 +128,7 @@ function readSubject(v: JsonValue, path: string, issues: Issues): Subject {
 }
 
 function readDigestSet(v: JsonValue | undefined, path: string, issues: Issues): Record<string, string> {
-  const entries = isObject(v) ? Object.entries(v) : [];
+  const entries = isJsonObject(v) ? Object.entries(v) : [];
   if (entries.length === 0 || entries.length > MAX_SUBJECT_DIGESTS) {
     issues.add('STMT_MALFORMED', path, `must be an object of 1 to ${MAX_SUBJECT_DIGESTS} digests`);
     return {};
@@ -154,7 +154,7 @@ function readDigestSet(v: JsonValue | undefined, path: string, issues: Issues): 
 
 /** Whether any subject of the statement has the sha256 digest `digest`. */
 export function subjectMatches(statement: Statement, digest: Digest): boolean {
-  const hex = digest.slice('sha256:'.length);
+  const hex = digestHex(digest);
   return statement.subjects.some((s) => s.digest['sha256'] === hex);
 }
 
@@ -225,7 +225,7 @@ export function makeStatement(
     });
   }
   if (
-    !isObject(
+    !isJsonObject(
       parseJsonBytes(predicate, 'STMT_MALFORMED', `predicate ${predicateType}`, 'a predicate must be one JSON object'),
     )
   ) {
@@ -236,7 +236,7 @@ export function makeStatement(
   }
   const head = JSON.stringify({
     _type: STATEMENT_TYPE_V1,
-    subject: subjects.map((s) => ({ name: s.name, digest: { sha256: s.digest.slice('sha256:'.length) } })),
+    subject: subjects.map((s) => ({ name: s.name, digest: { sha256: digestHex(s.digest) } })),
     predicateType,
   });
   const bytes = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"predicate":`), predicate, Buffer.from('}')]);

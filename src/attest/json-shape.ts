@@ -2,19 +2,12 @@
  * Shape checking of untrusted JSON for the attest formats: strict UTF-8 JSON decoding,
  * type guards, and a collector that reports every bad field at once (STYLE §3).
  */
+import type { JsonObject, JsonValue } from '../core/guards.js';
+import { parseJsonStrict } from '../core/json.js';
+import { quote } from '../core/quote.js';
 import { AttestError, type AttestErrorCode } from './errors.js';
 
-/** Any value `JSON.parse` can return. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
-/** A JSON object. */
-export interface JsonObject {
-  [key: string]: JsonValue;
-}
-
-// fatal: invalid UTF-8 is an error, not U+FFFD; ignoreBOM: a BOM stays and JSON.parse rejects it.
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const MAX_REPORTED_ISSUES = 8;
-const MAX_QUOTED_CHARS = 64;
 
 /**
  * Decodes strict UTF-8 and parses JSON.
@@ -22,25 +15,14 @@ const MAX_QUOTED_CHARS = 64;
  */
 export function parseJsonBytes(bytes: Uint8Array, code: AttestErrorCode, what: string, fix: string): JsonValue {
   try {
-    return JSON.parse(UTF8.decode(bytes)) as JsonValue;
+    return parseJsonStrict(bytes) as JsonValue;
   } catch (err) {
     throw new AttestError({
       code,
       cause: err,
-      message: `${what} is not UTF-8 JSON (${(err as Error).message}); ${fix}`,
+      message: `${what} is not UTF-8 JSON (${((err as Error).cause as Error).message}); ${fix}`,
     });
   }
-}
-
-/** Whether `v` is a JSON object (not null, not an array). */
-export function isObject(v: JsonValue | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A value from untrusted input made safe and short for a one-line message. */
-export function quote(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > MAX_QUOTED_CHARS ? `${s.slice(0, MAX_QUOTED_CHARS)}…` : s;
 }
 
 /** Whether `s` is exactly `chars` lowercase hex characters. */

@@ -5,7 +5,8 @@
  */
 import { AttestError } from './errors.js';
 import { makeStatement, PREDICATE_SLSA_PROVENANCE_V1, type SubjectInput } from './intoto.js';
-import { quote, type JsonObject } from './json-shape.js';
+import { type JsonObject } from '../core/guards.js';
+import { quote } from '../core/quote.js';
 
 /** buildDefinition.buildType of a GitHub Actions workflow run. */
 export const GITHUB_WORKFLOW_BUILD_TYPE = 'https://actions.github.io/buildtypes/workflow/v1';

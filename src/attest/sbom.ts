@@ -2,7 +2,8 @@
 import { MAX_STATEMENT_BYTES } from '../core/limits.js';
 import { AttestError } from './errors.js';
 import { PREDICATE_CYCLONEDX, PREDICATE_SPDX } from './intoto.js';
-import { isObject, parseJsonBytes } from './json-shape.js';
+import { parseJsonBytes } from './json-shape.js';
+import { isJsonObject } from '../core/guards.js';
 
 /** The SBOM formats we sign as predicates. */
 export type SbomFormat = 'spdx' | 'cyclonedx';
@@ -35,8 +36,8 @@ export function detectSbom(bytes: Uint8Array, what = 'SBOM file'): DetectedSbom 
     throw unrecognised(what, 'is SPDX tag-value, which in-toto cannot carry; convert it to SPDX JSON');
   }
   const doc = parseJsonBytes(bytes, 'STMT_SBOM_UNRECOGNISED', what, FIX);
-  const isSpdx = isObject(doc) && typeof doc['spdxVersion'] === 'string' && doc['spdxVersion'].startsWith('SPDX-');
-  const isCdx = isObject(doc) && doc['bomFormat'] === 'CycloneDX';
+  const isSpdx = isJsonObject(doc) && typeof doc['spdxVersion'] === 'string' && doc['spdxVersion'].startsWith('SPDX-');
+  const isCdx = isJsonObject(doc) && doc['bomFormat'] === 'CycloneDX';
   if (isSpdx && isCdx) throw unrecognised(what, 'claims to be both SPDX and CycloneDX');
   if (isSpdx) return { format: 'spdx', predicateType: PREDICATE_SPDX, bytes: Buffer.from(bytes) };
   if (isCdx) return { format: 'cyclonedx', predicateType: PREDICATE_CYCLONEDX, bytes: Buffer.from(bytes) };

@@ -9,7 +9,8 @@ import type { EphemeralKey } from '../identity/ephemeral-key.js';
 import { bindingClaims, type AttProof } from './binding.js';
 import { buildEnvelope, envelopeSignatureVerifier, pae, type Envelope } from './dsse.js';
 import { AttestError } from './errors.js';
-import { IN_TOTO_PAYLOAD_TYPE, parseStatement, type Statement } from './intoto.js';
+import { parseStatement, type Statement } from './intoto.js';
+import { IN_TOTO_MEDIA_TYPE } from '../core/in-toto.js';
 
 /** Issues the run's PK token with these CIC extra claims; resolves to the PK token JSON bytes. */
 export type IssuePkToken = (extraClaims: Readonly<Record<string, string>>) => Promise<Buffer>;
@@ -44,7 +45,7 @@ export interface SignedEnvelope {
 export async function signEnvelopes(opts: SignEnvelopesOptions): Promise<SignedEnvelope[]> {
   // Parse first: refuse garbage before spending the run's only OIDC round trip.
   const statements = opts.statements.map((s) => parseStatement(s));
-  const paes = statements.map((s) => pae(IN_TOTO_PAYLOAD_TYPE, s.raw));
+  const paes = statements.map((s) => pae(IN_TOTO_MEDIA_TYPE, s.raw));
   const binding = bindingClaims(paes);
   const pkt = checkPkToken(await opts.issuePkToken(binding.claims));
   // The self-check's key is imported once for the run, not once per envelope.

@@ -1,6 +1,7 @@
 /** SHA-2/SHA-3 digests, OCI digest strings and constant-time comparison. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CoreError } from './errors.js';
+import { quote } from './quote.js';
 
 /** SHA-256 of the bytes. */
 export function sha256(data: Uint8Array | string): Buffer {
@@ -32,6 +33,14 @@ export function digestOf(data: Uint8Array | string): Digest {
   return `sha256:${sha256(data).toString('hex')}`;
 }
 
+/**
+ * The 64 lowercase hex characters of a digest, without `sha256:` (in-toto subjects, referrers tags).
+ * @throws never (a Digest is canonical by type)
+ */
+export function digestHex(d: Digest): string {
+  return d.slice('sha256:'.length);
+}
+
 /** Whether `s` is a canonical sha256 OCI digest (the only algorithm we accept). */
 export function isDigest(s: unknown): s is Digest {
   return typeof s === 'string' && DIGEST.test(s);
@@ -45,7 +54,7 @@ export function parseDigest(s: unknown, what = 'digest'): Digest {
   if (!isDigest(s)) {
     throw new CoreError({
       code: 'CORE_DIGEST_INVALID',
-      message: `${what} ${JSON.stringify(String(s)).slice(0, 100)} is not "sha256:" followed by 64 lowercase hex characters`,
+      message: `${what} ${quote(String(s), 100)} is not "sha256:" followed by 64 lowercase hex characters`,
     });
   }
   return s;

@@ -9,8 +9,10 @@ import { b64urlEncode } from '../core/b64.js';
 import { sha3_256 } from '../core/digest.js';
 import type { Es256PublicJwk } from './ephemeral-key.js';
 import { PkTokenError } from './errors.js';
-import { goCanonicalJson, type JsonObject, type JsonValue } from './go-json.js';
-import { isJsonObject, quote } from './jws.js';
+import { goCanonicalJson } from './go-json.js';
+import { type JsonObject, type JsonValue } from '../core/guards.js';
+import { isJsonObject } from '../core/guards.js';
+import { quote } from '../core/quote.js';
 import { parsePublicJwk, type PublicJwk } from './jwk.js';
 import { isJwsAlg, keyFitsAlg, type JwsAlg } from './signatures.js';
 

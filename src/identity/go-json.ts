@@ -4,10 +4,7 @@
  * every header we produce and every commitment we recompute goes through here.
  */
 
-/** A parsed JSON value (what `JSON.parse` returns). */
-export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
-/** A parsed JSON object. */
-export type JsonObject = { [key: string]: JsonValue };
+import type { JsonObject, JsonValue } from '../core/guards.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Go escapes these even though JSON does not require it (HTML safety, JavaScript line terminators).

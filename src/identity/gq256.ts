@@ -13,7 +13,8 @@ import { constants, createPublicKey, publicEncrypt, randomBytes, type KeyObject 
 import { b64urlEncode } from '../core/b64.js';
 import { bytesEqual, sha256, shake256 } from '../core/digest.js';
 import { PkTokenError } from './errors.js';
-import { goCanonicalJson, type JsonObject } from './go-json.js';
+import { goCanonicalJson } from './go-json.js';
+import { type JsonObject } from '../core/guards.js';
 import {
   jwkThumbprint,
   parsePublicJwk,
@@ -22,14 +23,8 @@ import {
   type PublicJwk,
   type RsaPublicJwk,
 } from './jwk.js';
-import {
-  checkProtectedHeader,
-  type CompactJws,
-  decodeB64url,
-  decodeJsonSegment,
-  quote,
-  splitCompactJws,
-} from './jws.js';
+import { checkProtectedHeader, type CompactJws, decodeB64url, decodeJsonSegment, splitCompactJws } from './jws.js';
+import { quote } from '../core/quote.js';
 import { bigIntToBytes, bitLength, bytesToBigInt, FixedBaseComb, modInverse, modPow } from './modular.js';
 import { verifyJwsSignature } from './signatures.js';
 

@@ -13,7 +13,7 @@ export type { Es256PublicJwk } from './ephemeral-key.js';
 
 // JSON as Go marshals it (commitments and signed headers).
 export { goCanonicalJson } from './go-json.js';
-export type { JsonValue, JsonObject } from './go-json.js';
+export type { JsonValue, JsonObject } from '../core/guards.js';
 
 // Public JWKs and RFC 7638 thumbprints.
 export { parsePublicJwk, jwkThumbprint, MIN_RSA_MODULUS_BITS, MAX_RSA_MODULUS_BITS } from './jwk.js';

@@ -7,7 +7,9 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { b64urlEncode } from '../core/b64.js';
 import { sha256 } from '../core/digest.js';
 import { PkTokenError, type PkTokenErrorCode } from './errors.js';
-import { decodeB64url, isJsonObject, quote } from './jws.js';
+import { decodeB64url } from './jws.js';
+import { isJsonObject } from '../core/guards.js';
+import { quote } from '../core/quote.js';
 
 /** Smallest RSA modulus accepted: OPs use 2048 bits or more, and less is factorable. */
 export const MIN_RSA_MODULUS_BITS = 2048;

@@ -8,7 +8,9 @@ import { CoreError } from '../core/errors.js';
 import { httpRequest, redactUrl, type HttpOptions } from '../core/http.js';
 import { MAX_JWKS_BYTES, MAX_JWKS_KEYS, MAX_OIDC_RESPONSE_BYTES } from '../core/limits.js';
 import { PkTokenError } from './errors.js';
-import { isJsonObject, parseJsonObject, quote } from './jws.js';
+import { parseJsonObject } from './jws.js';
+import { isJsonObject } from '../core/guards.js';
+import { quote } from '../core/quote.js';
 import type { JwkInput } from './jwk.js';
 
 /**

@@ -8,7 +8,7 @@ import { b64urlDecode } from '../core/b64.js';
 import { CoreError } from '../core/errors.js';
 import { MAX_JOSE_JSON_DEPTH, MAX_PK_TOKEN_BYTES } from '../core/limits.js';
 import { PkTokenError, type PkTokenErrorCode } from './errors.js';
-import type { JsonObject, JsonValue } from './go-json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../core/guards.js';
 
 /** The three segments of a compact JWS, verbatim. */
 export interface CompactJws {
@@ -116,11 +116,6 @@ export function parseJsonObject(bytes: Uint8Array, what: string, code: PkTokenEr
   return value;
 }
 
-/** Whether a parsed JSON value is a plain object (not an array, not null). */
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function withinDepth(value: JsonValue, budget: number): boolean {
   if (typeof value !== 'object' || value === null) return true;
   if (budget === 0) return false;
@@ -151,13 +146,4 @@ export function checkProtectedHeader(header: JsonObject, what: string): { alg: s
     }
   }
   return { alg, typ };
-}
-
-/**
- * An untrusted value for an error message: JSON-quoted (so it stays on one line) and cut to 80
- * characters (so a hostile token cannot flood the logs).
- */
-export function quote(value: unknown): string {
-  const text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }

@@ -10,7 +10,8 @@ import { parseCicHeader } from './cic.js';
 import type { EphemeralKey } from './ephemeral-key.js';
 import { PkTokenError } from './errors.js';
 import { goCanonicalJson } from './go-json.js';
-import { checkProtectedHeader, decodeB64url, decodeJsonSegment, quote, splitCompactJws } from './jws.js';
+import { checkProtectedHeader, decodeB64url, decodeJsonSegment, splitCompactJws } from './jws.js';
+import { quote } from '../core/quote.js';
 import type { PkToken } from './pk-token.js';
 import { verifyJwsSignature } from './signatures.js';
 

@@ -10,16 +10,9 @@ import { MAX_PK_TOKEN_BYTES } from '../core/limits.js';
 import type { Cic } from './cic.js';
 import type { EphemeralKey } from './ephemeral-key.js';
 import { PkTokenError } from './errors.js';
-import type { JsonObject } from './go-json.js';
-import {
-  checkProtectedHeader,
-  decodeB64url,
-  decodeJsonSegment,
-  isJsonObject,
-  parseJsonObject,
-  quote,
-  splitCompactJws,
-} from './jws.js';
+import { isJsonObject, type JsonObject } from '../core/guards.js';
+import { quote } from '../core/quote.js';
+import { checkProtectedHeader, decodeB64url, decodeJsonSegment, parseJsonObject, splitCompactJws } from './jws.js';
 
 /** The three kinds of signature a PK token carries, told apart by the protected `typ`. */
 export type SignatureRole = 'op' | 'cic' | 'cos';

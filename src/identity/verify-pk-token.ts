@@ -7,9 +7,10 @@
 import { bytesEqual } from '../core/digest.js';
 import { cicCommitment, parseCicHeader, type ParsedCic } from './cic.js';
 import { PkTokenError } from './errors.js';
-import type { JsonObject } from './go-json.js';
+import { type JsonObject } from '../core/guards.js';
 import { decodeGqToken, GQ256, opRsaKey, verifyDecodedGqToken } from './gq256.js';
-import { decodeB64url, quote } from './jws.js';
+import { decodeB64url } from './jws.js';
+import { quote } from '../core/quote.js';
 import type { JwkInput, PublicJwk } from './jwk.js';
 import type { KeyFinder } from './jwks.js';
 import { GITHUB_ACTIONS_ISSUER } from './oidc/github.js';

@@ -20,10 +20,11 @@ import {
   DOCKER_REFERENCE_ATTESTATION,
   IMAGE_CONFIG_TYPES,
   INDEX_TYPES,
-  IN_TOTO_JSON,
   MANIFEST_TYPES,
 } from './media-types.js';
+import { IN_TOTO_MEDIA_TYPE } from '../core/in-toto.js';
 import type { RegistryTransport } from './transport/types.js';
+import { quote } from '../core/quote.js';
 
 /** A platform filter: `os/arch[/variant]`. */
 export interface PlatformFilter {
@@ -93,7 +94,7 @@ export function parsePlatformFilter(s: string): PlatformFilter {
   if (parts.length < 2 || parts.length > 3 || !parts.every((p) => PLATFORM_PART.test(p))) {
     throw new OciError({
       code: 'OCI_PLATFORM_INVALID',
-      message: `platform ${JSON.stringify(s.slice(0, 100))} is not os/arch[/variant] in lowercase, e.g. linux/amd64 or linux/arm64/v8`,
+      message: `platform ${quote(s, 100)} is not os/arch[/variant] in lowercase, e.g. linux/amd64 or linux/arm64/v8`,
     });
   }
   const [os, architecture, variant] = parts as [string, string, string | undefined];
@@ -355,7 +356,7 @@ function checkSubjectDescriptor(m: ImageManifest, platformDescriptor: Descriptor
 
 function statementsOf(m: ImageManifest, attestationManifest: Digest): AttestationStatement[] {
   return m.layers
-    .filter((l) => l.mediaType === IN_TOTO_JSON)
+    .filter((l) => l.mediaType === IN_TOTO_MEDIA_TYPE)
     .map((layer) => {
       const predicateType = layer.annotations?.[ANNOTATION_PREDICATE_TYPE];
       return { layer, attestationManifest, ...(predicateType === undefined ? {} : { predicateType }) };

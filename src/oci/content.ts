@@ -13,6 +13,7 @@ import { parseManifest, type Descriptor, type Manifest, type ParseManifestOption
 import { INDEX_TYPES, MANIFEST_ACCEPT, MANIFEST_TYPES } from './media-types.js';
 import { registryError } from './transport/registry-error.js';
 import type { RegistryRequest, RegistryTransport } from './transport/types.js';
+import { quote } from '../core/quote.js';
 
 /** A manifest as served: the original bytes, their digest, and the parsed document. */
 export interface FetchedManifest {
@@ -330,10 +331,6 @@ export async function putBlob(
   throw lastError;
 }
 
-function printable(s: string): string {
-  return s.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 200);
-}
-
 async function startUpload(
   t: RegistryTransport,
   repository: string,
@@ -484,7 +481,7 @@ function checkServerDigest(res: HttpResponse, want: Digest, what: string): void 
   if (announced !== null && announced !== want) {
     throw new OciError({
       code: 'OCI_DIGEST_MISMATCH',
-      message: `${what}: registry announced digest ${printable(announced)}, the content hashes to ${want}; a proxy or mirror may be rewriting content`,
+      message: `${what}: registry announced digest ${quote(announced, 200)}, the content hashes to ${want}; a proxy or mirror may be rewriting content`,
     });
   }
 }

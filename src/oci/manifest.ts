@@ -4,6 +4,8 @@
  * beside the parsed object and hash those (never a re-serialisation).
  */
 import { digestOf, isDigest, type Digest } from '../core/digest.js';
+import { isRecord } from '../core/guards.js';
+import { parseJsonStrict } from '../core/json.js';
 import { MAX_INDEX_MANIFESTS, MAX_MANIFEST_BYTES } from '../core/limits.js';
 import { OciError } from './errors.js';
 import {
@@ -14,6 +16,7 @@ import {
   OCI_INDEX,
   OCI_MANIFEST,
 } from './media-types.js';
+import { quote } from '../core/quote.js';
 
 /** Where an image runs. */
 export interface Platform {
@@ -74,7 +77,6 @@ export interface ParseManifestOptions {
 
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 const MAX_ISSUES_SHOWN = 5;
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Whether a parsed manifest is an index (OCI index or Docker manifest list). */
 export function isIndex(m: Manifest): m is ImageIndex {
@@ -179,14 +181,10 @@ class Issues {
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function decodeJson(raw: Uint8Array, what: string): Obj {
   let doc: unknown;
   try {
-    doc = JSON.parse(utf8.decode(raw));
+    doc = parseJsonStrict(raw);
   } catch (err) {
     const start = Buffer.from(raw.subarray(0, 40))
       .toString('latin1')
@@ -197,7 +195,7 @@ function decodeJson(raw: Uint8Array, what: string): Obj {
       message: `${what} is not UTF-8 JSON (starts with ${JSON.stringify(start)}); a proxy or login page may be answering instead of the registry`,
     });
   }
-  if (!isObj(doc)) throw invalid(what, 'is JSON but not an object');
+  if (!isRecord(doc)) throw invalid(what, 'is JSON but not an object');
   return doc;
 }
 
@@ -219,7 +217,7 @@ function resolveMediaType(doc: Obj, contentType: string | null | undefined, what
     if (typeof declared !== 'string' || !known(declared)) {
       throw invalid(
         what,
-        `has mediaType ${JSON.stringify(String(declared)).slice(0, 120)}; expected one of ${[...INDEX_TYPES, ...MANIFEST_TYPES].join(', ')}`,
+        `has mediaType ${quote(declared, 120)}; expected one of ${[...INDEX_TYPES, ...MANIFEST_TYPES].join(', ')}`,
       );
     }
     if (known(header) && header !== declared) {
@@ -279,7 +277,7 @@ function checkDescriptorList(value: unknown, path: string, max: number, issues: 
 }
 
 function checkDescriptor(d: unknown, path: string, issues: Issues): void {
-  if (!isObj(d)) return issues.add(path, 'must be an object');
+  if (!isRecord(d)) return issues.add(path, 'must be an object');
   checkMediaTypeField(d.mediaType, `${path}.mediaType`, issues);
   if (!isDigest(d.digest)) issues.add(`${path}.digest`, 'must be "sha256:" followed by 64 lowercase hex characters');
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0)
@@ -292,7 +290,7 @@ function checkDescriptor(d: unknown, path: string, issues: Issues): void {
 }
 
 function checkPlatform(p: unknown, path: string, issues: Issues): void {
-  if (!isObj(p)) return issues.add(path, 'must be an object');
+  if (!isRecord(p)) return issues.add(path, 'must be an object');
   for (const key of ['architecture', 'os'] as const) {
     if (typeof p[key] !== 'string' || p[key] === '') issues.add(`${path}.${key}`, 'must be a non-empty string');
   }
@@ -308,7 +306,7 @@ function checkMediaTypeField(v: unknown, path: string, issues: Issues): void {
 }
 
 function checkStringRecord(v: unknown, path: string, issues: Issues): void {
-  if (!isObj(v)) return issues.add(path, 'must be an object of strings');
+  if (!isRecord(v)) return issues.add(path, 'must be an object of strings');
   const bad = Object.keys(v).find((k) => typeof v[k] !== 'string');
   if (bad !== undefined) issues.add(`${path}.${bad}`, 'must be a string');
 }

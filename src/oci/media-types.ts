@@ -4,7 +4,7 @@
  * Every magic string of the OCI part lives here (as go-containerregistry keeps them in
  * `pkg/v1/types`), so a typo is a compile error rather than a silent mismatch.
  */
-import type { Digest } from '../core/digest.js';
+import { digestHex, type Digest } from '../core/digest.js';
 
 /** OCI image manifest. */
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -39,8 +39,6 @@ export const OCI_EMPTY_DATA = '{}';
 export const OCI_EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 export const OCI_EMPTY_SIZE = 2;
 
-/** An in-toto statement as a BuildKit attestation layer. */
-export const IN_TOTO_JSON = 'application/vnd.in-toto+json';
 /** `artifactType` of BuildKit attestation manifests built with `oci-artifact=true`. */
 export const DOCKER_ATTESTATION_ARTIFACT_TYPE = 'application/vnd.docker.attestation.manifest.v1+json';
 
@@ -69,5 +67,5 @@ export const ANNOTATION_STATEMENT_DIGEST = 'dev.opk-attest.statement.digest';
  * @throws never
  */
 export function referrersTag(digest: Digest): string {
-  return `sha256-${digest.slice('sha256:'.length)}`;
+  return `sha256-${digestHex(digest)}`;
 }

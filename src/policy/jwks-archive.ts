@@ -8,6 +8,8 @@
 import { jwkThumbprint, parsePublicJwk, type Jwks, type KeyFinder, type PublicJwk } from '../identity/index.js';
 import { PolicyError } from './errors.js';
 import { isRecord } from '../core/guards.js';
+import { parseJsonStrict } from '../core/json.js';
+import { quote } from '../core/quote.js';
 
 /** Largest archive file read. */
 export const MAX_JWKS_ARCHIVE_BYTES = 4 * 1024 * 1024;
@@ -61,7 +63,7 @@ export function archiveTargetPath(issuer: string): string {
     throw new PolicyError({
       code: 'POLICY_ARCHIVE_INVALID',
       cause: err,
-      message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not a URL; give the issuer exactly as in the tokens' iss`,
+      message: `issuer ${quote(issuer, 200)} is not a URL; give the issuer exactly as in the tokens' iss`,
     });
   }
   const segments = u.pathname.split('/').filter((s) => s !== '');
@@ -79,7 +81,7 @@ export function archiveTargetPath(issuer: string): string {
   ) {
     throw new PolicyError({
       code: 'POLICY_ARCHIVE_INVALID',
-      message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not an http(s) URL with a plain host and path; give the issuer exactly as in the tokens' iss`,
+      message: `issuer ${quote(issuer, 200)} is not an http(s) URL with a plain host and path; give the issuer exactly as in the tokens' iss`,
     });
   }
   return ['oidc', u.host, ...segments, 'jwks.json'].join('/');
@@ -105,7 +107,7 @@ export function parseJwksArchive(bytes: Uint8Array, what = 'JWKS archive'): Jwks
   if (bytes.length > MAX_JWKS_ARCHIVE_BYTES) throw invalid(what, `is larger than ${MAX_JWKS_ARCHIVE_BYTES} bytes`);
   let doc: unknown;
   try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    doc = parseJsonStrict(bytes);
   } catch (err) {
     throw new PolicyError({
       code: 'POLICY_ARCHIVE_INVALID',
@@ -247,7 +249,7 @@ function timestamp(d: Date): string {
 function onlyFields(o: Record<string, unknown>, known: readonly string[], what: string): void {
   const extra = Object.keys(o).find((k) => !known.includes(k));
   if (extra !== undefined)
-    throw invalid(what, `${JSON.stringify(extra.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
+    throw invalid(what, `${quote(extra, 40)} is not a known field (expected ${known.join(', ')})`);
 }
 
 function invalid(what: string, fault: string): PolicyError {

@@ -9,6 +9,8 @@ import { MAX_POLICY_BYTES } from '../core/limits.js';
 import { PolicyError } from './errors.js';
 import { globMatch } from './glob.js';
 import { isRecord } from '../core/guards.js';
+import { parseJsonStrict } from '../core/json.js';
+import { quote } from '../core/quote.js';
 
 /** An allowed signer: an OIDC issuer and claim patterns (exact or glob). */
 export interface SignerRule {
@@ -74,7 +76,7 @@ export function parsePolicy(bytes: Uint8Array, what = 'policy.json'): Policy {
   if (bytes.length > MAX_POLICY_BYTES) throw invalid(what, [`larger than ${MAX_POLICY_BYTES} bytes`]);
   let doc: unknown;
   try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    doc = parseJsonStrict(bytes);
   } catch (err) {
     throw new PolicyError({
       code: 'POLICY_INVALID',
@@ -305,8 +307,7 @@ function own(o: Record<string, unknown>, key: string): unknown {
 
 function unknownFields(o: Record<string, unknown>, known: readonly string[], at: string, bad: string[]): void {
   for (const k of Object.keys(o)) {
-    if (!known.includes(k))
-      bad.push(`${at}${JSON.stringify(k.slice(0, 40))} is not a known field (expected ${known.join(', ')})`);
+    if (!known.includes(k)) bad.push(`${at}${quote(k, 40)} is not a known field (expected ${known.join(', ')})`);
   }
 }
 

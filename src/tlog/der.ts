@@ -7,6 +7,7 @@
  */
 import { MAX_DER_DEPTH } from '../core/limits.js';
 import { TlogError } from './errors.js';
+import { quote } from '../core/quote.js';
 
 /** Identifier octets of the universal types we use. */
 export const TAG = {
@@ -309,11 +310,7 @@ export function readTime(node: DerNode, what: string): Date {
       : node.tag === TAG.GENERALIZED_TIME
         ? GENERALIZED_TIME.exec(text)
         : null;
-  if (!m)
-    throw derError(
-      what,
-      `time ${JSON.stringify(text.slice(0, 20))} is not UTCTime/GeneralizedTime in the RFC 5280 profile`,
-    );
+  if (!m) throw derError(what, `time ${quote(text, 20)} is not UTCTime/GeneralizedTime in the RFC 5280 profile`);
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const year = node.tag === TAG.UTC_TIME ? (y >= 50 ? 1900 + y : 2000 + y) : y;
   const date = new Date(Date.UTC(year, mo - 1, d, h, mi, s));

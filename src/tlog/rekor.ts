@@ -10,6 +10,7 @@
 import { b64Decode, hexEncode } from '../core/b64.js';
 import { bytesEqual } from '../core/digest.js';
 import { CoreError } from '../core/errors.js';
+import { isRecord } from '../core/guards.js';
 import { httpRequest, parseJsonBody, redactUrl, type HttpResponse } from '../core/http.js';
 import { MAX_CERTIFICATE_BYTES, MAX_TLOG_RESPONSE_BYTES, MAX_TLOG_SEARCH_RESULTS } from '../core/limits.js';
 import { parseCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
@@ -314,7 +315,7 @@ function parseJson(res: HttpResponse, what: string): unknown {
 }
 
 function parseLogInfo(v: unknown, what: string): RekorLogInfo {
-  const o = (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
+  const o = isRecord(v) ? v : {};
   const ok =
     typeof o.rootHash === 'string' &&
     HEX64.test(o.rootHash) &&

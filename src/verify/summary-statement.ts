@@ -5,7 +5,7 @@
  * can sign and attach it like any other statement.
  */
 import { makeStatement } from '../attest/index.js';
-import { digestOf } from '../core/digest.js';
+import { digestHex, digestOf } from '../core/digest.js';
 import type { Policy } from '../policy/index.js';
 import type { VerifyReport } from './verifier.js';
 
@@ -43,11 +43,11 @@ export function verificationSummary(report: VerifyReport, o: VerificationSummary
     verifier: { id: OPK_ATTEST_VERIFIER_ID, ...(o.version ? { version: { 'opk-attest': o.version } } : {}) },
     timeVerified: (o.now ?? new Date()).toISOString(),
     resourceUri: report.image,
-    policy: { uri: o.policyUri, digest: { sha256: digestOf(JSON.stringify(o.policy)).slice('sha256:'.length) } },
+    policy: { uri: o.policyUri, digest: { sha256: digestHex(digestOf(JSON.stringify(o.policy))) } },
     inputAttestations: report.platforms.flatMap((p) =>
       p.signatures.map((s) => ({
         uri: `${name}@${s.artifactDigest}`,
-        digest: { sha256: s.artifactDigest.slice('sha256:'.length) },
+        digest: { sha256: digestHex(s.artifactDigest) },
       })),
     ),
     verificationResult: report.passed ? 'PASSED' : 'FAILED',

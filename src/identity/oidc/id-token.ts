@@ -9,6 +9,7 @@ import { b64urlDecode } from '../../core/b64.js';
 import { MAX_OIDC_RESPONSE_BYTES } from '../../core/limits.js';
 import { OidcError } from '../errors.js';
 import type { CommitmentClaim } from './provider.js';
+import { quote } from '../../core/quote.js';
 
 /** What a provider expects of the token it received. */
 export interface IdTokenExpectation {
@@ -87,8 +88,7 @@ export function checkIdToken(raw: string, expect: IdTokenExpectation): IdTokenPa
   }
   const got = payload[expect.commitmentClaim];
   if (got !== expect.commitment) {
-    const shown =
-      typeof got === 'string' ? JSON.stringify(got.slice(0, 80)) : Array.isArray(got) ? 'a list' : 'missing';
+    const shown = typeof got === 'string' ? quote(got, 80) : Array.isArray(got) ? 'a list' : 'missing';
     throw invalid(
       `${what}: claim "${expect.commitmentClaim}" is ${shown}, not the commitment ${expect.commitment}; ` +
         `the token must be requested with the commitment as its ${expect.commitmentClaim === 'aud' ? 'audience' : 'nonce'} (a single string)`,

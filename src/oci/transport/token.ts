@@ -8,6 +8,7 @@ import { OciError } from '../errors.js';
 import { usesPlainHttp, type ReferenceOptions } from '../reference.js';
 import type { Credential } from './credential.js';
 import { registryError } from './registry-error.js';
+import { quote } from '../../core/quote.js';
 
 /** What a token request needs besides the credential. */
 export interface TokenRequest {
@@ -126,7 +127,7 @@ function checkRealm(req: TokenRequest, credential: Credential | undefined, o: Re
   if (realm.protocol !== 'https:' && realm.protocol !== 'http:') {
     throw new OciError({
       code: 'OCI_AUTH_FAILED',
-      message: `registry ${req.registry}: its Bearer challenge names realm ${JSON.stringify(req.realm.slice(0, 200))}, which is not an http(s) URL; the registry is misconfigured`,
+      message: `registry ${req.registry}: its Bearer challenge names realm ${quote(req.realm, 200)}, which is not an http(s) URL; the registry is misconfigured`,
     });
   }
   if (realm.username || realm.password) realm.username = realm.password = '';

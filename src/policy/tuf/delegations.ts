@@ -17,6 +17,7 @@
  */
 import type { Policy, PolicyRule } from '../model.js';
 import { TufError } from '../errors.js';
+import { quote } from '../../core/quote.js';
 
 /** A delegation as the top-level targets role signs it. */
 export interface Delegation {
@@ -64,7 +65,7 @@ export function checkRoleName(role: string): void {
   if (!ROLE_NAME.test(role) || RESERVED_ROLES.has(role)) {
     throw new TufError({
       code: 'TUF_DELEGATION_INVALID',
-      message: `delegated role name ${JSON.stringify(role.slice(0, 80))} must be 1-63 lowercase letters, digits and "-", and not root, targets, snapshot or timestamp`,
+      message: `delegated role name ${quote(role, 80)} must be 1-63 lowercase letters, digits and "-", and not root, targets, snapshot or timestamp`,
     });
   }
 }

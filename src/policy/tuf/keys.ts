@@ -20,6 +20,7 @@ import { b64Decode, b64Encode, hexEncode } from '../../core/b64.js';
 import { sha256 } from '../../core/digest.js';
 import { TufError } from '../errors.js';
 import { isRecord } from '../../core/guards.js';
+import { parseJsonStrict } from '../../core/json.js';
 
 /** Shortest passphrase accepted for new keys. */
 export const MIN_PASSPHRASE_LENGTH = 12;
@@ -326,7 +327,7 @@ function jsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
   if (bytes.length > MAX_KEY_FILE_BYTES) throw keyInvalid(what, `is larger than ${MAX_KEY_FILE_BYTES} bytes`);
   let doc: unknown;
   try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    doc = parseJsonStrict(bytes);
   } catch (err) {
     throw new TufError({
       code: 'TUF_KEY_INVALID',

@@ -22,6 +22,7 @@ import { checkRoleName, fragmentTargetPath, rulesOutsideScope, type Delegation }
 import { tufPublicKey } from './keys.js';
 import { assertTrustDir, listFiles, readCapped, trustDir, writeAtomic } from './layout.js';
 import { isRecord } from '../../core/guards.js';
+import { parseJsonStrict } from '../../core/json.js';
 
 /** Largest log key PEM and delegations file read. */
 const MAX_PEM_BYTES = 16 * 1024;
@@ -215,7 +216,7 @@ export async function readDelegations(dir: string): Promise<StagedDelegation[]> 
   if (!bytes) return [];
   let doc: unknown;
   try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    doc = parseJsonStrict(bytes);
   } catch (err) {
     throw new TufError({
       code: 'TUF_DELEGATION_INVALID',

@@ -5,6 +5,7 @@ import {
   PULL_FLAGS,
   RUN_FLAGS,
   scanDockerArgs,
+  tokensWithout,
 } from '../../src/docker/docker-flags.js';
 import { expectCode } from '../helpers.js';
 
@@ -108,5 +109,18 @@ describe('scanDockerArgs', () => {
       expect(s.positionals).toEqual(['img:1']);
       expect(flagTokens(s.flags)).toEqual(split('-q --platform linux/amd64'));
     });
+  });
+});
+
+describe('tokensWithout', () => {
+  it.each([
+    ['-t a -f F --pull', '-t a --pull'],
+    ['-qf F -t a', '--quiet -t a'],
+    ['-fF -q', '-q'],
+    ['--file=F --file G -q', '-q'],
+    ['-q -t a', '-q -t a'],
+  ])('drops -f from %j', (line, expected) => {
+    const s = scanDockerArgs(split(`${line} .`), BUILD_FLAGS, OWN);
+    expect(tokensWithout(s.flags, new Set(['file']))).toEqual(split(expected));
   });
 });

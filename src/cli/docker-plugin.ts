@@ -4,8 +4,16 @@
  * `docker opk pull|run|build` (verify, then docker on the verified digest) and
  * `docker opk verify|inspect|trust|config` (this CLI's own commands). See docs/docker.md.
  */
+import { dockerBuild } from '../docker/build.js';
 import type { DockerCli } from '../docker/docker-cli.js';
-import { PULL_FLAGS, RUN_FLAGS, scanDockerArgs, type FlagTable, type ScannedArgs } from '../docker/docker-flags.js';
+import {
+  BUILD_FLAGS,
+  PULL_FLAGS,
+  RUN_FLAGS,
+  scanDockerArgs,
+  type FlagTable,
+  type ScannedArgs,
+} from '../docker/docker-flags.js';
 import { DockerError } from '../docker/errors.js';
 import { NotVerifiedError } from '../docker/gate.js';
 import { parsePluginArgv, pluginMetadata } from '../docker/plugin-args.js';
@@ -48,6 +56,7 @@ type Wrapper = (args: ScannedArgs, ctx: WrapperContext) => Promise<number>;
 const WRAPPERS: Record<string, { table: FlagTable; positionals: [number, number]; run: Wrapper }> = {
   pull: { table: PULL_FLAGS, positionals: [1, 1], run: dockerPull },
   run: { table: RUN_FLAGS, positionals: [1, 1], run: dockerRun },
+  build: { table: BUILD_FLAGS, positionals: [1, 1], run: dockerBuild },
 };
 /** This CLI's own commands, offered under `docker opk` as they are. */
 const OWN_COMMANDS = new Set(['verify', 'inspect', 'trust', 'config', 'revoke']);
@@ -92,7 +101,7 @@ export async function dockerPluginCommand(argv: string[], version: string): Prom
     return await wrapper.run(args, await context(inv.globals, args));
   } catch (err) {
     if (err instanceof NotVerifiedError) {
-      process.stderr.write(`${printable(formatReport(err.report))}\n\n`);
+      for (const report of err.reports) process.stderr.write(`${printable(formatReport(report))}\n\n`);
       process.stderr.write(`docker opk ${sub}: ${printable(err.message)}; nothing was ${PAST[sub]} [${err.code}]\n`);
       return 1;
     }

@@ -206,3 +206,23 @@ export function flagValues(flags: readonly ScannedFlag[], name: string): string[
 function invalid(t: FlagTable, message: string): DockerError {
   return new DockerError({ code: 'DOCKER_ARGS_INVALID', message: `${t.command}: ${message}` });
 }
+
+/**
+ * The tokens of the flags without those named. A short-flag group that holds one (`-qf F`) is
+ * rewritten in long form (`--quiet`), so nothing else is lost or changed.
+ * @throws never
+ */
+export function tokensWithout(flags: readonly ScannedFlag[], names: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    if (flags[i]!.tokens.length === 0) continue; // a later member of a group, handled with its first
+    let end = i + 1;
+    while (end < flags.length && flags[end]!.tokens.length === 0) end++;
+    const group = flags.slice(i, end);
+    if (!group.some((f) => names.has(f.name))) out.push(...flags[i]!.tokens);
+    else
+      for (const f of group)
+        if (!names.has(f.name)) out.push(f.value === undefined ? `--${f.name}` : `--${f.name}=${f.value}`);
+  }
+  return out;
+}

@@ -36,16 +36,13 @@ export interface VerifiedImage {
   auditViolations: string[];
 }
 
-/** Thrown when an image does not verify; carries the report for the reasons. */
+/** Thrown when images do not verify; carries their reports for the reasons. */
 export class NotVerifiedError extends DockerError {
   constructor(
-    readonly report: VerifyReport,
-    what: string,
+    readonly reports: readonly VerifyReport[],
+    message: string,
   ) {
-    super({
-      code: 'DOCKER_NOT_VERIFIED',
-      message: `${what} ${report.image} (${report.digest}) is NOT verified: ${reasons(report).join('; ')}`,
-    });
+    super({ code: 'DOCKER_NOT_VERIFIED', message });
   }
 }
 
@@ -69,7 +66,12 @@ export async function verifyForDocker(image: string, o: GateOptions, what = 'ima
     ...(o.referrersRepository ? { referrersRepository: o.referrersRepository } : {}),
     ...(o.registry ? { registry: o.registry } : {}),
   });
-  if (!report.passed) throw new NotVerifiedError({ ...report, image }, what);
+  if (!report.passed) {
+    throw new NotVerifiedError(
+      [{ ...report, image }],
+      `${what} ${image} (${digest}) is NOT verified: ${reasons(report).join('; ')}`,
+    );
+  }
   const name = nameOf(image);
   return {
     image,
@@ -122,6 +124,10 @@ export function reasons(r: VerifyReport): string[] {
     if (!p.verdict) why.push('no policy rule matches this image');
     else why.push(...p.verdict.violations);
     if (p.signatures.length === 0 && p.rejected.length === 0) why.push('no signatures found');
+    else if (p.signatures.length > 0 && p.verdict && p.verdict.signers.length === 0) {
+      const who = new Set(p.signatures.map((s) => s.signer.repository ?? s.signer.subject));
+      why.push(`signed only by ${[...who].join(', ')}, which the policy does not allow`);
+    }
     for (const x of p.rejected) why.push(`signature ${x.artifactDigest.slice(0, 19)} rejected (${x.code})`);
     out.push(`${p.platform}: ${[...new Set(why)].join(', ')}`);
   }

@@ -9,7 +9,7 @@ import {
 } from '../../src/docker/docker-flags.js';
 import { expectCode } from '../helpers.js';
 
-const OWN = new Set(['policy', 'signer-claim', 'tuf-repository']);
+const OWN = { policy: 'value', 'signer-claim': 'value', 'tuf-repository': 'value', 'tlog-key-tofu': 'bool' } as const;
 const split = (s: string): string[] => s.split(' ').filter(Boolean);
 
 describe('scanDockerArgs', () => {
@@ -37,6 +37,7 @@ describe('scanDockerArgs', () => {
       ['--entrypoint /bin/sh img -c "x"', 'img', '-c "x"', '--entrypoint /bin/sh'],
       ['--policy p.json --rm --signer-claim repository=a/b img', 'img', '', '--rm'],
       ['--rm img --policy p.json', 'img', '--policy p.json', '--rm'],
+      ['--tlog-key-tofu img x', 'img', 'x', ''],
     ];
     it.each(cases)('reads %j', (line, image, rest, passed) => {
       const s = scanDockerArgs(split(line), RUN_FLAGS, OWN);

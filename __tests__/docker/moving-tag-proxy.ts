@@ -44,24 +44,22 @@ export async function startMovingTagProxy(
       (upRes) => {
         const chunks: Buffer[] = [];
         upRes.on('data', (d: Buffer) => chunks.push(d));
-        upRes.on('end', async () => {
-          const first = !moved && req.url === watched && (req.method === 'GET' || req.method === 'HEAD');
-          if (first) {
-            moved = true;
-            await onResolved();
-          }
-          const headers = { ...upRes.headers };
-          // Locations the registry sends point at itself; keep the client on the proxy.
-          if (typeof headers.location === 'string')
-            headers.location = headers.location.replace(
-              upstream,
-              `127.0.0.1:${(server.address() as AddressInfo).port}`,
-            );
-          res.writeHead(upRes.statusCode ?? 502, headers);
-          res.end(Buffer.concat(chunks));
-        });
+        upRes.on('end', () => void reply(upRes, Buffer.concat(chunks)));
       },
     );
+    async function reply(upRes: IncomingMessage, bytes: Buffer): Promise<void> {
+      const first = !moved && req.url === watched && (req.method === 'GET' || req.method === 'HEAD');
+      if (first) {
+        moved = true;
+        await onResolved();
+      }
+      const headers = { ...upRes.headers };
+      // Locations the registry sends point at itself; keep the client on the proxy.
+      if (typeof headers.location === 'string')
+        headers.location = headers.location.replace(upstream, `127.0.0.1:${(server.address() as AddressInfo).port}`);
+      res.writeHead(upRes.statusCode ?? 502, headers);
+      res.end(bytes);
+    }
     up.on('error', () => {
       res.writeHead(502);
       res.end();

@@ -49,7 +49,9 @@ const OWN_FLAGS = {
   'insecure-registry': { type: 'string', multiple: true },
   'referrers-repository': { type: 'string' },
 } as const;
-const OWN_FLAG_NAMES: ReadonlySet<string> = new Set(Object.keys(OWN_FLAGS));
+const OWN_FLAG_KINDS: Readonly<Record<string, 'value' | 'bool'>> = Object.fromEntries(
+  Object.entries(OWN_FLAGS).map(([name, o]) => [name, o.type === 'boolean' ? 'bool' : 'value']),
+);
 
 type Wrapper = (args: ScannedArgs, ctx: WrapperContext) => Promise<number>;
 /** Each wrapper: docker's flags, how many positionals (checked before any trust is loaded), the work. */
@@ -86,7 +88,7 @@ export async function dockerPluginCommand(argv: string[], version: string): Prom
     return USAGE_EXIT;
   }
   try {
-    const args = scanDockerArgs(rest, wrapper.table, OWN_FLAG_NAMES);
+    const args = scanDockerArgs(rest, wrapper.table, OWN_FLAG_KINDS);
     if (args.flags.some((f) => f.name === 'help')) {
       process.stdout.write(USAGE);
       return 0;
@@ -143,13 +145,22 @@ type OwnValues = Parameters<typeof trustFromFlags>[0] & {
 
 /** The extracted flags as parseArgs would give them: arrays for repeatable options, else the last value. */
 function ownValues(args: ScannedArgs): OwnValues {
-  const out: Record<string, string | string[]> = {};
+  const out: Record<string, string | string[] | boolean> = {};
   for (const f of args.extracted) {
     const spec = OWN_FLAGS[f.name as keyof typeof OWN_FLAGS];
     const before = out[f.name];
-    out[f.name] = 'multiple' in spec ? [...(Array.isArray(before) ? before : []), f.value ?? ''] : (f.value ?? '');
+    if (spec.type === 'boolean') out[f.name] = booleanValue(f.name, f.value);
+    else if ('multiple' in spec) out[f.name] = [...(Array.isArray(before) ? before : []), f.value ?? ''];
+    else out[f.name] = f.value ?? '';
   }
   return out as OwnValues;
+}
+
+/** `--flag`, `--flag=true`, `--flag=false`, as pflag reads a boolean. */
+function booleanValue(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new DockerError({ code: 'DOCKER_ARGS_INVALID', message: `--${name} takes no value, or =true / =false` });
 }
 
 /** The docker the user ran (Docker tells plugins its own command), without the plugin-only variables. */

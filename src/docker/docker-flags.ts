@@ -113,16 +113,20 @@ export interface ScannedArgs {
 }
 
 /**
- * Splits a docker command line. Flags named in `extract` (long names that all take a value) are
- * the wrapper's own and are taken out; every other flag must be in `t` or written `--flag=VALUE`.
+ * Splits a docker command line. Flags named in `extract` (long name → takes a value) are the
+ * wrapper's own and are taken out; every other flag must be in `t` or written `--flag=VALUE`.
  * Combined short flags (`-it`, `-ite X`, `-eX=1`) are read as pflag reads them.
  * @param argv - the arguments after `docker opk run|build|pull`
  * @param t - the docker command's flag table
- * @param extract - the wrapper's own long flags (each takes a value)
+ * @param extract - the wrapper's own long flags, and whether each takes a value
  * @returns the flags, the extracted flags, the positionals and (run) the rest
  * @throws DockerError DOCKER_ARGS_INVALID naming the flag (unknown without `=`, or missing its value)
  */
-export function scanDockerArgs(argv: readonly string[], t: FlagTable, extract: ReadonlySet<string>): ScannedArgs {
+export function scanDockerArgs(
+  argv: readonly string[],
+  t: FlagTable,
+  extract: Readonly<Record<string, 'value' | 'bool'>>,
+): ScannedArgs {
   const out: ScannedArgs = { flags: [], extracted: [], positionals: [], rest: [] };
   let i = 0;
   const next = (name: string): string => {
@@ -143,7 +147,8 @@ export function scanDockerArgs(argv: readonly string[], t: FlagTable, extract: R
     if (tok.startsWith('--') && tok.length > 2) {
       const eq = tok.indexOf('=');
       const name = eq === -1 ? tok.slice(2) : tok.slice(2, eq);
-      const kind = extract.has(name) ? v : t.long[name];
+      const own = Object.hasOwn(extract, name);
+      const kind = own ? extract[name] : t.long[name];
       let flag: ScannedFlag;
       if (eq !== -1) flag = { name, value: tok.slice(eq + 1), tokens: [tok] };
       else if (kind === undefined)
@@ -155,7 +160,7 @@ export function scanDockerArgs(argv: readonly string[], t: FlagTable, extract: R
         const value = next(name);
         flag = { name, value, tokens: [tok, value] };
       } else flag = { name, tokens: [tok] };
-      (extract.has(name) ? out.extracted : out.flags).push(flag);
+      (own ? out.extracted : out.flags).push(flag);
       continue;
     }
     if (tok.startsWith('-') && tok.length > 1) {

@@ -7,11 +7,27 @@ export class OpkError<Code extends string = string> extends Error {
   /** Machine-readable reason; tests and the CLI branch on it, never on the message. */
   readonly code: Code;
 
+  /** The message is made one line here: see {@link oneLine}. */
   constructor(opts: { code: Code; message: string; cause?: unknown }) {
-    super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    super(oneLine(opts.message), opts.cause === undefined ? undefined : { cause: opts.cause });
     this.code = opts.code;
     this.name = new.target.name;
   }
+}
+
+const LINE_BREAKING = /[\u0000-\u001f\u007f\u0085\u2028\u2029]/g;
+
+/**
+ * Escapes line breaks and other control characters (`\n` becomes the two characters `\` `n`).
+ * Messages quote wire data — a JSON.parse error quotes its input, a reference quotes what was
+ * typed — and fuzzing found such quotes breaking the one-line rule (docs/fuzz.md); escaping at
+ * the one constructor keeps every message one line on a terminal and in a log.
+ */
+function oneLine(message: string): string {
+  return message.replace(LINE_BREAKING, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
 
 /** Codes of the shared primitives in `src/core`. */

@@ -68,7 +68,13 @@ function run(
   });
 }
 
-function parseHelperOutput(helper: string, serverUrl: string, stdout: string): Credential | undefined {
+/**
+ * Reads a helper's `get` output: `{"Username","Secret"}` strings; an empty secret means none.
+ * @param stdout - what the helper printed (never quoted in errors: it holds the secret)
+ * @returns the credential, or undefined when the helper holds none
+ * @throws OciError OCI_CREDENTIALS_HELPER_FAILED (not JSON, or without string fields)
+ */
+export function parseHelperOutput(helper: string, serverUrl: string, stdout: string): Credential | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(stdout);

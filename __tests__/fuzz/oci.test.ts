@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { parseManifest } from '../../src/oci/manifest.js';
 import { getManifest } from '../../src/oci/content.js';
-import { listReferrers } from '../../src/oci/referrers.js';
+import { listReferrers } from '../../src/oci/referrers-list.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { findChallenge, parseChallenges } from '../../src/oci/transport/challenge.js';
 import { parseErrorBody } from '../../src/oci/transport/registry-error.js';

@@ -8,7 +8,7 @@ import { parsePkToken } from '../../src/identity/pk-token.js';
 import { parseEnvelope } from '../../src/attest/dsse.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import { getBlob, getManifest } from '../../src/oci/content.js';
-import { listReferrers } from '../../src/oci/referrers.js';
+import { listReferrers } from '../../src/oci/referrers-list.js';
 import { isIndex } from '../../src/oci/manifest.js';
 import { signImages } from '../../src/sign/index.js';
 import { startGithubOidc } from '../fakes/github-oidc.js';

@@ -17,7 +17,7 @@ import { startRekorLog } from '../fakes/rekor-log.js';
 import { pushBuildkitImage } from '../fixtures/buildkit-image.js';
 import { loadRekorVectors, loadVectors } from '../helpers.js';
 import { pae } from '../../src/attest/dsse.js';
-import { IN_TOTO_PAYLOAD_TYPE } from '../../src/attest/intoto.js';
+import { IN_TOTO_MEDIA_TYPE } from '../../src/core/in-toto.js';
 import { sha256 } from '../../src/core/digest.js';
 import type { ExpectedSignature } from '../../src/tlog/hashedrekord.js';
 import { createLogKeyring, LogPublicKey, type LogKeyring } from '../../src/tlog/keys.js';
@@ -117,7 +117,7 @@ export async function collectSeeds(): Promise<Seeds> {
       logKeyPem: [rekor.publicKeyPem, String(real.rekor_public_key_pem)],
       tlEntries: parsed.map((e) => Buffer.from(JSON.stringify(e.signature.ext.tl))),
       expected: {
-        paeSha256: sha256(pae(IN_TOTO_PAYLOAD_TYPE, parsed[0]!.payload)),
+        paeSha256: sha256(pae(IN_TOTO_MEDIA_TYPE, parsed[0]!.payload)),
         signatureDer: parsed[0]!.signature.sig,
         pkTokenJson: parsed[0]!.signature.ext.pkt,
       },

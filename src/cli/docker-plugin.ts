@@ -131,7 +131,7 @@ async function context(globals: string[], args: ScannedArgs): Promise<WrapperCon
     gate: {
       trust,
       policy,
-      registry: { insecureRegistries: v['insecure-registry'] ?? [] },
+      registry: { insecureRegistries: v['insecure-registry'] ?? [], env: registryEnv(globals) },
       ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
     },
     log: (line) => process.stderr.write(`docker opk: ${printable(line)}\n`),
@@ -161,6 +161,16 @@ function booleanValue(name: string, value: string | undefined): boolean {
   if (value === undefined || value === 'true') return true;
   if (value === 'false') return false;
   throw new DockerError({ code: 'DOCKER_ARGS_INVALID', message: `--${name} takes no value, or =true / =false` });
+}
+
+/** Registry credentials come from the Docker config docker itself reads: `docker --config DIR` wins over DOCKER_CONFIG. */
+function registryEnv(globals: readonly string[]): NodeJS.ProcessEnv {
+  let config: string | undefined;
+  globals.forEach((tok, i) => {
+    if (tok === '--config') config = globals[i + 1];
+    else if (tok.startsWith('--config=')) config = tok.slice('--config='.length);
+  });
+  return config === undefined ? process.env : { ...process.env, DOCKER_CONFIG: config };
 }
 
 /** The docker the user ran (Docker tells plugins its own command), without the plugin-only variables. */

@@ -58,7 +58,7 @@ describeWithDocker('docker opk build', () => {
   afterAll(async () => {
     if (home) {
       const images = [base, tools, unsigned].filter(Boolean).flatMap((i) => [i.ref, `${i.name}@${i.digest}`]);
-      await docker(home, 'image', 'rm', '-f', `${tag}:ok`, `${tag}:bad`, ...images);
+      await docker(home, 'image', 'rm', '-f', `${tag}:ok`, `${tag}:file`, `${tag}:bad`, ...images);
     }
     home?.remove();
     if (context) rmSync(context, { recursive: true, force: true });
@@ -109,10 +109,10 @@ describeWithDocker('docker opk build', () => {
       try {
         const file = path.join(elsewhere, 'Containerfile');
         writeFileSync(file, `FROM ${base.ref}\nCMD ["/hello", "from-f"]\n`);
-        const r = await opk('build', ...world.trustFlags(), '-qf', file, '-t', `${tag}:ok`, context);
+        const r = await opk('build', ...world.trustFlags(), '-qf', file, '-t', `${tag}:file`, context);
         expect(r.code).toBe(0);
         expect(r.stderr).toContain(`verified ${base.ref} = ${base.name}@${base.digest}`);
-        const ran = await docker(home, 'run', '--rm', '--network', 'none', `${tag}:ok`);
+        const ran = await docker(home, 'run', '--rm', '--network', 'none', `${tag}:file`);
         expect(ran.stdout).toBe('opk-hello from-f\n');
       } finally {
         rmSync(elsewhere, { recursive: true, force: true });

@@ -14,6 +14,8 @@ commands:
   inspect IMAGE                  show an image's attestations and signatures
   revoke DIGEST | --signer NAME  the same as "trust revoke"
   trust <subcommand>             manage the TUF-distributed trust policy (init, signer, publish, …)
+                                 and "trust use": save the trust verify uses
+  config                         show which saved trust configuration applies here and why
   docker install|uninstall       the "docker opk" plugin: pull, run and build only signed images
 
 Run "opk-attest <command> --help" for a command's options.
@@ -28,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   sign: async () => (await import('./sign.js')).signCommand,
   verify: async () => (await import('./verify.js')).verifyCommand,
   trust: async () => (await import('./trust.js')).trustCommand,
+  config: async () => (await import('./config.js')).configCommand,
   docker: async () => (await import('./docker.js')).dockerCommand,
   // `docker trust revoke` muscle memory: the same as `trust revoke`.
   revoke: async () => {

@@ -16,6 +16,7 @@ import { publishCommand } from './trust-publish.js';
 import { requireCommand, revokeCommand, thresholdCommand } from './trust-rules.js';
 import { signerCommand } from './trust-signer.js';
 import { tlogCommand } from './trust-tlog.js';
+import { trustUseCommand } from './trust-use.js';
 
 const USAGE = `usage: opk-attest trust <subcommand> [options]
 
@@ -35,6 +36,7 @@ subcommands:
   key generate|rotate ROLE          add or replace keys (publishes at once)
   publish                           sign what is staged and publish it
   inspect                           show the policy, signers, keys, roles and expiry
+  use [trust options] [--project]   save the trust "verify" uses when given none (consumers)
 
 Content commands stage their change in DIR/staged/; "publish" signs it into DIR/repository/,
 the directory to serve over HTTPS. Run "opk-attest trust <subcommand> --help" for its options.
@@ -53,6 +55,7 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   key: keyCommand,
   publish: publishCommand,
   inspect: inspectTrustCommand,
+  use: trustUseCommand,
 };
 
 /**

@@ -1,33 +1,43 @@
 /**
- * `opk-attest verify IMAGE`: verifies every platform's signed attestations (DESIGN §4.6) and
- * applies the policy. Exit 0 only when the policy passes (in audit level: 0 with violations shown).
+ * `opk-attest verify IMAGE…`: verifies every platform's signed attestations (DESIGN §4.6) and
+ * applies the policy, for one image (a full report), several (`IMAGE…`, `--file LIST`: one line
+ * each), or the bases of a Dockerfile (`--dockerfile`). Trust comes from the flags, else from the
+ * saved configuration (`trust use`). Exit 0 only when every image passes (in audit level: 0 with
+ * violations shown).
  */
 import { writeFile } from 'node:fs/promises';
-import { formatReport, reportJson, verificationSummary, verifyImage } from '../verify/index.js';
-import { runCommand } from './args.js';
+import { formatReport, reportJson, verificationSummary } from '../verify/index.js';
+import { runCommand, UsageError } from './args.js';
+import { withSavedTrust } from './trust-config.js';
 import { printable } from './terminal-text.js';
 import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from './trust-options.js';
+import { outcomeJson, outcomeLine, passedOutcome, readImageList, verifyAll } from './verify-many.js';
 
-const USAGE = `usage: opk-attest verify IMAGE [options]
+const USAGE = `usage: opk-attest verify IMAGE… [options]
+       opk-attest verify --file LIST [options]
 
-Verifies the signed attestations of IMAGE (name@digest or name:tag): for each platform, every
-referrer's DSSE signature, PK token, binding, log entry and subject; then the policy.
-Exit status: 0 verified, 1 not verified, 2 usage error.
+Verifies the signed attestations of each IMAGE (name@digest or name:tag): for each platform, every
+referrer's DSSE signature, PK token, binding, log entry and subject; then the policy. Several
+images are verified concurrently, one line each. Without trust options, the trust saved by
+"opk-attest trust use" applies ("opk-attest config" shows which); given options override it.
+Exit status: 0 all verified, 1 any not verified, 2 usage error.
 
 options:
+  --file LIST                verify the references in LIST too (one a line, # comments; - is stdin)
   --platform OS/ARCH         only this platform; repeatable
   --referrers-repository R   signatures are stored in repository R of the same registry
   --insecure-registry HOST   speak plain http to HOST; repeatable
-  --json                     print the report as JSON
-  --vsa FILE                 also write a SLSA verification summary (in-toto statement) to FILE
+  --json                     print the report as JSON (an array when several images)
+  --vsa FILE                 also write a SLSA verification summary (in-toto statement) to FILE (one image)
 ${TRUST_USAGE}`;
 
 const SPEC = {
   name: 'verify',
   usage: USAGE,
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 0, max: 10_000 },
   options: {
     ...TRUST_OPTIONS,
+    file: { type: 'string' },
     platform: { type: 'string', multiple: true },
     'referrers-repository': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
@@ -38,21 +48,38 @@ const SPEC = {
 
 /** Runs `verify`. */
 export function verifyCommand(argv: string[]): Promise<number> {
-  return runCommand(SPEC, argv, async ({ values: v, positionals }) => {
+  return runCommand(SPEC, argv, async ({ values: flags, positionals }) => {
+    const images = [...positionals, ...(flags.file === undefined ? [] : await readImageList(flags.file))];
+    if (images.length === 0) throw new UsageError('give IMAGE… or --file LIST');
+    const several = images.length > 1 || flags.file !== undefined;
+    if (several && flags.vsa) throw new UsageError('--vsa takes one image');
+    const v = await withSavedTrust('opk-attest verify', flags);
     const { trust, policy } = await trustFromFlags(v);
     if (!v.policy && !v['tuf-repository'] && !v['signer-claim']?.length) {
       process.stderr.write(
-        `opk-attest verify: warning: any identity of ${trust.issuers.join(', ')} is accepted as a signer; pin yours with --signer-claim repository=OWNER/REPO or --policy FILE\n`,
+        `opk-attest verify: warning: any identity of ${trust.issuers.join(', ')} is accepted as a signer; pin yours with --signer-claim repository=OWNER/REPO, --policy FILE or "opk-attest trust use"\n`,
       );
     }
-    const report = await verifyImage({
-      image: positionals[0]!,
-      trust,
-      policy,
-      ...(v.platform ? { platforms: v.platform } : {}),
-      ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
-      registry: { insecureRegistries: v['insecure-registry'] ?? [] },
-    });
+    const outcomes = await verifyAll(
+      images.map((image) => ({ image })),
+      {
+        trust,
+        policy,
+        ...(v.platform ? { platforms: v.platform } : {}),
+        ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
+        registry: { insecureRegistries: v['insecure-registry'] ?? [] },
+      },
+    );
+    if (several) {
+      const out = v.json
+        ? JSON.stringify(outcomes.map(outcomeJson), null, 2)
+        : outcomes.map((o) => printable(outcomeLine(o))).join('\n');
+      process.stdout.write(`${out}\n`);
+      return outcomes.every(passedOutcome) ? 0 : 1;
+    }
+    const one = outcomes[0]!;
+    if ('error' in one) throw one.error;
+    const report = one.report;
     process.stdout.write(`${v.json ? reportJson(report) : printable(formatReport(report))}\n`);
     if (v.vsa) {
       const policyUri = v['tuf-repository'] ?? (v.policy ? `file:${v.policy}` : 'opk-attest:verify-flags');

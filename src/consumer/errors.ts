@@ -9,7 +9,10 @@ export type ConsumerErrorCode =
   | 'DOCKERFILE_VARIABLE_UNSET' // ${A:?message} with A unset
   | 'DOCKERFILE_TARGET_UNKNOWN' // --target names no stage
   | 'DOCKERFILE_PIN_MISSING' // pinDockerfile got no digest for an external base
-  | 'DOCKERFILE_PIN_CONFLICT'; // a base already pinned to another digest than the one verified
+  | 'DOCKERFILE_PIN_CONFLICT' // a base already pinned to another digest than the one verified
+  | 'CONFIG_INVALID' // a saved trust configuration that does not parse or has unknown settings
+  | 'CONFIG_UNREADABLE' // a saved trust configuration that cannot be read or written
+  | 'CONFIG_NO_PROJECT'; // `trust use --project` outside a repository
 
 /** Thrown by `src/consumer`. Messages name the file and line, the fault and the fix. */
 export class ConsumerError extends OpkError<ConsumerErrorCode> {}

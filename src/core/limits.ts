@@ -51,3 +51,5 @@ export const MAX_JOSE_JSON_DEPTH = 16;
 export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 export const MAX_DOCKERFILE_STAGES = 256;
 export const MAX_DOCKERFILE_BASES = 512;
+/** A saved trust configuration (`opk-attest trust use`): a handful of flags and paths. */
+export const MAX_TRUST_CONFIG_BYTES = 64 * 1024;

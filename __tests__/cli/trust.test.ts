@@ -151,10 +151,14 @@ describe('trust signer, threshold, require, revoke', () => {
     expect(
       await trust('signer', 'add', 'tmp', '--scope', 'registry.example/tmp', '--issuer', oidc.issuer),
     ).toMatchObject({ code: 0, out: expect.stringContaining('warning: no --claim') });
-    const r = await trust('signer', 'remove', 'tmp');
+    expect(await trust('signer', 'remove', 'tmp')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('rule registry.example/tmp would have no signer left'),
+    });
+    const r = await trust('signer', 'remove', 'tmp', '--lower-threshold');
     expect(r).toMatchObject({
       code: 0,
-      out: expect.stringContaining('rules left without signers were removed: registry.example/tmp'),
+      err: expect.stringContaining('rules left without signers were removed (--lower-threshold): registry.example/tmp'),
     });
     expect((await trust('signer', 'list')).out).not.toContain('tmp');
   });

@@ -1,6 +1,7 @@
 /** `opk-attest trust inspect`: a human summary (or JSON) of a trust directory. */
-import { summarizeRepository, type RepositorySummary } from '../policy/index.js';
+import { readPublishedPolicies, summarizeRepository, type RepositorySummary } from '../policy/index.js';
 import { runCommand } from './args.js';
+import { effectiveRuleLines, formatDiff, lineDiff, type DiffLine } from './trust-diff.js';
 import { safeJson, safeText } from './terminal-text.js';
 import { DIR_OPTIONS, DIR_USAGE, dirOf, say } from './trust-dir.js';
 import { describeRules } from './trust-signer.js';
@@ -9,7 +10,8 @@ const USAGE = `usage: opk-attest trust inspect [options]
 
 Shows the policy (rules, signers, thresholds, required predicates), revocations, delegations,
 archived OIDC provider keys, transparency-log keys, the published roles with their versions,
-keys and expiry, and the staged changes not yet published.
+keys and expiry, and the staged changes not yet published, with the effective rules published
+and staged as a diff.
 
 options:
   --json                     print the summary as JSON
@@ -21,8 +23,12 @@ const SPEC = { name: 'trust inspect', usage: USAGE, options: { ...DIR_OPTIONS, j
 export function inspectTrustCommand(argv: string[]): Promise<number> {
   return runCommand(SPEC, argv, async ({ values: v }) => {
     const s = await summarizeRepository(dirOf(v));
-    if (v.json) process.stdout.write(`${safeJson(toJson(s))}\n`);
-    else say(...describe(s, new Date()));
+    const diff = lineDiff(
+      effectiveRuleLines(await readPublishedPolicies(dirOf(v))),
+      effectiveRuleLines({ policy: s.policy, fragments: s.fragments }),
+    );
+    if (v.json) process.stdout.write(`${safeJson({ ...(toJson(s) as object), ruleChanges: changed(diff) })}\n`);
+    else say(...describe(s, new Date()), ...formatDiff('effective rules (- published, + staged)', diff));
     return 0;
   });
 }
@@ -56,6 +62,11 @@ function describe(s: RepositorySummary, now: Date): string[] {
     `transparency-log keys: ${s.logIds.join(', ') || 'none'}`,
     `unpublished changes: ${s.unpublished.length ? `${s.unpublished.join(', ')} (run "opk-attest trust publish")` : 'none'}`,
   ];
+}
+
+/** The changed lines only, for JSON. */
+function changed(diff: readonly DiffLine[]): DiffLine[] {
+  return diff.filter((d) => d.op !== ' ');
 }
 
 function expiryNote(expires: string, now: Date): string {

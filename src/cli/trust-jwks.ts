@@ -1,6 +1,7 @@
 /** `opk-attest trust jwks sync`: merge the providers' live signing keys into their archives. */
 import { fetchJwks } from '../identity/index.js';
 import {
+  checkIssuerUrl,
   emptyJwksArchive,
   mergeJwksArchive,
   policyIssuers,
@@ -38,6 +39,7 @@ function sync(argv: string[]): Promise<number> {
   return runCommand(SYNC, argv, async ({ values: v }) => {
     const dir = dirOf(v);
     const issuers = v.issuer?.length ? v.issuer : await namedIssuers(dir);
+    for (const issuer of v.issuer ?? []) checkIssuerUrl(issuer);
     if (issuers.length === 0) say('no issuer to sync: the policy names none; add a signer or pass --issuer URL');
     for (const issuer of issuers) {
       const archive = (await readStagedArchive(dir, issuer)) ?? emptyJwksArchive(issuer);

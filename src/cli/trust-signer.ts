@@ -8,7 +8,7 @@ import {
   type Policy,
 } from '../policy/index.js';
 import { keyValues, required, runCommand } from './args.js';
-import { safeText } from './terminal-text.js';
+import { printable, safeText } from './terminal-text.js';
 import { DIR_OPTIONS, DIR_USAGE, dirOf, dispatch, say, STAGED_NOTE } from './trust-dir.js';
 
 const ROLE_USAGE = `  --role ROLE                edit the policy fragment of delegated role ROLE (default: the top-level policy)\n`;
@@ -19,7 +19,10 @@ const USAGE = `usage: opk-attest trust signer <add|remove|list> [options]
                              allow a signer in the rule of scope GLOB (created if missing, before any
                              broader rule): tokens of issuer URL whose claims match, e.g.
                              --claim repository=acme/app --claim ref=refs/heads/main
-  remove NAME [--scope GLOB] remove a signer from one rule or from all (a rule left empty goes)
+  remove NAME [--scope GLOB] [--lower-threshold]
+                             remove a signer from one rule or from all; refused when a rule would be
+                             left with fewer signers than its threshold (or none: the rule goes)
+                             unless --lower-threshold
   list                       show the rules and their signers
 
 options:
@@ -41,7 +44,12 @@ const REMOVE = {
   name: 'trust signer remove',
   usage: USAGE,
   positionals: { min: 1, max: 1 },
-  options: { ...DIR_OPTIONS, scope: { type: 'string' }, role: { type: 'string' } },
+  options: {
+    ...DIR_OPTIONS,
+    scope: { type: 'string' },
+    role: { type: 'string' },
+    'lower-threshold': { type: 'boolean' },
+  },
 } as const;
 const LIST = {
   name: 'trust signer list',
@@ -77,11 +85,17 @@ function remove(argv: string[]): Promise<number> {
   return runCommand(REMOVE, argv, async ({ values: v, positionals }) => {
     const dir = dirOf(v);
     const name = positionals[0]!;
-    const { policy, removedRules } = removeSigner(await readStagedPolicy(dir, v.role), name, v.scope);
+    const { policy, removedRules, lowered } = removeSigner(await readStagedPolicy(dir, v.role), name, v.scope, {
+      lowerThreshold: v['lower-threshold'] === true,
+    });
     await stagePolicy(dir, policy, v.role);
-    say(
-      `signer ${name} removed${removedRules.length ? `; rules left without signers were removed: ${removedRules.join(', ')}` : ''}; ${STAGED_NOTE}`,
-    );
+    const warn = (line: string) =>
+      process.stderr.write(`opk-attest trust signer remove: warning: ${printable(line)}\n`);
+    for (const l of lowered.filter((x) => x.to > 0))
+      warn(`rule ${l.scope} now requires ${l.to} signer(s) instead of ${l.from} (--lower-threshold)`);
+    if (removedRules.length)
+      warn(`rules left without signers were removed (--lower-threshold): ${removedRules.join(', ')}`);
+    say(`signer ${name} removed; ${STAGED_NOTE}`);
     return 0;
   });
 }

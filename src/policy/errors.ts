@@ -4,6 +4,7 @@ import { OpkError } from '../core/errors.js';
 export type PolicyErrorCode =
   | 'POLICY_INVALID' // policy.json does not parse or has bad fields
   | 'POLICY_NO_RULE' // no rule's scope matches the image
+  | 'POLICY_EDIT_REFUSED' // an edit that would quietly weaken the policy (e.g. below a threshold) without the flag that allows it
   | 'POLICY_ARCHIVE_INVALID'; // a JWKS archive (oidc/<issuer host>/jwks.json) does not parse or a thumbprint is wrong
 
 /** Thrown when a policy cannot be parsed or applied. */

@@ -50,20 +50,49 @@ describe('addSigner', () => {
 describe('removeSigner', () => {
   const p = setThreshold(addSigner(addSigner(EMPTY, '**', signer('a')), '**', signer('b')), '**', 2);
 
-  it('lowers the threshold to the signers left', () => {
-    const r = removeSigner(p, 'b');
-    expect(r.policy.rules[0]).toMatchObject({ threshold: 1, signers: [{ name: 'a' }] });
+  describe('when a rule would fall below its threshold', () => {
+    it('throws POLICY_EDIT_REFUSED', () => expectCode(() => removeSigner(p, 'b'), 'POLICY_EDIT_REFUSED'));
+    it('throws POLICY_EDIT_REFUSED for a rule left without signers', () =>
+      expectCode(() => removeSigner(addSigner(EMPTY, 'x/*', signer('a')), 'a'), 'POLICY_EDIT_REFUSED'));
   });
 
-  it('removes a rule left without signers', () => {
-    const r = removeSigner(addSigner(EMPTY, 'x/*', signer('a')), 'a');
-    expect(r.removedRules).toEqual(['x/*']);
-    expect(r.policy.rules).toEqual([]);
+  describe('with lowerThreshold', () => {
+    it('lowers the threshold to the signers left, and says so', () => {
+      const r = removeSigner(p, 'b', undefined, { lowerThreshold: true });
+      expect(r.policy.rules[0]).toMatchObject({ threshold: 1, signers: [{ name: 'a' }] });
+      expect(r.lowered).toEqual([{ scope: '**', from: 2, to: 1 }]);
+    });
+
+    it('removes a rule left without signers', () => {
+      const r = removeSigner(addSigner(EMPTY, 'x/*', signer('a')), 'a', undefined, { lowerThreshold: true });
+      expect(r.removedRules).toEqual(['x/*']);
+      expect(r.policy.rules).toEqual([]);
+    });
+  });
+
+  it('needs no flag while the threshold is still met', () => {
+    const three = addSigner(p, '**', signer('c'));
+    expect(removeSigner(three, 'c')).toMatchObject({ lowered: [], removedRules: [] });
   });
 
   it('throws POLICY_INVALID for an unknown signer', () => expectCode(() => removeSigner(p, 'zz'), 'POLICY_INVALID'));
   it('throws POLICY_NO_RULE for an unknown scope', () =>
     expectCode(() => removeSigner(p, 'a', 'nope/*'), 'POLICY_NO_RULE'));
+});
+
+describe('addSigner', () => {
+  it.each(['token.actions.githubusercontent.com', 'http://token.actions.githubusercontent.com', 'ftp://x.example'])(
+    'throws POLICY_INVALID for the issuer %s',
+    (issuer) => expectCode(() => addSigner(EMPTY, '**', { ...signer('a'), issuer }), 'POLICY_INVALID'),
+  );
+  it.each([
+    'https://token.actions.githubusercontent.com',
+    'http://127.0.0.1:8080',
+    'http://localhost:1/x',
+    'http://[::1]:3',
+  ])('accepts %s', (issuer) =>
+    expect(addSigner(EMPTY, '**', { ...signer('a'), issuer }).rules[0]!.signers[0]!.issuer).toBe(issuer),
+  );
 });
 
 describe('setThreshold', () => {

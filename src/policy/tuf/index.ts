@@ -13,7 +13,16 @@ export {
 export { MIN_PASSPHRASE_LENGTH, parsePublicKeyFile, type PublicKeyFile } from './keys.js';
 export { trustDir, type TrustDir } from './layout.js';
 export { DEFAULT_EXPIRY as DEFAULT_TUF_EXPIRY, type SigningOptions, type TopRole } from './options.js';
-export { addSigner, removeSigner, setThreshold, setRequire, revokeDigest, revokeSigner } from './policy-edits.js';
+export {
+  addSigner,
+  checkIssuerUrl,
+  removeSigner,
+  setThreshold,
+  setRequire,
+  revokeDigest,
+  revokeSigner,
+  type SignerRemoval,
+} from './policy-edits.js';
 export {
   initRepository,
   publishRepository,
@@ -36,3 +45,4 @@ export {
   type StagedDelegation,
 } from './staged.js';
 export { summarizeRepository, type RepositorySummary, type RoleSummary } from './summary.js';
+export { readPublishedPolicies, type PublishedPolicies } from './published-policy.js';

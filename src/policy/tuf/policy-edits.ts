@@ -10,11 +10,39 @@ import type { Policy, PolicyRule, SignerRule } from '../model.js';
 import { scopeWithin } from './delegations.js';
 
 /**
+ * Checks an issuer URL as a signer rule names it: `https://`, or plain `http://` only on a
+ * loopback host (tests and demos). An issuer without a scheme can never equal a token's `iss`.
+ * @throws PolicyError POLICY_INVALID naming the issuer and the fix
+ */
+export function checkIssuerUrl(issuer: string): void {
+  let u: URL | undefined;
+  try {
+    u = new URL(issuer);
+  } catch {
+    // Not a URL at all: reported below with the same fix.
+  }
+  const loopback = u !== undefined && /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(u.hostname);
+  if (
+    u === undefined ||
+    !(u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) ||
+    u.username ||
+    u.search ||
+    u.hash
+  ) {
+    throw new PolicyError({
+      code: 'POLICY_INVALID',
+      message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not an https:// URL (plain http:// only for loopback); give it exactly as the tokens' iss, e.g. https://token.actions.githubusercontent.com`,
+    });
+  }
+}
+
+/**
  * Adds a signer to the rule of `scope`, creating the rule (threshold 1, no required predicates,
  * log required, enforce) when there is none.
- * @throws PolicyError POLICY_INVALID when the rule already has a signer of that name
+ * @throws PolicyError POLICY_INVALID when the rule already has a signer of that name, or the issuer is not https://
  */
 export function addSigner(policy: Policy, scope: string, signer: SignerRule): Policy {
+  checkIssuerUrl(signer.issuer);
   const at = policy.rules.findIndex((r) => r.scope === scope);
   if (at >= 0) {
     const rule = policy.rules[at]!;
@@ -40,20 +68,38 @@ export function addSigner(policy: Policy, scope: string, signer: SignerRule): Po
   return { ...policy, rules };
 }
 
+/** What a signer removal changed besides the signer itself. */
+export interface SignerRemoval {
+  policy: Policy;
+  /** Scopes of the rules removed because no signer was left. */
+  removedRules: string[];
+  /** Rules whose threshold was lowered to the signers left. */
+  lowered: { scope: string; from: number; to: number }[];
+}
+
 /**
- * Removes a signer from the rule of `scope`, or from every rule when no scope is given. A rule
- * left without signers is removed.
- * @returns the policy and the scopes of the rules removed with it
- * @throws PolicyError POLICY_INVALID when no such signer exists; POLICY_NO_RULE when there is no rule of `scope`
+ * Removes a signer from the rule of `scope`, or from every rule when no scope is given. A removal
+ * that leaves a rule with fewer signers than its threshold (or with none, which removes the rule)
+ * weakens the policy, and is refused unless `lowerThreshold` is set.
+ * @returns the policy, the rules removed and the thresholds lowered
+ * @throws PolicyError POLICY_INVALID when no such signer exists; POLICY_NO_RULE when there is no rule of
+ *   `scope`; POLICY_EDIT_REFUSED when a rule would fall below its threshold without `lowerThreshold`
  */
-export function removeSigner(policy: Policy, name: string, scope?: string): { policy: Policy; removedRules: string[] } {
+export function removeSigner(
+  policy: Policy,
+  name: string,
+  scope?: string,
+  o: { lowerThreshold?: boolean } = {},
+): SignerRemoval {
   if (scope !== undefined) ruleIndex(policy, scope);
   const removedRules: string[] = [];
+  const lowered: SignerRemoval['lowered'] = [];
   let found = false;
   const rules = policy.rules.flatMap((r) => {
     if ((scope !== undefined && r.scope !== scope) || !r.signers.some((s) => s.name === name)) return [r];
     found = true;
     const signers = r.signers.filter((s) => s.name !== name);
+    if (signers.length < r.threshold) lowered.push({ scope: r.scope, from: r.threshold, to: signers.length });
     if (signers.length === 0) {
       removedRules.push(r.scope);
       return [];
@@ -65,7 +111,20 @@ export function removeSigner(policy: Policy, name: string, scope?: string): { po
       code: 'POLICY_INVALID',
       message: `no signer named ${name}${scope ? ` in rule ${scope}` : ''}; see "opk-attest trust signer list"`,
     });
-  return { policy: { ...policy, rules }, removedRules };
+  if (lowered.length > 0 && !o.lowerThreshold) {
+    const what = lowered
+      .map((l) =>
+        l.to === 0
+          ? `rule ${l.scope} would have no signer left (and go)`
+          : `rule ${l.scope} requires ${l.from} signer(s) and would have ${l.to}`,
+      )
+      .join('; ');
+    throw new PolicyError({
+      code: 'POLICY_EDIT_REFUSED',
+      message: `removing signer ${name}: ${what}; add a signer first, or pass --lower-threshold to weaken the rule knowingly`,
+    });
+  }
+  return { policy: { ...policy, rules }, removedRules, lowered };
 }
 
 /**

@@ -594,3 +594,52 @@ describe('addToReferrersTag', () => {
       }));
   });
 });
+
+describe('listReferrers', () => {
+  describe('when the fallback tag lists more than MAX_REFERRERS (10,000)', () => {
+    it('throws OCI_TOO_LARGE naming the cap after one read of the tag', () =>
+      withRegistry({ referrersApi: false }, async (reg, t) => {
+        const subject = digest('flooded') as Dig;
+        const manifests = Array.from({ length: 10_000 }, (_, i) => ({
+          mediaType: OCI_MANIFEST,
+          digest: digest(`f${i}`),
+          size: 1,
+          artifactType: SPDX_DSSE,
+        }));
+        reg.seedManifest(
+          'ref/flooded',
+          Buffer.from(
+            JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+          ),
+          'application/vnd.oci.image.index.v1+json',
+          { tag: `sha256-${subject.slice(7)}` },
+        );
+        const before = reg.requests.length;
+        const err = await listReferrers(t, 'ref/flooded', subject).catch((e: unknown) => e as Error & { code: string });
+        expect((err as { code?: string }).code).toBe('OCI_TOO_LARGE');
+        expect((err as Error).message).toContain('more than 1000 referrers, the cap per subject (MAX_REFERRERS)');
+        expect(reg.requests.length - before).toBeLessThanOrEqual(3);
+      }));
+  });
+
+  describe('when the fallback tag lists exactly MAX_REFERRERS', () => {
+    it('lists them all', () =>
+      withRegistry({ referrersApi: false }, async (reg, t) => {
+        const subject = digest('full') as Dig;
+        const manifests = Array.from({ length: 1_000 }, (_, i) => ({
+          mediaType: OCI_MANIFEST,
+          digest: digest(`g${i}`),
+          size: 1,
+        }));
+        reg.seedManifest(
+          'ref/at-cap',
+          Buffer.from(
+            JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+          ),
+          'application/vnd.oci.image.index.v1+json',
+          { tag: `sha256-${subject.slice(7)}` },
+        );
+        expect((await listReferrers(t, 'ref/at-cap', subject)).referrers).toHaveLength(1_000);
+      }));
+  });
+});

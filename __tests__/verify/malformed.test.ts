@@ -421,4 +421,45 @@ describe('verifyImage', () => {
       }
     });
   });
+
+  describe("when a platform's fallback tag lists 10,000 referrers", () => {
+    it('stops with OCI_TOO_LARGE naming the per-subject cap, without fetching them one by one', async () => {
+      const flood = await pushBuildkitImage(t, {
+        repository: 'acme/flooded',
+        seed: 'flooded',
+        platforms: ['linux/amd64'],
+      });
+      const target = flood.platforms[0]!.manifest.digest;
+      const manifests = Array.from({ length: 10_000 }, (_, i) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: `sha256:${i.toString(16).padStart(64, '0')}`,
+        size: 1,
+        artifactType: good.artifactType,
+      }));
+      registry.seedManifest(
+        'acme/flooded',
+        Buffer.from(
+          JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+        ),
+        'application/vnd.oci.image.index.v1+json',
+        { tag: `sha256-${target.slice(7)}` },
+      );
+      const before = registry.requests.length;
+      const err = await verifyImage({
+        image: `${registry.host}/acme/flooded@${flood.digest}`,
+        policy: policy(),
+        trust: {
+          issuers: [oidc.issuer],
+          findKey: discoveryKeyFinder(),
+          logs: createLogKeyring([LogPublicKey.fromPem(rekor.publicKeyPem)]),
+        },
+      }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+      expect(err?.code).toBe('OCI_TOO_LARGE');
+      expect(err?.message).toMatch(/more than 1000 referrers, the cap per subject \(MAX_REFERRERS\)/);
+      expect(registry.requests.length - before).toBeLessThan(20);
+    });
+  });
 });

@@ -17,8 +17,13 @@ export const MAX_JWKS_KEYS = 256;
 export const MAX_OIDC_RESPONSE_BYTES = 256 * 1024;
 /** Hashes in one Merkle inclusion proof (a tree of 2^64 leaves needs 64). */
 export const MAX_PROOF_HASHES = 64;
-/** Referrers listed for one subject (one page of the referrers API or the fallback index). */
-export const MAX_REFERRERS = 10_000;
+/**
+ * Referrers of one subject we list or write: the referrers API's pages and the fallback tag's index
+ * together. A signing run adds one per statement and re-runs add none, so honest subjects stay far
+ * below it; past it we stop with OCI_TOO_LARGE naming this cap instead of fetching each one
+ * (docs/referrers.md).
+ */
+export const MAX_REFERRERS = 1_000;
 /** Manifests in one image index. */
 export const MAX_INDEX_MANIFESTS = 1024;
 /** A transparency-log response (entry, proof, checkpoint). */

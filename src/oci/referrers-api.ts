@@ -16,6 +16,12 @@ import type { RegistryTransport } from './transport/types.js';
 
 const API_UNAVAILABLE = new Set([400, 404, 405, 501]);
 const MAX_REFERRER_PAGES = 100;
+/**
+ * Descriptors allowed when PARSING a referrers index: the byte cap (MAX_MANIFEST_BYTES) already
+ * bounds the work, and the count is checked right after against MAX_REFERRERS, so that the error
+ * names the per-subject cap rather than a parse failure.
+ */
+export const PARSE_ANY_REFERRER_COUNT = Number.MAX_SAFE_INTEGER;
 
 /**
  * Whether the registry really serves the referrers API for `repository`: a GET of the subject's
@@ -47,13 +53,13 @@ export async function listViaApi(
     artifactType === undefined ? base : `${base}?artifactType=${encodeURIComponent(artifactType)}`;
   const out: Descriptor[] = [];
   for (let page = 0; path !== undefined; page++) {
-    if (page >= MAX_REFERRER_PAGES || out.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
+    if (page >= MAX_REFERRER_PAGES) throw tooManyReferrers(t, repo, subject);
     const got = await fetchApiPage(t, repo, path, page === 0);
     if (got === undefined) return undefined;
     out.push(...got.index.manifests);
+    if (out.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
     path = nextPage(got.res, `/v2/${base}`, t, repo);
   }
-  if (out.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
   return out;
 }
 
@@ -61,7 +67,7 @@ export async function listViaApi(
 export function tooManyReferrers(t: RegistryTransport, repo: string, subject: Digest): OciError {
   return new OciError({
     code: 'OCI_TOO_LARGE',
-    message: `${t.registry}/${repo}: subject ${subject} has more than ${MAX_REFERRERS} referrers (the cap per subject); refusing to read or write more`,
+    message: `${t.registry}/${repo}: subject ${subject} has more than ${MAX_REFERRERS} referrers, the cap per subject (MAX_REFERRERS); refusing to read or write more (remove stale referrers from its fallback tag or registry)`,
   });
 }
 
@@ -91,7 +97,7 @@ async function fetchApiPage(
     const index = parseIndex(res.body, {
       contentType: res.headers.get('content-type'),
       what,
-      maxDescriptors: MAX_REFERRERS,
+      maxDescriptors: PARSE_ANY_REFERRER_COUNT,
     });
     if (index.mediaType !== OCI_INDEX)
       throw new OciError({

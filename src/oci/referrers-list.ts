@@ -3,10 +3,11 @@
  * merged with the fallback tag (entries written before the registry gained the API).
  */
 import type { Digest } from '../core/digest.js';
+import { MAX_REFERRERS } from '../core/limits.js';
 import { isManifestMediaType } from './content.js';
 import { OciError } from './errors.js';
 import type { Descriptor } from './manifest.js';
-import { hasReferrersApi, listViaApi } from './referrers-api.js';
+import { hasReferrersApi, listViaApi, tooManyReferrers } from './referrers-api.js';
 import { resolveReferrersOptions, type ReferrersOptions } from './referrers-options.js';
 import { readReferrersTag } from './referrers-tag.js';
 import type { RegistryTransport } from './transport/types.js';
@@ -22,8 +23,8 @@ export interface ReferrersList {
  * Lists the referrers of `subject`, optionally only those of one artifactType (filtered here
  * too: registries may ignore the filter). With the referrers API, entries of the fallback tag
  * (written before the registry gained the API) are merged in. Whether there is an API is
- * probed once per transport and repository (`hasReferrersApi`).
- * @throws OciError OCI_MANIFEST_INVALID | OCI_TOO_LARGE | OCI_REGISTRY_ERROR | OCI_UNSUPPORTED (mode "api"
+ * probed once per transport and repository (`hasReferrersApi`). At most MAX_REFERRERS per subject.
+ * @throws OciError OCI_MANIFEST_INVALID | OCI_TOO_LARGE (past MAX_REFERRERS, naming it) | OCI_REGISTRY_ERROR | OCI_UNSUPPORTED (mode "api"
  *   without the API) and transport codes
  */
 export async function listReferrers(
@@ -40,6 +41,7 @@ export async function listReferrers(
   if (o.mode === 'api' && fromApi === undefined) throw noApi(t, repo);
   const fromTag = (await readReferrersTag(t, repo, subject))?.manifest.manifests ?? [];
   const merged = dedupe([...(fromApi ?? []), ...fromTag]);
+  if (merged.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
   const referrers = merged.filter(
     (d) =>
       isManifestMediaType(d.mediaType) &&

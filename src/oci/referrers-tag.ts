@@ -12,7 +12,7 @@ import { findManifest, putManifest } from './content.js';
 import { OciError } from './errors.js';
 import { encodeManifest, isIndex, type Descriptor, type ImageIndex } from './manifest.js';
 import { OCI_INDEX, referrersTag } from './media-types.js';
-import { tooManyReferrers } from './referrers-api.js';
+import { PARSE_ANY_REFERRER_COUNT, tooManyReferrers } from './referrers-api.js';
 import {
   pause,
   resolveReferrersOptions,
@@ -119,7 +119,7 @@ export async function readReferrersTag(
   subject: Digest,
 ): Promise<TagIndex | undefined> {
   const tag = referrersTag(subject);
-  const found = await findManifest(t, repo, tag, { maxDescriptors: MAX_REFERRERS });
+  const found = await findManifest(t, repo, tag, { maxDescriptors: PARSE_ANY_REFERRER_COUNT });
   if (found === undefined) return undefined;
   if (!isIndex(found.manifest)) {
     throw new OciError({
@@ -127,6 +127,7 @@ export async function readReferrersTag(
       message: `tag ${t.registry}/${repo}:${tag} holds a ${found.mediaType}, not a referrers index; refusing to overwrite it (remove or rename that tag)`,
     });
   }
+  if (found.manifest.manifests.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
   return { manifest: found.manifest, etag: found.etag ?? `"${found.digest}"`, digest: found.digest };
 }
 

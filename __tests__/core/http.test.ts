@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Deadline } from '../../src/core/deadline.js';
 import { httpRequest } from '../../src/core/http.js';
 import { expectCode } from '../helpers.js';
 
@@ -194,6 +195,80 @@ describe('httpRequest', () => {
     it('fails under redirect "error"', () => {
       handlers = [status(302, { location: '/to' })];
       return expectCode(() => httpRequest(`${base}/from`, { redirect: 'error', attempts: 1 }), 'CORE_HTTP_ERROR');
+    });
+  });
+
+  describe('with a deadline', () => {
+    const budget = (ms: number) => new Deadline(ms, { setting: '--timeout' });
+    const stall: Handler = (_q, r) => {
+      r.writeHead(200, { 'content-length': '100' });
+      r.write('partial');
+    };
+
+    describe.each(['manual', 'follow'] as const)('when the body stalls after the headers (redirect %s)', (redirect) => {
+      it('throws CORE_BUDGET_EXCEEDED when the budget ends, not after the per-attempt timeouts', async () => {
+        handlers = [stall, stall, stall, stall];
+        const start = performance.now();
+        await expectCode(
+          () => httpRequest(`${base}/stall`, { redirect, deadline: budget(400), backoffMs: 1 }),
+          'CORE_BUDGET_EXCEEDED',
+        );
+        // The per-attempt timeout (30 s) and total time (120 s) are far away: only the budget ended it.
+        expect(performance.now() - start).toBeLessThan(400 + 1000);
+      });
+    });
+
+    describe('when a retry would start after the budget ends', () => {
+      it('does not start it and throws CORE_BUDGET_EXCEEDED at once, naming the last answer', async () => {
+        handlers = [status(429, { 'retry-after': '10' }), status(200)];
+        const start = performance.now();
+        let message = '';
+        await expectCode(async () => {
+          try {
+            await httpRequest(`${base}/later`, { deadline: budget(2000), what: 'GET /later' });
+          } catch (err) {
+            message = (err as Error).message;
+            throw err;
+          }
+        }, 'CORE_BUDGET_EXCEEDED');
+        expect(performance.now() - start).toBeLessThan(1000);
+        expect(seen).toHaveLength(1);
+        expect(message).toMatch(/^GET \/later: the 2s time budget \(--timeout\) ran out after HTTP 429: retry 2/);
+      });
+    });
+
+    describe('when every answer is a 503', () => {
+      it('spends the budget on retries and stops at it', async () => {
+        handlers = Array.from({ length: 20 }, () => status(503));
+        const start = performance.now();
+        await expectCode(
+          () => httpRequest(`${base}/busy`, { attempts: 20, backoffMs: 100, deadline: budget(700) }),
+          'CORE_BUDGET_EXCEEDED',
+        );
+        expect(performance.now() - start).toBeLessThan(700 + 500);
+        expect(seen.length).toBeGreaterThan(1);
+        expect(seen.length).toBeLessThan(20);
+      });
+    });
+
+    describe('when the budget is already spent', () => {
+      it('sends nothing', async () => {
+        let t = 0;
+        const spent = new Deadline(10, { setting: '--timeout', now: () => t });
+        t = 10;
+        await expectCode(() => httpRequest(`${base}/never`, { deadline: spent }), 'CORE_BUDGET_EXCEEDED');
+        expect(seen).toHaveLength(0);
+      });
+    });
+
+    describe('when the server answers in time', () => {
+      it('returns the answer and leaves no timer behind', async () => {
+        const before = timers();
+        handlers = [status(503), status(200)];
+        const res = await httpRequest(`${base}/ok`, { deadline: budget(5000), backoffMs: 1 });
+        expect(res.status).toBe(200);
+        expect(timers()).toBe(before);
+      });
     });
   });
 });

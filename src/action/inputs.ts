@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
+import { Deadline, DEFAULT_SIGN_BUDGET_MS, parseDuration } from '../core/deadline.js';
 import { OpkError } from '../core/errors.js';
 
 /** The public-good Rekor instance: the default transparency log. */
@@ -23,6 +24,8 @@ export interface ActionInputs {
   force: boolean;
   /** Generate a SLSA provenance from the workflow when the image has statements but none. */
   generateProvenance: boolean;
+  /** The `timeout` input: the run's overall time budget in milliseconds (signing and self-verify). */
+  timeoutMs: number;
 }
 
 /** Raised for inputs that cannot be used; the message names the input and the fix. */
@@ -56,6 +59,7 @@ export function readActionInputs(): ActionInputs {
     verify: booleanInput('verify', true),
     force: booleanInput('force', false),
     generateProvenance: booleanInput('generate-provenance', true),
+    timeoutMs: timeoutInput(DEFAULT_SIGN_BUDGET_MS),
   };
 }
 
@@ -117,6 +121,28 @@ export function parseLogInput(value: string): string | false {
     });
   }
   return v.replace(/\/+$/, '');
+}
+
+/**
+ * The `timeout` input of both actions: a duration (`90s`, `5m`, `1m30s`, plain seconds).
+ * @returns milliseconds; `fallback` when the input is absent
+ * @throws InputError INPUT_INVALID when it is not a positive duration
+ */
+export function timeoutInput(fallback: number): number {
+  const v = core.getInput('timeout').trim();
+  if (v === '') return fallback;
+  const ms = parseDuration(v);
+  if (ms === undefined)
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message: `input "timeout" is "${v.slice(0, 40)}"; use a duration such as 90s, 5m or 1m30s`,
+    });
+  return ms;
+}
+
+/** Starts the run's deadline from the `timeout` input's value. */
+export function deadlineOf(timeoutMs: number): Deadline {
+  return new Deadline(timeoutMs, { setting: 'the action input "timeout"' });
 }
 
 /** Like core.getBooleanInput, with a default when the input is absent. */

@@ -4,6 +4,7 @@
  * the entries are consistent with the log, while consumers pin the key through TUF.
  */
 import * as core from '@actions/core';
+import type { Deadline } from '../core/deadline.js';
 import { discoveryKeyFinder } from '../identity/index.js';
 import type { Policy } from '../policy/index.js';
 import { SignError, type SignImagesResult } from '../sign/index.js';
@@ -16,12 +17,14 @@ export async function verifyWhatWasSigned(
   inputs: ActionInputs,
   result: SignImagesResult,
   env: NodeJS.ProcessEnv,
+  deadline?: Deadline,
 ): Promise<void> {
+  const http = deadline ? { deadline } : {};
   const issuer = result.signer?.issuer ?? env.OPK_ATTEST_OIDC_ISSUER ?? '';
   const logs =
     inputs.transparencyLog === false
       ? createLogKeyring([])
-      : createLogKeyring([await new RekorClient({ url: inputs.transparencyLog }).getPublicKey()]);
+      : createLogKeyring([await new RekorClient({ url: inputs.transparencyLog, ...http }).getPublicKey()]);
   const policy: Policy = {
     rules: [
       {
@@ -41,9 +44,9 @@ export async function verifyWhatWasSigned(
     const report = await verifyImage({
       image,
       policy,
-      trust: { issuers: [issuer], findKey: discoveryKeyFinder(), logs, commitmentClaims: { [issuer]: 'aud' } },
+      trust: { issuers: [issuer], findKey: discoveryKeyFinder(http), logs, commitmentClaims: { [issuer]: 'aud' } },
       referrersRepository: inputs.referrersRepository,
-      registry: { ...inputs.credentials, env },
+      registry: { ...inputs.credentials, env, ...http },
     });
     const verified = new Set(report.platforms.flatMap((p) => p.signatures.map((s) => s.artifactDigest)));
     const bad = report.platforms.flatMap((p) => p.rejected).find((r) => wanted.has(r.artifactDigest));

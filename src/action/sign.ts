@@ -6,7 +6,8 @@ import * as core from '@actions/core';
 import { OpkError } from '../core/errors.js';
 import { githubActionsProvider, GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
 import { signImages, type SignImagesResult } from '../sign/index.js';
-import { DEFAULT_LOG, readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
+import type { Deadline } from '../core/deadline.js';
+import { DEFAULT_LOG, deadlineOf, readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
 import { verifyWhatWasSigned } from './self-verify.js';
 import { writeSignSummary } from './summary.js';
 import { workflowClaims } from './workflow-claims.js';
@@ -15,12 +16,13 @@ import { workflowClaims } from './workflow-claims.js';
 export async function runSignAction(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const inputs = readActionInputs();
-    const result = await sign(inputs, env);
+    const deadline = deadlineOf(inputs.timeoutMs);
+    const result = await sign(inputs, env, deadline);
     const all = [...result.signed, ...result.skipped];
     core.setOutput('signed', JSON.stringify(result.signed.map(({ repository: _r, via: _v, ...s }) => s)));
     core.setOutput('count', String(result.signed.length));
     core.setOutput('verify-command', verifyCommand(inputs, result));
-    if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, env);
+    if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, env, deadline);
     await writeSignSummary(result, inputs);
     core.info(`opk-attest: ${result.signed.length} envelope(s) signed, ${result.skipped.length} already signed`);
   } catch (err) {
@@ -28,9 +30,9 @@ export async function runSignAction(env: NodeJS.ProcessEnv = process.env): Promi
   }
 }
 
-async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<SignImagesResult> {
+async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv, deadline: Deadline): Promise<SignImagesResult> {
   const issuer = env.OPK_ATTEST_OIDC_ISSUER || GITHUB_ACTIONS_ISSUER;
-  const provider = githubActionsProvider({ env, issuer });
+  const provider = githubActionsProvider({ env, issuer, http: { deadline } });
   const claims = workflowClaims(env, issuer);
   return signImages({
     images: inputs.images,
@@ -49,6 +51,7 @@ async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv): Promise<SignI
     registry: { ...inputs.credentials, env },
     expectedSigner: { issuer, ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}) },
     force: inputs.force,
+    deadline,
     log: (line) => core.info(line),
   });
 }

@@ -19,7 +19,16 @@ import {
   type TrustMaterial,
   type VerifyReport,
 } from '../verify/index.js';
-import { InputError, parseLogInput, readInputFile, readRegistryCredentials, splitList } from './inputs.js';
+import { DEFAULT_VERIFY_BUDGET_MS, type Deadline } from '../core/deadline.js';
+import {
+  deadlineOf,
+  InputError,
+  parseLogInput,
+  readInputFile,
+  readRegistryCredentials,
+  splitList,
+  timeoutInput,
+} from './inputs.js';
 import { htmlText } from './summary.js';
 
 /** The verify sub-action's inputs, parsed. */
@@ -43,6 +52,8 @@ export interface VerifyActionInputs {
   /** A TUF trust repository and its trusted root file, replacing all trust inputs above. */
   tuf?: { repository: string; root: string };
   credentials?: { username: string; password: string };
+  /** The `timeout` input: the overall time budget of the run in milliseconds. */
+  timeoutMs: number;
 }
 
 const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
@@ -74,6 +85,7 @@ export function readVerifyInputs(): VerifyActionInputs {
     policy: policyPath ? readInputFile('policy', policyPath) : undefined,
     tuf: tufInputs(),
     credentials,
+    timeoutMs: timeoutInput(DEFAULT_VERIFY_BUDGET_MS),
   };
 }
 
@@ -81,7 +93,8 @@ export function readVerifyInputs(): VerifyActionInputs {
 export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const inputs = readVerifyInputs();
-    const { trust, policy } = await trustFromInputs(inputs);
+    const deadline = deadlineOf(inputs.timeoutMs);
+    const { trust, policy } = await trustFromInputs(inputs, deadline);
     const reports: VerifyReport[] = [];
     for (const image of inputs.images) {
       const report = await verifyImage({
@@ -90,7 +103,7 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
         policy,
         ...(inputs.platforms.length > 0 ? { platforms: inputs.platforms } : {}),
         ...(inputs.referrersRepository ? { referrersRepository: inputs.referrersRepository } : {}),
-        registry: { ...inputs.credentials, env },
+        registry: { ...inputs.credentials, env, deadline },
       });
       core.info(formatReport(report));
       reports.push(report);
@@ -116,16 +129,21 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
  * tlog-key-tofu the key the log serves, warned), and policy.json or a one-rule policy.
  * @throws PolicyError POLICY_INVALID; TlogError when a log key is unusable or cannot be fetched
  */
-export async function trustFromInputs(i: VerifyActionInputs): Promise<{ trust: TrustMaterial; policy: Policy }> {
+export async function trustFromInputs(
+  i: VerifyActionInputs,
+  deadline?: Deadline,
+): Promise<{ trust: TrustMaterial; policy: Policy }> {
+  const http = deadline ? { deadline } : {};
   if (i.tuf) {
     const bundle = await loadTrust({
       repository: i.tuf.repository,
       trustedRoot: i.tuf.root,
       cacheDir: path.join(os.tmpdir(), 'opk-attest-tuf'),
+      ...http,
     });
     for (const w of bundle.warnings) core.warning(w);
     return {
-      trust: trustMaterialFrom(bundle, { live: true, repository: `${i.tuf.repository} (root ${i.tuf.root})` }),
+      trust: trustMaterialFrom(bundle, { live: true, http, repository: `${i.tuf.repository} (root ${i.tuf.root})` }),
       policy: bundle.policy,
     };
   }
@@ -137,6 +155,7 @@ export async function trustFromInputs(i: VerifyActionInputs): Promise<{ trust: T
     tofu: i.tlogKeyTofu,
     transparencyLog: i.transparencyLog,
     warn: (line) => core.warning(line),
+    ...http,
   });
   const policy = i.policy
     ? parsePolicy(i.policy, 'policy')

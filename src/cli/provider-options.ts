@@ -7,6 +7,7 @@ import {
   githubActionsProvider,
   staticTokenProvider,
   type CommitmentClaim,
+  type OidcHttpOptions,
   type OidcProvider,
 } from '../identity/index.js';
 import { oneOf, required, UsageError } from './args.js';
@@ -52,9 +53,10 @@ const ACCEPTED: Record<ProviderName, readonly (typeof PROVIDER_SPECIFIC)[number]
 
 /**
  * The provider the flags describe.
+ * @param http - network tuning of its endpoint (the command's deadline)
  * @throws UsageError CLI_USAGE for flags that do not fit the provider or are missing
  */
-export function providerFromFlags(v: ProviderValues): OidcProvider {
+export function providerFromFlags(v: ProviderValues, http: OidcHttpOptions = {}): OidcProvider {
   const name = oneOf(v.provider ?? 'github', '--provider', PROVIDERS);
   for (const option of PROVIDER_SPECIFIC) {
     if (v[option] !== undefined && !ACCEPTED[name].includes(option)) {
@@ -62,7 +64,8 @@ export function providerFromFlags(v: ProviderValues): OidcProvider {
     }
   }
   const claim: CommitmentClaim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce']);
-  if (name === 'github') return githubActionsProvider(v.issuer === undefined ? {} : { issuer: v.issuer });
+  if (name === 'github')
+    return githubActionsProvider({ http, ...(v.issuer === undefined ? {} : { issuer: v.issuer }) });
   if (name === 'file') {
     return staticTokenProvider({
       source: { file: required(v['token-file'], '--token-file PATH') },
@@ -75,6 +78,7 @@ export function providerFromFlags(v: ProviderValues): OidcProvider {
     clientId: required(v['client-id'], '--client-id ID'),
     clientSecret: secretFromEnv(required(v['client-secret-env'], '--client-secret-env NAME')),
     commitmentClaim: claim,
+    http,
   });
 }
 

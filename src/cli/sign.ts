@@ -5,7 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { signImages } from '../sign/index.js';
 import { runCommand, UsageError } from './args.js';
+import { DEFAULT_SIGN_BUDGET_MS } from '../core/deadline.js';
 import { PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
+import { deadlineFromFlag, TIMEOUT_OPTION, timeoutUsage } from './timeout-option.js';
 
 const USAGE = `usage: opk-attest sign IMAGE... [options]
 
@@ -24,7 +26,7 @@ ${PROVIDER_USAGE}  --platform OS/ARCH         only this platform; repeatable
   --insecure-registry HOST   speak plain http to HOST; repeatable
   --force                    sign statements this signer already signed
   --json                     print the result as JSON
-`;
+${timeoutUsage(DEFAULT_SIGN_BUDGET_MS)}`;
 
 const SPEC = {
   name: 'sign',
@@ -32,6 +34,7 @@ const SPEC = {
   positionals: { min: 1, max: 1000 },
   options: {
     ...PROVIDER_OPTIONS,
+    ...TIMEOUT_OPTION,
     platform: { type: 'string', multiple: true },
     sbom: { type: 'string' },
     'predicate-type': { type: 'string' },
@@ -49,7 +52,8 @@ export function signCommand(argv: string[]): Promise<number> {
   return runCommand(SPEC, argv, async ({ values: v, positionals }) => {
     if (Boolean(v['predicate-type']) !== Boolean(v.predicate))
       throw new UsageError('--predicate-type and --predicate go together');
-    const provider = providerFromFlags(v);
+    const deadline = deadlineFromFlag(v.timeout, DEFAULT_SIGN_BUDGET_MS);
+    const provider = providerFromFlags(v, { deadline });
     const result = await signImages({
       images: positionals,
       provider,
@@ -65,6 +69,7 @@ export function signCommand(argv: string[]): Promise<number> {
       ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
       registry: { insecureRegistries: v['insecure-registry'] ?? [] },
       force: v.force ?? false,
+      deadline,
       log: (line) => process.stderr.write(`${line}\n`),
     });
     if (v.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Deadline } from '../core/deadline.js';
 import { GITHUB_ACTIONS_ISSUER, jwksKeyFinder, type KeyFinder } from '../identity/index.js';
 import type { Policy } from '../policy/index.js';
 import { loadTrust, parsePolicy, trustMaterialFrom } from '../policy/index.js';
@@ -93,11 +94,12 @@ const FLAG_TRUST = [
   'require',
 ] as const;
 
-/** Builds the trust material and policy from flags. */
+/** Builds the trust material and policy from flags; `deadline` bounds the key, log and TUF fetches. */
 export async function trustFromFlags(
   v: TrustValues,
+  deadline?: Deadline,
 ): Promise<{ trust: TrustMaterial; policy: Policy; transparencyLog: string | false }> {
-  if (v['tuf-repository'] !== undefined || v['tuf-root'] !== undefined) return trustFromTuf(v);
+  if (v['tuf-repository'] !== undefined || v['tuf-root'] !== undefined) return trustFromTuf(v, deadline);
   const issuers = v.issuer?.length ? v.issuer : [GITHUB_ACTIONS_ISSUER];
   const claim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce'] as const);
   const transparencyLog =
@@ -115,6 +117,7 @@ export async function trustFromFlags(
     tofu: v['tlog-key-tofu'] === true,
     transparencyLog,
     warn: (line) => process.stderr.write(`opk-attest: warning: ${printable(line)}\n`),
+    ...(deadline ? { deadline } : {}),
   });
   const policy = v.policy
     ? parsePolicy(await readFile(v.policy), v.policy)
@@ -150,7 +153,10 @@ async function jwksFinder(file: string, issuers: readonly string[]): Promise<Key
  * @throws UsageError CLI_USAGE (missing --tuf-root or --tuf-repository, or flags the repository replaces);
  *   TufError TUF_* and PolicyError from loading the repository
  */
-async function trustFromTuf(v: TrustValues): Promise<{ trust: TrustMaterial; policy: Policy; transparencyLog: false }> {
+async function trustFromTuf(
+  v: TrustValues,
+  deadline?: Deadline,
+): Promise<{ trust: TrustMaterial; policy: Policy; transparencyLog: false }> {
   if (v['tuf-repository'] === undefined || v['tuf-root'] === undefined)
     throw new UsageError('--tuf-repository and --tuf-root go together');
   const clash = FLAG_TRUST.filter((k) => v[k] !== undefined);
@@ -162,6 +168,7 @@ async function trustFromTuf(v: TrustValues): Promise<{ trust: TrustMaterial; pol
     repository: v['tuf-repository'],
     trustedRoot: v['tuf-root'],
     cacheDir: v['tuf-cache'] ?? defaultCacheDir(),
+    ...(deadline ? { deadline } : {}),
   });
   for (const w of bundle.warnings) process.stderr.write(`opk-attest: warning: ${printable(w)}\n`);
   const claim =
@@ -170,6 +177,7 @@ async function trustFromTuf(v: TrustValues): Promise<{ trust: TrustMaterial; pol
       : oneOf(v['commitment-claim'], '--commitment-claim', ['aud', 'nonce'] as const);
   const trust = trustMaterialFrom(bundle, {
     live: true,
+    ...(deadline ? { http: { deadline } } : {}),
     repository: `${v['tuf-repository']} (root ${v['tuf-root']})`,
   });
   return {

@@ -10,8 +10,17 @@ import { formatReport, reportJson, verificationSummary } from '../verify/index.j
 import { runCommand, UsageError } from './args.js';
 import { withSavedTrust } from './trust-config.js';
 import { printable } from './terminal-text.js';
+import { DEFAULT_VERIFY_BUDGET_MS } from '../core/deadline.js';
+import { deadlineFromFlag, TIMEOUT_OPTION, timeoutUsage } from './timeout-option.js';
 import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from './trust-options.js';
-import { outcomeJson, outcomeLine, passedOutcome, readImageList, verifyAll } from './verify-many.js';
+import {
+  outcomeJson,
+  outcomeLine,
+  passedOutcome,
+  readImageList,
+  verifyAll,
+  VERIFY_CONCURRENCY,
+} from './verify-many.js';
 
 const USAGE = `usage: opk-attest verify IMAGE… [options]
        opk-attest verify --file LIST [options]
@@ -29,6 +38,7 @@ options:
   --insecure-registry HOST   speak plain http to HOST; repeatable
   --json                     print the report as JSON (an array when several images)
   --vsa FILE                 also write a SLSA verification summary (in-toto statement) to FILE (one image)
+${timeoutUsage(DEFAULT_VERIFY_BUDGET_MS)}                             one budget for the whole run; the default adds as much per 4 images
 ${TRUST_USAGE}`;
 
 const SPEC = {
@@ -38,6 +48,7 @@ const SPEC = {
   options: {
     ...TRUST_OPTIONS,
     file: { type: 'string' },
+    ...TIMEOUT_OPTION,
     platform: { type: 'string', multiple: true },
     'referrers-repository': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
@@ -54,7 +65,10 @@ export function verifyCommand(argv: string[]): Promise<number> {
     const several = images.length > 1 || flags.file !== undefined;
     if (several && flags.vsa) throw new UsageError('--vsa takes one image');
     const v = await withSavedTrust('opk-attest verify', flags);
-    const { trust, policy } = await trustFromFlags(v);
+    // The images are verified VERIFY_CONCURRENCY at a time: the default budget grows with the rounds.
+    const rounds = Math.ceil(images.length / VERIFY_CONCURRENCY);
+    const deadline = deadlineFromFlag(flags.timeout, DEFAULT_VERIFY_BUDGET_MS * rounds);
+    const { trust, policy } = await trustFromFlags(v, deadline);
     if (!v.policy && !v['tuf-repository'] && !v['signer-claim']?.length) {
       process.stderr.write(
         `opk-attest verify: warning: any identity of ${trust.issuers.join(', ')} is accepted as a signer; pin yours with --signer-claim repository=OWNER/REPO, --policy FILE or "opk-attest trust use"\n`,
@@ -67,7 +81,7 @@ export function verifyCommand(argv: string[]): Promise<number> {
         policy,
         ...(v.platform ? { platforms: v.platform } : {}),
         ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
-        registry: { insecureRegistries: v['insecure-registry'] ?? [] },
+        registry: { insecureRegistries: v['insecure-registry'] ?? [], deadline },
       },
     );
     if (several) {

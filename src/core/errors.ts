@@ -39,6 +39,8 @@ export type CoreErrorCode =
   | 'CORE_MERKLE_INVALID'
   | 'CORE_HTTP_ERROR'
   | 'CORE_HTTP_TIMEOUT'
+  | 'CORE_BUDGET_EXCEEDED'
+  | 'CORE_BUDGET_INVALID'
   | 'CORE_JSON_INVALID';
 
 /** Thrown by the primitives in `src/core` (encodings, digests, Merkle proofs, bounded HTTP). */

@@ -1,7 +1,7 @@
 /**
  * The project's one HTTP primitive: bounded body reads, timeouts, and retries with
  * exponential backoff and jitter on 408/429/5xx and dropped connections, honouring
- * `Retry-After`, inside a bounded total time. Part-specific clients (OIDC, Rekor, OCI,
+ * `Retry-After`, inside a bounded total time and the command's overall `Deadline`. Part-specific clients (OIDC, Rekor, OCI,
  * TUF) sit on top and turn statuses into their own coded errors.
  *
  * Exchanges that never follow a redirect (`manual`, `error`: registries, token endpoints,
@@ -10,6 +10,7 @@
  * returned under `manual`, and is a failed exchange under `error` as `fetch` makes it.
  */
 import { request as undiciRequest, type Dispatcher } from 'undici';
+import type { Deadline } from './deadline.js';
 import { CoreError } from './errors.js';
 import { MAX_ERROR_BODY_BYTES } from './limits.js';
 import { backoffMs, sleep } from './backoff.js';
@@ -37,6 +38,8 @@ export interface HttpOptions {
   what?: string;
   /** An undici dispatcher (e.g. an `Agent` trusting an extra CA) for both engines; default: each engine's global one. */
   dispatcher?: RequestInit['dispatcher'];
+  /** The command's overall time budget; every attempt and retry spends from it. */
+  deadline?: Deadline;
 }
 
 /** A fully read response. */
@@ -75,22 +78,31 @@ export function redactUrl(url: string): string {
 /**
  * Performs one HTTP exchange with retries and reads the body under a cap.
  * Non-2xx statuses are returned, not thrown: callers map them to their own codes.
- * @throws CoreError CORE_HTTP_ERROR (connection failed after all attempts) | CORE_HTTP_TIMEOUT | CORE_TOO_LARGE
+ * With a `deadline`, every attempt (headers and body) ends when the budget does, and a retry
+ * whose backoff would not fit is not started.
+ * @throws CoreError CORE_HTTP_ERROR (connection failed after all attempts) | CORE_HTTP_TIMEOUT | CORE_TOO_LARGE |
+ *   CORE_BUDGET_EXCEEDED (the deadline ran out; clients pass it on unwrapped)
  */
 export async function httpRequest(url: string, options: HttpOptions = {}): Promise<HttpResponse> {
   const o = resolve(url, options);
-  const deadline = Date.now() + o.totalTimeoutMs;
+  const budget = o.deadline;
+  const totalEnd = Date.now() + o.totalTimeoutMs;
   let lastError: unknown;
+  let outcome = '';
   for (let attempt = 1; attempt <= o.attempts; attempt++) {
-    const remaining = deadline - Date.now();
+    budget?.check(o.what);
+    const remaining = totalEnd - Date.now();
     if (remaining <= 0) break;
     let retryAfter: string | null | undefined;
     // One timer per attempt, covering headers and body, cleared as soon as the body is read
     // (AbortSignal.timeout would keep every request's timer alive for the whole timeout).
+    // When the command's budget is what ends the attempt, the error says so.
+    const left = budget?.remainingMs() ?? Infinity;
+    const byBudget = left < Math.min(o.timeoutMs, remaining);
     const timeout = new AbortController();
     const timer = setTimeout(
       () => timeout.abort(new DOMException(`${o.what} timed out`, 'TimeoutError')),
-      Math.min(o.timeoutMs, remaining),
+      Math.min(o.timeoutMs, remaining, left),
     );
     try {
       const res = await send(url, o, timeout.signal);
@@ -98,6 +110,7 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
       if (retriable && attempt < o.attempts) {
         await res.discard();
         retryAfter = res.headers.get('retry-after');
+        outcome = `after HTTP ${res.status}`;
       } else {
         const ok = res.status >= 200 && res.status < 300;
         const limit = ok ? o.maxBytes : Math.min(o.maxBytes, MAX_ERROR_BODY_BYTES);
@@ -105,14 +118,23 @@ export async function httpRequest(url: string, options: HttpOptions = {}): Promi
       }
     } catch (err) {
       if (err instanceof CoreError) throw err;
+      if (budget && byBudget && timeout.signal.aborted) throw budget.exceeded(o.what, `during attempt ${attempt}`);
       lastError = err;
       retryAfter = null;
+      outcome = `after ${describe(err)}`;
     } finally {
       clearTimeout(timer);
     }
-    if (attempt < o.attempts) await sleepUntil(backoff(o.backoffMs, attempt, retryAfter ?? null), deadline);
+    if (attempt < o.attempts) {
+      const wait = backoff(o.backoffMs, attempt, retryAfter ?? null);
+      // A retry that cannot fit in the budget is not started: say so now rather than sleep into it.
+      if (budget && wait >= budget.remainingMs()) {
+        throw budget.exceeded(o.what, `${outcome}: retry ${attempt + 1} would start after the budget ends`);
+      }
+      await sleepUntil(wait, totalEnd);
+    }
   }
-  const timedOut = (lastError as Error | undefined)?.name === 'TimeoutError' || Date.now() >= deadline;
+  const timedOut = (lastError as Error | undefined)?.name === 'TimeoutError' || Date.now() >= totalEnd;
   throw new CoreError({
     code: timedOut ? 'CORE_HTTP_TIMEOUT' : 'CORE_HTTP_ERROR',
     cause: lastError,
@@ -243,7 +265,8 @@ function tooLarge(what: string, maxBytes: number): CoreError {
 function resolve(
   url: string,
   o: HttpOptions,
-): Required<Omit<HttpOptions, 'body' | 'dispatcher'>> & Pick<HttpOptions, 'body' | 'dispatcher'> {
+): Required<Omit<HttpOptions, 'body' | 'dispatcher' | 'deadline'>> &
+  Pick<HttpOptions, 'body' | 'dispatcher' | 'deadline'> {
   const method = o.method ?? 'GET';
   return {
     method,
@@ -258,6 +281,7 @@ function resolve(
     noRetryStatuses: o.noRetryStatuses ?? [],
     what: o.what ?? `${method} ${redactUrl(url)}`,
     dispatcher: o.dispatcher,
+    deadline: o.deadline,
   };
 }
 

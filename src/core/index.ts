@@ -7,3 +7,5 @@ export * from './merkle.js';
 export * as limits from './limits.js';
 export { httpRequest, readAtMost, parseJsonBody, redactUrl } from './http.js';
 export type { HttpOptions, HttpResponse } from './http.js';
+export { Deadline, isBudgetExceeded, parseDuration, formatDuration } from './deadline.js';
+export type { DeadlineOptions } from './deadline.js';

@@ -4,6 +4,7 @@
  * JWKS, a TUF-distributed archive of past keys, a fixed set in tests). This part never imports
  * `policy`: the archive lives there and hands us a `KeyFinder`.
  */
+import { isBudgetExceeded } from '../core/deadline.js';
 import { CoreError } from '../core/errors.js';
 import { httpRequest, redactUrl, type HttpOptions } from '../core/http.js';
 import { MAX_JWKS_BYTES, MAX_JWKS_KEYS, MAX_OIDC_RESPONSE_BYTES } from '../core/limits.js';
@@ -76,7 +77,7 @@ export function jwksKeyFinder(byIssuer: Readonly<Record<string, Jwks>>): KeyFind
 }
 
 /** Network tuning of discovery and JWKS fetches. */
-export type JwksHttpOptions = Pick<HttpOptions, 'timeoutMs' | 'attempts' | 'totalTimeoutMs' | 'backoffMs'>;
+export type JwksHttpOptions = Pick<HttpOptions, 'timeoutMs' | 'attempts' | 'totalTimeoutMs' | 'backoffMs' | 'deadline'>;
 
 /**
  * Fetches an issuer's live JWKS through OIDC discovery: `{issuer}/.well-known/openid-configuration`
@@ -129,6 +130,7 @@ async function getBody(url: string, maxBytes: number, what: string, http: JwksHt
   try {
     res = await httpRequest(url, { ...http, maxBytes, what, headers: { accept: 'application/json' } });
   } catch (err) {
+    if (isBudgetExceeded(err)) throw err;
     if (err instanceof CoreError && err.code === 'CORE_TOO_LARGE') {
       throw new PkTokenError({
         code: 'PKT_TOO_LARGE',

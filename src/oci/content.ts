@@ -426,13 +426,14 @@ function retriableUpload(err: unknown): boolean {
 /**
  * Sends through the transport, turning the core primitives' errors into OCI codes.
  * @param what - names the target in errors
- * @throws OciError OCI_TOO_LARGE | OCI_UNREACHABLE and transport codes
+ * @throws OciError OCI_TOO_LARGE | OCI_UNREACHABLE and transport codes; CoreError CORE_BUDGET_EXCEEDED
  */
 export async function registryRequest(t: RegistryTransport, req: RegistryRequest, what: string): Promise<HttpResponse> {
   try {
     return await t.send(req);
   } catch (err) {
-    if (!(err instanceof CoreError)) throw err;
+    // A spent budget stays CORE_BUDGET_EXCEEDED: it is the command's limit, not this registry's fault.
+    if (!(err instanceof CoreError) || err.code === 'CORE_BUDGET_EXCEEDED') throw err;
     if (err.code === 'CORE_TOO_LARGE') {
       throw new OciError({
         code: 'OCI_TOO_LARGE',

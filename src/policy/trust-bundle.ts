@@ -11,6 +11,7 @@
 import { MAX_POLICY_BYTES } from '../core/limits.js';
 import { discoveryKeyFinder, type JwksHttpOptions, type KeyFinder } from '../identity/index.js';
 import { logKeyringFromPems, type LogKeyring } from '../tlog/index.js';
+import { isBudgetExceeded } from '../core/deadline.js';
 import { OpkError } from '../core/errors.js';
 import { PolicyError, TufError } from './errors.js';
 import {
@@ -168,8 +169,9 @@ async function loadFragment(targets: TufTargets, delegation: Delegation): Promis
     if (!t) return { delegation, policy: { rules: [], revoked: { digests: [], signers: [] } } };
     return { delegation, policy: parsePolicy(t.bytes, rel) };
   } catch (err) {
-    // A delegate's bad, tampered or expired metadata fails its own scope closed, not everyone's.
-    if (err instanceof OpkError) return { delegation, problem: err.message };
+    // A delegate's bad, tampered or expired metadata fails its own scope closed, not everyone's;
+    // a spent time budget is the command's failure, not the delegate's.
+    if (err instanceof OpkError && !isBudgetExceeded(err)) return { delegation, problem: err.message };
     throw err;
   }
 }

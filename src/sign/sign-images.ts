@@ -6,6 +6,7 @@
  * leaves nothing half-done; re-running converges.
  */
 import { signEnvelopes, withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
+import type { Deadline } from '../core/deadline.js';
 import { digestOf, type Digest } from '../core/digest.js';
 import {
   EphemeralKey,
@@ -51,6 +52,8 @@ export interface SignImagesOptions {
   transparencyLog: string | false;
   /** Registry auth and connection settings. */
   registry?: TransportOptions;
+  /** The run's overall time budget for registry, log and key fetches (the provider carries its own). */
+  deadline?: Deadline;
   /** Who this run will sign as, to recognise its earlier signatures. Default: the provider's issuer. */
   expectedSigner?: ExpectedSigner;
   /** Sign even statements this signer already signed. Default false. */
@@ -139,7 +142,10 @@ async function collectAll(
   for (const image of o.images) {
     const ref = parseReference(image);
     let transport = transports.get(ref.registry);
-    if (!transport) transports.set(ref.registry, (transport = createTransport(ref.registry, o.registry)));
+    if (!transport) {
+      const settings = { ...o.registry, ...(o.deadline ? { deadline: o.deadline } : {}) };
+      transports.set(ref.registry, (transport = createTransport(ref.registry, settings)));
+    }
     const reference = ref.digest ?? ref.tag ?? 'latest';
     const found = await collectStatements(
       transport,
@@ -205,7 +211,7 @@ async function signRun(
         commitmentClaim: o.provider.commitmentClaim,
         key,
         extraClaims,
-        findKey: o.findKey ?? discoveryKeyFinder(),
+        findKey: o.findKey ?? discoveryKeyFinder(o.deadline ? { deadline: o.deadline } : {}),
         gq: true,
       });
       return pkToken.jsonBytes();
@@ -226,7 +232,7 @@ async function logAll(
     log('transparency log: off (signatures stay valid through the PK token binding)');
     return signed.map((envelope) => ({ envelope }));
   }
-  const rekor = new RekorClient({ url: o.transparencyLog });
+  const rekor = new RekorClient({ url: o.transparencyLog, ...(o.deadline ? { deadline: o.deadline } : {}) });
   const pkTokenJson = pkToken.jsonBytes();
   const cert = createPkTokenCertificate({
     key,

@@ -9,6 +9,7 @@
  */
 import { b64Decode, hexEncode } from '../core/b64.js';
 import { bytesEqual } from '../core/digest.js';
+import { isBudgetExceeded, type Deadline } from '../core/deadline.js';
 import { CoreError } from '../core/errors.js';
 import { isRecord } from '../core/guards.js';
 import { httpRequest, parseJsonBody, redactUrl, type HttpResponse } from '../core/http.js';
@@ -32,6 +33,8 @@ export interface RekorClientOptions {
   totalTimeoutMs?: number;
   /** Base of the exponential backoff (default 250 ms). */
   backoffMs?: number;
+  /** The command's overall time budget, shared with its other network clients. */
+  deadline?: Deadline;
 }
 
 /** `GET /api/v1/log`: the current tree head. */
@@ -57,7 +60,13 @@ const TREE_ID = /^-?[0-9]{1,20}$/;
 export class RekorClient {
   /** The base URL without trailing slash. */
   readonly url: string;
-  readonly #http: { timeoutMs: number; attempts: number; totalTimeoutMs: number; backoffMs: number };
+  readonly #http: {
+    timeoutMs: number;
+    attempts: number;
+    totalTimeoutMs: number;
+    backoffMs: number;
+    deadline?: Deadline;
+  };
 
   /** @throws TlogError TLOG_REQUEST_FAILED when `url` is not an http(s) URL */
   constructor(options: RekorClientOptions) {
@@ -89,6 +98,7 @@ export class RekorClient {
       attempts: options.attempts ?? 4,
       totalTimeoutMs: options.totalTimeoutMs ?? 60_000,
       backoffMs: options.backoffMs ?? 250,
+      ...(options.deadline ? { deadline: options.deadline } : {}),
     };
   }
 
@@ -265,7 +275,7 @@ export class RekorClient {
         ...this.#http,
       });
     } catch (err) {
-      if (!(err instanceof CoreError)) throw err;
+      if (!(err instanceof CoreError) || isBudgetExceeded(err)) throw err;
       throw new TlogError({
         code: err.code === 'CORE_TOO_LARGE' ? 'TLOG_RESPONSE_INVALID' : 'TLOG_REQUEST_FAILED',
         cause: err,

@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import type { Deadline } from '../core/deadline.js';
 import { discoveryKeyFinder, type KeyFinder } from '../identity/index.js';
 import { parsePolicy, sigstoreTrustedRoot, type Policy } from '../policy/index.js';
 import { createLogKeyring, LogPublicKey, parseTrustedRootLogs, RekorClient, type LogKeyring } from '../tlog/index.js';
@@ -68,6 +69,8 @@ export interface SimpleTrustOptions {
   sigstore?: { cacheDir?: string; mirrorUrl?: string; rootPath?: string };
   /** Receives the trust warnings (TOFU, stale cache); default stderr. */
   warn?: (line: string) => void;
+  /** The command's overall time budget for key and log fetches. */
+  deadline?: Deadline;
 }
 
 /**
@@ -84,7 +87,7 @@ export async function simpleTrust(o: SimpleTrustOptions): Promise<TrustMaterial>
   const logs = await logKeyring(o, warn);
   return {
     issuers: o.issuers,
-    findKey: o.findKey ?? discoveryKeyFinder(),
+    findKey: o.findKey ?? discoveryKeyFinder(o.deadline ? { deadline: o.deadline } : {}),
     logs: logs.keyring,
     commitmentClaims: Object.fromEntries(o.issuers.map((issuer) => [issuer, o.commitmentClaim])),
     sources: [
@@ -116,7 +119,7 @@ async function logKeyring(
     return { keyring: createLogKeyring(keys), source: `${ids(keys)} from ${o.trustedRoot.source}` };
   }
   if (o.tofu) {
-    const key = await new RekorClient({ url }).getPublicKey();
+    const key = await new RekorClient({ url, ...(o.deadline ? { deadline: o.deadline } : {}) }).getPublicKey();
     warn(
       `trusting the key ${url} serves (log ID ${key.logId}) on first use: whoever controls that server or the path to it can forge log entries; pin it with --tlog-key FILE (action: tlog-key) or publish it in the trust repository`,
     );

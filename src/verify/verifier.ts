@@ -7,6 +7,7 @@
  */
 import { DSSE_ARTIFACT_TYPES, verifyAttestationEnvelope, type EnvelopePkToken } from '../attest/index.js';
 import type { Digest } from '../core/digest.js';
+import { isBudgetExceeded } from '../core/deadline.js';
 import { OpkError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
 import { type KeyFinder, parsePkToken, verifyPkToken, type VerifiedPkToken } from '../identity/index.js';
@@ -180,8 +181,9 @@ async function verifyPlatform(
     try {
       signatures.push(await verifyArtifact(t, listed.repository, d, subject, o, rule?.transparencyLog === 'required'));
     } catch (err) {
-      // One bad or hostile referrer must not hide the good ones: record it and go on.
-      if (!(err instanceof OpkError)) throw err;
+      // One bad or hostile referrer must not hide the good ones: record it and go on. A spent
+      // time budget is not the referrer's fault: it ends the run.
+      if (!(err instanceof OpkError) || isBudgetExceeded(err)) throw err;
       rejected.push({ artifactDigest: d.digest, code: err.code, message: err.message });
     }
   }

@@ -4,13 +4,14 @@
  * are not followed (requests carry bearer tokens and client secrets), and core failures become
  * OIDC codes. Messages name redacted URLs only, never headers or bodies that could hold a token.
  */
+import { isBudgetExceeded } from '../../core/deadline.js';
 import { CoreError } from '../../core/errors.js';
 import { httpRequest, parseJsonBody, redactUrl, type HttpOptions, type HttpResponse } from '../../core/http.js';
 import { MAX_OIDC_RESPONSE_BYTES } from '../../core/limits.js';
 import { OidcError } from '../errors.js';
 
 /** Retry and timeout tuning for a provider's HTTP exchanges (defaults: those of `httpRequest`). */
-export type OidcHttpOptions = Pick<HttpOptions, 'attempts' | 'backoffMs' | 'timeoutMs' | 'totalTimeoutMs'>;
+export type OidcHttpOptions = Pick<HttpOptions, 'attempts' | 'backoffMs' | 'timeoutMs' | 'totalTimeoutMs' | 'deadline'>;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 
@@ -46,13 +47,14 @@ export function secureUrl(raw: string, setting: string): URL {
 
 /**
  * One bounded exchange with an OIDC endpoint. Non-2xx statuses are returned for the caller to map.
- * @throws OidcError OIDC_REQUEST_FAILED (connection failed or timed out after retries) | OIDC_BAD_RESPONSE (body over the cap)
+ * @throws OidcError OIDC_REQUEST_FAILED (connection failed or timed out after retries) | OIDC_BAD_RESPONSE (body over the cap);
+ *   CoreError CORE_BUDGET_EXCEEDED
  */
 export async function oidcRequest(url: URL, options: HttpOptions & { what: string }): Promise<HttpResponse> {
   try {
     return await httpRequest(url.href, { maxBytes: MAX_OIDC_RESPONSE_BYTES, redirect: 'manual', ...options });
   } catch (err) {
-    if (!(err instanceof CoreError)) throw err;
+    if (!(err instanceof CoreError) || isBudgetExceeded(err)) throw err;
     throw new OidcError({
       code: err.code === 'CORE_TOO_LARGE' ? 'OIDC_BAD_RESPONSE' : 'OIDC_REQUEST_FAILED',
       cause: err,

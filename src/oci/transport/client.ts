@@ -3,6 +3,7 @@
  * registry (ping once, Basic or Bearer, one re-auth on 401, retries, safe redirects). Operations
  * (manifests, blobs, referrers) sit above it and map non-2xx answers with `registryError`.
  */
+import type { Deadline } from '../../core/deadline.js';
 import type { HttpResponse } from '../../core/http.js';
 import { MAX_ERROR_BODY_BYTES, MAX_MANIFEST_BYTES } from '../../core/limits.js';
 import { parseRegistry, registryBaseUrl, type ReferenceOptions } from '../reference.js';
@@ -30,6 +31,8 @@ export interface TransportOptions extends ReferenceOptions {
   timeoutMs?: number;
   totalTimeoutMs?: number;
   backoffMs?: number;
+  /** The command's overall time budget, shared with its other network clients. */
+  deadline?: Deadline;
 }
 
 /** A transport that owns sockets (an extra-CA dispatcher) and can release them. */
@@ -130,12 +133,13 @@ class RegistryClient implements ClosableTransport {
   }
 
   private async buildSettings(): Promise<{ settings: HttpSettings; close(): Promise<void> }> {
-    const { attempts, timeoutMs, totalTimeoutMs, backoffMs, caFile } = this.o;
+    const { attempts, timeoutMs, totalTimeoutMs, backoffMs, caFile, deadline } = this.o;
     const base: HttpSettings = {
       ...(attempts === undefined ? {} : { attempts }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(totalTimeoutMs === undefined ? {} : { totalTimeoutMs }),
       ...(backoffMs === undefined ? {} : { backoffMs }),
+      ...(deadline === undefined ? {} : { deadline }),
     };
     if (!caFile) return { settings: base, close: async () => undefined };
     const ca = await createCaDispatcher(caFile);

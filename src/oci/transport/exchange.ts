@@ -4,6 +4,7 @@
  * signed URL, and the registry's `Authorization` must never reach another origin. An https → http
  * redirect is refused. Transport failures become `OciError`s.
  */
+import { isBudgetExceeded } from '../../core/deadline.js';
 import { httpRequest, redactUrl, type HttpResponse } from '../../core/http.js';
 import { OciError } from '../errors.js';
 import type { HttpSettings } from './token.js';
@@ -29,7 +30,7 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizat
 
 /**
  * Sends the request, following up to 5 redirects; non-2xx answers are returned.
- * @throws OciError OCI_INSECURE_REDIRECT | OCI_UNREACHABLE | OCI_TOO_LARGE
+ * @throws OciError OCI_INSECURE_REDIRECT | OCI_UNREACHABLE | OCI_TOO_LARGE; CoreError CORE_BUDGET_EXCEEDED
  */
 export async function exchange(x: Exchange, http: HttpSettings): Promise<HttpResponse> {
   let { method, body } = x;
@@ -82,6 +83,7 @@ async function send(
       what: `${method} ${redactUrl(url)}`,
     });
   } catch (err) {
+    if (isBudgetExceeded(err)) throw err; // the command's budget, not this registry, is what ran out
     const tooLarge = (err as { code?: string }).code === 'CORE_TOO_LARGE';
     throw new OciError({
       code: tooLarge ? 'OCI_TOO_LARGE' : 'OCI_UNREACHABLE',

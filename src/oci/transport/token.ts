@@ -3,6 +3,7 @@
  * exchange a credential (or nothing) at the challenge's realm for a short-lived bearer token
  * covering a set of scopes, and cache tokens per scope set until shortly before they expire.
  */
+import { isBudgetExceeded } from '../../core/deadline.js';
 import { httpRequest, redactUrl, type HttpOptions, type HttpResponse } from '../../core/http.js';
 import { OciError } from '../errors.js';
 import { usesPlainHttp, type ReferenceOptions } from '../reference.js';
@@ -28,7 +29,10 @@ export interface RegistryToken {
 }
 
 /** HTTP settings shared with the transport (retries, timeouts, TLS dispatcher). */
-export type HttpSettings = Pick<HttpOptions, 'attempts' | 'timeoutMs' | 'totalTimeoutMs' | 'backoffMs' | 'dispatcher'>;
+export type HttpSettings = Pick<
+  HttpOptions,
+  'attempts' | 'timeoutMs' | 'totalTimeoutMs' | 'backoffMs' | 'dispatcher' | 'deadline'
+>;
 
 const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;
 const MAX_TOKEN_LENGTH = 64 * 1024;
@@ -109,6 +113,7 @@ async function send(url: string, o: HttpOptions, http: HttpSettings): Promise<Ht
       what: `token request to ${redactUrl(url)}`,
     });
   } catch (err) {
+    if (isBudgetExceeded(err)) throw err;
     throw new OciError({
       code: (err as { code?: string }).code === 'CORE_TOO_LARGE' ? 'OCI_TOO_LARGE' : 'OCI_UNREACHABLE',
       cause: err,

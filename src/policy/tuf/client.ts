@@ -24,8 +24,11 @@ import {
 } from 'tuf-js/dist/error.js';
 import { hexEncode } from '../../core/b64.js';
 import { bytesEqual, sha256 } from '../../core/digest.js';
+import { isBudgetExceeded, type Deadline } from '../../core/deadline.js';
+import { CoreError } from '../../core/errors.js';
 import { redactUrl } from '../../core/http.js';
 import { TufError } from '../errors.js';
+import { HttpFetcher } from './http-fetcher.js';
 import { readCapped } from './layout.js';
 import { METADATA_CAPS } from './published.js';
 
@@ -42,6 +45,8 @@ export interface TufClientOptions {
   timeoutMs?: number;
   /** Retries on network errors and 5xx (default 2). */
   retries?: number;
+  /** The command's overall time budget for every download. */
+  deadline?: Deadline;
 }
 
 /** A downloaded, verified target. */
@@ -82,13 +87,21 @@ export async function openTufRepository(o: TufClientOptions): Promise<TufTargets
   await mkdir(targetDir, { recursive: true, mode: 0o700 });
   if (!(await exists(path.join(metadataDir, 'root.json'))))
     await writeFile(path.join(metadataDir, 'root.json'), rootBytes);
-  const updater = await tuf(source.what, async () => {
+  const fetcher =
+    source.fetcher ??
+    new HttpFetcher({
+      maxBytes: Math.max(...Object.values(METADATA_CAPS)),
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+      ...(o.retries === undefined ? {} : { retries: o.retries }),
+      ...(o.deadline ? { deadline: o.deadline } : {}),
+    });
+  const updater = await tuf(source.what, o.deadline, async () => {
     const u = new Updater({
       metadataDir,
       targetDir,
       metadataBaseUrl: source.metadataBaseUrl,
       targetBaseUrl: source.targetBaseUrl,
-      ...(source.fetcher ? { fetcher: source.fetcher } : {}),
+      fetcher,
       config: {
         rootMaxLength: METADATA_CAPS.root,
         timestampMaxLength: METADATA_CAPS.timestamp,
@@ -106,7 +119,7 @@ export async function openTufRepository(o: TufClientOptions): Promise<TufTargets
   });
   return {
     get: (targetPath, maxBytes) =>
-      tuf(`${source.what} target ${targetPath}`, () => getTarget(updater, targetPath, maxBytes)),
+      tuf(`${source.what} target ${targetPath}`, o.deadline, () => getTarget(updater, targetPath, maxBytes)),
   };
 }
 
@@ -217,11 +230,14 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-/** Runs a tuf-js step, turning its errors into TufError codes. */
-async function tuf<T>(what: string, step: () => Promise<T>): Promise<T> {
+/** Runs a tuf-js step, turning its errors into TufError codes. tuf-js wraps some download
+ *  failures into a message-only RuntimeError, so a spent budget is read off the deadline itself. */
+async function tuf<T>(what: string, deadline: Deadline | undefined, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (err) {
+    if (isBudgetExceeded(err)) throw err;
+    if (deadline?.expired()) throw deadline.exceeded(what, 'while reading the trust repository');
     throw err instanceof TufError ? err : tufError(err, what);
   }
 }
@@ -245,6 +261,10 @@ function tufError(err: unknown, what: string): TufError {
   if (err instanceof DownloadHTTPError)
     return make('TUF_DOWNLOAD_FAILED', `the server answered HTTP ${err.statusCode}; check the repository URL`);
   if (err instanceof DownloadError) return make('TUF_DOWNLOAD_FAILED', 'check the repository URL and the network');
+  if (err instanceof CoreError)
+    return err.code === 'CORE_TOO_LARGE'
+      ? make('TUF_TOO_LARGE', 'the file served is larger than the repository signed or our cap')
+      : make('TUF_DOWNLOAD_FAILED', 'check the repository URL and the network');
   // Node's fetch reports a refused or reset connection as TypeError("fetch failed"), a timeout as TimeoutError.
   if (
     (err instanceof TypeError && detail === 'fetch failed') ||

@@ -6,7 +6,7 @@
  * injection), the loopback GitHub OIDC endpoint and the Rekor test log.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { discoveryKeyFinder } from '../../src/identity/jwks.js';
@@ -16,10 +16,9 @@ import { createTransport } from '../../src/oci/transport/client.js';
 import type { Policy } from '../../src/policy/index.js';
 import { createLogKeyring, LogPublicKey } from '../../src/tlog/keys.js';
 import { verifyImage, type TrustMaterial } from '../../src/verify/index.js';
+import { describeWith, itWith, toolPath } from '../requirements.js';
 import {
   DEFAULT_IDENTITY,
-  DISTRIBUTION_BINARY,
-  ensureDist,
   startLocalStack,
   type ActionRun,
   type LocalStack,
@@ -33,8 +32,7 @@ const SPDX = 'https://spdx.dev/Document';
 const SLSA = 'https://slsa.dev/provenance/v1';
 const CYCLONEDX = 'https://cyclonedx.org/bom';
 
-const hasDistribution = installed(DISTRIBUTION_BINARY);
-const skopeo = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find(installed);
+const skopeo = toolPath('skopeo');
 
 /** A second workflow, in another repository, that signs the same images. */
 const RELEASE_BOT: WorkflowIdentity = {
@@ -117,174 +115,152 @@ function expectSuccess(r: ActionRun): void {
   if (r.code !== 0) throw new Error(`action exited ${r.code}: ${r.errors.join(' | ')}\n${r.stdout}\n${r.stderr}`);
 }
 
-function installed(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-beforeAll(() => {
-  // Run what would ship: rebuild dist/ from src/ when it is missing or older (esbuild, ~1 s).
-  ensureDist(ROOT);
-});
-
 afterAll(async () => {
   await Promise.all(stacks.map((s) => s.stop()));
 });
 
-(hasDistribution ? describe : describe.skip)(
-  `the sign action on the CNCF registry${hasDistribution ? '' : ` (skipped: ${DISTRIBUTION_BINARY} not installed; apt-get install docker-registry)`}`,
-  () => {
-    let stack: LocalStack;
-    let image: Awaited<ReturnType<LocalStack['pushImage']>>;
-    let first: SignedOutput[];
+describeWith(['dist', 'docker-registry'], 'the sign action on the CNCF registry', () => {
+  let stack: LocalStack;
+  let image: Awaited<ReturnType<LocalStack['pushImage']>>;
+  let first: SignedOutput[];
 
-    beforeAll(async () => {
-      stack = await startLocalStack({ registry: 'distribution' });
-      stacks.push(stack);
-      image = await stack.pushImage({ repository: 'acme/app', seed: 'e2e-real' });
-    });
+  beforeAll(async () => {
+    stack = await startLocalStack({ registry: 'distribution' });
+    stacks.push(stack);
+    image = await stack.pushImage({ repository: 'acme/app', seed: 'e2e-real' });
+  });
 
-    describe('when the job signs a BuildKit image with SBOM and provenance', () => {
-      it('signs all four statements and sets the outputs', async () => {
-        const r = await sign(stack, image.ref);
-        expectSuccess(r);
-        first = signedOf(r);
-        expect(r.outputs.count).toBe('4');
-        expect(first.map((s) => `${s.platform} ${s.predicateType}`).sort()).toEqual([
-          `linux/amd64 ${SLSA}`,
-          `linux/amd64 ${SPDX}`,
-          `linux/arm64 ${SLSA}`,
-          `linux/arm64 ${SPDX}`,
-        ]);
-        expect(
-          first.every(
-            (s) =>
-              s.image === image.ref && /^sha256:[0-9a-f]{64}$/.test(s.artifactDigest) && Number.isInteger(s.logIndex),
-          ),
-        ).toBe(true);
-        expect(new Set(first.map((s) => s.logIndex)).size).toBe(4);
-        expect(r.outputs['verify-command']).toBe(
-          `npx opk-attest verify ${image.ref} --issuer ${stack.oidc.issuer} --signer-claim repository=octo-org/octo-repo --transparency-log ${stack.rekor.url} --tlog-key-tofu`,
-        );
-        expect(r.summary).toContain('opk-attest: 4 signed, 0 already signed');
-        expect(stack.oidc.issued).toHaveLength(1); // one PK token for the whole run
-      });
-
-      it('leaves the image index byte-identical', async () => {
-        const t = createTransport(stack.registry.host);
-        try {
-          const now = await getManifest(t, 'acme/app', image.tag);
-          expect(now.digest).toBe(image.digest);
-          expect(Buffer.from(now.bytes).equals(image.bytes)).toBe(true);
-        } finally {
-          await t.close();
-        }
-      });
-
-      (skopeo ? it : it.skip)(
-        `pushes artifacts that skopeo reads${skopeo ? '' : ' (skipped: skopeo not installed)'}`,
-        async () => {
-          for (const s of first) {
-            const { stdout } = await promisify(execFile)(skopeo!, [
-              'inspect',
-              '--raw',
-              '--tls-verify=false',
-              `docker://${stack.registry.host}/acme/app@${s.artifactDigest}`,
-            ]);
-            const m = JSON.parse(stdout) as {
-              artifactType?: string;
-              subject?: { digest?: string };
-              layers?: unknown[];
-            };
-            expect(m.subject?.digest).toBe(s.subject);
-            expect(m.artifactType).toBe(
-              s.predicateType === SPDX
-                ? 'application/vnd.in-toto.spdx+dsse'
-                : 'application/vnd.in-toto.provenance+dsse',
-            );
-            expect(m.layers).toHaveLength(1);
-          }
-          // distribution 2.8 has no referrers API: the fallback tag lists them
-          const subject = first[0]!.subject;
-          const { stdout } = await promisify(execFile)(skopeo!, [
-            'inspect',
-            '--raw',
-            '--tls-verify=false',
-            `docker://${stack.registry.host}/acme/app:${subject.replace(':', '-')}`,
-          ]);
-          const listed = (JSON.parse(stdout) as { manifests: Array<{ digest: string }> }).manifests
-            .map((d) => d.digest)
-            .sort();
-          expect(listed).toEqual(
-            first
-              .filter((s) => s.subject === subject)
-              .map((s) => s.artifactDigest)
-              .sort(),
-          );
-        },
+  describe('when the job signs a BuildKit image with SBOM and provenance', () => {
+    it('signs all four statements and sets the outputs', async () => {
+      const r = await sign(stack, image.ref);
+      expectSuccess(r);
+      first = signedOf(r);
+      expect(r.outputs.count).toBe('4');
+      expect(first.map((s) => `${s.platform} ${s.predicateType}`).sort()).toEqual([
+        `linux/amd64 ${SLSA}`,
+        `linux/amd64 ${SPDX}`,
+        `linux/arm64 ${SLSA}`,
+        `linux/arm64 ${SPDX}`,
+      ]);
+      expect(
+        first.every(
+          (s) =>
+            s.image === image.ref && /^sha256:[0-9a-f]{64}$/.test(s.artifactDigest) && Number.isInteger(s.logIndex),
+        ),
+      ).toBe(true);
+      expect(new Set(first.map((s) => s.logIndex)).size).toBe(4);
+      expect(r.outputs['verify-command']).toBe(
+        `npx opk-attest verify ${image.ref} --issuer ${stack.oidc.issuer} --signer-claim repository=octo-org/octo-repo --transparency-log ${stack.rekor.url} --tlog-key-tofu`,
       );
+      expect(r.summary).toContain('opk-attest: 4 signed, 0 already signed');
+      expect(stack.oidc.issued).toHaveLength(1); // one PK token for the whole run
+    });
 
-      it('produces envelopes that verify, each with its log entry', async () => {
-        const report = await verifyImage({
-          image: image.ref,
-          trust: trustOf(stack),
-          policy: policyOf(stack, [{ name: 'ci', repository: DEFAULT_IDENTITY.repository }]),
-        });
-        expect(report.platforms.map((p) => [p.platform, p.signatures.length, p.rejected, p.passed])).toEqual([
-          ['linux/amd64', 2, [], true],
-          ['linux/arm64', 2, [], true],
+    it('leaves the image index byte-identical', async () => {
+      const t = createTransport(stack.registry.host);
+      try {
+        const now = await getManifest(t, 'acme/app', image.tag);
+        expect(now.digest).toBe(image.digest);
+        expect(Buffer.from(now.bytes).equals(image.bytes)).toBe(true);
+      } finally {
+        await t.close();
+      }
+    });
+
+    itWith(['skopeo'], 'pushes artifacts that skopeo reads', async () => {
+      for (const s of first) {
+        const { stdout } = await promisify(execFile)(skopeo!, [
+          'inspect',
+          '--raw',
+          '--tls-verify=false',
+          `docker://${stack.registry.host}/acme/app@${s.artifactDigest}`,
         ]);
-        expect(report.platforms.flatMap((p) => p.signatures.map((s) => s.logIndex)).sort()).toEqual(
-          first.map((s) => s.logIndex).sort(),
+        const m = JSON.parse(stdout) as {
+          artifactType?: string;
+          subject?: { digest?: string };
+          layers?: unknown[];
+        };
+        expect(m.subject?.digest).toBe(s.subject);
+        expect(m.artifactType).toBe(
+          s.predicateType === SPDX ? 'application/vnd.in-toto.spdx+dsse' : 'application/vnd.in-toto.provenance+dsse',
         );
-      });
+        expect(m.layers).toHaveLength(1);
+      }
+      // distribution 2.8 has no referrers API: the fallback tag lists them
+      const subject = first[0]!.subject;
+      const { stdout } = await promisify(execFile)(skopeo!, [
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        `docker://${stack.registry.host}/acme/app:${subject.replace(':', '-')}`,
+      ]);
+      const listed = (JSON.parse(stdout) as { manifests: Array<{ digest: string }> }).manifests
+        .map((d) => d.digest)
+        .sort();
+      expect(listed).toEqual(
+        first
+          .filter((s) => s.subject === subject)
+          .map((s) => s.artifactDigest)
+          .sort(),
+      );
     });
 
-    describe('when the job runs again', () => {
-      it('adds nothing (count 0) and asks for no token', async () => {
-        const tokens = stack.oidc.issued.length;
-        const r = await sign(stack, image.ref);
+    it('produces envelopes that verify, each with its log entry', async () => {
+      const report = await verifyImage({
+        image: image.ref,
+        trust: trustOf(stack),
+        policy: policyOf(stack, [{ name: 'ci', repository: DEFAULT_IDENTITY.repository }]),
+      });
+      expect(report.platforms.map((p) => [p.platform, p.signatures.length, p.rejected, p.passed])).toEqual([
+        ['linux/amd64', 2, [], true],
+        ['linux/arm64', 2, [], true],
+      ]);
+      expect(report.platforms.flatMap((p) => p.signatures.map((s) => s.logIndex)).sort()).toEqual(
+        first.map((s) => s.logIndex).sort(),
+      );
+    });
+  });
+
+  describe('when the job runs again', () => {
+    it('adds nothing (count 0) and asks for no token', async () => {
+      const tokens = stack.oidc.issued.length;
+      const r = await sign(stack, image.ref);
+      expectSuccess(r);
+      expect(r.outputs.count).toBe('0');
+      expect(signedOf(r)).toEqual([]);
+      expect(r.summary).toContain('0 signed, 4 already signed');
+      expect(stack.oidc.issued).toHaveLength(tokens);
+    });
+  });
+
+  describe('when a second workflow identity signs the same image', () => {
+    it('adds its own signatures beside the first', async () => {
+      stack.useIdentity(RELEASE_BOT);
+      try {
+        const r = await sign(stack, image.ref, stack.runnerEnv(RELEASE_BOT));
         expectSuccess(r);
-        expect(r.outputs.count).toBe('0');
-        expect(signedOf(r)).toEqual([]);
-        expect(r.summary).toContain('0 signed, 4 already signed');
-        expect(stack.oidc.issued).toHaveLength(tokens);
-      });
+        expect(r.outputs.count).toBe('4');
+        expect(signedOf(r).map((s) => s.artifactDigest)).not.toEqual(
+          expect.arrayContaining([first[0]!.artifactDigest]),
+        );
+      } finally {
+        stack.useIdentity();
+      }
+      const both = policyOf(stack, [
+        { name: 'ci', repository: DEFAULT_IDENTITY.repository },
+        { name: 'release', repository: RELEASE_BOT.repository },
+      ]);
+      const report = await verifyImage({ image: image.ref, trust: trustOf(stack), policy: both });
+      expect(report.platforms.map((p) => [p.signatures.length, [...(p.verdict?.signers ?? [])].sort()])).toEqual([
+        [4, ['ci', 'release']],
+        [4, ['ci', 'release']],
+      ]);
+      expect(report.passed).toBe(true);
     });
+  });
+});
 
-    describe('when a second workflow identity signs the same image', () => {
-      it('adds its own signatures beside the first', async () => {
-        stack.useIdentity(RELEASE_BOT);
-        try {
-          const r = await sign(stack, image.ref, stack.runnerEnv(RELEASE_BOT));
-          expectSuccess(r);
-          expect(r.outputs.count).toBe('4');
-          expect(signedOf(r).map((s) => s.artifactDigest)).not.toEqual(
-            expect.arrayContaining([first[0]!.artifactDigest]),
-          );
-        } finally {
-          stack.useIdentity();
-        }
-        const both = policyOf(stack, [
-          { name: 'ci', repository: DEFAULT_IDENTITY.repository },
-          { name: 'release', repository: RELEASE_BOT.repository },
-        ]);
-        const report = await verifyImage({ image: image.ref, trust: trustOf(stack), policy: both });
-        expect(report.platforms.map((p) => [p.signatures.length, [...(p.verdict?.signers ?? [])].sort()])).toEqual([
-          [4, ['ci', 'release']],
-          [4, ['ci', 'release']],
-        ]);
-        expect(report.passed).toBe(true);
-      });
-    });
-  },
-);
-
-describe('the actions on the referrers-API registry', () => {
+describeWith(['dist'], 'the actions on the referrers-API registry', () => {
   let stack: LocalStack;
 
   beforeAll(async () => {
@@ -514,7 +490,7 @@ describe('the actions on the referrers-API registry', () => {
   });
 });
 
-describe('everything the actions printed or wrote', () => {
+describeWith(['dist'], 'everything the actions printed or wrote', () => {
   it('holds no request token, ID token or private key, and the ID tokens were masked', () => {
     expect(runs.length).toBeGreaterThan(5);
     const issued = stacks.flatMap((s) => s.oidc.issued);

@@ -4,7 +4,8 @@
  * - `plain`: http, no auth, in-memory storage;
  * - `htpasswd-tls`: https with a self-signed certificate (openssl) and Basic auth (bcrypt htpasswd);
  * - `token`: http with Bearer token auth against `token-server.ts` (ES256 JWT with x5c).
- * Suites call `distributionAvailable()` and `describe.skip` when the binaries are missing.
+ * Suites declare the need with `describeWith(['docker-registry'], …)` (../requirements.ts): under CI a
+ * missing binary fails, elsewhere the suite skips.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -45,10 +46,6 @@ const ISSUER = 'test-token-issuer';
 export function distributionAvailable(): boolean {
   return Object.values(TOOLS).every((t) => which(t) !== undefined);
 }
-
-/** A message for `describe.skip` titles. */
-export const DISTRIBUTION_SKIP_REASON =
-  'docker-registry, openssl or htpasswd not installed (apt-get install docker-registry apache2-utils openssl)';
 
 /** Starts a registry; the caller must `stop()` it (afterAll). */
 export async function startDistribution(o: { mode: DistributionMode }): Promise<Distribution> {

@@ -3,7 +3,7 @@
  * crypto/x509 and verifies the signature over the logged digest with its key; until now only
  * Node and OpenSSL had parsed it. `x509check` (standard library only, in this folder) does
  * Rekor's steps on entries a real `signImages` run logged, and must refuse broken ones.
- * Under CI=true a missing `go` fails the suite; elsewhere it skips with the reason.
+ * Under CI=true a missing `go` fails the suite; elsewhere it skips with the reason (../requirements.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,12 +19,9 @@ import { DEFAULT_GITHUB_CLAIMS, startGithubOidc, type GithubOidc } from '../fake
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
 import { pushBuildkitImage } from '../fixtures/buildkit-image.js';
+import { describeWith } from '../requirements.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const goVersion = spawnSync('go', ['version'], { encoding: 'utf8' });
-const goInstalled = goVersion.status === 0;
-const inCi = process.env.CI === 'true';
-if (!goInstalled && !inCi) console.warn('skipping the Go x509 check: go is not installed (apt-get install golang-go)');
 
 /** Go's KeyUsageDigitalSignature and ExtKeyUsageCodeSigning. */
 const GO_KEY_USAGE_DIGITAL_SIGNATURE = 1;
@@ -49,7 +46,7 @@ interface GoReport {
 
 type Entry = { kind: string; apiVersion: string; spec: any };
 
-(goInstalled || inCi ? describe : describe.skip)('x509check (Go crypto/x509, as Rekor parses hashedrekord)', () => {
+describeWith(['go'], 'x509check (Go crypto/x509, as Rekor parses hashedrekord)', () => {
   let work: string;
   let binary: string;
   let oidc: GithubOidc;
@@ -59,7 +56,6 @@ type Entry = { kind: string; apiVersion: string; spec: any };
   let logged: Entry[];
 
   beforeAll(async () => {
-    if (!goInstalled) throw new Error('CI=true and go is not installed: apt-get install golang-go (.ci/run does)');
     work = mkdtempSync(path.join(tmpdir(), 'opk-x509check-'));
     binary = buildChecker(work);
     [oidc, rekor, registry] = await Promise.all([startGithubOidc(), startRekorLog(), startOciRegistry()]);

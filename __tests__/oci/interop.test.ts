@@ -18,32 +18,14 @@ import {
   type PublishRequest,
 } from '../../src/oci/referrers.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
-import {
-  DISTRIBUTION_SKIP_REASON,
-  distributionAvailable,
-  startDistribution,
-  type Distribution,
-} from '../fakes/distribution.js';
+import { startDistribution, type Distribution } from '../fakes/distribution.js';
+import { describeWith, toolPath } from '../requirements.js';
 import { digest, pushBuildkitImage, type BuiltImage } from '../fixtures/buildkit-image.js';
 
 const run = promisify(execFile);
-const SKOPEO = ['/usr/bin/skopeo', '/usr/local/bin/skopeo'].find((p) => {
-  try {
-    readFileSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-});
-const available = distributionAvailable() && SKOPEO !== undefined;
+const SKOPEO = toolPath('skopeo');
 const SPDX_DSSE = 'application/vnd.in-toto.spdx+dsse';
 const OPTS = { settleMs: 40, backoffMs: 10 };
-
-if (!available) {
-  console.warn(
-    `skipping distribution interop tests: ${SKOPEO ? DISTRIBUTION_SKIP_REASON : 'skopeo not installed (apt-get install skopeo)'}`,
-  );
-}
 
 async function skopeo(...args: string[]): Promise<Buffer> {
   const { stdout } = await run(SKOPEO!, args, { encoding: 'buffer', timeout: 20_000, maxBuffer: 16 * 1024 * 1024 });
@@ -75,7 +57,7 @@ function request(img: BuiltImage, n: number): PublishRequest {
   };
 }
 
-(available ? describe : describe.skip)('distribution 2.8 interop', () => {
+describeWith(['docker-registry', 'skopeo'], 'distribution 2.8 interop', () => {
   let dist: Distribution;
   let t: ClosableTransport;
   let img: BuiltImage;

@@ -41,7 +41,8 @@ import {
   type TrustMaterial,
   type VerifyReport,
 } from '../../src/verify/index.js';
-import { distributionAvailable, startDistribution } from '../fakes/distribution.js';
+import { startDistribution } from '../fakes/distribution.js';
+import { itWith } from '../requirements.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
@@ -558,37 +559,40 @@ describe('verifyImage', () => {
   });
 
   describe('when the registry has no referrers API (CNCF distribution 2.8, fallback tag)', () => {
-    const maybe = distributionAvailable() ? it : it.skip;
-    maybe('verifies the good signatures and rejects an envelope swapped between platforms', async () => {
-      const dist = await startDistribution({ mode: 'plain' });
-      const dt = createTransport(dist.host);
-      try {
-        const built = await pushBuildkitImage(dt, { repository: 'acme/dist', seed: 'dist' });
-        const image = `${dist.host}/acme/dist@${built.digest}`;
-        const result = await signImages({ images: [image], provider: provider(oidc), transparencyLog: rekor.url });
-        expect(result.signed.every((a) => a.via === 'tag')).toBe(true);
-        const amd = result.signed.find((a) => a.platform === 'linux/amd64')!;
-        const m = (await getManifest(dt, 'acme/dist', amd.artifactDigest)).manifest as ImageManifest;
-        const envelope = await getBlob(dt, 'acme/dist', m.layers[0]!, MAX_ENVELOPE_BYTES);
-        const arm = built.platforms.find((p) => p.platform === 'linux/arm64')!.manifest;
-        const swapped = await publishReferrer(dt, {
-          repository: 'acme/dist',
-          subject: arm,
-          artifactType: m.artifactType!,
-          layers: [{ mediaType: m.artifactType!, data: envelope }],
-        });
+    itWith(
+      ['docker-registry'],
+      'verifies the good signatures and rejects an envelope swapped between platforms',
+      async () => {
+        const dist = await startDistribution({ mode: 'plain' });
+        const dt = createTransport(dist.host);
+        try {
+          const built = await pushBuildkitImage(dt, { repository: 'acme/dist', seed: 'dist' });
+          const image = `${dist.host}/acme/dist@${built.digest}`;
+          const result = await signImages({ images: [image], provider: provider(oidc), transparencyLog: rekor.url });
+          expect(result.signed.every((a) => a.via === 'tag')).toBe(true);
+          const amd = result.signed.find((a) => a.platform === 'linux/amd64')!;
+          const m = (await getManifest(dt, 'acme/dist', amd.artifactDigest)).manifest as ImageManifest;
+          const envelope = await getBlob(dt, 'acme/dist', m.layers[0]!, MAX_ENVELOPE_BYTES);
+          const arm = built.platforms.find((p) => p.platform === 'linux/arm64')!.manifest;
+          const swapped = await publishReferrer(dt, {
+            repository: 'acme/dist',
+            subject: arm,
+            artifactType: m.artifactType!,
+            layers: [{ mediaType: m.artifactType!, data: envelope }],
+          });
 
-        const r = await verifyImage({ image, trust: trust(), policy: policy() });
-        const s = { image, built, result };
-        expect(outcome(r, 'linux/arm64').rejected).toEqual({ [swapped.descriptor.digest]: 'STMT_SUBJECT_MISMATCH' });
-        expectOriginalsVerify(r, s, 'linux/amd64');
-        expectOriginalsVerify(r, s, 'linux/arm64');
-        expect(r.passed).toBe(true);
-      } finally {
-        await dt.close();
-        await dist.stop();
-      }
-    });
+          const r = await verifyImage({ image, trust: trust(), policy: policy() });
+          const s = { image, built, result };
+          expect(outcome(r, 'linux/arm64').rejected).toEqual({ [swapped.descriptor.digest]: 'STMT_SUBJECT_MISMATCH' });
+          expectOriginalsVerify(r, s, 'linux/amd64');
+          expectOriginalsVerify(r, s, 'linux/arm64');
+          expect(r.passed).toBe(true);
+        } finally {
+          await dt.close();
+          await dist.stop();
+        }
+      },
+    );
   });
 
   describe('when the image has no signatures', () => {

@@ -6,19 +6,14 @@ import { createTransport, type ClosableTransport } from '../../../src/oci/transp
 import { registryError } from '../../../src/oci/transport/registry-error.js';
 import type { RegistryRequest } from '../../../src/oci/transport/types.js';
 import { expectCode } from '../../helpers.js';
-import {
-  distributionAvailable,
-  DISTRIBUTION_SKIP_REASON,
-  startDistribution,
-  type Distribution,
-} from '../../fakes/distribution.js';
+import { startDistribution, type Distribution } from '../../fakes/distribution.js';
+import { describeWith } from '../../requirements.js';
 
 const EMPTY = Buffer.from('{}');
 const EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
 const NO_HOME = { HOME: '/nonexistent-home', PATH: process.env['PATH'] ?? '' };
 
-const suite = distributionAvailable() ? describe : describe.skip;
-if (!distributionAvailable()) console.warn(`skipping distribution tests: ${DISTRIBUTION_SKIP_REASON}`);
+const suite = (title: string, body: () => void) => describeWith(['docker-registry'], title, body);
 
 /** Pushes the empty JSON blob (POST then PUT ?digest=), returning the final status. */
 async function pushEmptyBlob(t: ClosableTransport, repository: string): Promise<number> {

@@ -2,13 +2,14 @@
  * The real Docker CLI and daemon for the plugin's end-to-end tests: is a daemon answering
  * (`DOCKER_HOST`, as `.ci/run` and `scripts/dockerd.sh` export it), the plugin installed from the
  * built `dist/cli.js` into a scratch `DOCKER_CONFIG`, and docker commands run with captured output.
- * Under CI=true a missing docker fails the suite (`requireDocker`); outside CI it is skipped.
+ * Under CI=true a missing docker or dist/ fails the suite (../requirements.ts); outside CI it is skipped.
+ * dist/ is built once before the suite (.ci/run); this harness never rebuilds it.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDist } from '../fakes/local-stack.js';
+import { describeWith } from '../requirements.js';
 
 export const ROOT = process.cwd();
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -22,11 +23,9 @@ export function dockerMissing(): string | undefined {
   return undefined;
 }
 
-/** `describe` when docker runs or under CI=true (the suite then fails in `requireDocker`), else `describe.skip`. */
+/** `describe` for a suite needing a Docker daemon and the built dist/ (see ../requirements.ts). */
 export function describeWithDocker(title: string, body: () => void): void {
-  const missing = dockerMissing();
-  const run = missing === undefined || process.env.CI === 'true';
-  (run ? describe : describe.skip)(`${title}${run ? '' : ` (skipped: ${missing})`}`, body);
+  describeWith(['docker', 'dist'], title, body);
 }
 
 /** Throws (failing the suite) when docker is missing: called first in beforeAll. */
@@ -44,11 +43,10 @@ export interface PluginHome {
 }
 
 /**
- * Builds dist/ when stale, makes a scratch DOCKER_CONFIG and runs `node dist/cli.js docker install` there.
+ * Makes a scratch DOCKER_CONFIG and runs `node dist/cli.js docker install` there.
  * @throws Error when the install fails
  */
 export async function installPluginHome(): Promise<PluginHome> {
-  ensureDist(ROOT);
   const dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'opk-docker-config-'));
   const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
   const r = await run(process.execPath, [CLI, 'docker', 'install'], env);

@@ -214,7 +214,7 @@ describe('httpRequest', () => {
           'CORE_BUDGET_EXCEEDED',
         );
         // The per-attempt timeout (30 s) and total time (120 s) are far away: only the budget ended it.
-        expect(performance.now() - start).toBeLessThan(400 + 1000);
+        expect(performance.now() - start).toBeLessThan(400 + 2500);
       });
     });
 
@@ -231,7 +231,7 @@ describe('httpRequest', () => {
             throw err;
           }
         }, 'CORE_BUDGET_EXCEEDED');
-        expect(performance.now() - start).toBeLessThan(1000);
+        expect(performance.now() - start).toBeLessThan(3000); // not the 10 s Retry-After
         expect(seen).toHaveLength(1);
         expect(message).toMatch(/^GET \/later: the 2s time budget \(--timeout\) ran out after HTTP 429: retry 2/);
       });
@@ -245,7 +245,7 @@ describe('httpRequest', () => {
           () => httpRequest(`${base}/busy`, { attempts: 20, backoffMs: 100, deadline: budget(700) }),
           'CORE_BUDGET_EXCEEDED',
         );
-        expect(performance.now() - start).toBeLessThan(700 + 500);
+        expect(performance.now() - start).toBeLessThan(700 + 2500);
         expect(seen.length).toBeGreaterThan(1);
         expect(seen.length).toBeLessThan(20);
       });

@@ -7,7 +7,9 @@ import { OpkError } from '../core/errors.js';
 import { parsePlatformFilter } from '../oci/index.js';
 import { inspectImage, type AnnotatedSigner, type InspectReport } from '../verify/index.js';
 import { runCommand } from './args.js';
+import { DEFAULT_VERIFY_BUDGET_MS } from '../core/deadline.js';
 import { formatError, UsageError } from './errors.js';
+import { deadlineFromFlag, TIMEOUT_OPTION, timeoutUsage } from './timeout-option.js';
 import { printable } from './terminal-text.js';
 
 const USAGE = `usage: opk-attest inspect IMAGE [options]
@@ -20,7 +22,7 @@ options:
   --json                         print one JSON object instead of tables
   --insecure-registry HOST       reach HOST over plain http (repeatable; loopback always is)
   --referrers-repository REPO    signatures live in this repository of the same registry
-  -h, --help                     show this help
+${timeoutUsage(DEFAULT_VERIFY_BUDGET_MS, 33)}  -h, --help                     show this help
 `;
 
 const SPEC = {
@@ -32,6 +34,7 @@ const SPEC = {
     json: { type: 'boolean' },
     'insecure-registry': { type: 'string', multiple: true },
     'referrers-repository': { type: 'string' },
+    ...TIMEOUT_OPTION,
   },
 } as const;
 
@@ -58,6 +61,7 @@ export function inspectCommand(argv: string[]): Promise<number> {
         throw new UsageError((err as Error).message, err);
       }
     }
+    const deadline = deadlineFromFlag(values.timeout, DEFAULT_VERIFY_BUDGET_MS);
     const o: Options = {
       image: positionals[0]!,
       json: values.json ?? false,
@@ -68,7 +72,7 @@ export function inspectCommand(argv: string[]): Promise<number> {
     try {
       const report = await inspectImage({
         image: o.image,
-        registry: { insecureRegistries: o.insecureRegistries },
+        registry: { insecureRegistries: o.insecureRegistries, deadline },
         ...(o.platform === undefined ? {} : { platform: o.platform }),
         ...(o.referrersRepository === undefined ? {} : { referrersRepository: o.referrersRepository }),
       });

@@ -12,7 +12,9 @@
 import { open } from 'node:fs/promises';
 import { discoveryKeyFinder, EphemeralKey, issuePkToken, type PkToken } from '../identity/index.js';
 import { keyValues, runCommand, UsageError } from './args.js';
+import { DEFAULT_VERIFY_BUDGET_MS } from '../core/deadline.js';
 import { PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
+import { deadlineFromFlag, TIMEOUT_OPTION, timeoutUsage } from './timeout-option.js';
 import { opHeaders } from './pktoken-show.js';
 import { safeText } from './terminal-text.js';
 
@@ -25,13 +27,14 @@ debugging and interoperability, it cannot sign anything.
 options:
 ${PROVIDER_USAGE}  --extra-claim NAME=VALUE   an extra CIC claim (e.g. att=<hex>); repeatable
   --out FILE                 write the token to FILE (mode 0600) instead of stdout
-`;
+${timeoutUsage(DEFAULT_VERIFY_BUDGET_MS)}`;
 
 const SPEC = {
   name: 'pktoken issue',
   usage: USAGE,
   options: {
     ...PROVIDER_OPTIONS,
+    ...TIMEOUT_OPTION,
     'extra-claim': { type: 'string', multiple: true },
     out: { type: 'string' },
   },
@@ -47,7 +50,8 @@ const SPEC = {
 export function issuePkTokenCommand(argv: string[]): Promise<number> {
   return runCommand(SPEC, argv, async ({ values }) => {
     const extraClaims = keyValues(values['extra-claim'], '--extra-claim');
-    const provider = providerFromFlags(values);
+    const deadline = deadlineFromFlag(values.timeout, DEFAULT_VERIFY_BUDGET_MS);
+    const provider = providerFromFlags(values, { deadline });
     const pkt = await issuePkToken({
       requestIdToken: (commitment) => {
         if (provider.name === 'static-token') {
@@ -60,7 +64,7 @@ export function issuePkTokenCommand(argv: string[]): Promise<number> {
       commitmentClaim: provider.commitmentClaim,
       key: EphemeralKey.generate(),
       extraClaims,
-      findKey: discoveryKeyFinder(),
+      findKey: discoveryKeyFinder({ deadline }),
       gq: true,
     });
     await output(pkt, values.out);

@@ -9,9 +9,10 @@ import { UsageError } from './args.js';
 /** The `parseArgs` option. */
 export const TIMEOUT_OPTION = { timeout: { type: 'string' } } as const;
 
-/** The usage line, with the command's default. */
-export function timeoutUsage(defaultMs: number): string {
-  return `  --timeout DURATION         overall time budget of the network work, e.g. 90s, 5m (default ${formatDuration(defaultMs)})\n`;
+/** The usage line, with the command's default; `column` is where the command's descriptions start. */
+export function timeoutUsage(defaultMs: number, column = 29): string {
+  const text = `overall time budget of the network work, e.g. 90s, 5m (default ${formatDuration(defaultMs)})`;
+  return `${'  --timeout DURATION'.padEnd(column)}${text}\n`;
 }
 
 /**

@@ -262,12 +262,14 @@ describe('httpRequest', () => {
     });
 
     describe('when the server answers in time', () => {
-      it('returns the answer and leaves no timer behind', async () => {
+      it('retries and returns the answer; the deadline itself arms no timer', async () => {
         const before = timers();
-        handlers = [status(503), status(200)];
-        const res = await httpRequest(`${base}/ok`, { deadline: budget(5000), backoffMs: 1 });
-        expect(res.status).toBe(200);
+        const deadline = budget(5000);
         expect(timers()).toBe(before);
+        handlers = [status(503), status(200)];
+        const res = await httpRequest(`${base}/ok`, { deadline, backoffMs: 1 });
+        expect(res.status).toBe(200);
+        expect(seen).toHaveLength(2);
       });
     });
   });

@@ -13,12 +13,13 @@ import { githubActionsProvider } from '../../src/identity/oidc/index.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import { signImages } from '../../src/sign/index.js';
 import { pushBuildkitImage, type BuildkitImageOptions } from '../fixtures/buildkit-image.js';
-import { distributionAvailable, startDistribution, type Distribution } from '../fakes/distribution.js';
+import { startDistribution, type Distribution } from '../fakes/distribution.js';
+import { describeWith } from '../requirements.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
 
-/** `describe` when the registry can run (or CI demands it), else `describe.skip`. */
-export const withRegistry = distributionAvailable() || process.env.CI === 'true' ? describe : describe.skip;
+/** `describe` for a suite needing the real registry (../requirements.ts: fails under CI=true when missing). */
+export const withRegistry = (title: string, body: () => void): void => describeWith(['docker-registry'], title, body);
 
 /** A CLI run's exit status and output. */
 export interface Run {

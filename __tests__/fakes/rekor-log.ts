@@ -42,6 +42,8 @@ export interface RekorLogOptions {
   hostname?: string;
   /** Clock for integratedTime (seconds); defaults to the wall clock. */
   now?: () => number;
+  /** Write Rekor v1's `Timestamp: <ns>` extension line (from `now`) into checkpoints. Default false. */
+  checkpointTimestamp?: boolean;
 }
 
 /** A running fake log. */
@@ -296,7 +298,9 @@ class FakeLog {
 
   /** Rekor's signed note: origin "<hostname> - <treeID>", size, base64 root; signed by "<hostname>". */
   #checkpoint(size: number, root: Buffer): string {
-    const note = `${this.hostname} - ${this.state.treeId}\n${size}\n${root.toString('base64')}\n`;
+    const seconds = this.options.now?.() ?? Math.floor(Date.now() / 1000);
+    const stamp = this.options.checkpointTimestamp ? `Timestamp: ${BigInt(seconds) * 1_000_000_000n}\n` : '';
+    const note = `${this.hostname} - ${this.state.treeId}\n${size}\n${root.toString('base64')}\n${stamp}`;
     const sig = sign('sha256', Buffer.from(note), { key: this.key, dsaEncoding: 'der' });
     return `${note}\n\u2014 ${this.hostname} ${Buffer.concat([this.keyHint, sig]).toString('base64')}\n`;
   }

@@ -1,7 +1,11 @@
 import { EphemeralKey } from '../../src/identity/ephemeral-key.js';
 import { jwksKeyFinder, parseJwks } from '../../src/identity/jwks.js';
 import { parsePkToken } from '../../src/identity/pk-token.js';
-import { verifyPkToken, type VerifyPkTokenOptions } from '../../src/identity/verify-pk-token.js';
+import {
+  MAX_CLOCK_SKEW_SECONDS,
+  verifyPkToken,
+  type VerifyPkTokenOptions,
+} from '../../src/identity/verify-pk-token.js';
 import { expectCode, loadVectors } from '../helpers.js';
 import { createTestOp, GITHUB_ISSUER, issueFrom } from './test-op.js';
 
@@ -92,6 +96,47 @@ describe('verifyPkToken', () => {
       await expect(verifyPkToken(json, { ...options, expiry: { kind: 'max-age', seconds: 0 } })).rejects.toThrow(
         TypeError,
       );
+    });
+  });
+
+  describe('when iat lies in the future', () => {
+    const iat = 1_700_000_000;
+    const at = (s: number) => () => new Date(s * 1000);
+    let json: Buffer;
+    beforeAll(async () => {
+      json = (await issueFrom(op, { claims: { iat, exp: iat + 300 } })).jsonBytes();
+    });
+    it('accepts iat up to now plus MAX_CLOCK_SKEW_SECONDS', async () => {
+      await expect(verifyPkToken(json, { ...options, now: at(iat - MAX_CLOCK_SKEW_SECONDS) })).resolves.toBeDefined();
+    });
+    it('throws PKT_ISSUED_IN_FUTURE one second later, under every expiry policy', async () => {
+      for (const expiry of [undefined, { kind: 'exp' } as const, { kind: 'never' } as const]) {
+        await expectCode(
+          () => verifyPkToken(json, { ...options, expiry, now: at(iat - MAX_CLOCK_SKEW_SECONDS - 1) }),
+          'PKT_ISSUED_IN_FUTURE',
+        );
+      }
+    });
+    it('honours a custom clockSkewSeconds', async () => {
+      await expectCode(
+        () => verifyPkToken(json, { ...options, clockSkewSeconds: 0, now: at(iat - 1) }),
+        'PKT_ISSUED_IN_FUTURE',
+      );
+      await expect(verifyPkToken(json, { ...options, clockSkewSeconds: 0, now: at(iat) })).resolves.toBeDefined();
+    });
+    it('refuses a negative skew as a programming error', async () => {
+      await expect(verifyPkToken(json, { ...options, clockSkewSeconds: -1 })).rejects.toThrow(TypeError);
+    });
+    it('throws PKT_ISSUED_IN_FUTURE for a token dated years ahead with the real clock', async () => {
+      const future = Math.floor(Date.now() / 1000) + 3 * 365 * 86_400;
+      const ahead = (await issueFrom(op, { claims: { iat: future, exp: future + 300 } })).jsonBytes();
+      await expectCode(() => verifyPkToken(ahead, { ...options, expiry: { kind: 'never' } }), 'PKT_ISSUED_IN_FUTURE');
+    });
+    it('throws PKT_CLAIM_INVALID when iat is missing or not an integer, whatever the expiry policy', async () => {
+      for (const bad of [undefined, 1.5, '1700000000', 0]) {
+        const token = (await issueFrom(op, { claims: { iat: bad } })).jsonBytes();
+        await expectCode(() => verifyPkToken(token, { ...options, expiry: { kind: 'never' } }), 'PKT_CLAIM_INVALID');
+      }
     });
   });
 

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { parseCheckpoint, verifyCheckpointSignature } from '../../src/tlog/checkpoint.js';
+import { checkpointTimestamp, parseCheckpoint, verifyCheckpointSignature } from '../../src/tlog/checkpoint.js';
 import { LogPublicKey } from '../../src/tlog/keys.js';
 import { expectCode } from '../helpers.js';
 
@@ -107,5 +107,27 @@ describe('verifyCheckpointSignature', () => {
       const odd = parseCheckpoint(note(BODY, [{ name: '(a|b)*.[x]', ...log }]));
       expect(() => verifyCheckpointSignature(odd, log.pub, '(a|b)*.[x]')).not.toThrow();
     });
+  });
+});
+
+describe('checkpointTimestamp', () => {
+  const signed = (extra: string) => parseCheckpoint(note(`${BODY}${extra}`, [{ name: 'rekor.sigstore.dev', ...log }]));
+  describe('when the note has a Timestamp line', () => {
+    it('returns it in whole seconds', () =>
+      expect(checkpointTimestamp(signed('Timestamp: 1689748607742585419\n'))).toBe(1689748607));
+  });
+  describe('when the note has none', () => {
+    it('returns undefined', () => expect(checkpointTimestamp(signed(''))).toBeUndefined());
+  });
+  describe.each([
+    ['a negative value', 'Timestamp: -1\n'],
+    ['a leading zero', 'Timestamp: 01689748607742585419\n'],
+    ['a fraction', 'Timestamp: 1689748607.5\n'],
+    ['no space', 'Timestamp:1689748607742585419\n'],
+    ['more than 64 bits', 'Timestamp: 99999999999999999999\n'],
+    ['two Timestamp lines', 'Timestamp: 1\nTimestamp: 2\n'],
+  ])('when the Timestamp line has %s', (_name, extra) => {
+    it('throws TLOG_CHECKPOINT_INVALID', () =>
+      expectCode(() => checkpointTimestamp(signed(extra)), 'TLOG_CHECKPOINT_INVALID'));
   });
 });

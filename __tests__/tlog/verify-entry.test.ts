@@ -76,14 +76,50 @@ describe('verifyTlogEntry', () => {
       ));
   });
 
-  describe('when only the inclusion proof is present', () => {
-    it('verifies, but does not claim the integrated time is authenticated', () => {
+  describe('when only the inclusion proof is present (the SET stripped)', () => {
+    const stripped = (): TlogEntry => {
       const e = clone(entryA);
       delete e.verification.signedEntryTimestamp;
-      expect(verifyTlogEntry(e, a.expected, logs)).toMatchObject({
-        inclusionVerified: true,
-        integratedTimeVerified: false,
-      });
+      return e;
+    };
+    it('verifies, but hands on no integrated time', () => {
+      const v = verifyTlogEntry(stripped(), a.expected, logs);
+      expect(v).toMatchObject({ inclusionVerified: true, integratedTimeVerified: false });
+      expect(v).not.toHaveProperty('integratedTime');
+      expect(v).not.toHaveProperty('checkpointTime');
+    });
+    it('hands on no integrated time either when the claimed one was changed', () => {
+      const e = stripped();
+      e.integratedTime = 4_000_000_000;
+      expect(verifyTlogEntry(e, a.expected, logs)).not.toHaveProperty('integratedTime');
+    });
+    it('throws TLOG_CHECKPOINT_SIGNATURE_INVALID when the checkpoint is not signed by the trusted log key', () => {
+      const e = stripped();
+      e.verification.inclusionProof!.checkpoint = resignCheckpoint(
+        e.verification.inclusionProof!.checkpoint,
+        otherKey(),
+      );
+      return expectCode(() => verifyTlogEntry(e, a.expected, logs), 'TLOG_CHECKPOINT_SIGNATURE_INVALID');
+    });
+  });
+
+  describe('when the checkpoint carries a signed Timestamp line', () => {
+    it('reports it as checkpointTime, and a changed Timestamp breaks the checkpoint signature', async () => {
+      const stamped = await startRekorLog({ checkpointTimestamp: true, now: () => 1_800_000_000 });
+      try {
+        const s = makeSignature('stamped');
+        const e = await new RekorClient({ url: stamped.url, backoffMs: 5 }).createEntry(s.proposal);
+        const keys = createLogKeyring([LogPublicKey.fromPem(stamped.publicKeyPem)]);
+        expect(verifyTlogEntry(e, s.expected, keys)).toMatchObject({
+          integratedTime: 1_800_000_000,
+          checkpointTime: 1_800_000_000,
+        });
+        const p = e.verification.inclusionProof!;
+        p.checkpoint = p.checkpoint.replace('Timestamp: 1800000000', 'Timestamp: 1900000000');
+        await expectCode(() => verifyTlogEntry(e, s.expected, keys), 'TLOG_CHECKPOINT_SIGNATURE_INVALID');
+      } finally {
+        await stamped.close();
+      }
     });
   });
 

@@ -28,6 +28,7 @@ export type PkTokenErrorCode =
   | 'PKT_GQ_INVALID'
   | 'PKT_OP_SIGNATURE_INVALID'
   | 'PKT_EXPIRED'
+  | 'PKT_ISSUED_IN_FUTURE' // iat after now plus the allowed clock skew
   | 'PKT_CLAIM_INVALID'
   | 'PKT_BASE64_INVALID' // a segment that is not canonical unpadded base64url
   | 'PKT_JKT_MISMATCH' // the GQ header's jkt is not the thumbprint of the OP key found by kid

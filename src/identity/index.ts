@@ -36,7 +36,7 @@ export { parseJwks, findJwk, jwksKeyFinder, fetchJwks, discoveryKeyFinder } from
 export type { KeyFinder, Jwks, JwksHttpOptions } from './jwks.js';
 
 // Verification, issuance and signed messages.
-export { verifyPkToken, DEFAULT_EXPIRY } from './verify-pk-token.js';
+export { verifyPkToken, issuedAt, DEFAULT_EXPIRY, MAX_CLOCK_SKEW_SECONDS } from './verify-pk-token.js';
 export type { VerifyPkTokenOptions, VerifiedPkToken, ExpiryPolicy } from './verify-pk-token.js';
 export { issuePkToken } from './issue-pk-token.js';
 export type { IssuePkTokenOptions } from './issue-pk-token.js';

@@ -1,7 +1,7 @@
 /**
  * PK token verification in the order of openpubkey's `Verifier.VerifyPKToken`
  * (`verifier/verifier.go`, `providers/providerverifier.go`): CIC signature → issuer → OP
- * signature (GQ256, or RS256 when allowed) → commitment → expiry. Each step is a private function
+ * signature (GQ256, or RS256 when allowed) → commitment → issued-at → expiry. Each step is a private function
  * that throws its own `PkTokenError` code; a token either verifies or throws.
  */
 import { bytesEqual } from '../core/digest.js';
@@ -25,6 +25,14 @@ export type ExpiryPolicy =
   | { kind: 'exp' }
   /** No time check (openpubkey NEVER_EXPIRE): stored signatures bound by `att`/`atts`. */
   | { kind: 'never' };
+
+/**
+ * How far a token's `iat` may lie after the clock it is compared with (the verifier's clock, or
+ * the log's integrated time): five minutes, the usual JWT leeway, enough for NTP-synchronised
+ * issuers, logs and runners, far too little to pass off a token minted for the future
+ * (docs/time.md).
+ */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
 
 /** openpubkey's default: `MAX_AGE_24HOURS`. */
 export const DEFAULT_EXPIRY: ExpiryPolicy = Object.freeze({ kind: 'max-age', seconds: 24 * 60 * 60 });
@@ -50,6 +58,8 @@ export interface VerifyPkTokenOptions {
   expiry?: ExpiryPolicy;
   /** The clock. Default: the system clock. */
   now?: () => Date;
+  /** Leeway for `iat` after `now` (seconds, default MAX_CLOCK_SKEW_SECONDS). */
+  clockSkewSeconds?: number;
   /**
    * Verify GQ256 with the pre-v0.25.0 rule (the GQ header, `jkt` included, is not signed).
    * Only for tokens made by old openpubkey versions. Default false.
@@ -87,6 +97,9 @@ function resolve(o: VerifyPkTokenOptions): Resolved {
   if (expiry.kind === 'max-age' && !(Number.isSafeInteger(expiry.seconds) && expiry.seconds > 0)) {
     throw new TypeError('verifyPkToken: expiry max-age seconds must be a positive integer');
   }
+  if (o.clockSkewSeconds !== undefined && !(Number.isSafeInteger(o.clockSkewSeconds) && o.clockSkewSeconds >= 0)) {
+    throw new TypeError('verifyPkToken: clockSkewSeconds must be a non-negative integer');
+  }
   return {
     allowedIssuers: o.allowedIssuers,
     findKey: o.findKey,
@@ -95,6 +108,7 @@ function resolve(o: VerifyPkTokenOptions): Resolved {
     clientId: o.clientId,
     expiry,
     now: o.now ?? (() => new Date()),
+    clockSkewSeconds: o.clockSkewSeconds ?? MAX_CLOCK_SKEW_SECONDS,
     legacyGq: o.legacyGq ?? false,
   };
 }
@@ -102,7 +116,7 @@ function resolve(o: VerifyPkTokenOptions): Resolved {
 /**
  * Verifies a PK token: CIC signature by `upk`, issuer allowed, OP signature (GQ256 with the key
  * `findKey` returns for the original kid; RS256 only when `requireGq` is false), client id and
- * commitment in `aud` or `nonce`, expiry policy, string `sub`. COS signatures are parsed but not
+ * commitment in `aud` or `nonce`, `iat` not after now (plus skew), expiry policy, string `sub`. COS signatures are parsed but not
  * checked (openpubkey checks them only when cosigners are configured).
  * @param token - a parsed token, or its JSON or compact bytes (parsed strictly first)
  * @param options - allowed issuers, key finder and policy
@@ -110,8 +124,8 @@ function resolve(o: VerifyPkTokenOptions): Resolved {
  * @throws PkTokenError parse codes (PKT_TOO_LARGE | PKT_MALFORMED | PKT_BASE64_INVALID | PKT_ROLE_INVALID)
  *   | PKT_CIC_INVALID | PKT_ALG_INVALID | PKT_CIC_SIGNATURE_INVALID | PKT_ISSUER_NOT_ALLOWED
  *   | PKT_GQ_REQUIRED | PKT_KID_UNKNOWN | PKT_JWKS_INVALID | PKT_JWKS_FETCH_FAILED | PKT_GQ_INVALID
- *   | PKT_JKT_MISMATCH | PKT_OP_SIGNATURE_INVALID | PKT_COMMITMENT_MISMATCH | PKT_CLAIM_INVALID | PKT_EXPIRED;
- *   TypeError for a max-age policy whose seconds are not a positive integer
+ *   | PKT_JKT_MISMATCH | PKT_OP_SIGNATURE_INVALID | PKT_COMMITMENT_MISMATCH | PKT_CLAIM_INVALID | PKT_ISSUED_IN_FUTURE | PKT_EXPIRED;
+ *   TypeError for a max-age policy whose seconds are not a positive integer, or a negative skew
  */
 export async function verifyPkToken(
   token: PkToken | Uint8Array | string,
@@ -123,7 +137,9 @@ export async function verifyPkToken(
   const issuer = checkIssuer(pkt, o);
   const { opAlg, kid } = await verifyOpSignature(pkt, issuer, o);
   checkCommitment(pkt, cic, o.commitmentClaim ?? (issuer === GITHUB_ACTIONS_ISSUER ? 'aud' : 'nonce'), o.clientId);
-  checkExpiry(pkt, o.expiry, o.now());
+  const now = o.now();
+  checkIssuedAt(pkt, now, o.clockSkewSeconds);
+  checkExpiry(pkt, o.expiry, now);
   const subject = pkt.claims.sub;
   if (typeof subject !== 'string' || subject === '') {
     throw new PkTokenError({
@@ -268,7 +284,38 @@ function checkCommitment(pkt: PkToken, cic: ParsedCic, claim: 'aud' | 'nonce', c
   }
 }
 
-/** Step 5: the expiry policy. */
+/**
+ * Step 5: `iat` is a positive integer not after now plus the skew. This holds for every expiry
+ * policy, `never` included: a token dated in the future would outlive any age limit and claim
+ * a signing time that has not happened (docs/time.md).
+ */
+function checkIssuedAt(pkt: PkToken, now: Date, skewSeconds: number): void {
+  const iat = issuedAt(pkt);
+  const latest = Math.floor(now.getTime() / 1000) + skewSeconds;
+  if (iat > latest) {
+    throw new PkTokenError({
+      code: 'PKT_ISSUED_IN_FUTURE',
+      message: `PK token from ${quote(pkt.issuer)}: iat ${new Date(iat * 1000).toISOString()} is after now plus ${skewSeconds} s of clock skew; check this machine's clock, else the token was minted with a false date`,
+    });
+  }
+}
+
+/**
+ * The token's `iat` (OIDC Core makes it required in ID tokens).
+ * @throws PkTokenError PKT_CLAIM_INVALID
+ */
+export function issuedAt(pkt: PkToken): number {
+  const iat = pkt.claims.iat;
+  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat <= 0) {
+    throw new PkTokenError({
+      code: 'PKT_CLAIM_INVALID',
+      message: `PK token from ${quote(pkt.issuer)}: "iat" is missing or not a positive integer; OIDC ID tokens must carry it`,
+    });
+  }
+  return iat;
+}
+
+/** Step 6: the expiry policy. */
 function checkExpiry(pkt: PkToken, policy: ExpiryPolicy, now: Date): void {
   if (policy.kind === 'never') return;
   const nowSeconds = now.getTime() / 1000;

@@ -120,6 +120,24 @@ export function verifyCheckpointSignature(
   }
 }
 
+const TIMESTAMP_LINE = /^Timestamp: (0|[1-9][0-9]{0,19})$/;
+
+/**
+ * The `Timestamp: <nanoseconds>` extension line Rekor v1 has written into checkpoints, in whole
+ * seconds. Once the checkpoint's signature verified, it is a signed upper bound on when every
+ * entry in the tree was logged; it is not the entry's integrated time (docs/time.md).
+ * @returns the seconds, or undefined when the checkpoint has no such line
+ * @throws TlogError TLOG_CHECKPOINT_INVALID for a malformed or repeated Timestamp line
+ */
+export function checkpointTimestamp(checkpoint: SignedCheckpoint, what = 'checkpoint'): number | undefined {
+  const lines = checkpoint.extensions.filter((l) => l.startsWith('Timestamp:'));
+  if (lines.length === 0) return undefined;
+  const m = lines.length === 1 ? TIMESTAMP_LINE.exec(lines[0]!) : null;
+  const ns = m ? BigInt(m[1]!) : -1n;
+  if (ns < 0n || ns > MAX_UINT64) throw cpError(what, 'has a malformed or repeated "Timestamp: <nanoseconds>" line');
+  return Number(ns / 1_000_000_000n);
+}
+
 function decodeB64(s: string, what: string, field: string): Buffer {
   try {
     return b64Decode(s, `${what} ${field}`);

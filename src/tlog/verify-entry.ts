@@ -10,6 +10,7 @@ import { leafHash } from '../core/merkle.js';
 import { parseTlogEntry, type TlogEntry } from './entry.js';
 import { TlogError } from './errors.js';
 import { checkHashedRekordMatches, parseHashedRekordBody, type ExpectedSignature } from './hashedrekord.js';
+import { checkpointTimestamp } from './checkpoint.js';
 import { verifyInclusionProof } from './inclusion.js';
 import type { LogKeyring, LogPublicKey } from './keys.js';
 import { verifySignedEntryTimestamp } from './set.js';
@@ -25,10 +26,18 @@ export interface VerifiedTlogEntry {
   uuid: string;
   logID: string;
   logIndex: number;
-  /** Seconds since the epoch; authenticated only when `integratedTimeVerified`. */
-  integratedTime: number;
+  /**
+   * Seconds since the epoch, present only when the SET verified: the SET is the one signature
+   * over it (an inclusion proof does not cover it), so an unvouched time is never handed on.
+   */
+  integratedTime?: number;
   /** The SET was present and verified (it is what signs `integratedTime`). */
   integratedTimeVerified: boolean;
+  /**
+   * The verified checkpoint's signed `Timestamp` (seconds), when it has one: the entry was in the
+   * log by then, an upper bound on the integrated time (docs/time.md).
+   */
+  checkpointTime?: number;
   /** An inclusion proof was present and verified against a signed checkpoint. */
   inclusionVerified: boolean;
   /** Tree size of the verified checkpoint, when there was one. */
@@ -66,13 +75,15 @@ export function verifyTlogEntry(
     });
   }
   if (set !== undefined) verifySignedEntryTimestamp(entry, key, what);
-  if (proof !== undefined) verifyInclusionProof(proof, leaf, key, what);
+  const checkpoint = proof !== undefined ? verifyInclusionProof(proof, leaf, key, what) : undefined;
+  const checkpointTime = checkpoint ? checkpointTimestamp(checkpoint, `${what} checkpoint`) : undefined;
   return {
     uuid: entry.uuid,
     logID: entry.logID,
     logIndex: entry.logIndex,
-    integratedTime: entry.integratedTime,
+    ...(set !== undefined ? { integratedTime: entry.integratedTime } : {}),
     integratedTimeVerified: set !== undefined,
+    ...(checkpointTime !== undefined ? { checkpointTime } : {}),
     inclusionVerified: proof !== undefined,
     ...(proof !== undefined ? { treeSize: proof.treeSize } : {}),
   };

@@ -1,5 +1,5 @@
 /** Renders a verification report: a table per platform for people, JSON for machines. */
-import type { VerifyReport } from './verifier.js';
+import type { VerifiedSignature, VerifyReport } from './verifier.js';
 
 /**
  * The human-readable report (signers, predicates, log indexes, rejected artifacts with their
@@ -16,9 +16,7 @@ export function formatReport(r: VerifyReport): string {
     if (p.signatures.length === 0 && p.rejected.length === 0) lines.push('    no signatures found');
     for (const s of p.signatures) {
       const who = [s.signer.repository, s.signer.workflow].filter(Boolean).join(' ') || s.signer.subject;
-      lines.push(
-        `    ✓ ${s.predicateType.padEnd(36)} ${who}  log ${s.logIndex ?? '-'}  ${s.artifactDigest.slice(0, 19)}`,
-      );
+      lines.push(`    ✓ ${s.predicateType.padEnd(36)} ${who}  log ${logText(s)}  ${s.artifactDigest.slice(0, 19)}`);
     }
     for (const x of p.rejected) lines.push(`    ✗ ${x.artifactDigest.slice(0, 19)}  ${x.code}: ${x.message}`);
     if (!p.verdict) lines.push('    policy: no rule matches this image; add a rule whose scope covers it');
@@ -33,9 +31,17 @@ export function formatReport(r: VerifyReport): string {
   return lines.join('\n');
 }
 
+/** Log index and time; a time no SET vouches for is not printed, only marked (docs/time.md). */
+function logText(s: VerifiedSignature): string {
+  if (s.logIndex === undefined) return '-';
+  if (s.integratedTime === undefined) return `${s.logIndex} (time unverified)`;
+  return `${s.logIndex} at ${new Date(s.integratedTime * 1000).toISOString().replace('.000Z', 'Z')}`;
+}
+
 /**
  * The report as one JSON document (stable field names). The PK token claims are left out: the
- * signer summary says who signed, and the document may end up in public CI logs.
+ * signer summary says who signed, and the document may end up in public CI logs. A logged
+ * signature carries `integratedTimeVerified`; `integratedTime` appears only when it is true.
  * @throws never
  */
 export function reportJson(r: VerifyReport): string {

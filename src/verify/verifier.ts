@@ -1,7 +1,8 @@
 /**
  * Verifies an image's signed attestations in the normative order of DESIGN §4.6, per platform:
  * discover referrers → DSSE signature with the PK token's upk → PK token (CIC, GQ256 with the OP
- * key by kid, issuer, commitment) → att/atts binding → log entry → statement subject → policy.
+ * key by kid, issuer, commitment, iat not after now) → att/atts binding → log entry (and iat not
+ * after the log's vouched time, docs/time.md) → statement subject → policy.
  * Trust material (issuers, OP keys, log keys) and the policy are passed in; nothing is fetched
  * from the signer's side of the wire without being verified.
  */
@@ -10,7 +11,7 @@ import type { Digest } from '../core/digest.js';
 import { isBudgetExceeded } from '../core/deadline.js';
 import { OpkError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
-import { type KeyFinder, parsePkToken, verifyPkToken, type VerifiedPkToken } from '../identity/index.js';
+import { issuedAt, type KeyFinder, parsePkToken, verifyPkToken, type VerifiedPkToken } from '../identity/index.js';
 import {
   findAttestations,
   type PlatformImage,
@@ -27,8 +28,9 @@ import {
   type SignerSummary,
 } from '../oci/index.js';
 import { evaluate, ruleFor, type Policy, type PolicyVerdict } from '../policy/index.js';
-import { type LogKeyring, verifyTlogEntry } from '../tlog/index.js';
+import { type LogKeyring, type VerifiedTlogEntry, verifyTlogEntry } from '../tlog/index.js';
 import { VerifyError } from './errors.js';
+import { checkIssuedBeforeLogged } from './log-time.js';
 
 /** What the verifier trusts, handed in (from TUF, flags, or a test). */
 export interface TrustMaterial {
@@ -71,8 +73,13 @@ export interface VerifiedSignature {
   signer: SignerSummary;
   claims: Readonly<Record<string, unknown>>;
   logIndex?: number;
-  /** The log's integrated time (seconds), reported; token expiry does not apply to stored signatures. */
+  /**
+   * The log's integrated time (seconds), only when its SET vouches for it (docs/time.md); token
+   * expiry does not apply to stored signatures.
+   */
   integratedTime?: number;
+  /** Logged signatures: whether `integratedTime` is vouched for; false means the log time is unverified. */
+  integratedTimeVerified?: boolean;
 }
 
 /** One referrer that did not verify, with the reason. */
@@ -235,13 +242,14 @@ async function verifyArtifact(
       return { ...token, cicClaims: token.cic.header };
     },
   });
-  let logged: { logIndex: number; integratedTime: number } | undefined;
+  let logged: VerifiedTlogEntry | undefined;
   if (v.tl !== undefined) {
     logged = verifyTlogEntry(
       v.tl,
       { paeSha256: v.paeSha256, signatureDer: v.sigDer, pkTokenJson: v.pktJson },
       o.trust.logs,
     );
+    checkIssuedBeforeLogged(issuedAt(v.pkToken.token), logged, `${repository}@${d.digest}`);
   } else if (requireLog) {
     throw new VerifyError({
       code: 'VERIFY_TLOG_MISSING',
@@ -253,6 +261,12 @@ async function verifyArtifact(
     predicateType: v.statement.predicateType,
     signer: signerSummary(v.pkToken.claims),
     claims: v.pkToken.claims,
-    ...(logged ? { logIndex: logged.logIndex, integratedTime: logged.integratedTime } : {}),
+    ...(logged
+      ? {
+          logIndex: logged.logIndex,
+          ...(logged.integratedTime !== undefined ? { integratedTime: logged.integratedTime } : {}),
+          integratedTimeVerified: logged.integratedTimeVerified,
+        }
+      : {}),
   };
 }

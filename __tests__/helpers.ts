@@ -31,3 +31,8 @@ export async function expectCode(fn: () => unknown, code: string): Promise<void>
 export function loadRekorVectors(): any {
   return JSON.parse(readFileSync(path.join(here, 'fixtures', 'vectors', 'rekor.json'), 'utf8'));
 }
+
+/** transparency-dev/merkle's consistency-proof probes (see fixtures/vectors/README.md). */
+export function loadConsistencyVectors(): any {
+  return JSON.parse(readFileSync(path.join(here, 'fixtures', 'vectors', 'merkle-consistency.json'), 'utf8'));
+}

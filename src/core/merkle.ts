@@ -1,5 +1,5 @@
 /**
- * RFC 6962 / RFC 9162 Merkle trees: leaf and node hashing, roots, inclusion proofs.
+ * RFC 6962 / RFC 9162 Merkle trees: leaf and node hashing, roots, inclusion and consistency proofs.
  * The one implementation of the tree; `attest/binding` (the `atts` claim) and `tlog`
  * (log inclusion proofs) both call it.
  */
@@ -135,6 +135,77 @@ export function verifyInclusion(
       message: `inclusion proof for leaf ${index} of ${size} leads to root ${computed.toString('hex')}, expected ${Buffer.from(root).toString('hex')}`,
     });
   }
+}
+
+/**
+ * Checks that the tree of `size2` with root `root2` extends the tree of `size1` with root `root1`
+ * (RFC 9162 §2.1.4.2, in the form of transparency-dev/merkle `VerifyConsistency`): the log only
+ * appended. The proof length must be exactly what the two sizes require. A proof from the empty
+ * tree proves nothing and is refused; equal sizes need an empty proof and equal roots.
+ * @throws CoreError CORE_MERKLE_INVALID when the proof is malformed or either root differs
+ */
+export function verifyConsistency(
+  size1: bigint,
+  size2: bigint,
+  root1: Uint8Array,
+  root2: Uint8Array,
+  proof: readonly Uint8Array[],
+): void {
+  const fail = (why: string): never => {
+    throw new CoreError({
+      code: 'CORE_MERKLE_INVALID',
+      message: `consistency proof from size ${size1} to ${size2}: ${why}`,
+    });
+  };
+  if (size1 < 0n || size2 < size1) fail('the second tree is smaller than the first');
+  if (size1 === 0n) fail('a proof from the empty tree proves nothing');
+  if (size1 === size2) {
+    if (proof.length > 0) fail('equal sizes need an empty proof');
+    if (!bytesEqual(root1, root2)) fail('equal sizes but different roots: the log forked');
+    return;
+  }
+  if (proof.length === 0) fail('the proof is empty');
+  if (proof.length > MAX_PROOF_HASHES || proof.some((h) => h.length !== 32))
+    fail(`the proof must be 1 to ${MAX_PROOF_HASHES} SHA-256 values`);
+  // The proof is a suffix of the inclusion proof of leaf size1-1 in the tree of size2, starting
+  // at the level of the largest perfect subtree ending at size1, whose root is proof[0] (or root1
+  // itself when the first tree is perfect).
+  const forkLevel = bitLength((size1 - 1n) ^ (size2 - 1n));
+  const border = popCount((size1 - 1n) >> BigInt(forkLevel));
+  const shift = trailingZeros(size1);
+  const inner = forkLevel - shift;
+  const perfect = size1 === 1n << BigInt(shift);
+  const seed: Buffer = perfect ? Buffer.from(root1) : Buffer.from(proof[0]!);
+  const path = perfect ? proof : proof.slice(1);
+  if (path.length !== inner + border)
+    fail(`the proof has ${proof.length} hashes, expected ${(perfect ? 0 : 1) + inner + border}`);
+  const mask = (size1 - 1n) >> BigInt(shift);
+  let hash1: Buffer = seed;
+  let hash2: Buffer = seed;
+  for (let i = 0; i < inner; i++) {
+    const sibling = path[i]!;
+    if (((mask >> BigInt(i)) & 1n) === 1n) {
+      hash1 = nodeHash(sibling, hash1);
+      hash2 = nodeHash(sibling, hash2);
+    } else {
+      hash2 = nodeHash(hash2, sibling);
+    }
+  }
+  for (let i = inner; i < path.length; i++) {
+    hash1 = nodeHash(path[i]!, hash1);
+    hash2 = nodeHash(path[i]!, hash2);
+  }
+  if (!bytesEqual(hash1, root1)) fail(`it does not lead to the first root ${Buffer.from(root1).toString('hex')}`);
+  if (!bytesEqual(hash2, root2)) fail(`it does not lead to the second root ${Buffer.from(root2).toString('hex')}`);
+}
+
+function trailingZeros(n: bigint): number {
+  let zeros = 0;
+  while (n > 0n && (n & 1n) === 0n) {
+    zeros++;
+    n >>= 1n;
+  }
+  return zeros;
 }
 
 function bitLength(n: bigint): number {

@@ -20,6 +20,7 @@ export type TlogErrorCode =
   | 'TLOG_CHECKPOINT_SIGNATURE_INVALID' // no checkpoint signature by the log key verifies
   | 'TLOG_CHECKPOINT_MISMATCH' // checkpoint size/root differ from the inclusion proof's
   | 'TLOG_INCLUSION_PROOF_INVALID' // the proof does not lead from the body to the root
+  | 'TLOG_CONSISTENCY_INVALID' // a later checkpoint does not extend an earlier one (fork, rollback, other log)
   | 'TLOG_REQUEST_FAILED' // the log could not be reached or answered 5xx
   | 'TLOG_REJECTED' // the log refused the entry (4xx other than 404/409)
   | 'TLOG_NOT_FOUND' // the log has no such entry

@@ -175,6 +175,14 @@ describe('RekorClient against responses shaped as rekor.sigstore.dev sends them'
         treeSize: 151165654,
         signedTreeHead: expect.stringContaining('rekor.sigstore.dev - 1193050959916656506\n151165654\n'),
         treeID: '1193050959916656506',
+        inactiveShards: [
+          {
+            rootHash: vectors.entries.find((v) => v.name === 'hashedrekord-79605083')!.inclusionProof.rootHash,
+            treeSize: 75441653,
+            signedTreeHead: expect.stringContaining('rekor.sigstore.dev - 2605736670972794746\n75441653\n'),
+            treeID: '2605736670972794746',
+          },
+        ],
       });
     });
   });

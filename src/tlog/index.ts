@@ -21,8 +21,10 @@ export {
   type LoggedHashedRekord,
 } from './hashedrekord.js';
 export { parseTlogEntry, type TlogEntry, type TlogInclusionProof } from './entry.js';
-export { RekorClient, type RekorClientOptions, type RekorLogInfo } from './rekor.js';
+export { RekorClient, MAX_RETRIEVE_QUERIES, type RekorClientOptions } from './rekor.js';
+export type { RekorConsistencyProof, RekorLogInfo, RekorTreeInfo } from './rekor-responses.js';
 export {
+  checkpointTimestamp,
   parseCheckpoint,
   verifyCheckpointSignature,
   type CheckpointSignature,
@@ -30,5 +32,6 @@ export {
 } from './checkpoint.js';
 export { setPayload, verifySignedEntryTimestamp } from './set.js';
 export { verifyInclusionProof } from './inclusion.js';
+export { verifyCheckpointConsistency } from './consistency.js';
 export { verifyTlogEntry, type VerifiedTlogEntry, type VerifyTlogEntryOptions } from './verify-entry.js';
 export { parseTrustedRootLogs, MAX_TRUSTED_ROOT_BYTES, type TrustedRootLog } from './trusted-root.js';

@@ -11,8 +11,7 @@ import { b64Decode, hexEncode } from '../core/b64.js';
 import { bytesEqual } from '../core/digest.js';
 import { isBudgetExceeded, type Deadline } from '../core/deadline.js';
 import { CoreError } from '../core/errors.js';
-import { isRecord } from '../core/guards.js';
-import { httpRequest, parseJsonBody, redactUrl, type HttpResponse } from '../core/http.js';
+import { httpRequest, redactUrl, type HttpResponse } from '../core/http.js';
 import { MAX_CERTIFICATE_BYTES, MAX_TLOG_RESPONSE_BYTES, MAX_TLOG_SEARCH_RESULTS } from '../core/limits.js';
 import { parseCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
 import { isEntryUuid, tlogEntryFromRekor, type TlogEntry } from './entry.js';
@@ -20,6 +19,15 @@ import { TlogError } from './errors.js';
 import { hashedRekordCertificatePem, readHashedRekordFields, type HashedRekordProposal } from './hashedrekord.js';
 import { LogPublicKey } from './keys.js';
 import { pemDecode } from './pem.js';
+import {
+  parseConsistencyProof,
+  parseEntryList,
+  parseJson,
+  parseLogInfo,
+  statusError,
+  type RekorConsistencyProof,
+  type RekorLogInfo,
+} from './rekor-responses.js';
 
 /** Options of {@link RekorClient}; defaults resolved in the constructor. */
 export interface RekorClientOptions {
@@ -37,18 +45,9 @@ export interface RekorClientOptions {
   deadline?: Deadline;
 }
 
-/** `GET /api/v1/log`: the current tree head. */
-export interface RekorLogInfo {
-  rootHash: string;
-  treeSize: number;
-  /** The signed checkpoint for `treeSize`/`rootHash`. */
-  signedTreeHead: string;
-  treeID: string;
-}
-
 const ENTRIES = '/api/v1/log/entries';
-const HEX64 = /^[0-9a-f]{64}$/;
-const TREE_ID = /^-?[0-9]{1,20}$/;
+/** Rekor answers at most ten queries per `entries/retrieve` request (`maxSearchQueries`). */
+export const MAX_RETRIEVE_QUERIES = 10;
 
 /**
  * A Rekor v1 API client.
@@ -211,6 +210,60 @@ export class RekorClient {
   }
 
   /**
+   * Fetches the consistency proof between two sizes of the current tree (or of shard `treeID`).
+   * Verify it against two signed checkpoints before relying on it.
+   * @throws TlogError TLOG_REJECTED (e.g. lastSize beyond the tree) | TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID
+   */
+  async getConsistencyProof(firstSize: number, lastSize: number, treeID?: string): Promise<RekorConsistencyProof> {
+    if (!Number.isSafeInteger(firstSize) || !Number.isSafeInteger(lastSize) || firstSize < 1 || lastSize < firstSize)
+      throw new TlogError({
+        code: 'TLOG_REJECTED',
+        message: `consistency proof from size ${firstSize} to ${lastSize}: sizes must be integers with 1 <= firstSize <= lastSize`,
+      });
+    const query = `firstSize=${firstSize}&lastSize=${lastSize}${treeID !== undefined ? `&treeID=${encodeURIComponent(treeID)}` : ''}`;
+    const what = `Rekor GET /api/v1/log/proof?${query}`;
+    const res = await this.#request(`/api/v1/log/proof?${query}`, { method: 'GET' }, what);
+    if (res.status !== 200) throw statusError(res, what);
+    return parseConsistencyProof(parseJson(res, what), what);
+  }
+
+  /**
+   * Fetches entries by global log index in one request (`POST /api/v1/log/entries/retrieve`),
+   * in the order asked. Rekor leaves out indexes it does not have; so does this method, and the
+   * caller decides whether a gap is an error.
+   * @param logIndexes - at most MAX_RETRIEVE_QUERIES distinct indexes
+   * @throws TlogError TLOG_REJECTED | TLOG_REQUEST_FAILED | TLOG_RESPONSE_INVALID
+   */
+  async getEntriesByIndex(logIndexes: readonly number[]): Promise<TlogEntry[]> {
+    if (
+      logIndexes.length === 0 ||
+      logIndexes.length > MAX_RETRIEVE_QUERIES ||
+      new Set(logIndexes).size !== logIndexes.length ||
+      !logIndexes.every((i) => Number.isSafeInteger(i) && i >= 0)
+    )
+      throw new TlogError({
+        code: 'TLOG_REJECTED',
+        message: `entries/retrieve takes 1 to ${MAX_RETRIEVE_QUERIES} distinct non-negative log indexes, got ${logIndexes.length}`,
+      });
+    const what = `Rekor POST ${ENTRIES}/retrieve (log indexes ${logIndexes[0]}…${logIndexes[logIndexes.length - 1]})`;
+    const body = JSON.stringify({ logIndexes });
+    const res = await this.#request(`${ENTRIES}/retrieve`, { method: 'POST', body }, what);
+    if (res.status !== 200) throw statusError(res, what);
+    const entries = parseEntryList(parseJson(res, what), logIndexes.length, what);
+    const wanted = new Set(logIndexes);
+    const seen = new Set<number>();
+    for (const e of entries) {
+      if (!wanted.has(e.logIndex) || seen.has(e.logIndex))
+        throw new TlogError({
+          code: 'TLOG_RESPONSE_INVALID',
+          message: `${what}: the log answered with index ${e.logIndex}, which was not asked for or came twice`,
+        });
+      seen.add(e.logIndex);
+    }
+    return logIndexes.flatMap((i) => entries.filter((e) => e.logIndex === i));
+  }
+
+  /**
    * Fetches the log's public key. Trust it only through a trusted channel (the TUF policy);
    * this is for setting that policy up.
    * @throws TlogError TLOG_REQUEST_FAILED | TLOG_KEY_INVALID
@@ -314,68 +367,4 @@ function entryMatches(entry: TlogEntry, proposal: HashedRekordProposal): boolean
 
 function certificateDer(pem: string, what: string): Buffer {
   return pemDecode(pem, 'CERTIFICATE', what, 'TLOG_CERT_INVALID', MAX_CERTIFICATE_BYTES);
-}
-
-function parseJson(res: HttpResponse, what: string): unknown {
-  try {
-    return parseJsonBody(res.body, what);
-  } catch (err) {
-    throw new TlogError({ code: 'TLOG_RESPONSE_INVALID', cause: err, message: (err as Error).message });
-  }
-}
-
-function parseLogInfo(v: unknown, what: string): RekorLogInfo {
-  const o = isRecord(v) ? v : {};
-  const ok =
-    typeof o.rootHash === 'string' &&
-    HEX64.test(o.rootHash) &&
-    typeof o.treeSize === 'number' &&
-    Number.isSafeInteger(o.treeSize) &&
-    o.treeSize >= 0 &&
-    typeof o.signedTreeHead === 'string' &&
-    o.signedTreeHead.length > 0 &&
-    typeof o.treeID === 'string' &&
-    TREE_ID.test(o.treeID);
-  if (!ok)
-    throw new TlogError({
-      code: 'TLOG_RESPONSE_INVALID',
-      message: `${what}: expected {rootHash, treeSize, signedTreeHead, treeID}; is the URL a Rekor v1 API?`,
-    });
-  return {
-    rootHash: o.rootHash as string,
-    treeSize: o.treeSize as number,
-    signedTreeHead: o.signedTreeHead as string,
-    treeID: o.treeID as string,
-  };
-}
-
-/** Maps a status we did not expect to a code, quoting the log's own message (sanitised, short). */
-function statusError(res: HttpResponse, what: string): TlogError {
-  const detail = serverMessage(res.body);
-  const suffix = detail ? `: ${detail}` : '';
-  if (res.status === 404) return new TlogError({ code: 'TLOG_NOT_FOUND', message: `${what}: 404 not found${suffix}` });
-  if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-    return new TlogError({
-      code: 'TLOG_REJECTED',
-      message: `${what}: the log refused the request with ${res.status}${suffix}; check the entry and the log URL`,
-    });
-  }
-  return new TlogError({
-    code: 'TLOG_REQUEST_FAILED',
-    message: `${what}: unexpected status ${res.status}${suffix}; the log may be unavailable, retry later`,
-  });
-}
-
-function serverMessage(body: Buffer): string {
-  let text = body.subarray(0, 4096).toString('utf8');
-  try {
-    const parsed = JSON.parse(text) as { message?: unknown };
-    if (typeof parsed.message === 'string') text = parsed.message;
-  } catch {
-    // Not JSON: quote the start of the raw text instead.
-  }
-  return text
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .trim()
-    .slice(0, 200);
 }

@@ -5,34 +5,27 @@
  *   POST /api/v1/log/entries            hashedrekord v0.0.1 → 201 {entryID: entry}; duplicate → 409 + Location
  *   GET  /api/v1/log/entries/{uuid}     by 64-hex leaf hash or 80-hex entry ID (tree ID + leaf hash)
  *   GET  /api/v1/log/entries?logIndex=N
+ *   POST /api/v1/log/entries/retrieve   {logIndexes?, entryUUIDs?} (at most 10 in all, else 422) → [entry, …]
+ *   GET  /api/v1/log/proof?firstSize=&lastSize=   {rootHash (the current root, as Rekor), hashes}
  *   POST /api/v1/index/retrieve         {hash: "sha256:<hex>"} → [entryID, …]
  *   GET  /api/v1/log                    {rootHash, treeSize, signedTreeHead, treeID}
  *   GET  /api/v1/log/publicKey          PEM
  *
- * Everything is computed here, independently of `src/`: the RFC 6962 tree (built level by level,
- * promoting a lone right node, which is equivalent to RFC 6962's split at the largest power of
- * two), inclusion proofs, canonical JSON, signed checkpoints (Rekor's signed-note layout) and
- * SETs with the log's own ECDSA P-256 key, and the check of the submitted signature (ECDSA
- * verification over the given digest in @noble/curves' point arithmetic, since Node only verifies
- * messages it hashes itself; a certificate seen again is not re-parsed and its point keeps a
- * precomputed table, because a signing run logs all its envelopes with one certificate). State (key, tree ID, entries) persists to a JSON file when asked.
- * Fault injection: `failNext(n, status)` answers the next n requests with an error status,
- * `dropNext(n)` destroys the connection of the next n requests.
+ * Everything is computed here, independently of `src/`: the RFC 6962 tree with inclusion and
+ * consistency proofs (`rekor-tree.ts`), the hashedrekord check and canonical body
+ * (`rekor-hashedrekord.ts`), canonical JSON, signed checkpoints (Rekor's signed-note layout) and
+ * SETs with the log's own ECDSA P-256 key. State (key, tree ID, entries) persists to a JSON file
+ * when asked; two logs started from copies of one state file share key and origin, which is how
+ * tests build a forked log. Fault injection: `failNext(n, status)` answers the next n requests
+ * with an error status, `dropNext(n)` destroys the connection of the next n requests, `hide(i)`
+ * leaves entry i out of `entries/retrieve` answers.
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  X509Certificate,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { p256 } from '@noble/curves/nist.js';
+import { canonicalizeHashedRekord, canonicalJson } from './rekor-hashedrekord.js';
+import { FakeTree, leafHashOf, sha256 } from './rekor-tree.js';
 
 /** Options of {@link startRekorLog}. */
 export interface RekorLogOptions {
@@ -60,6 +53,8 @@ export interface RekorLog {
   failNext(n: number, status?: number): void;
   /** Destroy the connection of the next `n` requests without answering. */
   dropNext(n: number): void;
+  /** Leave entry `index` out of `entries/retrieve` answers (a log hiding an entry). */
+  hide(index: number): void;
   /** Requests seen so far, as "METHOD path" (for assertions on retries and fetches). */
   requests: string[];
   close(): Promise<void>;
@@ -101,6 +96,9 @@ export async function startRekorLog(options: RekorLogOptions = {}): Promise<Reko
     dropNext: (n) => {
       log.faults.push(...Array<number>(n).fill(0));
     },
+    hide: (index) => {
+      log.hidden.add(index);
+    },
     requests: log.requests,
     close: () =>
       new Promise<void>((resolve) => {
@@ -135,10 +133,10 @@ class FakeLog {
   readonly hostname: string;
   readonly faults: number[] = [];
   readonly requests: string[] = [];
-  readonly #leaves: Buffer[] = [];
+  readonly #tree = new FakeTree();
+  readonly hidden = new Set<number>();
   readonly #byLeaf = new Map<string, number>();
   readonly #byHash = new Map<string, number[]>();
-  #levels: Buffer[][] | undefined;
 
   constructor(
     readonly state: State,
@@ -169,6 +167,9 @@ class FakeLog {
     }
     const path = url.pathname;
     if (req.method === 'POST' && path === '/api/v1/log/entries') return this.#create(await readBody(req), res);
+    if (req.method === 'POST' && path === '/api/v1/log/entries/retrieve')
+      return this.#retrieve(await readBody(req), res);
+    if (req.method === 'GET' && path === '/api/v1/log/proof') return this.#consistency(url.searchParams, res);
     if (req.method === 'GET' && path === '/api/v1/log/entries')
       return this.#byIndex(url.searchParams.get('logIndex'), res);
     if (req.method === 'GET' && path.startsWith('/api/v1/log/entries/'))
@@ -261,9 +262,61 @@ class FakeLog {
     );
   }
 
+  /** Rekor's searchLogQuery: at most 10 queries in all; unknown indexes and UUIDs are left out. */
+  #retrieve(raw: Buffer, res: ServerResponse): void {
+    let q: { logIndexes?: unknown; entryUUIDs?: unknown };
+    try {
+      q = JSON.parse(raw.toString('utf8')) as typeof q;
+    } catch {
+      send(res, 400, { code: 400, message: 'the request body is not JSON' });
+      return;
+    }
+    const indexes = Array.isArray(q.logIndexes) ? q.logIndexes : [];
+    const uuids = Array.isArray(q.entryUUIDs) ? q.entryUUIDs : [];
+    if (indexes.length + uuids.length > 10) {
+      send(res, 422, { code: 422, message: 'maximum number of search queries (10) exceeded' });
+      return;
+    }
+    if (
+      !indexes.every((i) => Number.isSafeInteger(i) && (i as number) >= 0) ||
+      !uuids.every((u) => typeof u === 'string')
+    ) {
+      send(res, 400, { code: 400, message: 'logIndexes must be non-negative integers, entryUUIDs strings' });
+      return;
+    }
+    const found = [
+      ...(uuids as string[]).map((u) => this.#byLeaf.get(u.slice(-64))),
+      ...(indexes as number[]).map((i) => (i < this.state.entries.length ? i : undefined)),
+    ].filter((i): i is number => i !== undefined && !this.hidden.has(i));
+    send(
+      res,
+      200,
+      found.map((i) => this.#entryResponse(i)),
+    );
+  }
+
+  /** Rekor's getLogProof: 400 for firstSize > lastSize or lastSize beyond the tree; rootHash is the current root. */
+  #consistency(params: URLSearchParams, res: ServerResponse): void {
+    const first = Number(params.get('firstSize') ?? '1');
+    const last = Number(params.get('lastSize'));
+    const size = this.state.entries.length;
+    if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first < 1 || last < 1) {
+      send(res, 400, { code: 400, message: 'firstSize and lastSize must be integers >= 1' });
+      return;
+    }
+    if (first > last || last > size) {
+      send(res, 400, { code: 400, message: `firstSize(${first}) must be <= lastSize(${last}) <= tree size (${size})` });
+      return;
+    }
+    send(res, 200, {
+      rootHash: this.#tree.root().toString('hex'),
+      hashes: this.#tree.consistencyProof(first, last).map((h) => h.toString('hex')),
+    });
+  }
+
   #logInfo(res: ServerResponse): void {
     const size = this.state.entries.length;
-    const root = this.#root();
+    const root = this.#tree.root();
     send(res, 200, {
       rootHash: root.toString('hex'),
       treeSize: size,
@@ -278,14 +331,14 @@ class FakeLog {
     const anon = { body: e.body, integratedTime: e.integratedTime, logID: this.logId, logIndex: index };
     const set = sign('sha256', Buffer.from(canonicalJson(anon)), { key: this.key, dsaEncoding: 'der' });
     const size = this.state.entries.length;
-    const root = this.#root();
+    const root = this.#tree.root();
     return {
       [this.#entryId(index)]: {
         ...anon,
         verification: {
           inclusionProof: {
             checkpoint: this.#checkpoint(size, root),
-            hashes: this.#proof(index).map((h) => h.toString('hex')),
+            hashes: this.#tree.inclusionProof(index).map((h) => h.toString('hex')),
             logIndex: index,
             rootHash: root.toString('hex'),
             treeSize: size,
@@ -305,49 +358,14 @@ class FakeLog {
     return `${note}\n\u2014 ${this.hostname} ${Buffer.concat([this.keyHint, sig]).toString('base64')}\n`;
   }
 
-  // -- the tree ------------------------------------------------------------------------
-
   #index(canonical: Buffer, index: number, hashHex?: string): void {
     const leaf = leafHashOf(canonical);
-    this.#leaves.push(leaf);
+    this.#tree.push(leaf);
     this.#byLeaf.set(leaf.toString('hex'), index);
     const hash =
       hashHex ??
       (JSON.parse(canonical.toString('utf8')) as { spec: { data: { hash: { value: string } } } }).spec.data.hash.value;
     this.#byHash.set(hash, [...(this.#byHash.get(hash) ?? []), index]);
-    this.#levels = undefined;
-  }
-
-  /** Level 0 = leaf hashes; each next level pairs neighbours and promotes a lone last node. */
-  #tree(): Buffer[][] {
-    if (this.#levels) return this.#levels;
-    const levels: Buffer[][] = [[...this.#leaves]];
-    while (levels[levels.length - 1]!.length > 1) {
-      const below = levels[levels.length - 1]!;
-      const up: Buffer[] = [];
-      for (let i = 0; i < below.length; i += 2)
-        up.push(i + 1 < below.length ? nodeHashOf(below[i]!, below[i + 1]!) : below[i]!);
-      levels.push(up);
-    }
-    this.#levels = levels;
-    return levels;
-  }
-
-  #root(): Buffer {
-    if (this.#leaves.length === 0) return sha256(Buffer.alloc(0));
-    const levels = this.#tree();
-    return levels[levels.length - 1]![0]!;
-  }
-
-  #proof(index: number): Buffer[] {
-    const proof: Buffer[] = [];
-    let i = index;
-    for (const level of this.#tree().slice(0, -1)) {
-      const sibling = i ^ 1;
-      if (sibling < level.length) proof.push(level[sibling]!);
-      i >>= 1;
-    }
-    return proof;
   }
 
   #treeHex(): string {
@@ -355,7 +373,7 @@ class FakeLog {
   }
 
   #entryId(index: number): string {
-    return this.#treeHex() + this.#leaves[index]!.toString('hex');
+    return this.#treeHex() + this.#tree.leaf(index).toString('hex');
   }
 
   #persist(): void {
@@ -363,148 +381,6 @@ class FakeLog {
     if (file === undefined) return;
     writeFileSync(`${file}.tmp`, JSON.stringify(this.state));
     renameSync(`${file}.tmp`, file);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// hashedrekord: validate, check the signature, canonicalise as Rekor does
-// ---------------------------------------------------------------------------------------
-
-function canonicalizeHashedRekord(e: unknown): { canonical: Buffer; hashHex: string } {
-  const p = e as {
-    apiVersion?: unknown;
-    kind?: unknown;
-    spec?: {
-      data?: { hash?: { algorithm?: unknown; value?: unknown } };
-      signature?: { content?: unknown; publicKey?: { content?: unknown } };
-    };
-  };
-  if (p?.kind !== 'hashedrekord' || p.apiVersion !== '0.0.1') throw new Error('only hashedrekord 0.0.1 is supported');
-  const hash = p.spec?.data?.hash;
-  if (hash?.algorithm !== 'sha256' || typeof hash.value !== 'string' || !/^[0-9a-f]{64}$/.test(hash.value))
-    throw new Error('spec.data.hash must be sha256 with 64 lowercase hex');
-  const sigB64 = p.spec?.signature?.content;
-  const keyB64 = p.spec?.signature?.publicKey?.content;
-  if (typeof sigB64 !== 'string' || typeof keyB64 !== 'string')
-    throw new Error('spec.signature.content and publicKey.content are required');
-  const signature = Buffer.from(sigB64, 'base64');
-  const pem = Buffer.from(keyB64, 'base64').toString('utf8');
-  const key = submitterKey(pem);
-  if (!verifyPrehashed(key.point, Buffer.from(hash.value, 'hex'), signature))
-    throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
-  const canonicalKeyPem = key.canonicalPem;
-  const canonical = canonicalJson({
-    apiVersion: '0.0.1',
-    kind: 'hashedrekord',
-    spec: {
-      data: { hash: { algorithm: 'sha256', value: hash.value } },
-      signature: {
-        content: signature.toString('base64'),
-        publicKey: { content: Buffer.from(canonicalKeyPem).toString('base64') },
-      },
-    },
-  });
-  return { canonical: Buffer.from(canonical), hashHex: hash.value };
-}
-
-function goPem(der: Buffer, label: string): string {
-  const b64 = der
-    .toString('base64')
-    .match(/.{1,64}/g)!
-    .join('\n');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
-/** RFC 8785 for the values this log handles (strings, safe integers, objects). */
-function canonicalJson(v: unknown): string {
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
-function leafHashOf(data: Uint8Array): Buffer {
-  return createHash('sha256')
-    .update(Buffer.from([0]))
-    .update(data)
-    .digest();
-}
-
-function nodeHashOf(l: Uint8Array, r: Uint8Array): Buffer {
-  return createHash('sha256')
-    .update(Buffer.from([1]))
-    .update(l)
-    .update(r)
-    .digest();
-}
-
-// ---------------------------------------------------------------------------------------
-// ECDSA P-256 verification over a given digest (Rekor verifies hashedrekord signatures this way)
-// ---------------------------------------------------------------------------------------
-
-type CurvePoint = ReturnType<typeof p256.Point.fromBytes>;
-interface SubmitterKey {
-  point: CurvePoint;
-  canonicalPem: string;
-  uses: number;
-}
-
-/** Parsed submitter keys by their exact PEM text: a signing run logs all its envelopes with one
- *  certificate, so it is parsed once and its point gets a precomputed table from its second use. */
-const submitterKeys = new Map<string, SubmitterKey>();
-const MAX_CACHED_KEYS = 64;
-
-function submitterKey(pem: string): SubmitterKey {
-  let key = submitterKeys.get(pem);
-  if (key === undefined) {
-    let publicKey: KeyObject;
-    let canonicalPem: string;
-    if (pem.includes('-----BEGIN CERTIFICATE-----')) {
-      const cert = new X509Certificate(pem);
-      publicKey = cert.publicKey;
-      canonicalPem = goPem(cert.raw, 'CERTIFICATE');
-    } else {
-      publicKey = createPublicKey(pem);
-      canonicalPem = goPem(publicKey.export({ format: 'der', type: 'spki' }), 'PUBLIC KEY');
-    }
-    const jwk = publicKey.export({ format: 'jwk' });
-    if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('only ECDSA P-256 keys are supported');
-    const point = p256.Point.fromBytes(
-      Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]),
-    );
-    key = { point, canonicalPem, uses: 0 };
-    if (submitterKeys.size >= MAX_CACHED_KEYS) submitterKeys.delete(submitterKeys.keys().next().value!);
-    submitterKeys.set(pem, key);
-  }
-  if (++key.uses === 2) key.point.precompute(4, false);
-  return key;
-}
-
-/**
- * ECDSA verification of a DER signature over `digest` itself (not hashed again): u1·G + u2·Q has
- * x ≡ r (mod n), in @noble/curves' field and point arithmetic. Any s is accepted, as Go's
- * ecdsa.Verify does. (`p256.verify` would re-parse the key and skip its precomputed table.)
- */
-function verifyPrehashed(q: CurvePoint, digest: Buffer, der: Buffer): boolean {
-  if (digest.length !== 32) return false;
-  try {
-    const { r, s } = p256.Signature.fromBytes(der, 'der');
-    const n = p256.Point.Fn;
-    const w = n.inv(s);
-    const e = n.create(BigInt(`0x${digest.toString('hex')}`));
-    const sum = p256.Point.BASE.multiplyUnsafe(n.mul(e, w)).add(q.multiplyUnsafe(n.mul(r, w)));
-    return !sum.is0() && n.create(sum.toAffine().x) === r;
-  } catch {
-    // A malformed signature (bad DER, r or s out of range) is an invalid signature, as Rekor reports it.
-    return false;
   }
 }
 

@@ -25,6 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['oci'],
   ['policy'],
   ['sign', 'verify'],
+  ['monitor'],
   ['consumer'],
   ['docker'],
   ['action', 'cli'],

@@ -13,6 +13,7 @@ commands:
   verify IMAGE                   verify an image's signed attestations
   inspect IMAGE                  show an image's attestations and signatures
   revoke DIGEST | --signer NAME  the same as "trust revoke"
+  monitor --log URL --identity C=G  watch a transparency log for signatures the policy does not allow
   trust <subcommand>             manage the TUF-distributed trust policy (init, signer, publish, …)
                                  and "trust use": save the trust verify uses
   config                         show which saved trust configuration applies here and why
@@ -31,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./verify.js')).verifyCommand,
   trust: async () => (await import('./trust.js')).trustCommand,
   config: async () => (await import('./config.js')).configCommand,
+  monitor: async () => (await import('./monitor.js')).monitorCommand,
   docker: async () => (await import('./docker.js')).dockerCommand,
   // `docker trust revoke` muscle memory: the same as `trust revoke`.
   revoke: async () => {

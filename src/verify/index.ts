@@ -11,6 +11,7 @@ export {
   type TrustSource,
 } from './verifier.js';
 export { formatReport, reportJson } from './report.js';
+export { checkIssuedBeforeLogged } from './log-time.js';
 export {
   simplePolicy,
   simpleTrust,

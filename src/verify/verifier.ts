@@ -11,6 +11,7 @@ import type { Digest } from '../core/digest.js';
 import { isBudgetExceeded } from '../core/deadline.js';
 import { OpkError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
+import { mapLimit } from '../core/map-limit.js';
 import { issuedAt, type KeyFinder, parsePkToken, verifyPkToken, type VerifiedPkToken } from '../identity/index.js';
 import {
   findAttestations,
@@ -121,7 +122,9 @@ export interface VerifyReport {
  * @throws OciError when the image cannot be read (OCI_NOT_FOUND, OCI_PLATFORM_NOT_FOUND, transport codes).
  *   Bad signatures are not thrown: they are reported per artifact with their code.
  */
-export async function verifyImage(o: VerifyImageOptions): Promise<VerifyReport> {
+export async function verifyImage(options: VerifyImageOptions): Promise<VerifyReport> {
+  // One verification of each distinct PK token per call: a signing run puts the same token in every envelope.
+  const o: VerifyRun = { ...options, verifiedTokens: new Map() };
   const ref = parseReference(o.image);
   const name = `${ref.registry}/${ref.repository}`;
   const rule = ruleFor(o.policy, name);
@@ -169,12 +172,20 @@ async function walk(
   return { digest, platforms: [...byDigest.values()] };
 }
 
+/** Referrer artifacts fetched and verified at once (a bound: a listing may hold up to MAX_REFERRERS). */
+const ARTIFACT_CONCURRENCY = 4;
+
+type VerifiedToken = EnvelopePkToken & VerifiedPkToken;
+
+/** The options of one `verifyImage` call with what that call has verified so far. */
+type VerifyRun = VerifyImageOptions & { verifiedTokens: Map<string, Promise<VerifiedToken>> };
+
 async function verifyPlatform(
   t: RegistryTransport,
   repository: string,
   p: PlatformImage,
   imageDigest: Digest,
-  o: VerifyImageOptions,
+  o: VerifyRun,
   rule: ReturnType<typeof ruleFor>,
 ): Promise<PlatformReport> {
   const subject = p.descriptor.digest;
@@ -182,18 +193,18 @@ async function verifyPlatform(
   const candidates = listed.referrers.filter(
     (d) => d.artifactType !== undefined && DSSE_ARTIFACT_TYPES.includes(d.artifactType),
   );
-  const signatures: VerifiedSignature[] = [];
-  const rejected: RejectedSignature[] = [];
-  for (const d of candidates) {
+  const outcomes = await mapLimit(candidates, ARTIFACT_CONCURRENCY, async (d) => {
     try {
-      signatures.push(await verifyArtifact(t, listed.repository, d, subject, o, rule?.transparencyLog === 'required'));
+      return await verifyArtifact(t, listed.repository, d, subject, o, rule?.transparencyLog === 'required');
     } catch (err) {
       // One bad or hostile referrer must not hide the good ones: record it and go on. A spent
       // time budget is not the referrer's fault: it ends the run.
       if (!(err instanceof OpkError) || isBudgetExceeded(err)) throw err;
-      rejected.push({ artifactDigest: d.digest, code: err.code, message: err.message });
+      return { artifactDigest: d.digest, code: err.code, message: err.message } satisfies RejectedSignature;
     }
-  }
+  });
+  const signatures = outcomes.filter((x): x is VerifiedSignature => !('code' in x));
+  const rejected = outcomes.filter((x): x is RejectedSignature => 'code' in x);
   const facts = signatures.map((s) => ({
     issuer: s.signer.issuer,
     claims: s.claims,
@@ -214,7 +225,7 @@ async function verifyArtifact(
   repository: string,
   d: Descriptor,
   subject: Digest,
-  o: VerifyImageOptions,
+  o: VerifyRun,
   requireLog: boolean,
 ): Promise<VerifiedSignature> {
   const fetched = await getManifestFor(t, repository, d);
@@ -226,21 +237,9 @@ async function verifyArtifact(
     });
   }
   const envelope = await getBlob(t, repository, m.layers[0]!, MAX_ENVELOPE_BYTES);
-  const v = await verifyAttestationEnvelope<EnvelopePkToken & VerifiedPkToken>(envelope, {
+  const v = await verifyAttestationEnvelope<VerifiedToken>(envelope, {
     expectedSubjectDigest: subject,
-    verifyPkToken: async (pkt) => {
-      const issuer = parsePkToken(pkt).issuer;
-      const token = await verifyPkToken(pkt, {
-        allowedIssuers: o.trust.issuers,
-        findKey: o.trust.findKey,
-        requireGq: !o.allowRs256,
-        expiry: { kind: 'never' },
-        ...(o.trust.commitmentClaims && Object.hasOwn(o.trust.commitmentClaims, issuer)
-          ? { commitmentClaim: o.trust.commitmentClaims[issuer] }
-          : {}),
-      });
-      return { ...token, cicClaims: token.cic.header };
-    },
+    verifyPkToken: (pkt) => verifyTokenOnce(pkt, o),
   });
   let logged: VerifiedTlogEntry | undefined;
   if (v.tl !== undefined) {
@@ -269,4 +268,29 @@ async function verifyArtifact(
         }
       : {}),
   };
+}
+
+/** Verifies a PK token once per `verifyImage` call (same bytes, same verdict: a rejection is shared too). */
+function verifyTokenOnce(pkt: Buffer, o: VerifyRun): Promise<VerifiedToken> {
+  const key = pkt.toString('base64');
+  let verified = o.verifiedTokens.get(key);
+  if (verified === undefined) {
+    verified = verifyToken(pkt, o);
+    o.verifiedTokens.set(key, verified);
+  }
+  return verified;
+}
+
+async function verifyToken(pkt: Buffer, o: VerifyImageOptions): Promise<VerifiedToken> {
+  const issuer = parsePkToken(pkt).issuer;
+  const token = await verifyPkToken(pkt, {
+    allowedIssuers: o.trust.issuers,
+    findKey: o.trust.findKey,
+    requireGq: !o.allowRs256,
+    expiry: { kind: 'never' },
+    ...(o.trust.commitmentClaims && Object.hasOwn(o.trust.commitmentClaims, issuer)
+      ? { commitmentClaim: o.trust.commitmentClaims[issuer] }
+      : {}),
+  });
+  return { ...token, cicClaims: token.cic.header };
 }

@@ -28,9 +28,15 @@ export function effectiveRuleLines(p: PublishedPolicies): string[] {
 }
 
 function revokedLines(policy: Policy, prefix: string): string[] {
+  const r = policy.revoked;
+  const why = (k: string) => (r.reasons && Object.hasOwn(r.reasons, k) ? `: ${safeText(r.reasons[k]!)}` : '');
   return [
-    ...policy.revoked.digests.map((d) => `  ${prefix}revoked image ${d}`),
-    ...policy.revoked.signers.map((s) => `  ${prefix}revoked signer ${safeText(s)}`),
+    ...r.digests.map((d) => `  ${prefix}revoked image ${d}${why(d)}`),
+    ...r.signers.map((s) => `  ${prefix}revoked signer ${safeText(s)}${why(s)}`),
+    ...(r.scopes ?? []).map(
+      (s) =>
+        `  ${prefix}revoked scope ${safeText(s.scope)}${s.before ? ` (signatures logged before ${s.before})` : ''}${s.reason ? `: ${safeText(s.reason)}` : ''}`,
+    ),
   ];
 }
 

@@ -44,6 +44,7 @@ function describe(s: RepositorySummary, now: Date): string[] {
     ...describeRules(s.policy),
     `revoked digests: ${s.policy.revoked.digests.join(', ') || 'none'}`,
     `revoked signers: ${s.policy.revoked.signers.map(safeText).join(', ') || 'none'}`,
+    `revoked scopes: ${(s.policy.revoked.scopes ?? []).map((x) => `${safeText(x.scope)}${x.before ? ` (logged before ${x.before})` : ''}`).join(', ') || 'none'}`,
     `delegations:${s.delegations.length === 0 ? ' none' : ''}`,
     ...s.delegations.flatMap((d) => [
       `  ${d.role}: scope ${safeText(d.scope)}, ${d.threshold} of ${d.keys.length} key(s)`,
@@ -56,7 +57,7 @@ function describe(s: RepositorySummary, now: Date): string[] {
       `  ${safeText(a.issuer)}: ${a.keys.length} key(s)`,
       ...a.keys.map(
         (k) =>
-          `    kid ${safeText(k.jwk.kid ?? '(none)')} ${k.jwk.kty} jkt ${k.thumbprint} first seen ${k.firstSeen}, last seen ${k.lastSeen}`,
+          `    kid ${safeText(k.jwk.kid ?? '(none)')} ${k.jwk.kty} jkt ${k.thumbprint} first seen ${k.firstSeen}, last seen ${k.lastSeen}${k.distrusted ? `, DISTRUSTED since ${k.distrusted.since}: ${safeText(k.distrusted.reason)}` : ''}`,
       ),
     ]),
     `transparency-log keys: ${s.logIds.join(', ') || 'none'}`,

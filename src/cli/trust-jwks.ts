@@ -1,7 +1,11 @@
-/** `opk-attest trust jwks sync`: merge the providers' live signing keys into their archives. */
+/**
+ * `opk-attest trust jwks sync|remove`: merge the providers' live signing keys into their archives,
+ * or distrust a leaked one (it stays listed, marked, so no later sync brings it back as trusted).
+ */
 import { fetchJwks } from '../identity/index.js';
 import {
   checkIssuerUrl,
+  distrustJwksKey,
   emptyJwksArchive,
   mergeJwksArchive,
   policyIssuers,
@@ -10,12 +14,17 @@ import {
   readStagedPolicy,
   stageArchive,
 } from '../policy/index.js';
-import { runCommand } from './args.js';
+import { required, runCommand, UsageError } from './args.js';
 import { DIR_OPTIONS, DIR_USAGE, dirOf, dispatch, say, STAGED_NOTE } from './trust-dir.js';
 
 const USAGE = `usage: opk-attest trust jwks sync [--issuer URL]… [options]
+       opk-attest trust jwks remove --issuer URL --kid KID --reason TEXT [options]
 
-Fetches each issuer's live JWKS by OIDC discovery and merges it into the archive
+remove: marks the archived key KID of issuer URL as distrusted (for a leaked provider key). It
+stays in the archive; every PK token it signed then fails verification with the reason, even if
+the provider still serves the key.
+
+sync: fetches each issuer's live JWKS by OIDC discovery and merges it into the archive
 oidc/<issuer host>/jwks.json: new keys are added with first/last seen, known keys get last seen
 now, and no key is ever removed, so signatures made before a provider rotates keep verifying.
 Without --issuer: every issuer the staged policies name. Run it regularly (e.g. daily), then publish.
@@ -23,6 +32,12 @@ Without --issuer: every issuer the staged policies name. Run it regularly (e.g. 
 options:
   --issuer URL               an issuer to sync; repeatable
 ${DIR_USAGE}`;
+
+const REMOVE = {
+  name: 'trust jwks remove',
+  usage: USAGE,
+  options: { ...DIR_OPTIONS, issuer: { type: 'string' }, kid: { type: 'string' }, reason: { type: 'string' } },
+} as const;
 
 const SYNC = {
   name: 'trust jwks sync',
@@ -32,7 +47,7 @@ const SYNC = {
 
 /** Runs `trust jwks …`. */
 export function jwksCommand(argv: string[]): Promise<number> {
-  return dispatch('trust jwks', USAGE, { sync }, argv);
+  return dispatch('trust jwks', USAGE, { sync, remove }, argv);
 }
 
 function sync(argv: string[]): Promise<number> {
@@ -51,6 +66,25 @@ function sync(argv: string[]): Promise<number> {
       for (const s of merged.skipped) say(`  skipped live key ${s.kid ?? '(no kid)'}: ${s.reason}`);
     }
     if (issuers.length > 0) say(STAGED_NOTE);
+    return 0;
+  });
+}
+
+function remove(argv: string[]): Promise<number> {
+  return runCommand(REMOVE, argv, async ({ values: v }) => {
+    const dir = dirOf(v);
+    const issuer = required(v.issuer, '--issuer');
+    const kid = required(v.kid, '--kid');
+    const reason = required(v.reason, '--reason');
+    checkIssuerUrl(issuer);
+    const archive = await readStagedArchive(dir, issuer);
+    if (!archive)
+      throw new UsageError(
+        `no archive of ${issuer} is staged; run "opk-attest trust jwks sync --issuer ${issuer}" first`,
+      );
+    const r = distrustJwksKey(archive, kid, reason, new Date());
+    await stageArchive(dir, r.archive);
+    say(`${issuer} key ${kid} (jkt ${r.marked.join(', ')}) distrusted: ${reason}; ${STAGED_NOTE}`);
     return 0;
   });
 }

@@ -1,14 +1,6 @@
-/** `opk-attest trust threshold|require|revoke`: per-scope requirements and the block-list. */
-import { parseDigest } from '../core/digest.js';
-import {
-  readStagedPolicy,
-  revokeDigest,
-  revokeSigner,
-  setRequire,
-  setThreshold,
-  stagePolicy,
-} from '../policy/index.js';
-import { atMostOne, integer, required, runCommand, UsageError } from './args.js';
+/** `opk-attest trust threshold|require`: per-scope requirements. */
+import { readStagedPolicy, setRequire, setThreshold, stagePolicy } from '../policy/index.js';
+import { integer, required, runCommand } from './args.js';
 import { DIR_OPTIONS, DIR_USAGE, dirOf, say, STAGED_NOTE } from './trust-dir.js';
 
 const ROLE_USAGE = `  --role ROLE                edit the policy fragment of delegated role ROLE (default: the top-level policy)\n`;
@@ -39,19 +31,6 @@ options:
 ${ROLE_USAGE}${DIR_USAGE}`,
 } as const;
 
-const REVOKE = {
-  name: 'trust revoke',
-  positionals: { min: 0, max: 1 },
-  options: { ...DIR_OPTIONS, signer: { type: 'string' }, role: { type: 'string' } },
-  usage: `usage: opk-attest trust revoke DIGEST | --signer NAME [options]
-
-Blocks an image digest (sha256:…, an index or a platform manifest) or a signer name (in a
-delegated role's rules, NAME is role/name from the top level).
-
-options:
-${ROLE_USAGE}${DIR_USAGE}`,
-} as const;
-
 /** Runs `trust threshold`. */
 export function thresholdCommand(argv: string[]): Promise<number> {
   return runCommand(THRESHOLD, argv, async ({ values: v, positionals }) => {
@@ -73,31 +52,6 @@ export function requireCommand(argv: string[]): Promise<number> {
     say(
       `rule ${scope} now requires ${positionals.length ? positionals.join(', ') : 'no particular predicate'}; ${STAGED_NOTE}`,
     );
-    return 0;
-  });
-}
-
-/** Runs `trust revoke`. */
-export function revokeCommand(argv: string[]): Promise<number> {
-  return runCommand(REVOKE, argv, async ({ values: v, positionals }) => {
-    const dir = dirOf(v);
-    const digest = positionals[0];
-    if (!atMostOne({ DIGEST: digest !== undefined, '--signer': v.signer !== undefined }))
-      throw new UsageError('give an image DIGEST or --signer NAME');
-    const policy = await readStagedPolicy(dir, v.role);
-    if (digest !== undefined) {
-      let d;
-      try {
-        d = parseDigest(digest, 'DIGEST');
-      } catch (err) {
-        throw new UsageError('DIGEST must be sha256: followed by 64 lowercase hex characters', err);
-      }
-      await stagePolicy(dir, revokeDigest(policy, d), v.role);
-      say(`image ${d} revoked; ${STAGED_NOTE}`);
-    } else {
-      await stagePolicy(dir, revokeSigner(policy, v.signer!), v.role);
-      say(`signer ${v.signer} revoked; ${STAGED_NOTE}`);
-    }
     return 0;
   });
 }

@@ -2,7 +2,7 @@
  * `opk-attest trust …`: the docker-trust-like front end over the TUF trust repository (DESIGN
  * §4.5). Each subcommand lives in a `trust-<group>.ts`; this file only dispatches.
  *
- * Staged vs published: content commands (signer, threshold, require, revoke, jwks sync, tlog,
+ * Staged vs published: content commands (signer, threshold, require, revoke, unrevoke, jwks sync|remove, tlog,
  * delegate, undelegate) only edit `DIR/staged/` and need no passphrase; `publish` signs the staged
  * state into `DIR/repository/`. Key commands (`key generate|rotate`) publish at once, together
  * with whatever is staged.
@@ -13,7 +13,8 @@ import { inspectTrustCommand } from './trust-inspect.js';
 import { jwksCommand } from './trust-jwks.js';
 import { delegateCommand, keyCommand, undelegateCommand } from './trust-keys.js';
 import { publishCommand } from './trust-publish.js';
-import { requireCommand, revokeCommand, thresholdCommand } from './trust-rules.js';
+import { requireCommand, thresholdCommand } from './trust-rules.js';
+import { revokeCommand, unrevokeCommand } from './trust-revoke.js';
 import { signerCommand } from './trust-signer.js';
 import { tlogCommand } from './trust-tlog.js';
 import { trustUseCommand } from './trust-use.js';
@@ -28,8 +29,13 @@ subcommands:
   signer add|remove|list            allowed signers (OIDC issuer + claim patterns) per image scope
   threshold N --scope GLOB          distinct signers required in a scope
   require TYPE… --scope GLOB        predicate types that must be signed in a scope
-  revoke DIGEST | --signer NAME     block an image digest or a signer
+  revoke DIGEST | --signer NAME | --scope GLOB [--before DATE] [--reason TEXT]
+                                    block an image digest, a signer, or a repository/namespace
+  unrevoke DIGEST | --signer NAME | --scope GLOB
+                                    lift a revocation
   jwks sync [--issuer URL]          archive the providers' current signing keys (never removed)
+  jwks remove --issuer URL --kid KID --reason TEXT
+                                    distrust a leaked provider key (it stays listed, marked)
   tlog add FILE | tlog remove ID    transparency-log public keys
   delegate --scope GLOB --key FILE  delegate an image scope to another key holder
   undelegate ROLE                   withdraw a delegation
@@ -48,6 +54,7 @@ const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   threshold: thresholdCommand,
   require: requireCommand,
   revoke: revokeCommand,
+  unrevoke: unrevokeCommand,
   jwks: jwksCommand,
   tlog: tlogCommand,
   delegate: delegateCommand,

@@ -22,6 +22,7 @@ export type PkTokenErrorCode =
   | 'PKT_COMMITMENT_MISMATCH'
   | 'PKT_ISSUER_NOT_ALLOWED'
   | 'PKT_KID_UNKNOWN'
+  | 'PKT_KEY_DISTRUSTED' // the OP key is marked distrusted in the trust archive ("trust jwks remove")
   | 'PKT_JWKS_INVALID'
   | 'PKT_JWKS_FETCH_FAILED'
   | 'PKT_GQ_REQUIRED' // an RS256 OP signature where GQ256 is required

@@ -5,7 +5,14 @@
  * Parsing recomputes every thumbprint; lookup is by `kid` and, when the token names one, by the
  * collision-proof thumbprint `jkt`. Pure: fetching the live JWKS is the caller's job.
  */
-import { jwkThumbprint, parsePublicJwk, type Jwks, type KeyFinder, type PublicJwk } from '../identity/index.js';
+import {
+  jwkThumbprint,
+  parsePublicJwk,
+  PkTokenError,
+  type Jwks,
+  type KeyFinder,
+  type PublicJwk,
+} from '../identity/index.js';
 import { PolicyError } from './errors.js';
 import { isRecord } from '../core/guards.js';
 import { parseJsonStrict } from '../core/json.js';
@@ -16,7 +23,9 @@ export const MAX_JWKS_ARCHIVE_BYTES = 4 * 1024 * 1024;
 /** Most keys one archive may hold (providers rotate a few times a year). */
 export const MAX_JWKS_ARCHIVE_KEYS = 2048;
 const ARCHIVE_FIELDS = ['issuer', 'keys'];
-const KEY_FIELDS = ['jwk', 'thumbprint', 'firstSeen', 'lastSeen'];
+const KEY_FIELDS = ['jwk', 'thumbprint', 'firstSeen', 'lastSeen', 'distrusted'];
+const DISTRUST_FIELDS = ['reason', 'since'];
+const MAX_REASON_LENGTH = 500;
 /** RFC 3339 UTC with second precision, as the archive writes it. */
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const URL_SEGMENT = /^[A-Za-z0-9._~-]+$/;
@@ -30,6 +39,8 @@ export interface ArchivedKey {
   /** RFC 3339 UTC, second precision. */
   firstSeen: string;
   lastSeen: string;
+  /** Set by "trust jwks remove": the key stays listed, and every token it signed is refused with the reason. */
+  distrusted?: { reason: string; since: string };
 }
 
 /** The archive of one issuer. */
@@ -190,9 +201,51 @@ export function archiveKeyFinder(archives: readonly JwksArchive[]): KeyFinder {
   const byIssuer = new Map<string, JwksArchive>();
   for (const a of archives) if (!byIssuer.has(a.issuer)) byIssuer.set(a.issuer, a);
   return async (issuer, kid, jkt) => {
-    const found = lookup(byIssuer.get(issuer)?.keys ?? [], kid, jkt);
+    const keys = byIssuer.get(issuer)?.keys ?? [];
+    // A distrusted key refuses the token whether or not the provider still serves it live.
+    const bad = keys.find(
+      (k) => k.distrusted && (jkt !== undefined ? k.thumbprint === jkt : kid !== undefined && k.jwk.kid === kid),
+    );
+    if (bad?.distrusted) {
+      throw new PkTokenError({
+        code: 'PKT_KEY_DISTRUSTED',
+        message: `PK token from ${issuer}: OP key kid ${JSON.stringify(bad.jwk.kid ?? '')} (jkt ${bad.thumbprint}) is distrusted since ${bad.distrusted.since}: ${bad.distrusted.reason}`,
+      });
+    }
+    const found = lookup(keys, kid, jkt);
     return found ? { ...found.jwk } : undefined;
   };
+}
+
+/**
+ * Marks every archived key with this kid as distrusted (it stays listed: an archive never drops a
+ * key, and a later sync must not bring it back as trusted).
+ * @returns the new archive and the thumbprints marked
+ * @throws PolicyError POLICY_ARCHIVE_INVALID when no archived key has the kid, or the reason is empty or too long
+ */
+export function distrustJwksKey(
+  archive: JwksArchive,
+  kid: string,
+  reason: string,
+  now: Date,
+): { archive: JwksArchive; marked: string[] } {
+  if (reason.trim() === '' || reason.length > MAX_REASON_LENGTH)
+    throw new PolicyError({
+      code: 'POLICY_ARCHIVE_INVALID',
+      message: `--reason must be 1 to ${MAX_REASON_LENGTH} characters; say why the key is distrusted (it is shown to verifiers)`,
+    });
+  const marked: string[] = [];
+  const keys = archive.keys.map((k) => {
+    if (k.jwk.kid !== kid) return k;
+    marked.push(k.thumbprint);
+    return { ...k, distrusted: { reason, since: timestamp(now) } };
+  });
+  if (marked.length === 0)
+    throw new PolicyError({
+      code: 'POLICY_ARCHIVE_INVALID',
+      message: `the archive of ${archive.issuer} has no key with kid ${JSON.stringify(kid)}; run "opk-attest trust jwks sync --issuer ${archive.issuer}" first, or check the kid with "trust inspect"`,
+    });
+  return { archive: { issuer: archive.issuer, keys }, marked };
 }
 
 function lookup(
@@ -239,7 +292,19 @@ function parseArchivedKey(k: unknown, what: string): ArchivedKey {
       '"firstSeen" and "lastSeen" must be RFC 3339 UTC times (YYYY-MM-DDTHH:MM:SSZ), first not after last',
     );
   }
-  return { jwk, thumbprint, firstSeen, lastSeen };
+  const { distrusted } = k;
+  if (distrusted === undefined) return { jwk, thumbprint, firstSeen, lastSeen };
+  if (
+    !isRecord(distrusted) ||
+    typeof distrusted.reason !== 'string' ||
+    distrusted.reason === '' ||
+    distrusted.reason.length > MAX_REASON_LENGTH ||
+    typeof distrusted.since !== 'string' ||
+    !TIMESTAMP.test(distrusted.since)
+  )
+    throw invalid(what, `"distrusted" must be {reason (1-${MAX_REASON_LENGTH} characters), since (RFC 3339 UTC)}`);
+  onlyFields(distrusted, DISTRUST_FIELDS, `${what} distrusted`);
+  return { jwk, thumbprint, firstSeen, lastSeen, distrusted: { reason: distrusted.reason, since: distrusted.since } };
 }
 
 function timestamp(d: Date): string {

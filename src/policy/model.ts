@@ -30,10 +30,28 @@ export interface PolicyRule {
   level: 'enforce' | 'audit';
 }
 
+/** A revoked image scope: every image whose `registry/repository` matches, or only its signatures logged before a time. */
+export interface RevokedScope {
+  scope: string;
+  /** RFC 3339 UTC: only signatures whose log time is before it (or unknown) are revoked. */
+  before?: string;
+  reason?: string;
+}
+
+/** The block-list: image digests, signer names, scopes, and why. */
+export interface Revoked {
+  digests: Digest[];
+  signers: string[];
+  /** Absent in policies that revoke no scope (so older files stay byte-identical). */
+  scopes?: RevokedScope[];
+  /** Why a digest or signer name was revoked, by digest or name. */
+  reasons?: Record<string, string>;
+}
+
 /** The whole policy. */
 export interface Policy {
   rules: PolicyRule[];
-  revoked: { digests: Digest[]; signers: string[] };
+  revoked: Revoked;
 }
 
 /** A verified signature, as the policy sees it. */
@@ -42,6 +60,8 @@ export interface VerifiedSignatureFacts {
   claims: Readonly<Record<string, unknown>>;
   predicateType: string;
   logged: boolean;
+  /** The log's integrated time (seconds), when a verified log entry vouches for it. */
+  integratedTime?: number;
 }
 
 /** The verdict for one platform image. */
@@ -49,6 +69,8 @@ export interface PolicyVerdict {
   rule: PolicyRule;
   /** Names of the distinct signer rules satisfied. */
   signers: string[];
+  /** Signer rules that verified signatures match but that are revoked, with the reason. */
+  revokedSigners?: { name: string; reason?: string }[];
   violations: string[];
   passed: boolean;
 }
@@ -60,7 +82,11 @@ const MAX_REPORTED = 20;
 const POLICY_FIELDS = ['rules', 'revoked'] as const;
 const RULE_FIELDS = ['scope', 'signers', 'threshold', 'require', 'transparencyLog', 'level'] as const;
 const SIGNER_FIELDS = ['name', 'issuer', 'claims'] as const;
-const REVOKED_FIELDS = ['digests', 'signers'] as const;
+const REVOKED_FIELDS = ['digests', 'signers', 'scopes', 'reasons'] as const;
+const SCOPE_FIELDS = ['scope', 'before', 'reason'] as const;
+const MAX_REVOKED_SCOPES = 1000;
+/** RFC 3339 UTC, second precision. */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 /**
  * Parses policy.json: shape first, every bad field reported at once. Unknown fields are refused
@@ -140,23 +166,48 @@ export function evaluate(
   rule: PolicyRule,
   subject: Digest | readonly Digest[],
   sigs: readonly VerifiedSignatureFacts[],
+  image?: string,
 ): PolicyVerdict {
   const violations: string[] = [];
+  const why = (key: string) => {
+    const r =
+      policy.revoked.reasons && Object.hasOwn(policy.revoked.reasons, key) ? policy.revoked.reasons[key] : undefined;
+    return r ? `: ${r}` : '';
+  };
   for (const d of typeof subject === 'string' ? [subject] : subject) {
-    if (policy.revoked.digests.includes(d)) violations.push(`${d} is revoked`);
+    if (policy.revoked.digests.includes(d)) violations.push(`${d} is revoked${why(d)}`);
   }
+  const scopes = image === undefined ? [] : (policy.revoked.scopes ?? []).filter((s) => globMatch(s.scope, image));
+  for (const s of scopes.filter((x) => x.before === undefined))
+    violations.push(`images in scope ${s.scope} are revoked${s.reason ? `: ${s.reason}` : ''}`);
+  const cutoffs = scopes.filter((x) => x.before !== undefined);
+  const revokedByTime = (s: VerifiedSignatureFacts) =>
+    cutoffs.find((c) => s.integratedTime === undefined || s.integratedTime * 1000 < Date.parse(c.before!));
   const allowed = rule.signers.filter((r) => !policy.revoked.signers.includes(r.name));
   const matched = (s: VerifiedSignatureFacts) => allowed.filter((r) => signerMatches(r, s));
-  const usable = sigs.filter((s) => rule.transparencyLog === 'optional' || s.logged);
-  const unlogged = sigs.length - usable.length;
-  const note =
+  const logged = sigs.filter((s) => rule.transparencyLog === 'optional' || s.logged);
+  const usable = logged.filter((s) => !revokedByTime(s));
+  const unlogged = sigs.length - logged.length;
+  const timed = logged.length - usable.length;
+  const notes = [
     unlogged > 0
-      ? `; ${unlogged} signature(s) without a verified log entry do not count (transparencyLog: required)`
-      : '';
+      ? `${unlogged} signature(s) without a verified log entry do not count (transparencyLog: required)`
+      : '',
+    timed > 0
+      ? `${timed} signature(s) logged before a scope revocation's cut-off do not count (${cutoffs.map((c) => `${c.scope} before ${c.before}${c.reason ? `: ${c.reason}` : ''}`).join('; ')})`
+      : '',
+  ].filter(Boolean);
+  const note = notes.map((n) => `; ${n}`).join('');
+  const revokedSigners = rule.signers
+    .filter((r) => policy.revoked.signers.includes(r.name) && usable.some((s) => signerMatches(r, s)))
+    .map((r) => ({ name: r.name, ...(why(r.name) ? { reason: why(r.name).slice(2) } : {}) }));
   const signers = distinctSigners(usable, matched);
   if (signers.length < rule.threshold) {
+    const revokedNote = revokedSigners
+      .map((r) => `signer ${r.name} is revoked${r.reason ? `: ${r.reason}` : ''}; `)
+      .join('');
     violations.push(
-      `expected ${rule.threshold} distinct signer(s) of [${rule.signers.map((s) => s.name).join(', ')}], got ${signers.length}${signers.length ? ` (${signers.join(', ')})` : ''}${note}`,
+      `${revokedNote}expected ${rule.threshold} distinct signer(s) of [${rule.signers.map((s) => s.name).join(', ')}], got ${signers.length}${signers.length ? ` (${signers.join(', ')})` : ''}${note}`,
     );
   }
   for (const required of rule.require) {
@@ -164,7 +215,13 @@ export function evaluate(
       violations.push(`no signature by an allowed signer covers predicate type ${required}${note}`);
     }
   }
-  return { rule, signers, violations, passed: violations.length === 0 };
+  return {
+    rule,
+    signers,
+    ...(revokedSigners.length ? { revokedSigners } : {}),
+    violations,
+    passed: violations.length === 0,
+  };
 }
 
 /** The names of the signer rules in a maximum matching of identities to rules (Kuhn's algorithm). */
@@ -269,7 +326,7 @@ function parseClaims(c: unknown, at: string, bad: string[]): Record<string, stri
   return claims;
 }
 
-function parseRevoked(r: unknown, bad: string[]): Policy['revoked'] {
+function parseRevoked(r: unknown, bad: string[]): Revoked {
   if (r === undefined) return { digests: [], signers: [] };
   if (!isRecord(r)) {
     bad.push('revoked must be an object {digests, signers}');
@@ -282,10 +339,43 @@ function parseRevoked(r: unknown, bad: string[]): Policy['revoked'] {
   const signers = field(r, 'signers', []);
   if (!Array.isArray(signers) || !signers.every((x) => typeof x === 'string' && x !== ''))
     bad.push('revoked.signers must be signer names');
-  return {
+  const out: Revoked = {
     digests: Array.isArray(digests) ? (digests as Digest[]) : [],
     signers: Array.isArray(signers) ? (signers as string[]) : [],
   };
+  const scopes = own(r, 'scopes');
+  if (scopes !== undefined) out.scopes = parseRevokedScopes(scopes, bad);
+  const reasons = own(r, 'reasons');
+  if (reasons !== undefined) {
+    const parsed = parseClaims(reasons, 'revoked.reasons', bad);
+    out.reasons = parsed;
+  }
+  return out;
+}
+
+function parseRevokedScopes(v: unknown, bad: string[]): RevokedScope[] {
+  if (!Array.isArray(v) || v.length > MAX_REVOKED_SCOPES) {
+    bad.push(`revoked.scopes must be an array of at most ${MAX_REVOKED_SCOPES}`);
+    return [];
+  }
+  return v.map((x, i) => {
+    const at = `revoked.scopes[${i}]`;
+    if (!isRecord(x)) {
+      bad.push(`${at} must be an object {scope, before?, reason?}`);
+      return { scope: '' };
+    }
+    unknownFields(x, SCOPE_FIELDS, `${at}.`, bad);
+    const s: RevokedScope = { scope: str(own(x, 'scope'), `${at}.scope`, bad) };
+    const before = own(x, 'before');
+    if (before !== undefined) {
+      if (typeof before !== 'string' || !TIMESTAMP.test(before) || Number.isNaN(Date.parse(before)))
+        bad.push(`${at}.before must be an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)`);
+      else s.before = before;
+    }
+    const reason = own(x, 'reason');
+    if (reason !== undefined) s.reason = str(reason, `${at}.reason`, bad);
+    return s;
+  });
 }
 
 function str(v: unknown, at: string, bad: string[]): string {

@@ -133,7 +133,7 @@ export async function verifyImage(options: VerifyImageOptions): Promise<VerifyRe
     const walked = await walk(t, ref.repository, ref.digest ?? ref.tag ?? 'latest', o.platforms);
     const platforms: PlatformReport[] = [];
     for (const p of walked.platforms)
-      platforms.push(await verifyPlatform(t, ref.repository, p, walked.digest, o, rule));
+      platforms.push(await verifyPlatform(t, ref.repository, p, walked.digest, o, rule, name));
     const passed = platforms.length > 0 && platforms.every((p) => p.passed);
     return {
       image: o.image,
@@ -187,6 +187,7 @@ async function verifyPlatform(
   imageDigest: Digest,
   o: VerifyRun,
   rule: ReturnType<typeof ruleFor>,
+  name: string,
 ): Promise<PlatformReport> {
   const subject = p.descriptor.digest;
   const listed = await listReferrers(t, repository, subject, { referrersRepository: o.referrersRepository });
@@ -210,10 +211,11 @@ async function verifyPlatform(
     claims: s.claims,
     predicateType: s.predicateType,
     logged: s.logIndex !== undefined,
+    ...(s.integratedTime !== undefined ? { integratedTime: s.integratedTime } : {}),
   }));
   // Revoking the image index (the digest users see and pin) revokes each of its platforms.
   const verdict = rule
-    ? evaluate(o.policy, rule, subject === imageDigest ? subject : [subject, imageDigest], facts)
+    ? evaluate(o.policy, rule, subject === imageDigest ? subject : [subject, imageDigest], facts, name)
     : undefined;
   const passed = verdict?.passed ?? false;
   return { platform: p.platform, digest: subject, signatures, rejected, verdict, passed };

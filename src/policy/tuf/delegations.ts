@@ -127,6 +127,8 @@ export function mergePolicies(top: Policy, fragments: readonly LoadedFragment[])
   const warnings: string[] = [];
   const digests = new Set(top.revoked.digests);
   const signers = new Set(top.revoked.signers);
+  const scopes = [...(top.revoked.scopes ?? [])];
+  const reasons: Record<string, string> = Object.assign(Object.create(null) as object, top.revoked.reasons);
   for (const f of fragments) {
     const d = f.delegation;
     const problems = f.policy ? rulesOutsideScope(f.policy, d) : [f.problem ?? 'no policy fragment'];
@@ -142,9 +144,16 @@ export function mergePolicies(top: Policy, fragments: readonly LoadedFragment[])
       rules.push({ ...r, signers: r.signers.map((s) => ({ ...s, name: prefix(s.name) })) });
     for (const x of f.policy.revoked.digests) digests.add(x);
     for (const x of f.policy.revoked.signers) signers.add(prefix(x));
+    // A delegate may revoke within its own scope only.
+    for (const x of f.policy.revoked.scopes ?? []) if (scopeWithin(x.scope, d.scope)) scopes.push(x);
+    for (const [k, v] of Object.entries(f.policy.revoked.reasons ?? {}))
+      if (!Object.hasOwn(reasons, k)) reasons[f.policy.revoked.signers.includes(k) ? prefix(k) : k] = v;
   }
   rules.push(...top.rules);
-  return { policy: { rules, revoked: { digests: [...digests], signers: [...signers] } }, warnings };
+  const revoked: Policy['revoked'] = { digests: [...digests], signers: [...signers] };
+  if (scopes.length) revoked.scopes = scopes;
+  if (Object.keys(reasons).length) revoked.reasons = reasons;
+  return { policy: { rules, revoked }, warnings };
 }
 
 /** A rule no signature can satisfy: its one signer has an empty issuer, which no token has. */

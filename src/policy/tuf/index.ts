@@ -21,6 +21,9 @@ export {
   setRequire,
   revokeDigest,
   revokeSigner,
+  revokeScope,
+  unrevoke,
+  type Unrevoke,
   type SignerRemoval,
 } from './policy-edits.js';
 export {

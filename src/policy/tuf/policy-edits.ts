@@ -6,7 +6,7 @@
  */
 import type { Digest } from '../../core/digest.js';
 import { PolicyError } from '../errors.js';
-import type { Policy, PolicyRule, SignerRule } from '../model.js';
+import type { Policy, PolicyRule, Revoked, RevokedScope, SignerRule } from '../model.js';
 import { scopeWithin } from './delegations.js';
 
 /**
@@ -153,28 +153,92 @@ export function setRequire(policy: Policy, scope: string, types: readonly string
 }
 
 /**
- * Adds an image digest to the block-list (a no-op when it is already there).
+ * Adds an image digest to the block-list (a no-op when it is already there), with an optional reason.
  * @throws never
  */
-export function revokeDigest(policy: Policy, digest: Digest): Policy {
-  if (policy.revoked.digests.includes(digest)) return policy;
-  return { ...policy, revoked: { ...policy.revoked, digests: [...policy.revoked.digests, digest] } };
+export function revokeDigest(policy: Policy, digest: Digest, reason?: string): Policy {
+  const digests = policy.revoked.digests.includes(digest)
+    ? policy.revoked.digests
+    : [...policy.revoked.digests, digest];
+  return withReason({ ...policy, revoked: { ...policy.revoked, digests } }, digest, reason);
 }
 
 /**
- * Revokes a signer name in every rule. Names of a delegated role's signers (`role/name`) are
- * accepted as they are; other names must exist in the policy (a typo must not pass silently).
+ * Revokes a signer name in every rule, with an optional reason. Names of a delegated role's
+ * signers (`role/name`) are accepted as they are; other names must exist in the policy (a typo
+ * must not pass silently).
  * @throws PolicyError POLICY_INVALID for an unknown name
  */
-export function revokeSigner(policy: Policy, name: string): Policy {
+export function revokeSigner(policy: Policy, name: string, reason?: string): Policy {
   if (!name.includes('/') && !policy.rules.some((r) => r.signers.some((s) => s.name === name))) {
     throw new PolicyError({
       code: 'POLICY_INVALID',
       message: `no signer named ${name}; see "opk-attest trust signer list"`,
     });
   }
-  if (policy.revoked.signers.includes(name)) return policy;
-  return { ...policy, revoked: { ...policy.revoked, signers: [...policy.revoked.signers, name] } };
+  const signers = policy.revoked.signers.includes(name) ? policy.revoked.signers : [...policy.revoked.signers, name];
+  return withReason({ ...policy, revoked: { ...policy.revoked, signers } }, name, reason);
+}
+
+/**
+ * Revokes every image whose `registry/repository` matches `scope` (a repository or a namespace
+ * glob), or with `before` only the signatures logged before that time. Replaces an earlier
+ * revocation of the same scope.
+ * @throws never
+ */
+export function revokeScope(policy: Policy, revoked: RevokedScope): Policy {
+  const scopes = [...(policy.revoked.scopes ?? []).filter((s) => s.scope !== revoked.scope), revoked];
+  return { ...policy, revoked: { ...policy.revoked, scopes } };
+}
+
+/** What `unrevoke` lifts: one digest, signer name or scope. */
+export type Unrevoke = { digest: Digest } | { signer: string } | { scope: string };
+
+/**
+ * Lifts a revocation (and its reason).
+ * @throws PolicyError POLICY_INVALID when nothing of that name is revoked
+ */
+export function unrevoke(policy: Policy, what: Unrevoke): Policy {
+  const r = policy.revoked;
+  let next: Revoked;
+  let key: string;
+  let found: boolean;
+  if ('digest' in what) {
+    key = what.digest;
+    found = r.digests.includes(key as Digest);
+    next = { ...r, digests: r.digests.filter((d) => d !== what.digest) };
+  } else if ('signer' in what) {
+    key = what.signer;
+    found = r.signers.includes(key);
+    next = { ...r, signers: r.signers.filter((s) => s !== what.signer) };
+  } else {
+    key = what.scope;
+    const scopes = (r.scopes ?? []).filter((s) => s.scope !== what.scope);
+    found = scopes.length !== (r.scopes ?? []).length;
+    next = { ...r, scopes };
+    if (scopes.length === 0) delete next.scopes;
+  }
+  if (!found)
+    throw new PolicyError({
+      code: 'POLICY_INVALID',
+      message: `${key} is not revoked; see "opk-attest trust inspect"`,
+    });
+  return { ...policy, revoked: dropReason(next, key) };
+}
+
+function withReason(policy: Policy, key: string, reason: string | undefined): Policy {
+  if (reason === undefined) return policy;
+  const reasons = Object.assign(Object.create(null) as Record<string, string>, policy.revoked.reasons);
+  Object.defineProperty(reasons, key, { value: reason, enumerable: true, writable: true, configurable: true });
+  return { ...policy, revoked: { ...policy.revoked, reasons } };
+}
+
+function dropReason(r: Revoked, key: string): Revoked {
+  if (!r.reasons || !Object.hasOwn(r.reasons, key)) return r;
+  const reasons = Object.fromEntries(Object.entries(r.reasons).filter(([k]) => k !== key));
+  const out: Revoked = { ...r, reasons };
+  if (Object.keys(reasons).length === 0) delete out.reasons;
+  return out;
 }
 
 function ruleIndex(policy: Policy, scope: string): number {

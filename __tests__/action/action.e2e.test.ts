@@ -453,6 +453,29 @@ describeWith(['dist'], 'the actions on the referrers-API registry', () => {
       expect(r.summary).toContain('1 of 1 image(s) verified');
     });
 
+    it('verifies the images of a dockerfile and outputs it pinned to the digests verified', async () => {
+      const base = await stack.pushImage({ repository: 'acme/df-base', tag: '1', seed: 'df-base' });
+      const other = await stack.pushImage({ repository: 'acme/df-unsigned', tag: '1', seed: 'df-unsigned' });
+      expectSuccess(await sign(stack, base.ref));
+      const dockerfile = path.join(stack.dir, 'Dockerfile.verify-action');
+      writeFileSync(dockerfile, `ARG BASE=${stack.registry.host}/acme/df-unsigned\nFROM \${BASE}:1\n`);
+      const { image: _image, ...inputs } = verifyInputs(base.ref);
+      const ok = await run(stack, VERIFY_ACTION, {
+        ...inputs,
+        dockerfile,
+        'build-args': `BASE=${stack.registry.host}/acme/df-base`,
+      });
+      expectSuccess(ok);
+      expect(ok.outputs['pinned-dockerfile']).toBe(
+        `ARG BASE=${stack.registry.host}/acme/df-unsigned\nFROM ${stack.registry.host}/acme/df-base:1@${base.digest}\n`,
+      );
+      const bad = await run(stack, VERIFY_ACTION, { ...inputs, dockerfile });
+      expect(bad.code).toBe(1);
+      expect(bad.errors[0]).toContain(`${stack.registry.host}/acme/df-unsigned:1: not verified`);
+      expect(bad.outputs['pinned-dockerfile']).toBeUndefined();
+      expect(other.digest).not.toBe(base.digest);
+    });
+
     it('fails with ::error:: on an unsigned image', async () => {
       const image = await stack.pushImage({ repository: 'acme/unsigned', seed: 'unsigned' });
       const r = await run(stack, VERIFY_ACTION, verifyInputs(image.ref));

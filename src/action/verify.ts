@@ -30,6 +30,7 @@ import {
   timeoutInput,
 } from './inputs.js';
 import { htmlText } from './summary.js';
+import { dockerfileInputs, dockerfileJobs, type DockerfileInputs } from './verify-dockerfile.js';
 
 /** The verify sub-action's inputs, parsed. */
 export interface VerifyActionInputs {
@@ -54,6 +55,8 @@ export interface VerifyActionInputs {
   credentials?: { username: string; password: string };
   /** The `timeout` input: the overall time budget of the run in milliseconds. */
   timeoutMs: number;
+  /** Verify the external images of this Dockerfile too (inputs dockerfile, build-args, target). */
+  dockerfile?: DockerfileInputs;
 }
 
 const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
@@ -65,9 +68,13 @@ const MAX_THRESHOLD = 100;
  */
 export function readVerifyInputs(): VerifyActionInputs {
   const credentials = readRegistryCredentials();
-  const images = core.getMultilineInput('image', { required: true }).flatMap(splitList);
-  if (images.length === 0)
-    throw new InputError({ code: 'INPUT_INVALID', message: 'input "image" is empty; pass name@digest or name:tag' });
+  const images = core.getMultilineInput('image').flatMap(splitList);
+  const dockerfile = dockerfileInputs();
+  if (images.length === 0 && dockerfile === undefined)
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message: 'inputs "image" and "dockerfile" are both empty; pass name@digest or name:tag, or a Dockerfile path',
+    });
   const policyPath = core.getInput('policy');
   const issuers = core.getMultilineInput('issuer').flatMap(splitList);
   return {
@@ -86,6 +93,7 @@ export function readVerifyInputs(): VerifyActionInputs {
     tuf: tufInputs(),
     credentials,
     timeoutMs: timeoutInput(DEFAULT_VERIFY_BUDGET_MS),
+    ...(dockerfile === undefined ? {} : { dockerfile }),
   };
 }
 
@@ -96,12 +104,14 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
     const deadline = deadlineOf(inputs.timeoutMs);
     const { trust, policy } = await trustFromInputs(inputs, deadline);
     const reports: VerifyReport[] = [];
-    for (const image of inputs.images) {
+    const base = await dockerfileJobs(inputs);
+    const jobs = [...inputs.images.map((image) => ({ image, platforms: inputs.platforms })), ...(base?.jobs ?? [])];
+    for (const { image, platforms } of jobs) {
       const report = await verifyImage({
         image,
         trust,
         policy,
-        ...(inputs.platforms.length > 0 ? { platforms: inputs.platforms } : {}),
+        ...(platforms.length > 0 ? { platforms } : {}),
         ...(inputs.referrersRepository ? { referrersRepository: inputs.referrersRepository } : {}),
         registry: { ...inputs.credentials, env, deadline },
       });
@@ -115,6 +125,7 @@ export async function runVerifyAction(env: NodeJS.ProcessEnv = process.env): Pro
     );
     await writeVerifySummary(reports);
     const failed = reports.find((r) => !r.passed);
+    if (base && !failed) core.setOutput('pinned-dockerfile', base.pin(reports.slice(inputs.images.length)));
     if (failed) core.setFailed(`${failed.image}: not verified (${firstReason(failed)})`);
   } catch (err) {
     core.setFailed(

@@ -21,9 +21,11 @@ import {
   verifyAll,
   VERIFY_CONCURRENCY,
 } from './verify-many.js';
+import { verifyDockerfile } from './verify-dockerfile.js';
 
 const USAGE = `usage: opk-attest verify IMAGE… [options]
        opk-attest verify --file LIST [options]
+       opk-attest verify --dockerfile PATH [--build-arg K=V]… [--target STAGE] [--platform P] [--pin|--write]
 
 Verifies the signed attestations of each IMAGE (name@digest or name:tag): for each platform, every
 referrer's DSSE signature, PK token, binding, log entry and subject; then the policy. Several
@@ -33,6 +35,13 @@ Exit status: 0 all verified, 1 any not verified, 2 usage error.
 
 options:
   --file LIST                verify the references in LIST too (one a line, # comments; - is stdin)
+  --dockerfile PATH          verify every external image the build pulls (FROM, COPY --from,
+                             RUN --mount from=, # syntax=), after ARG and build-arg substitution
+  --build-arg K=V            a build arg (as docker build takes it); repeatable
+  --target STAGE             only the stages STAGE needs (default the last stage)
+  --pin                      print the Dockerfile pinned to exactly the digests verified
+                             (report lines go to stderr then)
+  --write                    write the pinned Dockerfile back to PATH
   --platform OS/ARCH         only this platform; repeatable
   --referrers-repository R   signatures are stored in repository R of the same registry
   --insecure-registry HOST   speak plain http to HOST; repeatable
@@ -49,6 +58,11 @@ const SPEC = {
     ...TRUST_OPTIONS,
     file: { type: 'string' },
     ...TIMEOUT_OPTION,
+    dockerfile: { type: 'string' },
+    'build-arg': { type: 'string', multiple: true },
+    target: { type: 'string' },
+    pin: { type: 'boolean' },
+    write: { type: 'boolean' },
     platform: { type: 'string', multiple: true },
     'referrers-repository': { type: 'string' },
     'insecure-registry': { type: 'string', multiple: true },
@@ -61,12 +75,18 @@ const SPEC = {
 export function verifyCommand(argv: string[]): Promise<number> {
   return runCommand(SPEC, argv, async ({ values: flags, positionals }) => {
     const images = [...positionals, ...(flags.file === undefined ? [] : await readImageList(flags.file))];
-    if (images.length === 0) throw new UsageError('give IMAGE… or --file LIST');
+    const dockerfile = flags.dockerfile;
+    if (dockerfile !== undefined && images.length > 0) throw new UsageError('--dockerfile takes no IMAGE or --file');
+    if (dockerfile === undefined && (flags.pin || flags.write || flags.target || flags['build-arg'])) {
+      throw new UsageError('--pin, --write, --target and --build-arg go with --dockerfile');
+    }
+    if (images.length === 0 && dockerfile === undefined)
+      throw new UsageError('give IMAGE…, --file LIST or --dockerfile PATH');
     const several = images.length > 1 || flags.file !== undefined;
-    if (several && flags.vsa) throw new UsageError('--vsa takes one image');
+    if ((several || dockerfile !== undefined) && flags.vsa) throw new UsageError('--vsa takes one image');
     const v = await withSavedTrust('opk-attest verify', flags);
     // The images are verified VERIFY_CONCURRENCY at a time: the default budget grows with the rounds.
-    const rounds = Math.ceil(images.length / VERIFY_CONCURRENCY);
+    const rounds = Math.max(1, Math.ceil(images.length / VERIFY_CONCURRENCY));
     const deadline = deadlineFromFlag(flags.timeout, DEFAULT_VERIFY_BUDGET_MS * rounds);
     const { trust, policy } = await trustFromFlags(v, deadline);
     if (!v.policy && !v['tuf-repository'] && !v['signer-claim']?.length) {
@@ -74,15 +94,16 @@ export function verifyCommand(argv: string[]): Promise<number> {
         `opk-attest verify: warning: any identity of ${trust.issuers.join(', ')} is accepted as a signer; pin yours with --signer-claim repository=OWNER/REPO, --policy FILE or "opk-attest trust use"\n`,
       );
     }
+    const common = {
+      trust,
+      policy,
+      ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
+      registry: { insecureRegistries: v['insecure-registry'] ?? [], deadline },
+    };
+    if (dockerfile !== undefined) return verifyDockerfile({ ...v, dockerfile }, common);
     const outcomes = await verifyAll(
       images.map((image) => ({ image })),
-      {
-        trust,
-        policy,
-        ...(v.platform ? { platforms: v.platform } : {}),
-        ...(v['referrers-repository'] ? { referrersRepository: v['referrers-repository'] } : {}),
-        registry: { insecureRegistries: v['insecure-registry'] ?? [], deadline },
-      },
+      { ...common, ...(v.platform ? { platforms: v.platform } : {}) },
     );
     if (several) {
       const out = v.json

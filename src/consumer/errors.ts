@@ -12,7 +12,8 @@ export type ConsumerErrorCode =
   | 'DOCKERFILE_PIN_CONFLICT' // a base already pinned to another digest than the one verified
   | 'CONFIG_INVALID' // a saved trust configuration that does not parse or has unknown settings
   | 'CONFIG_UNREADABLE' // a saved trust configuration that cannot be read or written
-  | 'CONFIG_NO_PROJECT'; // `trust use --project` outside a repository
+  | 'CONFIG_NO_PROJECT' // `trust use --project` outside a repository
+  | 'DOCKERFILE_UNREADABLE'; // a Dockerfile path that cannot be read
 
 /** Thrown by `src/consumer`. Messages name the file and line, the fault and the fix. */
 export class ConsumerError extends OpkError<ConsumerErrorCode> {}

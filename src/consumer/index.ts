@@ -26,3 +26,4 @@ export {
   type TrustConfigFile,
   type ResolvedTrust,
 } from './trust-config.js';
+export { dockerfileImages, pinsOf, readDockerfile, type DockerfileImage } from './dockerfile-images.js';

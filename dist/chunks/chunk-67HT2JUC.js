@@ -1,0 +1,19 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{printable}from"./chunk-YVKP2PCG.js";import{formatError}from"./chunk-DFGD73Z6.js";var USAGE=`usage: opk-attest <command> [options]
+
+commands:
+  pktoken issue|verify|inspect   make, check or show an OpenPubkey PK token
+  sign IMAGE\u2026                    sign an image's attestations (CI or any OIDC provider)
+  verify IMAGE                   verify an image's signed attestations
+  inspect IMAGE                  show an image's attestations and signatures
+  revoke DIGEST | --signer NAME  the same as "trust revoke"
+  monitor --log URL --identity C=G  watch a transparency log for signatures the policy does not allow
+  trust <subcommand>             manage the TUF-distributed trust policy (init, signer, publish, \u2026)
+                                 and "trust use": save the trust verify uses
+  config                         show which saved trust configuration applies here and why
+  docker install|uninstall       the "docker opk" plugin: pull, run and build only signed images
+
+Run "opk-attest <command> --help" for a command's options.
+`,commands={pktoken:async()=>(await import("./pktoken-OFCJ6T6Z.js")).pktokenCommand,inspect:async()=>(await import("./inspect-PT43MDA6.js")).inspectCommand,sign:async()=>(await import("./sign-IRGHCIQB.js")).signCommand,verify:async()=>(await import("./verify-YU3ND4LL.js")).verifyCommand,trust:async()=>(await import("./trust-5BC2RJ7Q.js")).trustCommand,config:async()=>(await import("./config-25ISDZJP.js")).configCommand,monitor:async()=>(await import("./monitor-O7CIMO5L.js")).monitorCommand,docker:async()=>(await import("./docker-JSELC3HN.js")).dockerCommand,revoke:async()=>{let{trustCommand}=await import("./trust-5BC2RJ7Q.js");return argv=>trustCommand(["revoke",...argv])}};async function runCli(argv){let[name,...rest]=argv;if(name===void 0||name==="--help"||name==="-h")return process.stdout.write(USAGE),name===void 0?2:0;let load=commands[name];if(!load)return process.stderr.write(`opk-attest: unknown command "${name}"
+${USAGE}`),2;try{return await(await load())(rest)}catch(err){return process.stderr.write(`opk-attest ${name}: ${printable(formatError(err))}
+`),1}}export{runCli};

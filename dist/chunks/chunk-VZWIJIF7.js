@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+var OpkError=class extends Error{code;constructor(opts){super(oneLine(opts.message),opts.cause===void 0?void 0:{cause:opts.cause}),this.code=opts.code,this.name=new.target.name}},LINE_BREAKING=/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g;function oneLine(message){return message.replace(LINE_BREAKING,c=>({"\n":"\\n","\r":"\\r","	":"\\t"})[c]??`\\u${c.charCodeAt(0).toString(16).padStart(4,"0")}`)}var CoreError=class extends OpkError{};export{OpkError,CoreError};

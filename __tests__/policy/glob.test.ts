@@ -110,19 +110,18 @@ describe('globMatch', () => {
     });
   });
 
+  // No clock here: the matcher has no recursion and no backtracking by construction, so these
+  // only check the answers; a regression to backtracking would not finish within jest's timeout.
   describe('when the pattern is hostile', () => {
     const value = 'a'.repeat(10_000);
-    it('answers 200 stars against a 10 000-character value in well under a second', () => {
-      const started = Date.now();
+    it('answers 200 stars against a 10 000-character value', () => {
       expect(globMatch('*'.repeat(200) + 'b', value)).toBe(false);
       expect(globMatch('*'.repeat(200), value)).toBe(true);
-      expect(Date.now() - started).toBeLessThan(1000);
     });
-    it('answers alternating stars and literals without backtracking', () => {
-      const started = Date.now();
+    it('answers alternating stars and literals', () => {
       expect(globMatch('*a'.repeat(200) + 'b', value)).toBe(false);
       expect(globMatch('**a'.repeat(200) + '/', value)).toBe(false);
-      expect(Date.now() - started).toBeLessThan(1000);
+      expect(globMatch('*a'.repeat(200), value)).toBe(true);
     });
   });
 

@@ -2,8 +2,9 @@
 // (dist/verify.js), the CLI (dist/cli.js) and the library (dist/lib.js). Shared code is
 // split into chunks so the four entry points do not each carry a copy.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist', { recursive: true, force: true });
 await build({
   entryPoints: {
@@ -24,5 +25,7 @@ await build({
   minifyWhitespace: true,
   // Some dependencies are CommonJS and call require() on Node built-ins.
   banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+  // The version is written into the bundle: an installed dist/ must not go looking for a package.json.
+  define: { OPK_ATTEST_VERSION: JSON.stringify(version) },
   logLevel: 'warning',
 });

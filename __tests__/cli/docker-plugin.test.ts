@@ -2,6 +2,7 @@
  * `opk-attest docker plugin …` in process: the protocol answers and the usage errors that must
  * come before any trust is loaded or docker is run (exit 2).
  */
+import { readFileSync } from 'node:fs';
 import { jest } from '@jest/globals';
 import { runCli } from '../../src/cli/run.js';
 
@@ -27,7 +28,8 @@ describe('docker plugin', () => {
     const r = await cli('docker', 'plugin', 'docker-cli-plugin-metadata');
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
-    expect(JSON.parse(r.out)).toMatchObject({ SchemaVersion: '0.1.0', Vendor: 'opk-attest' });
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(JSON.parse(r.out)).toMatchObject({ SchemaVersion: '0.1.0', Vendor: 'opk-attest', Version: version });
   });
 
   it('prints its usage for "docker opk --help"', async () => {

@@ -3,13 +3,13 @@
  * `$DOCKER_CONFIG/cli-plugins` (default `~/.docker/cli-plugins`) or removes it; and
  * `opk-attest docker plugin …`, what that plugin's launcher runs (docs/docker.md).
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dockerConfigDir, installPlugin, PLUGIN_FILE, uninstallPlugin } from '../docker/plugin-install.js';
 import { runCommand, UsageError } from './args.js';
 import { dispatch } from './trust-dir.js';
+import { packageVersion } from './version.js';
 
 const USAGE = `usage: opk-attest docker <subcommand>
 
@@ -83,20 +83,4 @@ function cliScript(given: string | undefined): string {
     throw new UsageError(`cannot find the opk-attest CLI script${file ? ` ${file}` : ''}; give it with --cli FILE`);
   }
   return realpathSync(path.resolve(file));
-}
-
-/** This package's version, from the package.json above this module (src/cli or dist/chunks). */
-function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 4; up++, dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    try {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'opk-attest' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // An unreadable package.json on the way up is not ours; keep looking.
-    }
-  }
-  return 'unknown';
 }

@@ -4,6 +4,7 @@
  */
 import { formatError } from './errors.js';
 import { printable } from './terminal-text.js';
+import { packageVersion } from './version.js';
 
 const USAGE = `usage: opk-attest <command> [options]
 
@@ -18,6 +19,7 @@ commands:
                                  and "trust use": save the trust verify uses
   config                         show which saved trust configuration applies here and why
   docker install|uninstall       the "docker opk" plugin: pull, run and build only signed images
+  version, --version             print the version of opk-attest
 
 Run "opk-attest <command> --help" for a command's options.
 `;
@@ -48,6 +50,7 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === 'version') return printVersion(rest);
   const load = commands[name];
   if (!load) {
     process.stderr.write(`opk-attest: unknown command "${name}"\n${USAGE}`);
@@ -61,4 +64,13 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(`opk-attest ${name}: ${printable(formatError(err))}\n`);
     return 1;
   }
+}
+
+function printVersion(rest: readonly string[]): number {
+  if (rest.length > 0) {
+    process.stderr.write('opk-attest version: takes no arguments\nusage: opk-attest version | opk-attest --version\n');
+    return 2;
+  }
+  process.stdout.write(`${packageVersion()}\n`);
+  return 0;
 }

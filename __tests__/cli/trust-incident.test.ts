@@ -153,14 +153,28 @@ describe('trust revoke --scope', () => {
   });
 });
 
+/** The signer of the top-level policy named `name`, as `trust signer list --json` prints it. */
+async function listedSigner(name: string): Promise<unknown> {
+  const r = await trust('signer', 'list', '--json');
+  expect(r.code).toBe(0);
+  const doc = JSON.parse(r.out) as { policies: { role: string | null; rules: { signers: { name: string }[] }[] }[] };
+  return doc.policies
+    .find((p) => p.role === null)!
+    .rules.flatMap((rule) => rule.signers)
+    .find((s) => s.name === name);
+}
+
 describe('trust revoke --signer', () => {
   it('reports the signer as revoked, with the reason; unrevoke restores', async () => {
     await edit('revoke', '--signer', 'ci', '--reason', 'token leaked in logs');
     const r = await verify(app);
     expect(r.code).toBe(1);
     expect(r.violations[0]).toMatch(/^signer ci is revoked: token leaked in logs; /);
+    expect(await listedSigner('ci')).toMatchObject({ revoked: true, revokedReason: 'token leaked in logs' });
     await edit('unrevoke', '--signer', 'ci');
     expect((await verify(app)).code).toBe(0);
+    expect(await listedSigner('ci')).toEqual(expect.objectContaining({ revoked: false }));
+    expect(await listedSigner('ci')).not.toHaveProperty('revokedReason');
   });
 });
 
@@ -170,6 +184,10 @@ describe('trust jwks remove', () => {
     await edit('jwks', 'remove', '--issuer', oidc.issuer, '--kid', kid, '--reason', 'provider key leaked');
     const inspect = await trust('inspect');
     expect(inspect.out).toContain('DISTRUSTED since');
+    const json = JSON.parse((await trust('inspect', '--json')).out);
+    expect(json.archives[0].keys).toContainEqual(
+      expect.objectContaining({ distrusted: expect.objectContaining({ reason: 'provider key leaked' }) }),
+    );
     for (const image of [app, other]) {
       const r = await verify(image);
       expect(r.code).toBe(1);

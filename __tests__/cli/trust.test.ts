@@ -145,6 +145,25 @@ describe('trust signer, threshold, require, revoke', () => {
     const list = await trust('signer', 'list');
     expect(list.out).toContain(`scope ${SCOPE}: 1 of 1 signer(s)`);
     expect(list.out).toContain(`ci: ${oidc.issuer} repository=octo-org/octo-repo`);
+    const json = await trust('signer', 'list', '--json');
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toEqual({
+      policies: [
+        {
+          role: null,
+          rules: [
+            expect.objectContaining({
+              scope: SCOPE,
+              threshold: 1,
+              require: ['https://slsa.dev/provenance/*'],
+              signers: [
+                { name: 'ci', issuer: oidc.issuer, claims: { repository: 'octo-org/octo-repo' }, revoked: false },
+              ],
+            }),
+          ],
+        },
+      ],
+    });
   });
 
   it('removes a signer, and the rule it leaves empty', async () => {
@@ -325,6 +344,11 @@ describe('trust key generate, delegate', () => {
     expect(inside.code).toBe(0);
     expect(await trust('publish')).toMatchObject({ code: 0, out: expect.stringContaining('acme v1') });
     expect((await trust('signer', 'list')).out).toContain('delegated role acme:');
+    const json = JSON.parse((await trust('signer', 'list', '--json')).out);
+    expect(json.policies.map((p: { role: string | null }) => p.role)).toEqual([null, 'acme']);
+    expect(json.policies[1].rules.map((r: { scope: string }) => r.scope)).toEqual(['registry.example/acme/team/*']);
+    const only = JSON.parse((await trust('signer', 'list', '--role', 'acme', '--json')).out);
+    expect(only.policies).toEqual([json.policies[1]]);
   });
 
   it('withdraws a delegation with undelegate', async () => {

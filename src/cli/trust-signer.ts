@@ -8,7 +8,7 @@ import {
   type Policy,
 } from '../policy/index.js';
 import { keyValues, required, runCommand } from './args.js';
-import { printable, safeText } from './terminal-text.js';
+import { printable, safeJson, safeText } from './terminal-text.js';
 import { DIR_OPTIONS, DIR_USAGE, dirOf, dispatch, say, STAGED_NOTE } from './trust-dir.js';
 
 const ROLE_USAGE = `  --role ROLE                edit the policy fragment of delegated role ROLE (default: the top-level policy)\n`;
@@ -23,7 +23,7 @@ const USAGE = `usage: opk-attest trust signer <add|remove|list> [options]
                              remove a signer from one rule or from all; refused when a rule would be
                              left with fewer signers than its threshold (or none: the rule goes)
                              unless --lower-threshold
-  list                       show the rules and their signers
+  list [--json]              show the rules and their signers (--json: as one JSON object)
 
 options:
 ${ROLE_USAGE}${DIR_USAGE}`;
@@ -54,7 +54,7 @@ const REMOVE = {
 const LIST = {
   name: 'trust signer list',
   usage: USAGE,
-  options: { ...DIR_OPTIONS, role: { type: 'string' } },
+  options: { ...DIR_OPTIONS, role: { type: 'string' }, json: { type: 'boolean' } },
 } as const;
 
 /** Runs `trust signer …`. */
@@ -104,7 +104,11 @@ function list(argv: string[]): Promise<number> {
   return runCommand(LIST, argv, async ({ values: v }) => {
     const dir = dirOf(v);
     const roles = v.role ? [v.role] : [undefined, ...(await readDelegations(dir)).map((d) => d.role)];
-    for (const role of roles) say(...describeRules(await readStagedPolicy(dir, role), role));
+    const policies = await Promise.all(
+      roles.map(async (role) => ({ role, policy: await readStagedPolicy(dir, role) })),
+    );
+    if (v.json) process.stdout.write(`${safeJson({ policies: policies.map((p) => rulesJson(p.policy, p.role)) })}\n`);
+    else for (const { role, policy } of policies) say(...describeRules(policy, role));
     return 0;
   });
 }
@@ -130,4 +134,19 @@ export function describeRules(policy: Policy, role?: string): string[] {
       ),
     ]),
   ];
+}
+
+/** The rules of a policy as `signer list --json` prints them: each signer marked revoked or not. */
+function rulesJson(policy: Policy, role: string | undefined): unknown {
+  return {
+    role: role ?? null,
+    rules: policy.rules.map((r) => ({
+      ...r,
+      signers: r.signers.map((s) => {
+        const revoked = policy.revoked.signers.includes(s.name);
+        const reason = revoked ? policy.revoked.reasons?.[s.name] : undefined;
+        return { ...s, revoked, ...(reason === undefined ? {} : { revokedReason: reason }) };
+      }),
+    })),
+  };
 }

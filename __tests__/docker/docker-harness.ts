@@ -6,7 +6,7 @@
  * dist/ is built once before the suite (.ci/run); this harness never rebuilds it.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeWith } from '../requirements.js';
@@ -37,8 +37,12 @@ export function requireDocker(): void {
 /** A scratch Docker configuration with the plugin installed from dist/. */
 export interface PluginHome {
   dockerConfig: string;
-  /** The environment for docker commands: this process's, with DOCKER_CONFIG set. */
+  /** A scratch XDG_CONFIG_HOME: trust saved by `opk-attest trust use` goes here, never the user's. */
+  xdgConfigHome: string;
+  /** The environment for docker commands: this process's, with DOCKER_CONFIG and XDG_CONFIG_HOME set. */
   env: NodeJS.ProcessEnv;
+  /** The working directory of docker commands: empty and outside any repository (no project trust file). */
+  cwd: string;
   remove(): void;
 }
 
@@ -48,10 +52,19 @@ export interface PluginHome {
  */
 export async function installPluginHome(): Promise<PluginHome> {
   const dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'opk-docker-config-'));
-  const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+  const xdgConfigHome = path.join(dockerConfig, 'xdg');
+  const cwd = path.join(dockerConfig, 'cwd');
+  mkdirSync(cwd);
+  const env = { ...process.env, DOCKER_CONFIG: dockerConfig, XDG_CONFIG_HOME: xdgConfigHome };
   const r = await run(process.execPath, [CLI, 'docker', 'install'], env);
   if (r.code !== 0) throw new Error(`docker install failed: ${r.stderr}`);
-  return { dockerConfig, env, remove: () => rmSync(dockerConfig, { recursive: true, force: true }) };
+  return {
+    dockerConfig,
+    xdgConfigHome,
+    env,
+    cwd,
+    remove: () => rmSync(dockerConfig, { recursive: true, force: true }),
+  };
 }
 
 /** A finished command. */
@@ -62,12 +75,18 @@ export interface Ran {
 }
 
 /** Runs a command (no shell) with captured output, killed after `timeoutMs`. */
-export function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Ran> {
+export function run(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 120_000,
+  cwd?: string,
+): Promise<Ran> {
   return new Promise((resolve) => {
     execFile(
       file,
       args,
-      { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', ...(cwd ? { cwd } : {}) },
       (err, stdout, stderr) => {
         const code = err
           ? typeof (err as { code?: unknown }).code === 'number'
@@ -80,7 +99,12 @@ export function run(file: string, args: readonly string[], env: NodeJS.ProcessEn
   });
 }
 
-/** Runs `docker ARGS…` with the plugin's environment. */
+/** Runs `docker ARGS…` with the plugin's environment, in its scratch working directory. */
 export function docker(home: PluginHome, ...args: string[]): Promise<Ran> {
-  return run('docker', args, home.env);
+  return run('docker', args, home.env, undefined, home.cwd);
+}
+
+/** Runs `opk-attest ARGS…` (the built dist/cli.js) with the plugin's environment and working directory. */
+export function opkAttest(home: PluginHome, ...args: string[]): Promise<Ran> {
+  return run(process.execPath, [CLI, ...args], home.env, undefined, home.cwd);
 }

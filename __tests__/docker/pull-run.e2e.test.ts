@@ -3,14 +3,16 @@
  * registry, the loopback OIDC endpoint and the Rekor test log: what verifies is pulled and run by
  * digest; what does not (unsigned, signed by an identity the policy does not allow, revoked) is
  * refused with the reason and never reaches the daemon; a tag moved after the check is not what
- * docker gets.
+ * docker gets; with trust saved by `opk-attest trust use` the wrappers need no trust flag.
  */
+import path from 'node:path';
 import { getManifest, putManifest } from '../../src/oci/content.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import {
   describeWithDocker,
   docker,
   installPluginHome,
+  opkAttest,
   requireDocker,
   type PluginHome,
   type Ran,
@@ -157,5 +159,58 @@ describeWithDocker('docker opk pull and run', () => {
       const local = await docker(home, 'image', 'inspect', '--format', '{{join .RepoDigests ","}}', ref);
       expect(local.stdout.trim()).toBe(`${proxy.host}/acme/moving@${good.digest}`);
     });
+  });
+  describe('when trust was saved with "opk-attest trust use" and no trust flag is given', () => {
+    let userFile: string;
+
+    beforeAll(async () => {
+      // Earlier cases pulled the signed image: start from a daemon that does not hold it.
+      await docker(home, 'image', 'rm', '-f', signed.ref, `${signed.name}@${signed.digest}`);
+      expect(await localDigests(signed.name)).toEqual([]);
+      const saved = await opkAttest(home, 'trust', 'use', ...world.trustFlags());
+      userFile = path.join(home.xdgConfigHome, 'opk-attest', 'trust.json');
+      expect({ code: saved.code, stderr: saved.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(saved.stdout).toContain(`saved to ${userFile}`);
+    }, 60_000);
+
+    it('still lets a trust flag win: a policy revoking the signed digest refuses it, pulling nothing', async () => {
+      const r = await opk('pull', '--policy', revokingPolicy(), signed.ref);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${signed.ref} (${signed.digest}) is NOT verified`);
+      expect(r.stderr).toContain('is revoked');
+      expect(await localDigests(signed.name)).toEqual([]);
+    });
+
+    it('pulls a signed image with the saved trust, naming the file it came from', async () => {
+      const r = await opk('pull', signed.ref);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`docker opk: trust from user file ${userFile}: `);
+      expect(r.stderr).not.toContain('any identity');
+      expect(r.stderr).toContain(`verified ${signed.ref} = ${signed.name}@${signed.digest}`);
+      expect(await localDigests(signed.name)).toEqual([signed.digest]);
+    });
+
+    it('runs a signed image with the saved trust', async () => {
+      const r = await opk('run', '--rm', '--network', 'none', signed.ref, '/hello', 'saved trust');
+      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 0, stdout: 'opk-hello saved trust\n' });
+      expect(r.stderr).toContain(`docker opk: trust from user file ${userFile}: `);
+      expect(r.stderr).toContain(`verified ${signed.ref} = ${signed.name}@${signed.digest}`);
+    });
+
+    it('refuses an unsigned image with the reason, and pulls nothing', async () => {
+      const r = await opk('pull', unsigned.ref);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`docker opk: trust from user file ${userFile}: `);
+      expect(r.stderr).toContain(`${unsigned.ref} (${unsigned.digest}) is NOT verified`);
+      expect(r.stderr).toContain('no signatures found');
+      expect(r.stderr).toContain('nothing was pulled [DOCKER_NOT_VERIFIED]');
+      expect(await localDigests(unsigned.name)).toEqual([]);
+    });
+
+    /** The --policy file of a policy that revokes the signed image's digest (the other trust flags stay saved). */
+    function revokingPolicy(): string {
+      const flags = world.trustFlags({ revoked: [signed.digest] });
+      return flags[flags.indexOf('--policy') + 1]!;
+    }
   });
 });

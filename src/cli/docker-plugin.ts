@@ -4,6 +4,7 @@
  * `docker opk pull|run|build` (verify, then docker on the verified digest) and
  * `docker opk verify|inspect|trust|config` (this CLI's own commands). See docs/docker.md.
  */
+import type { TrustSettings } from '../consumer/index.js';
 import { dockerBuild } from '../docker/build.js';
 import type { DockerCli } from '../docker/docker-cli.js';
 import {
@@ -23,7 +24,8 @@ import { formatReport } from '../verify/index.js';
 import { USAGE_EXIT } from './errors.js';
 import { runCli } from './run.js';
 import { printable } from './terminal-text.js';
-import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from './trust-options.js';
+import { verifyingTrust } from './trust-config.js';
+import { TRUST_OPTIONS, TRUST_USAGE } from './trust-options.js';
 
 const USAGE = `usage: docker opk <command> [options]
 
@@ -117,15 +119,9 @@ export async function dockerPluginCommand(argv: string[], version: string): Prom
 
 const PAST: Record<string, string> = { pull: 'pulled', run: 'run', build: 'built' };
 
-/** Trust and policy from the trust flags given, and how to call docker. */
+/** Trust and policy as `verify` gets them (saved by "trust use", the flags given win), and how to call docker. */
 async function context(globals: string[], args: ScannedArgs): Promise<WrapperContext> {
-  const v = ownValues(args);
-  const { trust, policy } = await trustFromFlags(v);
-  if (!v.policy && !v['tuf-repository'] && !v['signer-claim']?.length) {
-    process.stderr.write(
-      `docker opk: warning: any identity of ${trust.issuers.join(', ')} is accepted as a signer; pin yours with "opk-attest trust use" or --signer-claim repository=OWNER/REPO\n`,
-    );
-  }
+  const { values: v, trust, policy } = await verifyingTrust('docker opk', ownValues(args));
   return {
     docker: dockerCli(globals),
     gate: {
@@ -138,7 +134,7 @@ async function context(globals: string[], args: ScannedArgs): Promise<WrapperCon
   };
 }
 
-type OwnValues = Parameters<typeof trustFromFlags>[0] & {
+type OwnValues = TrustSettings & {
   'insecure-registry'?: string[];
   'referrers-repository'?: string;
 };

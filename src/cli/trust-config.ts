@@ -13,8 +13,10 @@ import {
   type ResolvedTrust,
   type TrustSettings,
 } from '../consumer/index.js';
-import { parsePolicy } from '../policy/index.js';
+import type { Deadline } from '../core/deadline.js';
+import { parsePolicy, type Policy } from '../policy/index.js';
 import { LogPublicKey, parseTrustedRootLogs } from '../tlog/index.js';
+import type { TrustMaterial } from '../verify/index.js';
 import { integer, keyValues, oneOf, UsageError } from './args.js';
 import { readJwksFile } from './pktoken-read.js';
 import { printable } from './terminal-text.js';
@@ -67,6 +69,36 @@ export async function withSavedTrust<V extends Record<string, unknown>>(
   const out: Record<string, unknown> = { ...values };
   for (const k of TRUST_KEYS) delete out[k];
   return { ...out, ...resolved.settings } as V & TrustSettings;
+}
+
+/** What a verifying command runs with: its flag values (saved trust merged in), the trust and the policy. */
+export interface VerifyingTrust<V> {
+  values: V & TrustSettings;
+  trust: TrustMaterial;
+  policy: Policy;
+}
+
+/**
+ * The trust every verifying command (`verify`, the `docker opk` wrappers) applies: the saved
+ * configuration under the trust flags given (`withSavedTrust`), loaded; warns on stderr when the
+ * result lets any identity of the issuers sign (no policy, TUF repository or signer claim).
+ * @param command - prefixes the stderr lines (`opk-attest verify`, `docker opk`)
+ * @param deadline - bounds the key, log and TUF fetches
+ * @throws ConsumerError CONFIG_INVALID | CONFIG_UNREADABLE; UsageError and the trust sources' errors
+ */
+export async function verifyingTrust<V extends Record<string, unknown>>(
+  command: string,
+  values: V,
+  deadline?: Deadline,
+): Promise<VerifyingTrust<V>> {
+  const v = await withSavedTrust(command, values);
+  const { trust, policy } = await trustFromFlags(v, deadline);
+  if (!v.policy && !v['tuf-repository'] && !v['signer-claim']?.length) {
+    process.stderr.write(
+      `${command}: warning: any identity of ${printable(trust.issuers.join(', '))} is accepted as a signer; pin yours with --signer-claim repository=OWNER/REPO, --policy FILE or "opk-attest trust use"\n`,
+    );
+  }
+  return { values: v, trust, policy };
 }
 
 /**

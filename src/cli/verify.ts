@@ -8,11 +8,11 @@
 import { writeFile } from 'node:fs/promises';
 import { formatReport, reportJson, verificationSummary } from '../verify/index.js';
 import { runCommand, UsageError } from './args.js';
-import { withSavedTrust } from './trust-config.js';
+import { verifyingTrust } from './trust-config.js';
 import { printable } from './terminal-text.js';
 import { DEFAULT_VERIFY_BUDGET_MS } from '../core/deadline.js';
 import { deadlineFromFlag, TIMEOUT_OPTION, timeoutUsage } from './timeout-option.js';
-import { TRUST_OPTIONS, TRUST_USAGE, trustFromFlags } from './trust-options.js';
+import { TRUST_OPTIONS, TRUST_USAGE } from './trust-options.js';
 import {
   outcomeJson,
   outcomeLine,
@@ -84,16 +84,10 @@ export function verifyCommand(argv: string[]): Promise<number> {
       throw new UsageError('give IMAGE…, --file LIST or --dockerfile PATH');
     const several = images.length > 1 || flags.file !== undefined;
     if ((several || dockerfile !== undefined) && flags.vsa) throw new UsageError('--vsa takes one image');
-    const v = await withSavedTrust('opk-attest verify', flags);
     // The images are verified VERIFY_CONCURRENCY at a time: the default budget grows with the rounds.
     const rounds = Math.max(1, Math.ceil(images.length / VERIFY_CONCURRENCY));
     const deadline = deadlineFromFlag(flags.timeout, DEFAULT_VERIFY_BUDGET_MS * rounds);
-    const { trust, policy } = await trustFromFlags(v, deadline);
-    if (!v.policy && !v['tuf-repository'] && !v['signer-claim']?.length) {
-      process.stderr.write(
-        `opk-attest verify: warning: any identity of ${trust.issuers.join(', ')} is accepted as a signer; pin yours with --signer-claim repository=OWNER/REPO, --policy FILE or "opk-attest trust use"\n`,
-      );
-    }
+    const { values: v, trust, policy } = await verifyingTrust('opk-attest verify', flags, deadline);
     const common = {
       trust,
       policy,

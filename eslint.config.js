@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', '**/*.cjs', '**/*.mjs', '*.js'] },
+  { ignores: ['dist/**', 'api/**', 'node_modules/**', '.tmp/**', '**/*.cjs', '**/*.mjs', '*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,12 +1,16 @@
-// `npm run bench`: bundles every bench/*.bench.ts with esbuild, runs each in its own Node
-// process (so peak RSS is per benchmark), prints what they print, and records the output
-// with the command and machine in BENCHMARKS.md.
+// `npm run bench [-- --quick] [NAME…]`: bundles every bench/*.bench.ts (or those whose file name
+// contains a NAME) with esbuild, runs each in its own Node process (so peak RSS is per
+// benchmark), prints what they print, and — for a full selection — records the output with the
+// command and machine in BENCHMARKS.md. `--quick` (OPK_BENCH_QUICK=1 in each bench) runs fewer
+// rounds and sizes, so a whole run fits in a few minutes on a small machine.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const only = args.filter((a) => a !== '--quick');
 const files = readdirSync('bench').filter(
   (f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o))),
 );
@@ -25,7 +29,11 @@ for (const file of files.sort()) {
     logLevel: 'warning',
   });
   process.stdout.write(`== ${file}\n`);
-  const text = execFileSync(process.execPath, [out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const text = execFileSync(process.execPath, [out], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...(quick ? { OPK_BENCH_QUICK: '1' } : {}) },
+  });
   process.stdout.write(text);
   sections.push(`## ${file}\n\n\`\`\`\n${text.trimEnd()}\n\`\`\`\n`);
 }

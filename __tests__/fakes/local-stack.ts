@@ -220,7 +220,8 @@ export function claimsOf(id: WorkflowIdentity): Record<string, unknown> {
   };
 }
 
-function runnerEnv(id: WorkflowIdentity, oidc: GithubOidc, idToken: boolean): Record<string, string> {
+/** The Actions runner's environment for a job of `id` (with the ID-token request variables unless `idToken` is false). */
+export function runnerEnv(id: WorkflowIdentity, oidc: GithubOidc, idToken: boolean): Record<string, string> {
   return {
     GITHUB_ACTIONS: 'true',
     CI: 'true',

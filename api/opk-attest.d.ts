@@ -344,6 +344,8 @@ export interface SignImagesOptions {
 // SignImagesResult: src/sign/sign-images.ts
 /** The outcome of a run. */
 export interface SignImagesResult {
+    /** Every image of the run, in the order given. */
+    images: ResolvedImage[];
     signed: SignedArtifact[];
     skipped: SkippedStatement[];
     /** The run's signer, from the verified PK token claims; absent when nothing needed signing. */
@@ -1215,6 +1217,20 @@ export interface RejectedSignature {
     artifactDigest: Digest;
     code: string;
     message: string;
+}
+
+// ResolvedImage: src/sign/sign-images.ts
+/** An image of the run: the reference given and the index or manifest it resolved to. */
+export interface ResolvedImage {
+    /** The reference as given (`name:tag` or `name@digest`). */
+    image: string;
+    /** The digest of the index (or single manifest) that was read and signed. */
+    digest: Digest;
+    kind: 'index' | 'manifest';
+    /** `registry/repository@digest`: the image exactly as signed, for verifying or pulling. */
+    pinned: string;
+    /** The platforms whose statements the run collected. */
+    platforms: string[];
 }
 
 // Revoked: src/policy/model.ts

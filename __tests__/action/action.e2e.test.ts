@@ -292,6 +292,21 @@ describeWith(['dist'], 'the actions on the referrers-API registry', () => {
     expect(report.passed).toBe(true);
   }
 
+  describe('when the images are given by tag and by digest', () => {
+    it('outputs a verify-command per image pinned to the digest signed, never the tag', async () => {
+      const a = await stack.pushImage({ repository: 'acme/by-tag', seed: 'by-tag', tag: '3.1' });
+      const b = await stack.pushImage({ repository: 'acme/by-digest', seed: 'by-digest' });
+      const r = await sign(stack, `${stack.registry.host}/acme/by-tag:3.1\n${b.ref}`);
+      expectSuccess(r);
+      const flags = `--issuer ${stack.oidc.issuer} --signer-claim repository=${DEFAULT_IDENTITY.repository} --transparency-log ${stack.rekor.url} --tlog-key-tofu`;
+      expect(r.outputs['verify-command']).toBe(
+        [`npx opk-attest verify ${a.ref} ${flags}`, `npx opk-attest verify ${b.ref} ${flags}`].join('\n'),
+      );
+      expect(a.ref).toBe(`${stack.registry.host}/acme/by-tag@${a.digest}`);
+      expect(r.summary).toContain(`acme/by-tag:3.1 → <code>${a.ref}</code> (index)`);
+    });
+  });
+
   describe('when the log answers 503 three times', () => {
     it('retries and signs everything', async () => {
       const image = await stack.pushImage({ repository: 'acme/flaky-log', seed: 'flaky-log' });

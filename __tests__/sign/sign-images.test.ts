@@ -89,6 +89,48 @@ describe('signImages', () => {
     signsEveryStatement(dist!.host, 1),
   );
 
+  describe('when given several images by tag', () => {
+    it('reports the index digest each tag resolved to, and names its image on every statement', async () => {
+      const t = createTransport(api.host);
+      try {
+        const a = await pushBuildkitImage(t, { repository: 'acme/by-tag-a', seed: 'by-tag-a' });
+        const b = await pushBuildkitImage(t, {
+          repository: 'acme/by-tag-b',
+          seed: 'by-tag-b',
+          tag: '2.0',
+          platforms: ['linux/arm64'],
+        });
+        const images = [`${api.host}/acme/by-tag-a:${a.tag}`, `${api.host}/acme/by-tag-b:${b.tag}`];
+        const result = await signImages({ images, provider: provider(), transparencyLog: rekor.url });
+        expect(result.images).toEqual([
+          {
+            image: images[0],
+            digest: a.digest,
+            kind: 'index',
+            pinned: `${api.host}/acme/by-tag-a@${a.digest}`,
+            platforms: ['linux/amd64', 'linux/arm64'],
+          },
+          {
+            image: images[1],
+            digest: b.digest,
+            kind: 'index',
+            pinned: `${api.host}/acme/by-tag-b@${b.digest}`,
+            platforms: ['linux/arm64'],
+          },
+        ]);
+        const subjectsOf = (built: typeof a) => built.platforms.map((p) => p.manifest.digest);
+        expect(
+          result.signed.map((s) => [s.image, subjectsOf(s.image === images[0] ? a : b).includes(s.subject)]),
+        ).toEqual([...Array(4).fill([images[0], true]), ...Array(2).fill([images[1], true])]);
+        const again = await signImages({ images, provider: provider(), transparencyLog: rekor.url });
+        expect(again.images).toEqual(result.images); // also when nothing is left to sign
+        expect(again.signed).toEqual([]);
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
   describe('when run again by the same signer', () => {
     it('adds nothing and reports the earlier signatures', async () => {
       const t = createTransport(api.host);

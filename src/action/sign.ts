@@ -56,7 +56,10 @@ async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv, deadline: Dead
   });
 }
 
-/** The command a consumer runs, pinned to this signer's issuer and repository. */
+/**
+ * The command a consumer runs: one line per image, pinned to the digest this run resolved and
+ * signed (never the tag, which may move), and to this signer's issuer and repository.
+ */
 function verifyCommand(inputs: ActionInputs, result: SignImagesResult): string {
   const flags = [
     ...(result.signer && result.signer.issuer !== GITHUB_ACTIONS_ISSUER ? [`--issuer ${result.signer.issuer}`] : []),
@@ -70,5 +73,5 @@ function verifyCommand(inputs: ActionInputs, result: SignImagesResult): string {
         : []),
     ...(inputs.referrersRepository ? [`--referrers-repository ${inputs.referrersRepository}`] : []),
   ].join(' ');
-  return inputs.images.map((i) => `npx opk-attest verify ${i}${flags ? ` ${flags}` : ''}`).join('\n');
+  return result.images.map((i) => `npx opk-attest verify ${i.pinned}${flags ? ` ${flags}` : ''}`).join('\n');
 }

@@ -45,6 +45,9 @@ export async function writeSignSummary(result: SignImagesResult, inputs: ActionI
         ? `Signer: ${htmlText(`${result.signer.issuer} — ${result.signer.workflow ?? result.signer.subject}`)}\n\n`
         : '',
     )
+    .addRaw(
+      result.images.map((i) => `${htmlText(i.image)} → <code>${htmlText(i.pinned)}</code> (${i.kind})\n\n`).join(''),
+    )
     .addTable([
       [
         { data: 'image', header: true },

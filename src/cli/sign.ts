@@ -3,10 +3,11 @@
  * for every statement of the given images, logged and attached as referrers.
  */
 import { readFile } from 'node:fs/promises';
-import { signImages } from '../sign/index.js';
+import { signImages, type SignImagesResult } from '../sign/index.js';
 import { runCommand, UsageError } from './args.js';
 import { DEFAULT_SIGN_BUDGET_MS } from '../core/deadline.js';
 import { PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
+import { printable } from './terminal-text.js';
 import { deadlineFromFlag, TIMEOUT_OPTION, timeoutUsage } from './timeout-option.js';
 
 const USAGE = `usage: opk-attest sign IMAGE... [options]
@@ -14,6 +15,8 @@ const USAGE = `usage: opk-attest sign IMAGE... [options]
 Signs every SBOM and provenance statement of each IMAGE (name@digest or name:tag) with one
 OpenPubkey PK token, records the signatures in the transparency log and attaches them as OCI
 referrers. The images' digests and tags never change. Re-running adds nothing unless --force.
+A tag is resolved once; the output names the index (or manifest) digest that was signed, and
+every line names its image.
 
 options:
 ${PROVIDER_USAGE}  --platform OS/ARCH         only this platform; repeatable
@@ -25,7 +28,9 @@ ${PROVIDER_USAGE}  --platform OS/ARCH         only this platform; repeatable
   --referrers-repository R   store signatures in repository R of the same registry
   --insecure-registry HOST   speak plain http to HOST; repeatable
   --force                    sign statements this signer already signed
-  --json                     print the result as JSON
+  --json                     print the result as JSON: images (each with the digest its reference
+                             resolved to and signed, and its platforms), signed and already signed
+                             statements (image, platform, subject, artifact digest, log index), signer
 ${timeoutUsage(DEFAULT_SIGN_BUDGET_MS)}`;
 
 const SPEC = {
@@ -72,17 +77,21 @@ export function signCommand(argv: string[]): Promise<number> {
       deadline,
       log: (line) => process.stderr.write(`${line}\n`),
     });
-    if (v.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else {
-      for (const s of result.signed)
-        process.stdout.write(
-          `signed  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}  log ${s.logIndex ?? '-'}\n`,
-        );
-      for (const s of result.skipped)
-        process.stdout.write(`already signed  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}\n`);
-    }
+    process.stdout.write(v.json ? `${JSON.stringify(result, null, 2)}\n` : printable(resultText(result)));
     return 0;
   });
+}
+
+/** One line per image (what its reference resolved to) and per statement, each naming its image. */
+function resultText(r: SignImagesResult): string {
+  const lines = [
+    ...r.images.map((i) => `image  ${i.image}  ${i.kind} ${i.digest}  ${i.platforms.join(',')}`),
+    ...r.signed.map(
+      (s) => `signed  ${s.image}  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}  log ${s.logIndex ?? '-'}`,
+    ),
+    ...r.skipped.map((s) => `already signed  ${s.image}  ${s.platform}  ${s.predicateType}  ${s.artifactDigest}`),
+  ];
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 async function readInput(path: string, option: string): Promise<Buffer> {

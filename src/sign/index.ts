@@ -4,8 +4,16 @@ export {
   signImages,
   type SignImagesOptions,
   type SignImagesResult,
+  type ResolvedImage,
   type SignedArtifact,
   type SkippedStatement,
 } from './sign-images.js';
-export { collectStatements, type StatementToSign, type ExtraStatements, type ImageName } from './statements.js';
+export {
+  collectStatements,
+  collectImage,
+  type CollectedImage,
+  type StatementToSign,
+  type ExtraStatements,
+  type ImageName,
+} from './statements.js';
 export { referrerRequest, existingSignature, type ExpectedSigner } from './referrer.js';

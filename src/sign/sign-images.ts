@@ -18,6 +18,7 @@ import {
 } from '../identity/index.js';
 import {
   parseReference,
+  formatReference,
   type ImageReference,
   listReferrers,
   publishReferrers,
@@ -32,7 +33,7 @@ import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlo
 import { SignError } from './errors.js';
 import { existingSignature, referrerRequest, type ExpectedSigner } from './referrer.js';
 import { mapLimit } from '../core/map-limit.js';
-import { collectStatements, type ExtraStatements, type StatementToSign } from './statements.js';
+import { collectImage, type ExtraStatements, type StatementToSign } from './statements.js';
 
 /** Options of `signImages`; defaults are resolved at the top of the function. */
 export interface SignImagesOptions {
@@ -86,8 +87,23 @@ export interface SkippedStatement {
   artifactDigest: Digest;
 }
 
+/** An image of the run: the reference given and the index or manifest it resolved to. */
+export interface ResolvedImage {
+  /** The reference as given (`name:tag` or `name@digest`). */
+  image: string;
+  /** The digest of the index (or single manifest) that was read and signed. */
+  digest: Digest;
+  kind: 'index' | 'manifest';
+  /** `registry/repository@digest`: the image exactly as signed, for verifying or pulling. */
+  pinned: string;
+  /** The platforms whose statements the run collected. */
+  platforms: string[];
+}
+
 /** The outcome of a run. */
 export interface SignImagesResult {
+  /** Every image of the run, in the order given. */
+  images: ResolvedImage[];
   signed: SignedArtifact[];
   skipped: SkippedStatement[];
   /** The run's signer, from the verified PK token claims; absent when nothing needed signing. */
@@ -112,13 +128,13 @@ export async function signImages(options: SignImagesOptions): Promise<SignImages
   const now = options.now ?? (() => new Date());
   const transports = new Map<string, ClosableTransport>();
   try {
-    const work = await collectAll(options, transports, log);
+    const { work, images } = await collectAll(options, transports, log);
     const { todo, skipped } = await partition(work, options);
     if (todo.length === 0) {
       log(
         `nothing to sign: all ${skipped.length} statement(s) already carry this signer's signature (use force to sign again)`,
       );
-      return { signed: [], skipped };
+      return { images, signed: [], skipped };
     }
     const { signed, pkToken, key } = await signRun(todo, options, log);
     if (options.extra?.provenanceClaims && todo.some((w) => w.source === 'generated')) {
@@ -127,7 +143,7 @@ export async function signImages(options: SignImagesOptions): Promise<SignImages
     const signer = signerSummary(pkToken.claims);
     const logged = await logAll(signed, key, pkToken, options, log);
     const published = await publishAll(todo, logged, signer, options, now(), log);
-    return { signed: published, skipped, signer };
+    return { images, signed: published, skipped, signer };
   } finally {
     await Promise.all([...transports.values()].map((t) => t.close()));
   }
@@ -137,8 +153,9 @@ async function collectAll(
   o: SignImagesOptions,
   transports: Map<string, ClosableTransport>,
   log: (l: string) => void,
-): Promise<Work[]> {
+): Promise<{ work: Work[]; images: ResolvedImage[] }> {
   const work: Work[] = [];
+  const images: ResolvedImage[] = [];
   for (const image of o.images) {
     const ref = parseReference(image);
     let transport = transports.get(ref.registry);
@@ -147,16 +164,26 @@ async function collectAll(
       transports.set(ref.registry, (transport = createTransport(ref.registry, settings)));
     }
     const reference = ref.digest ?? ref.tag ?? 'latest';
-    const found = await collectStatements(
+    const collected = await collectImage(
       transport,
       { name: `${ref.registry}/${ref.repository}`, repository: ref.repository, reference },
       o.extra ?? {},
       o.platforms,
     );
-    log(`${image}: ${found.length} statement(s) on ${new Set(found.map((f) => f.platform)).size} platform(s)`);
+    const found = collected.statements;
+    const { digest } = collected.resolved;
+    const platforms = [...new Set(found.map((f) => f.platform))];
+    images.push({
+      image,
+      digest,
+      kind: collected.kind,
+      pinned: formatReference({ registry: ref.registry, repository: ref.repository, digest }),
+      platforms,
+    });
+    log(`${image}: ${collected.kind} ${digest}, ${found.length} statement(s) on ${platforms.length} platform(s)`);
     work.push(...found.map((f) => ({ ...f, image, ref, transport: transport! })));
   }
-  return work;
+  return { work, images };
 }
 
 /** Splits the work into what to sign and what this signer already signed. The referrers of
@@ -280,7 +307,7 @@ async function publishAll(
       const p = published[k]!;
       const logIndex = logged[i]!.logIndex;
       log(
-        `${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`,
+        `${w.image} ${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`,
       );
       return {
         image: w.image,

@@ -59,6 +59,14 @@ const PROVENANCE_PREFIX = 'https://slsa.dev/provenance/';
 /** Statement blobs read at once. */
 const READ_CONCURRENCY = 8;
 
+/** One image's statements to sign, and what its reference resolved to. */
+export interface CollectedImage {
+  /** The index or manifest the reference named when it was read (a tag resolved once, to this). */
+  resolved: Descriptor;
+  kind: 'index' | 'manifest';
+  statements: StatementToSign[];
+}
+
 /**
  * Finds every statement to sign for one image.
  * @throws SignError SIGN_SUBJECT_MISMATCH | SIGN_NO_STATEMENTS; OciError and AttestError from reading and parsing
@@ -69,8 +77,23 @@ export async function collectStatements(
   extra: ExtraStatements,
   platforms: readonly string[] = [],
 ): Promise<StatementToSign[]> {
+  return (await collectImage(t, image, extra, platforms)).statements;
+}
+
+/**
+ * Finds every statement to sign for one image, and the digest its reference resolved to: a tag
+ * is read once, and every platform is then found under that digest, so a tag moved meanwhile
+ * cannot mix two images in one run.
+ * @throws SignError SIGN_SUBJECT_MISMATCH | SIGN_NO_STATEMENTS; OciError and AttestError from reading and parsing
+ */
+export async function collectImage(
+  t: RegistryTransport,
+  image: ImageName,
+  extra: ExtraStatements,
+  platforms: readonly string[] = [],
+): Promise<CollectedImage> {
   const { name, repository, reference } = image;
-  const walked = await walkPlatforms(t, repository, reference, platforms);
+  const { resolved, kind, platforms: walked } = await walkPlatforms(t, repository, reference, platforms);
   const layers = walked.flatMap((p) => p.statements.map((layer) => ({ p, layer })));
   const raws = await mapLimit(layers, READ_CONCURRENCY, ({ layer }) => readStatement(t, repository, layer));
   const found: StatementToSign[] = layers.map(({ p, layer }, i) => {
@@ -102,7 +125,7 @@ export async function collectStatements(
       message: `${name}${reference.startsWith('sha256:') ? '@' : ':'}${reference}: no attestations to sign; build with provenance and SBOM (docker/build-push-action "provenance: mode=max" and "sbom: true") or pass sbom-path / predicate-path`,
     });
   }
-  return found;
+  return { resolved, kind, statements: found };
 }
 
 async function walkPlatforms(
@@ -110,12 +133,17 @@ async function walkPlatforms(
   repository: string,
   reference: string,
   platforms: readonly string[],
-): Promise<PlatformImage[]> {
-  if (platforms.length === 0) return (await findAttestations(t, repository, reference)).platforms;
-  const picked = await Promise.all(
-    platforms.map((platform) => findAttestations(t, repository, reference, { platform })),
+): Promise<{ resolved: Descriptor; kind: 'index' | 'manifest'; platforms: PlatformImage[] }> {
+  const [first, ...rest] = platforms;
+  const top = await findAttestations(t, repository, reference, first === undefined ? {} : { platform: first });
+  const others = await Promise.all(
+    rest.map((platform) => findAttestations(t, repository, top.descriptor.digest, { platform })),
   );
-  return picked.flatMap((w) => w.platforms);
+  return {
+    resolved: top.descriptor,
+    kind: top.kind,
+    platforms: [top, ...others].flatMap((w) => w.platforms),
+  };
 }
 
 function userStatements(name: string, walked: readonly PlatformImage[], extra: ExtraStatements): StatementToSign[] {

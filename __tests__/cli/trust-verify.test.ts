@@ -51,19 +51,19 @@ let image: string;
 let digest: string;
 let savedPass: string | undefined;
 const trust = (...argv: string[]) => cli('trust', ...argv, '--dir', dir);
-const verify = (...extra: string[]) =>
-  cli(
-    'verify',
-    image,
-    '--json',
-    '--commitment-claim',
-    'aud',
-    '--tuf-root',
-    path.join(dir, 'repository', '1.root.json'),
-    '--tuf-cache',
-    path.join(base, 'cache'),
-    ...extra,
-  );
+const verifyArgs = (...extra: string[]) => [
+  'verify',
+  image,
+  '--json',
+  '--commitment-claim',
+  'aud',
+  '--tuf-root',
+  path.join(dir, 'repository', '1.root.json'),
+  '--tuf-cache',
+  path.join(base, 'cache'),
+  ...extra,
+];
+const verify = (...extra: string[]) => cli(...verifyArgs(...extra));
 
 beforeAll(async () => {
   savedPass = process.env.OPK_ATTEST_TRUST_PASSPHRASE;
@@ -121,6 +121,13 @@ describe('verify --tuf-repository', () => {
     const report = JSON.parse(r.out);
     expect(report.passed).toBe(true);
     expect(report.platforms.map((p: { signers: string[] }) => p.signers)).toEqual([['ci'], ['ci']]);
+    expect(report.rule).toBe(`${api.host}/acme/**`);
+  });
+
+  it('names the rule that applied in the text report', async () => {
+    const text = await cli(...verifyArgs('--tuf-repository', server.url).filter((a) => a !== '--json'));
+    expect(text.code).toBe(0);
+    expect(text.out).toContain(`\n  policy rule: scope ${api.host}/acme/**\n`);
   });
 
   it('writes a SLSA verification summary with --vsa', async () => {

@@ -34,6 +34,7 @@ withRegistry('verify with several images', () => {
       const fails = lines.filter((l) => l.startsWith('FAIL  '));
       expect(fails).toHaveLength(1);
       expect(fails[0]).toContain(unsigned);
+      expect(fails[0]).toMatch(/: expected 1 distinct signer\(s\) of \[signer\], got 0; rule \*\*$/);
       for (const image of signed) expect(lines.filter((l) => l.startsWith(`PASS  ${image}  sha256:`))).toHaveLength(1);
     });
 
@@ -63,8 +64,8 @@ withRegistry('verify with several images', () => {
       await writeFile(list, `# base images\n${signed[0]}\n\n  ${signed[1]}   # the runtime\n#${unsigned}\n`);
       const r = await cli('verify', '--file', list, ...s.trustFlags);
       expect(r.out.trim().split('\n')).toEqual([
-        expect.stringMatching(new RegExp(`^PASS  ${signed[0]}  `)),
-        expect.stringMatching(new RegExp(`^PASS  ${signed[1]}  `)),
+        expect.stringMatching(new RegExp(`^PASS  ${signed[0]}  .*; rule \\*\\*$`)),
+        expect.stringMatching(new RegExp(`^PASS  ${signed[1]}  .*; rule \\*\\*$`)),
       ]);
       expect(r.code).toBe(0);
     });

@@ -722,4 +722,19 @@ describe('formatReport and reportJson', () => {
       expect(text).not.toContain('do-not-print');
     });
   });
+
+  describe('when a policy rule applied', () => {
+    it('both name its scope', () => {
+      const scoped = { ...r, rule: 'ghcr.io/acme/**' };
+      expect(formatReport(scoped).split('\n')[1]).toBe('  policy rule: scope ghcr.io/acme/**');
+      expect(JSON.parse(reportJson(scoped)).rule).toBe('ghcr.io/acme/**');
+    });
+  });
+
+  describe('when no policy rule applied', () => {
+    it('both say so', () => {
+      expect(formatReport(r).split('\n')[1]).toBe('  policy rule: none matches this image');
+      expect(JSON.parse(reportJson(r)).rule).toBeNull();
+    });
+  });
 });

@@ -55,19 +55,21 @@ export function passedOutcome(o: VerifyOutcome): boolean {
 }
 
 /**
- * One line for an outcome: `PASS|FAIL  IMAGE  DIGEST  what`.
+ * One line for an outcome: `PASS|FAIL  IMAGE  DIGEST  what`, ending with the policy rule (scope)
+ * that applied.
  * @throws never
  */
 export function outcomeLine(o: VerifyOutcome): string {
   if ('error' in o) return `FAIL  ${o.image}  ${formatError(o.error)}`;
   const r = o.report;
+  const rule = r.rule === undefined ? '' : `; rule ${r.rule}`;
   const signers = [...new Set(r.platforms.flatMap((p) => p.verdict?.signers ?? []))];
   const failing = r.platforms.filter((p) => !p.passed);
   if (r.passed && failing.length === 0) {
-    return `PASS  ${r.image}  ${r.digest}  ${r.platforms.length} platform(s), signed by ${signers.join(', ') || '-'}`;
+    return `PASS  ${r.image}  ${r.digest}  ${r.platforms.length} platform(s), signed by ${signers.join(', ') || '-'}${rule}`;
   }
   const label = r.passed ? 'PASS (audit)' : 'FAIL';
-  return `${label}  ${r.image}  ${r.digest}  ${failing.map((p) => `${p.platform}: ${reasonOf(p)}`).join('; ') || 'no platforms'}`;
+  return `${label}  ${r.image}  ${r.digest}  ${failing.map((p) => `${p.platform}: ${reasonOf(p)}`).join('; ') || 'no platforms'}${rule}`;
 }
 
 function reasonOf(p: VerifyReport['platforms'][number]): string {

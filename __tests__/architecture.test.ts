@@ -1,7 +1,7 @@
 /**
  * Guards the flow of docs/architecture.md: each part imports only itself and parts on an earlier
  * layer; the library never imports the shells (`action`, `cli`), and the shells never import each
- * other; `node:crypto` is used only in the files that own a primitive (STYLE §6).
+ * other; `node:crypto` is used only in the files that own a primitive (docs/decisions.md, "One module per primitive").
  *
  * Imports are read with TypeScript's own pre-processor, so every form counts — static, `import
  * type`, side-effect `import './x.js'`, `export … from`, dynamic `import()`, `import('x').T` in a

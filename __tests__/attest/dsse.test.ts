@@ -59,7 +59,7 @@ describe('pae', () => {
 
 describe('serializeEnvelope', () => {
   describe('when the envelope has an attProof and a log entry', () => {
-    it('writes the keys in the order of DESIGN §4.2', () => {
+    it('writes the keys in the order of docs/formats.md', () => {
       const { envelope } = sampleEnvelope(undefined, { attProof: { index: 1, size: 2, hashes: ['aa'.repeat(32)] } });
       const json = serializeEnvelope(withTransparencyLogEntry(envelope, { uuid: 'u', logIndex: 7 })).toString('utf8');
       const order = [

@@ -1,5 +1,5 @@
 /**
- * After pushing, the action verifies what it wrote the way a consumer would (DESIGN §4.6), with
+ * After pushing, the action verifies what it wrote the way a consumer would (docs/architecture.md, "Verification order"), with
  * this run's issuer as the only signer. The log key is fetched from the log itself: that proves
  * the entries are consistent with the log, while consumers pin the key through TUF.
  */

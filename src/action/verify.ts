@@ -1,6 +1,6 @@
 /**
  * The verify sub-action (`verify/action.yml`): verifies every image the way `opk-attest verify`
- * does (DESIGN §4.6), with trust and policy from a TUF trust repository or from inputs. A thin
+ * does (docs/architecture.md, "Verification order"), with trust and policy from a TUF trust repository or from inputs. A thin
  * shell over `verifyImage` and the report formatters: the report is printed, returned as the `result` output and summarised for the job; the step fails unless
  * every image passes.
  */

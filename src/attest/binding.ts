@@ -1,5 +1,5 @@
 /**
- * The binding of one PK token to the envelopes of one signing run (DESIGN §4.2 item 3):
+ * The binding of one PK token to the envelopes of one signing run (docs/formats.md, "The att/atts binding"):
  * CIC extra claim `att` = hex sha256(PAE) for one envelope, or `atts` = hex RFC 6962 root
  * over the raw 32-byte sha256(PAE_i) of n > 1 envelopes, each envelope carrying its
  * inclusion proof. A leaked ephemeral key therefore cannot sign anything beyond the run.

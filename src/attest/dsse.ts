@@ -1,5 +1,5 @@
 /**
- * DSSE envelopes with the OpenPubkey extension (DESIGN §4.2 item 4): the project's only
+ * DSSE envelopes with the OpenPubkey extension (docs/formats.md, "DSSE envelope"): the project's only
  * PAE, the exact envelope we write, a strict parser that keeps the raw payload bytes, and
  * the ECDSA P-256 signature check. A plain DSSE verifier given the ephemeral public key
  * verifies `sig`; everything OpenPubkey adds lives in `extension`.
@@ -115,7 +115,7 @@ export function withTransparencyLogEntry(envelope: Envelope, tl: TlogEntryJson):
 }
 
 /**
- * The envelope JSON, with keys in the order of DESIGN §4.2 and no whitespace.
+ * The envelope JSON, with keys in the order of docs/formats.md and no whitespace.
  * @throws AttestError DSSE_TOO_LARGE when the result would exceed what `parseEnvelope` accepts
  */
 export function serializeEnvelope(envelope: Envelope): Buffer {

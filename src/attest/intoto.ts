@@ -31,7 +31,7 @@ const HEX_DIGEST_CHARS: Readonly<Record<string, number>> = { sha256: 64, sha384:
 const FIX =
   'the statement must be an in-toto Statement v1 JSON object with subject, predicateType and an object predicate';
 
-/** The kinds that get their own artifactType (DESIGN §4.3). */
+/** The kinds that get their own artifactType (docs/formats.md, "OCI layout"). */
 export type ArtifactKind = 'spdx' | 'cyclonedx' | 'provenance' | 'verification_summary';
 
 const ARTIFACT_KINDS: readonly ArtifactKind[] = ['spdx', 'cyclonedx', 'provenance', 'verification_summary'];
@@ -176,7 +176,7 @@ export function requireSubject(statement: Statement, digest: Digest): void {
   });
 }
 
-/** The DESIGN §4.3 kind of a predicate type, or undefined for any other type. */
+/** The kind (docs/formats.md, "OCI layout") of a predicate type, or undefined for any other type. */
 export function artifactKind(predicateType: string): ArtifactKind | undefined {
   if (isTypeOrVersion(predicateType, PREDICATE_SPDX)) return 'spdx';
   if (isTypeOrVersion(predicateType, PREDICATE_CYCLONEDX)) return 'cyclonedx';

@@ -1,6 +1,6 @@
 /**
  * Shape checking of untrusted JSON for the attest formats: strict UTF-8 JSON decoding,
- * type guards, and a collector that reports every bad field at once (STYLE §3).
+ * type guards, and a collector that reports every bad field at once (docs/decisions.md, "Parse at the boundary").
  */
 import type { JsonObject, JsonValue } from '../core/guards.js';
 import { parseJsonStrict } from '../core/json.js';

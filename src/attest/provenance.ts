@@ -1,6 +1,6 @@
 /**
  * SLSA v1 provenance generated from a GitHub Actions OIDC token's claims, for images that
- * carry no provenance of their own (DESIGN §4.2 item 5). The layout follows GitHub's
+ * carry no provenance of their own (docs/formats.md, "OCI layout"). The layout follows GitHub's
  * workflow build type, as actions/attest-build-provenance produces it.
  */
 import { AttestError } from './errors.js';

@@ -1,5 +1,5 @@
 /**
- * The signing step of one run (DESIGN §4.2): PAEs of every statement, the att/atts claims,
+ * The signing step of one run (docs/formats.md, "The att/atts binding"): PAEs of every statement, the att/atts claims,
  * ONE PK token for the whole run, and one ephemeral-key signature per envelope. The PK
  * token issuer is a callback so this part stays independent of the OIDC flow.
  */

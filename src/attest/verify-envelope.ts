@@ -1,5 +1,5 @@
 /**
- * The attest-owned steps of verification (DESIGN §4.6) for one envelope, in order:
+ * The attest-owned steps of verification (docs/architecture.md, "Verification order") for one envelope, in order:
  * parse → PK token (callback into the identity part) → DSSE signature with the token's upk
  * → att/atts binding → statement and its subject. Log and policy checks follow in the
  * verifier with what this returns.

@@ -1,5 +1,5 @@
 /**
- * Trust material and policy for `verify`: from a TUF trust repository (DESIGN §4.5:
+ * Trust material and policy for `verify`: from a TUF trust repository (docs/formats.md:
  * `--tuf-repository` + `--tuf-root`), or from command-line flags: accepted issuers, OP keys (live
  * or a JWKS file), log keys (PEM files, or the log's own key when only its URL is given), and a
  * one-rule policy.

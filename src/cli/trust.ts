@@ -1,6 +1,6 @@
 /**
- * `opk-attest trust …`: the docker-trust-like front end over the TUF trust repository (DESIGN
- * §4.5). Each subcommand lives in a `trust-<group>.ts`; this file only dispatches.
+ * `opk-attest trust …`: the docker-trust-like front end over the TUF trust repository
+ * (docs/formats.md, "The trust repository"). Each subcommand lives in a `trust-<group>.ts`; this file only dispatches.
  *
  * Staged vs published: content commands (signer, threshold, require, revoke, unrevoke, jwks sync|remove, tlog,
  * delegate, undelegate) only edit `DIR/staged/` and need no passphrase; `publish` signs the staged

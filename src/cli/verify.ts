@@ -1,5 +1,5 @@
 /**
- * `opk-attest verify IMAGE…`: verifies every platform's signed attestations (DESIGN §4.6) and
+ * `opk-attest verify IMAGE…`: verifies every platform's signed attestations (docs/architecture.md, "Verification order") and
  * applies the policy, for one image (a full report), several (`IMAGE…`, `--file LIST`: one line
  * each), or the bases of a Dockerfile (`--dockerfile`). Trust comes from the flags, else from the
  * saved configuration (`trust use`). Exit 0 only when every image passes (in audit level: 0 with

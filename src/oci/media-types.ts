@@ -52,7 +52,7 @@ export const DOCKER_REFERENCE_ATTESTATION = 'attestation-manifest';
 export const ANNOTATION_PREDICATE_TYPE = 'in-toto.io/predicate-type';
 /** Creation time of an artifact (RFC 3339). */
 export const ANNOTATION_CREATED = 'org.opencontainers.image.created';
-/** Signer summary on our artifacts, so `inspect` needs no layer pulls (DESIGN §4.3). */
+/** Signer summary on our artifacts, so `inspect` needs no layer pulls (docs/formats.md, "OCI layout"). */
 export const ANNOTATION_SIGNER_ISSUER = 'dev.opk-attest.signer.issuer';
 export const ANNOTATION_SIGNER_SUBJECT = 'dev.opk-attest.signer.subject';
 export const ANNOTATION_SIGNER_REPOSITORY = 'dev.opk-attest.signer.repository';

@@ -60,7 +60,7 @@ const API_CONFIRM_ATTEMPTS = 5;
 
 /**
  * Builds the artifact manifest: OCI image manifest, empty config, the given layers, `subject`
- * and `artifactType` (DESIGN §4.3).
+ * and `artifactType` (docs/formats.md, "OCI layout").
  * @returns the exact bytes to push
  * @throws never
  */

@@ -1,5 +1,5 @@
 /**
- * The archive of an OIDC provider's signing keys (DESIGN §4.5 `oidc/<issuer host>/jwks.json`):
+ * The archive of an OIDC provider's signing keys (`oidc/<issuer host>/jwks.json`, docs/formats.md):
  * every key ever seen in the provider's live JWKS, with its RFC 7638 thumbprint and when it was
  * first and last seen. Keys are never removed, so PK tokens verify after the provider rotates.
  * Parsing recomputes every thumbprint; lookup is by `kid` and, when the token names one, by the

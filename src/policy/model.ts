@@ -1,5 +1,5 @@
 /**
- * The trust policy (DESIGN §4.5 `policy.json`): ordered rules by image scope — who may sign,
+ * The trust policy (docs/formats.md, "`policy.json`"): ordered rules by image scope — who may sign,
  * how many distinct signers, which predicates are required, whether log entries are required,
  * enforce or audit — plus revoked image digests and signer names. Parsing is shape-first and
  * reports every bad field; evaluation is pure.

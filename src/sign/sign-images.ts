@@ -1,5 +1,5 @@
 /**
- * One signing run (DESIGN §4.2): collect the statements of every image, skip what this signer
+ * One signing run (docs/decisions.md, "Signing"): collect the statements of every image, skip what this signer
  * already signed, make one ephemeral key and ONE PK token bound to all envelopes of the run,
  * log each signature, and attach each envelope as a referrer of its platform manifest.
  * Nothing is written to a registry before every envelope is signed and logged, so a failure

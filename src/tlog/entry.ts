@@ -1,5 +1,5 @@
 /**
- * The transparency-log entry as DESIGN §4.4 stores it in the envelope (`ext.tl`): Rekor v1's
+ * The transparency-log entry as the envelope stores it (docs/formats.md, "The log entry") (`ext.tl`): Rekor v1's
  * `LogEntryAnon` exactly as the log returned it under its UUID key, with the UUID added.
  * Numbers stay JSON numbers as Rekor sends them; the parser accepts only non-negative safe
  * integers so the SET payload can be re-serialised digit for digit.

@@ -1,5 +1,5 @@
 /**
- * Rekor `hashedrekord` v0.0.1 (DESIGN §4.4), the entry kind both Rekor v1 and v2 accept:
+ * Rekor `hashedrekord` v0.0.1 (docs/formats.md, "The log entry"), the entry kind both Rekor v1 and v2 accept:
  * `data.hash` = sha256(PAE), `signature.content` = the DSSE signature (DER ECDSA),
  * `signature.publicKey.content` = base64 of the PEM PK token certificate. This module builds the
  * proposed entry and reads a logged body back, checking it is the envelope's signature.

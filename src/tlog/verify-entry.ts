@@ -1,6 +1,6 @@
 /**
  * Offline verification of a transparency-log entry (`ext.tl`) against trusted log keys, the
- * log stage of DESIGN §4.6. Steps, each with its own code: entry shape → log known → body is
+ * log step of the verifier (docs/architecture.md, "Verification order"). Steps, each with its own code: entry shape → log known → body is
  * this envelope's hashedrekord → UUID is the body's leaf hash → SET (when present) →
  * inclusion proof against a signed checkpoint (when present). At least one of SET and
  * inclusion proof must be present, and the caller may require the proof.

@@ -1,4 +1,4 @@
-/** The verifier: DESIGN §4.6 in order, and its report. */
+/** The verifier: the steps of docs/architecture.md, "Verification order", and its report. */
 export { VerifyError, type VerifyErrorCode } from './errors.js';
 export {
   verifyImage,

@@ -1,5 +1,5 @@
 /**
- * Verifies an image's signed attestations in the normative order of DESIGN §4.6, per platform:
+ * Verifies an image's signed attestations in the order of docs/architecture.md ("Verification order"), per platform:
  * discover referrers → DSSE signature with the PK token's upk → PK token (CIC, GQ256 with the OP
  * key by kid, issuer, commitment, iat not after now) → att/atts binding → log entry (and iat not
  * after the log's vouched time, docs/time.md) → statement subject → policy.

@@ -1,5 +1,5 @@
 /**
- * Delegated policy fragments (DESIGN §4.5: an organisation gets `ghcr.io/acme/**` delegated to its
+ * Delegated policy fragments (docs/formats.md, "The trust repository": an organisation gets `ghcr.io/acme/**` delegated to its
  * own keys). The top-level targets role names each delegated role and its scope; the delegated
  * role signs `policy.d/<role>.json`, a policy.json of its own. The merge is:
  *

@@ -38,13 +38,12 @@ const SRC = path.resolve('src');
 const CRYPTO_OWNERS = new Set([
   'core/digest.ts',
   'core/merkle.ts',
+  'core/ecdsa-p256.ts',
   'identity/ephemeral-key.ts',
   'identity/gq256.ts',
   'identity/cic.ts',
   'identity/jwk.ts',
   'identity/signatures.ts',
-  'tlog/x509.ts',
-  'tlog/keys.ts',
   'policy/tuf/keys.ts',
 ]);
 

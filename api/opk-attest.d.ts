@@ -36,7 +36,7 @@ export interface ClientCredentialsOptions {
 }
 
 // CoreError: src/core/errors.ts
-/** Thrown by the primitives in `src/core` (encodings, digests, Merkle proofs, bounded HTTP). */
+/** Thrown by the primitives in `src/core` (encodings, digests, Merkle proofs, P-256 keys, bounded HTTP). */
 export declare class CoreError extends OpkError<CoreErrorCode> {
 }
 
@@ -864,7 +864,7 @@ export type CommitmentClaim = 'aud' | 'nonce';
 
 // CoreErrorCode: src/core/errors.ts
 /** Codes of the shared primitives in `src/core`. */
-export type CoreErrorCode = 'CORE_BASE64_INVALID' | 'CORE_HEX_INVALID' | 'CORE_DIGEST_INVALID' | 'CORE_TOO_LARGE' | 'CORE_MERKLE_INVALID' | 'CORE_HTTP_ERROR' | 'CORE_HTTP_TIMEOUT' | 'CORE_BUDGET_EXCEEDED' | 'CORE_BUDGET_INVALID' | 'CORE_JSON_INVALID';
+export type CoreErrorCode = 'CORE_BASE64_INVALID' | 'CORE_HEX_INVALID' | 'CORE_DIGEST_INVALID' | 'CORE_TOO_LARGE' | 'CORE_MERKLE_INVALID' | 'CORE_HTTP_ERROR' | 'CORE_HTTP_TIMEOUT' | 'CORE_BUDGET_EXCEEDED' | 'CORE_BUDGET_INVALID' | 'CORE_JSON_INVALID' | 'CORE_KEY_INVALID';
 
 // DeadlineOptions: src/core/deadline.ts
 /** Options of {@link Deadline}. */

@@ -41,7 +41,8 @@ export type CoreErrorCode =
   | 'CORE_HTTP_TIMEOUT'
   | 'CORE_BUDGET_EXCEEDED'
   | 'CORE_BUDGET_INVALID'
-  | 'CORE_JSON_INVALID';
+  | 'CORE_JSON_INVALID'
+  | 'CORE_KEY_INVALID';
 
-/** Thrown by the primitives in `src/core` (encodings, digests, Merkle proofs, bounded HTTP). */
+/** Thrown by the primitives in `src/core` (encodings, digests, Merkle proofs, P-256 keys, bounded HTTP). */
 export class CoreError extends OpkError<CoreErrorCode> {}

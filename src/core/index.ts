@@ -9,3 +9,5 @@ export { httpRequest, readAtMost, parseJsonBody, redactUrl } from './http.js';
 export type { HttpOptions, HttpResponse } from './http.js';
 export { Deadline, isBudgetExceeded, parseDuration, formatDuration } from './deadline.js';
 export type { DeadlineOptions } from './deadline.js';
+export { P256PublicKey, P256_SPKI_PREFIX } from './ecdsa-p256.js';
+export type { EcdsaEncoding } from './ecdsa-p256.js';

@@ -2,15 +2,9 @@
  * The run's ephemeral ES256 key. It is generated in memory, held as a non-exported
  * `KeyObject`, never serialised except its public half, and never logged.
  */
-import {
-  createPublicKey,
-  generateKeyPairSync,
-  sign as nodeSign,
-  verify as nodeVerify,
-  type KeyObject,
-  type JsonWebKey,
-} from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject, type JsonWebKey } from 'node:crypto';
 import { sha256 } from '../core/digest.js';
+import { P256PublicKey } from '../core/ecdsa-p256.js';
 
 /** The public JWK of an ES256 key as OpenPubkey's CIC carries it (`upk`, with `alg`). */
 export interface Es256PublicJwk {
@@ -87,26 +81,20 @@ export function es256Verifier(jwk: {
   x?: string;
   y?: string;
 }): (data: Uint8Array, sig: Uint8Array, encoding: 'der' | 'jose') => boolean {
-  let key: KeyObject | undefined;
+  let key: P256PublicKey | undefined;
   try {
-    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } as JsonWebKey, format: 'jwk' });
+    key = P256PublicKey.fromJwk(jwk);
   } catch {
-    // A key Node cannot import verifies nothing.
+    // A key that is not a point on P-256 verifies nothing.
     key = undefined;
   }
-  return (data, sig, encoding) => {
-    if (key === undefined) return false;
-    try {
-      return nodeVerify('sha256', data, { key, dsaEncoding: encoding === 'der' ? 'der' : 'ieee-p1363' }, sig);
-    } catch {
-      // A signature Node cannot parse is simply not a valid signature.
-      return false;
-    }
-  };
+  return (data, sig, encoding) => key?.verify(data, sig, encoding === 'der' ? 'der' : 'raw') ?? false;
 }
 
-/** Hex SHA-256 of the SPKI DER of a P-256 public JWK (the DSSE keyid of that key). */
+/**
+ * Hex SHA-256 of the SPKI DER of a P-256 public JWK (the DSSE keyid of that key).
+ * @throws CoreError CORE_KEY_INVALID when the coordinates are not a point on P-256
+ */
 export function keyidOfJwk(jwk: { x?: string; y?: string }): string {
-  const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y } as JsonWebKey, format: 'jwk' });
-  return sha256(key.export({ format: 'der', type: 'spki' })).toString('hex');
+  return sha256(P256PublicKey.fromJwk(jwk).spkiDer).toString('hex');
 }

@@ -5,16 +5,14 @@
  * is accepted, the algorithm of Rekor v1 logs: a key of any other type is refused up front
  * rather than verified under a guessed algorithm.
  */
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { hexEncode } from '../core/b64.js';
 import { sha256 } from '../core/digest.js';
+import { P256PublicKey } from '../core/ecdsa-p256.js';
 import { TlogError } from './errors.js';
 import { pemDecode } from './pem.js';
 
 const MAX_LOG_KEY_BYTES = 4096;
 const LOG_ID = /^[0-9a-f]{64}$/;
-/** The DER prefix of a P-256 SubjectPublicKeyInfo with an uncompressed point; 64 coordinate bytes follow. */
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex');
 
 /** A trusted log's public key, with its log ID and checkpoint key hint. */
 export class LogPublicKey {
@@ -24,12 +22,12 @@ export class LogPublicKey {
   readonly logId: string;
   /** First four bytes of the log ID: the key hint in checkpoint signature lines. */
   readonly keyHint: Buffer;
-  readonly #key: KeyObject;
+  readonly #key: P256PublicKey;
 
-  private constructor(key: KeyObject, spkiDer: Buffer) {
+  private constructor(key: P256PublicKey) {
     this.#key = key;
-    this.spkiDer = spkiDer;
-    const id = sha256(spkiDer);
+    this.spkiDer = key.spkiDer;
+    const id = sha256(key.spkiDer);
     this.logId = hexEncode(id);
     this.keyHint = id.subarray(0, 4);
   }
@@ -48,29 +46,16 @@ export class LogPublicKey {
    */
   static fromDer(spkiDer: Uint8Array, what = 'transparency log public key'): LogPublicKey {
     // The log ID hashes the SPKI as Go marshals it (named curve, uncompressed point), so only
-    // that exact form is accepted; checking the bytes first also keeps other key types away
-    // from OpenSSL's decoders.
-    const der = Buffer.from(spkiDer);
-    if (
-      der.length !== P256_SPKI_PREFIX.length + 64 ||
-      !der.subarray(0, P256_SPKI_PREFIX.length).equals(P256_SPKI_PREFIX)
-    ) {
-      throw new TlogError({
-        code: 'TLOG_KEY_INVALID',
-        message: `${what}: not an ECDSA P-256 key in uncompressed SubjectPublicKeyInfo form; Rekor v1 logs sign with ECDSA P-256`,
-      });
-    }
-    let key: KeyObject;
+    // that exact form is accepted (P256PublicKey checks it before OpenSSL sees the bytes).
     try {
-      key = createPublicKey({ key: der, format: 'der', type: 'spki' });
+      return new LogPublicKey(P256PublicKey.fromSpki(spkiDer, what));
     } catch (err) {
       throw new TlogError({
         code: 'TLOG_KEY_INVALID',
         cause: err,
-        message: `${what}: not a point on P-256; check the key file`,
+        message: `${(err as Error).message}; Rekor v1 logs sign with ECDSA P-256, check the key file`,
       });
     }
-    return new LogPublicKey(key, der);
   }
 
   /**
@@ -78,12 +63,7 @@ export class LogPublicKey {
    * Node cannot parse is simply not valid.
    */
   verify(data: Uint8Array, signatureDer: Uint8Array): boolean {
-    try {
-      return nodeVerify('sha256', data, { key: this.#key, dsaEncoding: 'der' }, signatureDer);
-    } catch {
-      // Malformed signature bytes: not a valid signature; the caller raises its own code.
-      return false;
-    }
+    return this.#key.verify(data, signatureDer, 'der');
   }
 
   /** Public material only. */

@@ -7,8 +7,7 @@
  * SubjectAltName DNS:<sub>, and 1.3.6.1.4.1.57264.1.1 (Fulcio's OIDC issuer, v1) = raw issuer
  * bytes. Log monitors read who signed from it; our verifier reads the PK token back from the SKI.
  */
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { bytesEqual } from '../core/digest.js';
+import { P256PublicKey } from '../core/ecdsa-p256.js';
 import { MAX_CERTIFICATE_BYTES, MAX_PK_TOKEN_BYTES } from '../core/limits.js';
 import {
   TAG,
@@ -108,7 +107,7 @@ export function createPkTokenCertificate(options: PkTokenCertificateOptions): En
   );
   const der = derSequence(tbs, sigAlg, derBitString(key.signDer(tbs)));
   // Check what we made: a signer whose signDer does not match its spkiDer must fail here, not in a verifier.
-  if (!verifySelfSignature(tbs, publicKey, readSignature(der))) {
+  if (!publicKey.verify(tbs, readSignature(der), 'der')) {
     throw new TlogError({
       code: 'TLOG_CERT_SIGNATURE_INVALID',
       message: 'PK token certificate: the signing key does not match its public key; use one EphemeralKey for both',
@@ -191,7 +190,7 @@ export function parsePkTokenCertificate(input: string | Uint8Array, what = 'PK t
   const tbsFields = parseTbs(tbs!, what);
   const key = publicKeyOf(tbsFields.spkiDer, what);
   const signature = readBitString(expectTag(sigValue, TAG.BIT_STRING, what, 'signatureValue'), what);
-  if (signature.unusedBits !== 0 || !verifySelfSignature(tbs!.raw, key, signature.bytes)) {
+  if (signature.unusedBits !== 0 || !key.verify(tbs!.raw, signature.bytes, 'der')) {
     throw new TlogError({
       code: 'TLOG_CERT_SIGNATURE_INVALID',
       message: `${what}: not signed by its own key; the certificate was altered`,
@@ -309,37 +308,16 @@ function childrenOf(node: DerNode, tag: number, count: number, what: string, fie
   return children;
 }
 
-/** The DER prefix of every P-256 SubjectPublicKeyInfo with an uncompressed point (what Go and Node write). */
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04', 'hex');
-
-/** Checks the SPKI is exactly that form before OpenSSL sees it, then imports it. */
-function publicKeyOf(spkiDer: Uint8Array, what: string): KeyObject {
-  if (
-    spkiDer.length !== P256_SPKI_PREFIX.length + 64 ||
-    !bytesEqual(spkiDer.subarray(0, P256_SPKI_PREFIX.length), P256_SPKI_PREFIX)
-  ) {
-    throw certError(
-      what,
-      'public key is not ECDSA P-256 in uncompressed SubjectPublicKeyInfo form (the ES256 ephemeral key)',
-    );
-  }
+/** Imports the certificate's key: ECDSA P-256 in the uncompressed form only (the ES256 ephemeral key). */
+function publicKeyOf(spkiDer: Uint8Array, what: string): P256PublicKey {
   try {
-    return createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
+    return P256PublicKey.fromSpki(spkiDer, `${what}: public key`);
   } catch (err) {
     throw new TlogError({
       code: 'TLOG_CERT_INVALID',
       cause: err,
-      message: `${what}: public key is not a point on P-256`,
+      message: `${(err as Error).message} (the ES256 ephemeral key)`,
     });
-  }
-}
-
-function verifySelfSignature(tbs: Uint8Array, key: KeyObject, signatureDer: Uint8Array): boolean {
-  try {
-    return nodeVerify('sha256', tbs, { key, dsaEncoding: 'der' }, signatureDer);
-  } catch {
-    // Unparseable signature bytes are an invalid signature; the caller raises the code.
-    return false;
   }
 }
 

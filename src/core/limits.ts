@@ -24,6 +24,13 @@ export const MAX_PROOF_HASHES = 64;
  * (docs/referrers.md).
  */
 export const MAX_REFERRERS = 1_000;
+/**
+ * Tags of one repository we list (`GET /v2/<name>/tags/list`, every page), the pages we follow, and
+ * one page's body (1,000 tags of 128 characters fit in 140 KiB). Past a cap: OCI_TOO_LARGE.
+ */
+export const MAX_TAGS = 10_000;
+export const MAX_TAG_PAGES = 1_000;
+export const MAX_TAG_PAGE_BYTES = 1024 * 1024;
 /** Manifests in one image index. */
 export const MAX_INDEX_MANIFESTS = 1024;
 /** A transparency-log response (entry, proof, checkpoint). */

@@ -3,6 +3,7 @@ export {
   parseReference,
   formatReference,
   referenceIdentifier,
+  isTag,
   parseRegistry,
   registryBaseUrl,
   usesPlainHttp,
@@ -71,6 +72,7 @@ export {
   type PublishedReferrer,
 } from './referrers.js';
 export { listReferrers, type ReferrersList } from './referrers-list.js';
+export { listTags, parseTagPage, DEFAULT_TAG_PAGE_SIZE, type ListTagsOptions } from './tags.js';
 export { hasReferrersApi } from './referrers-api.js';
 export { addToReferrersTag } from './referrers-tag.js';
 export type { ReferrersMode, ReferrersOptions } from './referrers-options.js';

@@ -71,6 +71,14 @@ export function formatReference(ref: ImageReference): string {
 }
 
 /**
+ * Whether `s` is a tag as the reference grammar allows (1-128 of `[A-Za-z0-9_.-]`, not starting with `.` or `-`).
+ * @throws never
+ */
+export function isTag(s: string): boolean {
+  return TAG.test(s);
+}
+
+/**
  * What to ask the registry for: the digest when known, else the tag, else `latest` (as docker does).
  * @throws never
  */

@@ -11,6 +11,7 @@ import { registryRequest } from './content.js';
 import { OciError } from './errors.js';
 import { parseIndex, type Descriptor, type ImageIndex } from './manifest.js';
 import { OCI_INDEX } from './media-types.js';
+import { nextPagePath } from './next-page.js';
 import { registryError } from './transport/registry-error.js';
 import type { RegistryTransport } from './transport/types.js';
 
@@ -58,7 +59,7 @@ export async function listViaApi(
     if (got === undefined) return undefined;
     out.push(...got.index.manifests);
     if (out.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
-    path = nextPage(got.res, `/v2/${base}`, t, repo);
+    path = nextPagePath(got.res, `/v2/${base}`, t, `${t.registry}/${repo} referrers API`);
   }
   return out;
 }
@@ -110,20 +111,4 @@ async function fetchApiPage(
     if (first && err instanceof OciError && err.code === 'OCI_MANIFEST_INVALID') return undefined;
     throw err;
   }
-}
-
-/** The `Link: <…>; rel="next"` of a page, only if it stays on the same endpoint of the same registry. */
-function nextPage(res: HttpResponse, expectedPath: string, t: RegistryTransport, repo: string): string | undefined {
-  const link = res.headers.get('link');
-  const m = link === null ? null : /<([^>]*)>\s*;\s*rel="?next"?/i.exec(link);
-  if (m === null) return undefined;
-  const url = new URL(m[1]!, 'http://registry.invalid');
-  const sameHost = url.host === 'registry.invalid' || url.host === t.registry;
-  if (!sameHost || url.pathname !== expectedPath) {
-    throw new OciError({
-      code: 'OCI_REGISTRY_ERROR',
-      message: `${t.registry}/${repo} referrers API: refusing a next-page link to another endpoint (${url.host}${url.pathname})`,
-    });
-  }
-  return `${url.pathname}${url.search}`;
 }

@@ -35,3 +35,12 @@ export {
   type InspectedSignature,
   type AnnotatedSigner,
 } from './inspect.js';
+export {
+  inspectRepository,
+  isFallbackTag,
+  type InspectRepositoryOptions,
+  type RepositoryReport,
+  type InspectedTag,
+  type TagSigner,
+  type TagStatus,
+} from './inspect-repository.js';

@@ -16,6 +16,7 @@ import {
   referenceIdentifier,
   type Descriptor,
   type ImageAttestations,
+  type ImageReference,
   type PlatformImage,
   type RegistryTransport,
   type SignerSummary,
@@ -78,18 +79,30 @@ export async function inspectImage(o: InspectImageOptions): Promise<InspectRepor
   const ref = parseReference(o.image);
   const t = createTransport(ref.registry, o.registry);
   try {
-    const found = await findAttestations(
-      t,
-      ref.repository,
-      referenceIdentifier(ref),
-      o.platform === undefined ? {} : { platform: o.platform },
-    );
-    const platforms = [];
-    for (const p of found.platforms) platforms.push(await platformReport(t, found, p, o.referrersRepository));
-    return { image: formatReference(ref), digest: found.descriptor.digest, platforms, notes: found.notes };
+    return await inspectWith(t, ref, o);
   } finally {
     await t.close();
   }
+}
+
+/**
+ * `inspectImage` over a transport the caller holds (`inspectRepository` inspects every tag over one).
+ * @throws OciError as `inspectImage`
+ */
+export async function inspectWith(
+  t: RegistryTransport,
+  ref: ImageReference,
+  o: Pick<InspectImageOptions, 'platform' | 'referrersRepository'>,
+): Promise<InspectReport> {
+  const found = await findAttestations(
+    t,
+    ref.repository,
+    referenceIdentifier(ref),
+    o.platform === undefined ? {} : { platform: o.platform },
+  );
+  const platforms = [];
+  for (const p of found.platforms) platforms.push(await platformReport(t, found, p, o.referrersRepository));
+  return { image: formatReference(ref), digest: found.descriptor.digest, platforms, notes: found.notes };
 }
 
 async function platformReport(

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { discoveryKeyFinder } from '../../src/identity/jwks.js';
-import { getManifest } from '../../src/oci/content.js';
+import { getManifest } from '../../src/oci/content-manifests.js';
 import { listReferrers } from '../../src/oci/referrers.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import type { Policy } from '../../src/policy/index.js';

@@ -6,7 +6,7 @@
  * docker gets; with trust saved by `opk-attest trust use` the wrappers need no trust flag.
  */
 import path from 'node:path';
-import { getManifest, putManifest } from '../../src/oci/content.js';
+import { getManifest, putManifest } from '../../src/oci/content-manifests.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import {
   describeWithDocker,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { parseManifest } from '../../src/oci/manifest.js';
-import { getManifest } from '../../src/oci/content.js';
+import { getManifest } from '../../src/oci/content-manifests.js';
 import { listReferrers } from '../../src/oci/referrers-list.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { findChallenge, parseChallenges } from '../../src/oci/transport/challenge.js';

@@ -5,7 +5,7 @@ import {
   platformMatches,
   readStatement,
 } from '../../src/oci/attestations.js';
-import { putManifest } from '../../src/oci/content.js';
+import { putManifest } from '../../src/oci/content-manifests.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { digest, pushBuildkitImage, SLSA_V1, SPDX } from '../fixtures/buildkit-image.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';

@@ -1,13 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  blobExists,
-  getBlob,
-  getManifest,
-  getManifestFor,
-  headManifest,
-  putBlob,
-  putManifest,
-} from '../../src/oci/content.js';
+import { blobExists, getBlob, putBlob } from '../../src/oci/content-blobs.js';
+import { getManifest, getManifestFor, headManifest, putManifest } from '../../src/oci/content-manifests.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { expectCode } from '../helpers.js';

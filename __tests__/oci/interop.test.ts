@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findAttestations, readStatement } from '../../src/oci/attestations.js';
-import { headManifest } from '../../src/oci/content.js';
+import { headManifest } from '../../src/oci/content-manifests.js';
 import {
   hasReferrersApi,
   listReferrers,

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { findAttestations } from '../../src/oci/attestations.js';
-import { getManifest, putManifest } from '../../src/oci/content.js';
+import { getManifest, putManifest } from '../../src/oci/content-manifests.js';
 import { parseManifest } from '../../src/oci/manifest.js';
 import { listReferrers, publishReferrer } from '../../src/oci/referrers.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';

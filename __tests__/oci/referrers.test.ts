@@ -1,4 +1,4 @@
-import { headManifest } from '../../src/oci/content.js';
+import { headManifest } from '../../src/oci/content-manifests.js';
 import {
   addToReferrersTag,
   buildArtifactManifest,

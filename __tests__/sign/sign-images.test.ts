@@ -5,7 +5,7 @@
 import { githubActionsProvider } from '../../src/identity/oidc/index.js';
 import { discoveryKeyFinder } from '../../src/identity/jwks.js';
 import { createTransport } from '../../src/oci/transport/client.js';
-import { getManifest } from '../../src/oci/content.js';
+import { getManifest } from '../../src/oci/content-manifests.js';
 import { signImages } from '../../src/sign/index.js';
 import { createLogKeyring, LogPublicKey } from '../../src/tlog/keys.js';
 import { verifyImage } from '../../src/verify/index.js';

@@ -9,7 +9,8 @@
 import type { Digest } from '../core/digest.js';
 import { MAX_MANIFEST_BYTES, MAX_STATEMENT_BYTES } from '../core/limits.js';
 import { mapLimit } from '../core/map-limit.js';
-import { getBlob, getManifest, getManifestFor, type FetchedManifest } from './content.js';
+import { getBlob } from './content-blobs.js';
+import { getManifest, getManifestFor, type FetchedManifest } from './content-manifests.js';
 import { OciError } from './errors.js';
 import { isIndex, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from './manifest.js';
 import {

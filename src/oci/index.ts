@@ -47,12 +47,10 @@ export {
   getManifestFor,
   headManifest,
   putManifest,
-  blobExists,
-  getBlob,
-  putBlob,
   type FetchedManifest,
   type PutManifestResult,
-} from './content.js';
+} from './content-manifests.js';
+export { blobExists, getBlob, putBlob } from './content-blobs.js';
 export {
   findAttestations,
   readStatement,

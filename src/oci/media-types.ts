@@ -69,3 +69,11 @@ export const ANNOTATION_STATEMENT_DIGEST = 'dev.opk-attest.statement.digest';
 export function referrersTag(digest: Digest): string {
   return `sha256-${digestHex(digest)}`;
 }
+
+/**
+ * Whether a media type names a manifest or index we can read.
+ * @throws never
+ */
+export function isManifestMediaType(mediaType: string): boolean {
+  return MANIFEST_TYPES.includes(mediaType) || INDEX_TYPES.includes(mediaType);
+}

@@ -7,7 +7,7 @@
 import type { Digest } from '../core/digest.js';
 import type { HttpResponse } from '../core/http.js';
 import { MAX_MANIFEST_BYTES, MAX_REFERRERS } from '../core/limits.js';
-import { registryRequest } from './content.js';
+import { registryRequest } from './content-request.js';
 import { OciError } from './errors.js';
 import { parseIndex, type Descriptor, type ImageIndex } from './manifest.js';
 import { OCI_INDEX } from './media-types.js';

@@ -4,7 +4,7 @@
  */
 import type { Digest } from '../core/digest.js';
 import { MAX_REFERRERS } from '../core/limits.js';
-import { isManifestMediaType } from './content.js';
+import { isManifestMediaType } from './media-types.js';
 import { OciError } from './errors.js';
 import type { Descriptor } from './manifest.js';
 import { hasReferrersApi, listViaApi, tooManyReferrers } from './referrers-api.js';

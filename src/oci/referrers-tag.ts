@@ -8,7 +8,7 @@
  */
 import type { Digest } from '../core/digest.js';
 import { MAX_REFERRERS } from '../core/limits.js';
-import { findManifest, putManifest } from './content.js';
+import { findManifest, putManifest } from './content-manifests.js';
 import { OciError } from './errors.js';
 import { encodeManifest, isIndex, type Descriptor, type ImageIndex } from './manifest.js';
 import { OCI_INDEX, referrersTag } from './media-types.js';

@@ -7,7 +7,8 @@
  * The fallback tag's concurrency argument: docs/referrers.md.
  */
 import { bytesEqual, digestOf, type Digest } from '../core/digest.js';
-import { getManifest, putBlob, putManifest } from './content.js';
+import { putBlob } from './content-blobs.js';
+import { getManifest, putManifest } from './content-manifests.js';
 import { OciError } from './errors.js';
 import { encodeManifest, type Descriptor, type ImageManifest } from './manifest.js';
 import { OCI_EMPTY, OCI_EMPTY_DATA, OCI_EMPTY_DIGEST, OCI_EMPTY_SIZE, OCI_MANIFEST } from './media-types.js';

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getManifest, putManifest } from '../../src/oci/content.js';
+import { getManifest, putManifest } from '../../src/oci/content-manifests.js';
 import { listTags, parseTagPage } from '../../src/oci/tags.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { startDistribution, type Distribution } from '../fakes/distribution.js';

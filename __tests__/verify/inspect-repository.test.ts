@@ -7,7 +7,7 @@
  * one-line coded errors for a bad or unknown repository.
  */
 import { Deadline } from '../../src/core/deadline.js';
-import { getManifest, putManifest } from '../../src/oci/content.js';
+import { getManifest, putManifest } from '../../src/oci/content-manifests.js';
 import { publishReferrer } from '../../src/oci/referrers.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { inspectImage } from '../../src/verify/inspect.js';

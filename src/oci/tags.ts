@@ -10,7 +10,7 @@ import { isRecord } from '../core/guards.js';
 import { parseJsonStrict } from '../core/json.js';
 import { MAX_TAG_PAGE_BYTES, MAX_TAG_PAGES, MAX_TAGS } from '../core/limits.js';
 import { quote } from '../core/quote.js';
-import { registryRequest } from './content.js';
+import { registryRequest } from './content-request.js';
 import { OciError } from './errors.js';
 import { nextPagePath } from './next-page.js';
 import { isTag } from './reference.js';

@@ -107,9 +107,9 @@ export function isFallbackTag(tag: string): boolean {
  * @param o - the repository, the tag filter and how to reach the registry
  * @returns every tag shown, with its digest, status and signers; tags that could not be read carry
  *   their error, tags the deadline did not reach are `skipped`
- * @throws OciError OCI_REFERENCE_INVALID (not a repository reference, or one with a tag or digest);
- *   of the tags list OCI_NOT_FOUND, OCI_TOO_LARGE, OCI_REGISTRY_ERROR and transport
- *   codes; CoreError CORE_BUDGET_EXCEEDED when the deadline runs out while listing
+ * @throws OciError OCI_REFERENCE_INVALID (not a repository reference, or one with a tag or digest),
+ *   and listing the tags OCI_NOT_FOUND | OCI_TOO_LARGE | OCI_REGISTRY_ERROR and transport codes;
+ *   CoreError CORE_BUDGET_EXCEEDED when the deadline runs out while listing
  */
 export async function inspectRepository(o: InspectRepositoryOptions): Promise<RepositoryReport> {
   const ref = parseReference(o.repository);

@@ -204,8 +204,15 @@ export declare class OidcError extends OpkError<OidcErrorCode> {
 export interface OidcProvider {
     /** Short label for messages and reports, e.g. `github-actions`. */
     readonly name: string;
-    /** The `iss` the tokens must carry, when the provider knows it. */
+    /** The `iss` the tokens are expected to carry, when the provider knows it (GitHub.com's also come
+     *  with an enterprise slug). */
     readonly issuer?: string;
+    /**
+     * Claims the tokens are expected to carry, known before one is issued (GitHub Actions: from the
+     * runner's environment), so a signing run can recognise its signer's earlier signatures without
+     * asking for a token. A prediction: the issued token's claims are what counts.
+     */
+    readonly expectedClaims?: Readonly<Record<string, string>>;
     /** The claim that carries the commitment. */
     readonly commitmentClaim: CommitmentClaim;
     /**
@@ -332,9 +339,14 @@ export interface SignImagesOptions {
     registry?: TransportOptions;
     /** The run's overall time budget for registry, log and key fetches (the provider carries its own). */
     deadline?: Deadline;
-    /** Who this run will sign as, to recognise its earlier signatures. Default: the provider's issuer. */
+    /**
+     * Who this run will sign as, when known for sure before the token is issued: statements this
+     * identity already signed are then skipped without asking for a token. Default: the provider's
+     * `issuer` and `expectedClaims` when it has both; otherwise the token is asked for first and
+     * the statements its identity already signed are dropped before anything is logged or published.
+     */
     expectedSigner?: ExpectedSigner;
-    /** Sign even statements this signer already signed. Default false. */
+    /** Sign even statements this signer identity already signed. Default false. */
     force?: boolean;
     /** Progress lines for the user (no secrets pass through here). */
     log?: (line: string) => void;
@@ -348,7 +360,7 @@ export interface SignImagesResult {
     images: ResolvedImage[];
     signed: SignedArtifact[];
     skipped: SkippedStatement[];
-    /** The run's signer, from the verified PK token claims; absent when nothing needed signing. */
+    /** The run's signer, from the verified PK token claims; absent when no token was asked for. */
     signer?: SignerSummary;
 }
 
@@ -650,7 +662,7 @@ export declare function discoveryKeyFinder(http?: JwksHttpOptions): KeyFinder;
  * The GitHub Actions provider that requests the token itself (the default).
  * Reads the environment once, here; masks both tokens before use when running in Actions.
  * @param options - env (default `process.env`), setSecret, issuer, http tuning
- * @returns a provider with `commitmentClaim: 'aud'`
+ * @returns a provider with `commitmentClaim: 'aud'` and, in a workflow, the claims it expects
  * @throws OidcError OIDC_NOT_CONFIGURED (variables missing, or the URL is not https)
  */
 export declare function githubActionsProvider(options?: GithubActionsOptions): OidcProvider;
@@ -928,10 +940,14 @@ export interface Es256PublicJwk {
 }
 
 // ExpectedSigner: src/sign/referrer.ts
-/** The signer identity a run expects to have, known before its token is issued. */
+/**
+ * A signer as the PK token names it: the issuer and the token's claims. Only the claims that make
+ * the policy's signer identity are compared (`signerIdentity`: `sub` and `job_workflow_ref`, else
+ * `workflow_ref`; for GitHub Actions the repository, ref and workflow).
+ */
 export interface ExpectedSigner {
     issuer: string;
-    repository?: string;
+    claims: Readonly<Record<string, unknown>>;
 }
 
 // ExpiryPolicy: src/identity/verify-pk-token.ts
@@ -1306,7 +1322,7 @@ export interface SignerRule {
     claims: Record<string, string>;
 }
 
-// SkippedStatement: src/sign/sign-images.ts
+// SkippedStatement: src/sign/already-signed.ts
 /** A statement this signer had already signed (reported, not duplicated). */
 export interface SkippedStatement {
     image: string;

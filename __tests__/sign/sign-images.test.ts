@@ -131,80 +131,133 @@ describe('signImages', () => {
     });
   });
 
-  describe('when run again by the same signer', () => {
-    it('adds nothing and reports the earlier signatures', async () => {
-      const t = createTransport(api.host);
-      const built = await pushBuildkitImage(t, { repository: 'acme/rerun', seed: 'rerun' });
-      const image = `${api.host}/acme/rerun@${built.digest}`;
-      const signer = { issuer: oidc.issuer, repository: 'octo-org/octo-repo' };
+  /** The runner's environment of a push to main of `workflow` in `repository` (what GitHub sets). */
+  const runnerEnv = (repository = 'octo-org/octo-repo', workflow = 'release.yml') => ({
+    ...env(),
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: repository,
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_WORKFLOW_REF: `${repository}/.github/workflows/${workflow}@refs/heads/main`,
+    GITHUB_EVENT_NAME: 'push',
+  });
+  /** The claims the OIDC endpoint issues for that workflow. */
+  const claimsOf = (repository: string, workflow: string) => ({
+    repository,
+    sub: `repo:${repository}:ref:refs/heads/main`,
+    workflow_ref: `${repository}/.github/workflows/${workflow}@refs/heads/main`,
+    job_workflow_ref: `${repository}/.github/workflows/${workflow}@refs/heads/main`,
+  });
+  const inWorkflow = (e: Record<string, string>) =>
+    githubActionsProvider({ env: e, issuer: oidc.issuer, setSecret: () => {} });
+
+  async function pushed(repository: string): Promise<string> {
+    const t = createTransport(api.host);
+    try {
+      const built = await pushBuildkitImage(t, { repository, seed: repository });
+      return `${api.host}/${repository}@${built.digest}`;
+    } finally {
+      await t.close();
+    }
+  }
+
+  describe('when run again by the same signer identity', () => {
+    it('adds nothing and asks for no token when the provider knows the identity (a GitHub workflow)', async () => {
+      const image = await pushed('acme/rerun');
       const first = await signImages({
         images: [image],
-        provider: provider(),
+        provider: inWorkflow(runnerEnv()),
         transparencyLog: rekor.url,
-        expectedSigner: signer,
       });
       const tokensBefore = oidc.requests.idtoken;
+      const logged = rekor.size();
       const second = await signImages({
         images: [image],
-        provider: provider(),
+        provider: inWorkflow(runnerEnv()),
         transparencyLog: rekor.url,
-        expectedSigner: signer,
       });
       expect(second.signed).toEqual([]);
       expect(second.skipped.map((s) => s.artifactDigest).sort()).toEqual(
         first.signed.map((s) => s.artifactDigest).sort(),
       );
       expect(oidc.requests.idtoken).toBe(tokensBefore); // no OIDC round trip when nothing is to sign
-      await t.close();
+      expect(rekor.size()).toBe(logged);
+    });
+
+    it('asks for the token first and then adds nothing when the identity is not known before', async () => {
+      const image = await pushed('acme/rerun-unknown');
+      const first = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url });
+      const tokensBefore = oidc.requests.idtoken;
+      const logged = rekor.size();
+      const second = await signImages({ images: [image], provider: provider(), transparencyLog: rekor.url });
+      expect(second.signed).toEqual([]);
+      expect(second.skipped.map((s) => s.artifactDigest).sort()).toEqual(
+        first.signed.map((s) => s.artifactDigest).sort(),
+      );
+      expect(second.signer).toMatchObject({ issuer: oidc.issuer, repository: 'octo-org/octo-repo' });
+      expect(oidc.requests.idtoken).toBe(tokensBefore + 1);
+      expect(rekor.size()).toBe(logged); // nothing logged, nothing published
     });
   });
 
   describe('when a second signer identity signs', () => {
-    it('adds its own signatures beside the first', async () => {
-      const t = createTransport(api.host);
-      const built = await pushBuildkitImage(t, { repository: 'acme/two', seed: 'two' });
-      const image = `${api.host}/acme/two@${built.digest}`;
-      await signImages({
-        images: [image],
-        provider: provider(),
-        transparencyLog: rekor.url,
-        expectedSigner: { issuer: oidc.issuer, repository: 'octo-org/octo-repo' },
-      });
-      oidc.setClaims({ repository: 'octo-org/release-bot', sub: 'repo:octo-org/release-bot:ref:refs/heads/main' });
+    /** Signs `image` as `repository`'s `workflow` (the endpoint issues its claims), `known` before the token or not. */
+    async function signAs(image: string, repository: string, workflow: string, known: boolean) {
+      oidc.setClaims(claimsOf(repository, workflow));
       try {
-        const second = await signImages({
+        return await signImages({
           images: [image],
-          provider: provider(),
+          provider: known ? inWorkflow(runnerEnv(repository, workflow)) : provider(),
           transparencyLog: rekor.url,
-          expectedSigner: { issuer: oidc.issuer, repository: 'octo-org/release-bot' },
         });
-        expect(second.signed).toHaveLength(4);
       } finally {
         oidc.reset();
       }
-      const both: Policy = {
-        rules: [
-          {
-            scope: '**',
-            threshold: 2,
-            require: [],
-            transparencyLog: 'required',
-            level: 'enforce',
-            signers: [
-              { name: 'ci', issuer: oidc.issuer, claims: { repository: 'octo-org/octo-repo' } },
-              { name: 'release', issuer: oidc.issuer, claims: { repository: 'octo-org/release-bot' } },
-            ],
-          },
-        ],
-        revoked: { digests: [], signers: [] },
-      };
+    }
+    const threshold2 = (signers: Array<[string, Record<string, string>]>): Policy => ({
+      rules: [
+        {
+          scope: '**',
+          threshold: 2,
+          require: [],
+          transparencyLog: 'required',
+          level: 'enforce',
+          signers: signers.map(([name, claims]) => ({ name, issuer: oidc.issuer, claims })),
+        },
+      ],
+      revoked: { digests: [], signers: [] },
+    });
+
+    it.each([
+      ['known before the token', true],
+      ['not known before the token', false],
+    ])('adds its own signatures beside the first (identity %s)', async (_what, known) => {
+      const image = await pushed(`acme/two-${known}`);
+      await signAs(image, 'octo-org/octo-repo', 'release.yml', known);
+      const second = await signAs(image, 'octo-org/release-bot', 'countersign.yml', known);
+      expect(second.signed).toHaveLength(4);
+      expect(second.skipped).toEqual([]);
+      const both = threshold2([
+        ['ci', { repository: 'octo-org/octo-repo' }],
+        ['release', { repository: 'octo-org/release-bot' }],
+      ]);
       const report = await verifyImage({ image, trust: trust(), policy: both });
       expect(report.platforms.map((p) => p.verdict?.signers.sort())).toEqual([
         ['ci', 'release'],
         ['ci', 'release'],
       ]);
       expect(report.passed).toBe(true);
-      await t.close();
+    });
+
+    it('co-signs as another workflow of the same repository (the repository alone is not the identity)', async () => {
+      const image = await pushed('acme/two-workflows');
+      await signAs(image, 'octo-org/octo-repo', 'release.yml', true);
+      const qa = await signAs(image, 'octo-org/octo-repo', 'qa.yml', true);
+      expect(qa.signed).toHaveLength(4);
+      const both = threshold2([
+        ['build', { job_workflow_ref: 'octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main' }],
+        ['qa', { job_workflow_ref: 'octo-org/octo-repo/.github/workflows/qa.yml@refs/heads/main' }],
+      ]);
+      expect((await verifyImage({ image, trust: trust(), policy: both })).passed).toBe(true);
     });
   });
 

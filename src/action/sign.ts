@@ -49,7 +49,8 @@ async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv, deadline: Dead
     referrersRepository: inputs.referrersRepository,
     transparencyLog: inputs.transparencyLog,
     registry: { ...inputs.credentials, env },
-    expectedSigner: { issuer, ...(env.GITHUB_REPOSITORY ? { repository: env.GITHUB_REPOSITORY } : {}) },
+    // The provider knows the signer identity before the token from the runner's environment: a
+    // re-run of this workflow asks for no token, and any other identity signs beside it.
     force: inputs.force,
     deadline,
     log: (line) => core.info(line),

@@ -13,7 +13,7 @@ import { open } from 'node:fs/promises';
 import { discoveryKeyFinder, EphemeralKey, issuePkToken, type PkToken } from '../identity/index.js';
 import { keyValues, runCommand, UsageError } from './args.js';
 import { DEFAULT_VERIFY_BUDGET_MS } from '../core/deadline.js';
-import { PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
+import { announcingProvider, PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
 import { deadlineFromFlag, TIMEOUT_OPTION, timeoutUsage } from './timeout-option.js';
 import { opHeaders } from './pktoken-show.js';
 import { safeText } from './terminal-text.js';
@@ -51,16 +51,9 @@ export function issuePkTokenCommand(argv: string[]): Promise<number> {
   return runCommand(SPEC, argv, async ({ values }) => {
     const extraClaims = keyValues(values['extra-claim'], '--extra-claim');
     const deadline = deadlineFromFlag(values.timeout, DEFAULT_VERIFY_BUDGET_MS);
-    const provider = providerFromFlags(values, { deadline });
+    const provider = announcingProvider(providerFromFlags(values, { deadline }), SPEC.name, values['token-file']);
     const pkt = await issuePkToken({
-      requestIdToken: (commitment) => {
-        if (provider.name === 'static-token') {
-          process.stderr.write(
-            `opk-attest ${SPEC.name}: commitment ${commitment}; waiting for an ID token with it as "${provider.commitmentClaim}" in ${values['token-file']}\n`,
-          );
-        }
-        return provider.requestIdToken(commitment);
-      },
+      requestIdToken: (commitment) => provider.requestIdToken(commitment),
       commitmentClaim: provider.commitmentClaim,
       key: EphemeralKey.generate(),
       extraClaims,

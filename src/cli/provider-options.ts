@@ -87,3 +87,25 @@ function secretFromEnv(name: string): string {
   if (!secret) throw new UsageError(`environment variable ${name} (named by --client-secret-env) is not set or empty`);
   return secret;
 }
+
+/**
+ * The provider, announcing on stderr the commitment a file provider waits for: whoever writes the
+ * token file needs it to request the token (other providers request it themselves).
+ * @param command - the command named in the line, e.g. `sign`
+ */
+export function announcingProvider(
+  provider: OidcProvider,
+  command: string,
+  tokenFile: string | undefined,
+): OidcProvider {
+  if (provider.name !== 'static-token') return provider;
+  return {
+    ...provider,
+    requestIdToken(commitment) {
+      process.stderr.write(
+        `opk-attest ${command}: commitment ${commitment}; waiting for an ID token with it as "${provider.commitmentClaim}" in ${tokenFile}\n`,
+      );
+      return provider.requestIdToken(commitment);
+    },
+  };
+}

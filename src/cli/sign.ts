@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { signImages, type SignImagesResult } from '../sign/index.js';
 import { runCommand, UsageError } from './args.js';
 import { DEFAULT_SIGN_BUDGET_MS } from '../core/deadline.js';
-import { PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
+import { announcingProvider, PROVIDER_OPTIONS, PROVIDER_USAGE, providerFromFlags } from './provider-options.js';
 import { printable } from './terminal-text.js';
 import { deadlineFromFlag, TIMEOUT_OPTION, timeoutUsage } from './timeout-option.js';
 
@@ -14,7 +14,10 @@ const USAGE = `usage: opk-attest sign IMAGE... [options]
 
 Signs every SBOM and provenance statement of each IMAGE (name@digest or name:tag) with one
 OpenPubkey PK token, records the signatures in the transparency log and attaches them as OCI
-referrers. The images' digests and tags never change. Re-running adds nothing unless --force.
+referrers. The images' digests and tags never change. Statements already signed by the same
+identity (issuer, sub and workflow of the token) are not signed again unless --force; another
+identity signs beside them. When the identity is not known before the token (file and
+client-credentials providers, or outside a GitHub workflow), the token is requested first.
 A tag is resolved once; the output names the index (or manifest) digest that was signed, and
 every line names its image.
 
@@ -27,7 +30,7 @@ ${PROVIDER_USAGE}  --platform OS/ARCH         only this platform; repeatable
                              Rekor URL (default https://rekor.sigstore.dev); false: do not log
   --referrers-repository R   store signatures in repository R of the same registry
   --insecure-registry HOST   speak plain http to HOST; repeatable
-  --force                    sign statements this signer already signed
+  --force                    sign statements this identity already signed
   --json                     print the result as JSON: images (each with the digest its reference
                              resolved to and signed, and its platforms), signed and already signed
                              statements (image, platform, subject, artifact digest, log index), signer
@@ -58,7 +61,7 @@ export function signCommand(argv: string[]): Promise<number> {
     if (Boolean(v['predicate-type']) !== Boolean(v.predicate))
       throw new UsageError('--predicate-type and --predicate go together');
     const deadline = deadlineFromFlag(v.timeout, DEFAULT_SIGN_BUDGET_MS);
-    const provider = providerFromFlags(v, { deadline });
+    const provider = announcingProvider(providerFromFlags(v, { deadline }), SPEC.name, v['token-file']);
     const result = await signImages({
       images: positionals,
       provider,

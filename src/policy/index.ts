@@ -14,6 +14,7 @@ export {
   type VerifiedSignatureFacts,
   type PolicyVerdict,
 } from './model.js';
+export { signerIdentity } from './signer-identity.js';
 export { TufError, type TufErrorCode } from './errors.js';
 export {
   parseJwksArchive,

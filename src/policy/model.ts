@@ -8,6 +8,7 @@ import { isDigest, type Digest } from '../core/digest.js';
 import { MAX_POLICY_BYTES } from '../core/limits.js';
 import { PolicyError } from './errors.js';
 import { globMatch } from './glob.js';
+import { signerIdentity } from './signer-identity.js';
 import { isRecord } from '../core/guards.js';
 import { parseJsonStrict } from '../core/json.js';
 import { quote } from '../core/quote.js';
@@ -231,7 +232,7 @@ function distinctSigners(
 ): string[] {
   const rulesOf = new Map<string, Set<SignerRule>>();
   for (const s of sigs) {
-    const id = identityOf(s);
+    const id = signerIdentity(s.issuer, s.claims);
     const set = rulesOf.get(id) ?? new Set<SignerRule>();
     for (const r of matched(s)) set.add(r);
     if (set.size > 0) rulesOf.set(id, set);
@@ -251,13 +252,6 @@ function distinctSigners(
   };
   for (const id of rulesOf.keys()) assign(id, new Set());
   return [...holder.keys()].map((r) => r.name).sort();
-}
-
-/** Who signed: issuer, subject and the workflow that ran (two workflows of one repository share `sub`). */
-function identityOf(s: VerifiedSignatureFacts): string {
-  const claim = (k: string) =>
-    Object.hasOwn(s.claims, k) && typeof s.claims[k] === 'string' ? (s.claims[k] as string) : '';
-  return JSON.stringify([s.issuer, claim('sub'), claim('job_workflow_ref') || claim('workflow_ref')]);
 }
 
 function parseRule(r: unknown, at: string, bad: string[]): PolicyRule {

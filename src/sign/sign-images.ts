@@ -1,13 +1,19 @@
 /**
- * One signing run (docs/decisions.md, "Signing"): collect the statements of every image, skip what this signer
- * already signed, make one ephemeral key and ONE PK token bound to all envelopes of the run,
- * log each signature, and attach each envelope as a referrer of its platform manifest.
- * Nothing is written to a registry before every envelope is signed and logged, so a failure
- * leaves nothing half-done; re-running converges.
+ * One signing run (docs/decisions.md, "Signing"): collect the statements of every image, skip what
+ * this signer identity already signed, make one ephemeral key and ONE PK token bound to all
+ * envelopes of the run, log each signature, and attach each envelope as a referrer of its platform
+ * manifest. Nothing is written to a registry before every envelope is signed and logged, so a
+ * failure leaves nothing half-done; re-running converges.
+ *
+ * Who signs is known for sure only from the issued token. When the provider (or the caller) knows
+ * the identity before (GitHub Actions: from the runner's environment), statements it already
+ * signed are skipped before any token is asked for; then, and always when the identity was not
+ * known, statements the token's identity already signed are dropped before anything is logged or
+ * published. A second identity therefore co-signs, and a re-run by the same identity adds nothing.
  */
 import { signEnvelopes, withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
 import type { Deadline } from '../core/deadline.js';
-import { digestOf, type Digest } from '../core/digest.js';
+import type { Digest } from '../core/digest.js';
 import {
   EphemeralKey,
   discoveryKeyFinder,
@@ -19,10 +25,7 @@ import {
 import {
   parseReference,
   formatReference,
-  type ImageReference,
-  listReferrers,
   publishReferrers,
-  type Descriptor,
   createTransport,
   type ClosableTransport,
   type TransportOptions,
@@ -31,9 +34,19 @@ import {
 } from '../oci/index.js';
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { SignError } from './errors.js';
-import { existingSignature, referrerRequest, type ExpectedSigner } from './referrer.js';
+import { referrerRequest, type ExpectedSigner } from './referrer.js';
 import { mapLimit } from '../core/map-limit.js';
-import { collectImage, type ExtraStatements, type StatementToSign } from './statements.js';
+import { collectImage, type ExtraStatements } from './statements.js';
+import {
+  listSubjectReferrers,
+  splitBySigner,
+  subjectKey,
+  type SkippedStatement,
+  type StatementWork,
+  type SubjectReferrers,
+} from './already-signed.js';
+
+export type { SkippedStatement } from './already-signed.js';
 
 /** Options of `signImages`; defaults are resolved at the top of the function. */
 export interface SignImagesOptions {
@@ -55,9 +68,14 @@ export interface SignImagesOptions {
   registry?: TransportOptions;
   /** The run's overall time budget for registry, log and key fetches (the provider carries its own). */
   deadline?: Deadline;
-  /** Who this run will sign as, to recognise its earlier signatures. Default: the provider's issuer. */
+  /**
+   * Who this run will sign as, when known for sure before the token is issued: statements this
+   * identity already signed are then skipped without asking for a token. Default: the provider's
+   * `issuer` and `expectedClaims` when it has both; otherwise the token is asked for first and
+   * the statements its identity already signed are dropped before anything is logged or published.
+   */
   expectedSigner?: ExpectedSigner;
-  /** Sign even statements this signer already signed. Default false. */
+  /** Sign even statements this signer identity already signed. Default false. */
   force?: boolean;
   /** Progress lines for the user (no secrets pass through here). */
   log?: (line: string) => void;
@@ -76,15 +94,6 @@ export interface SignedArtifact {
   logIndex?: number;
   /** How the referrer is discoverable: the registry's referrers API or the fallback tag. */
   via: 'api' | 'tag';
-}
-
-/** A statement this signer had already signed (reported, not duplicated). */
-export interface SkippedStatement {
-  image: string;
-  platform: string;
-  subject: Digest;
-  predicateType: string;
-  artifactDigest: Digest;
 }
 
 /** An image of the run: the reference given and the index or manifest it resolved to. */
@@ -106,13 +115,11 @@ export interface SignImagesResult {
   images: ResolvedImage[];
   signed: SignedArtifact[];
   skipped: SkippedStatement[];
-  /** The run's signer, from the verified PK token claims; absent when nothing needed signing. */
+  /** The run's signer, from the verified PK token claims; absent when no token was asked for. */
   signer?: SignerSummary;
 }
 
-interface Work extends StatementToSign {
-  image: string;
-  ref: ImageReference;
+interface Work extends StatementWork {
   transport: ClosableTransport;
 }
 
@@ -125,28 +132,82 @@ const PARALLEL = 8;
  */
 export async function signImages(options: SignImagesOptions): Promise<SignImagesResult> {
   const log = options.log ?? (() => {});
-  const now = options.now ?? (() => new Date());
   const transports = new Map<string, ClosableTransport>();
   try {
     const { work, images } = await collectAll(options, transports, log);
-    const { todo, skipped } = await partition(work, options);
+    const referrers = options.force ? undefined : await listSubjectReferrers(work, options.referrersRepository);
+    const expected = referrers === undefined ? undefined : expectedSignerOf(options);
+    const { todo, skipped } =
+      referrers && expected ? splitBySigner(work, (w) => w, referrers, expected) : { todo: work, skipped: [] };
     if (todo.length === 0) {
       log(
-        `nothing to sign: all ${skipped.length} statement(s) already carry this signer's signature (use force to sign again)`,
+        `nothing to sign: all ${skipped.length} statement(s) already carry ${whose(expected!)} (use force to sign again)`,
       );
       return { images, signed: [], skipped };
     }
-    const { signed, pkToken, key } = await signRun(todo, options, log);
-    if (options.extra?.provenanceClaims && todo.some((w) => w.source === 'generated')) {
-      checkProvenanceClaims(options.extra.provenanceClaims, pkToken.claims);
-    }
-    const signer = signerSummary(pkToken.claims);
-    const logged = await logAll(signed, key, pkToken, options, log);
-    const published = await publishAll(todo, logged, signer, options, now(), log);
-    return { images, signed: published, skipped, signer };
+    return { images, ...(await signNew(todo, skipped, referrers, options, log)) };
   } finally {
     await Promise.all([...transports.values()].map((t) => t.close()));
   }
+}
+
+/**
+ * Signs `todo` with one token, then logs and publishes only what the token's identity has not
+ * signed yet (`referrers` is undefined under force: then everything).
+ */
+async function signNew(
+  todo: Work[],
+  skipped: SkippedStatement[],
+  referrers: SubjectReferrers | undefined,
+  o: SignImagesOptions,
+  log: (l: string) => void,
+): Promise<Omit<SignImagesResult, 'images'>> {
+  const { signed, pkToken, key } = await signRun(todo, o, log);
+  if (o.extra?.provenanceClaims && todo.some((w) => w.source === 'generated')) {
+    checkProvenanceClaims(o.extra.provenanceClaims, pkToken.claims);
+  }
+  const signer = signerSummary(pkToken.claims);
+  const mine: ExpectedSigner = { issuer: pkToken.issuer, claims: pkToken.claims };
+  const pairs = todo.map((w, i) => ({ w, envelope: signed[i]! }));
+  const fresh = referrers ? splitBySigner(pairs, (p) => p.w, referrers, mine) : { todo: pairs, skipped: [] };
+  const allSkipped = [...skipped, ...fresh.skipped];
+  if (fresh.todo.length === 0) {
+    log(`nothing to publish: all ${allSkipped.length} statement(s) already carry ${whose(mine)}; nothing was logged`);
+    return { signed: [], skipped: allSkipped, signer };
+  }
+  if (fresh.skipped.length > 0)
+    log(`${fresh.skipped.length} statement(s) already carry ${whose(mine)}: not logged or published again`);
+  const logged = await logAll(
+    fresh.todo.map((p) => p.envelope),
+    key,
+    pkToken,
+    o,
+    log,
+  );
+  const created = (o.now ?? (() => new Date()))();
+  const published = await publishAll(
+    fresh.todo.map((p) => p.w),
+    logged,
+    signer,
+    o,
+    created,
+    log,
+  );
+  return { signed: published, skipped: allSkipped, signer };
+}
+
+/** The identity known before the token: the caller's, or the provider's issuer with its expected claims. */
+function expectedSignerOf(o: SignImagesOptions): ExpectedSigner | undefined {
+  if (o.expectedSigner) return o.expectedSigner;
+  const { issuer, expectedClaims } = o.provider;
+  return issuer !== undefined && expectedClaims !== undefined ? { issuer, claims: expectedClaims } : undefined;
+}
+
+/** The signer identity in a progress line (its claims are the token's own, no secrets). */
+function whose(s: ExpectedSigner): string {
+  const claim = (k: string) => (typeof s.claims[k] === 'string' ? (s.claims[k] as string) : undefined);
+  const workflow = claim('job_workflow_ref') ?? claim('workflow_ref');
+  return `the signature of ${s.issuer} ${claim('sub') ?? '(no sub)'}${workflow ? ` (${workflow})` : ''}`;
 }
 
 async function collectAll(
@@ -184,41 +245,6 @@ async function collectAll(
     work.push(...found.map((f) => ({ ...f, image, ref, transport: transport! })));
   }
   return { work, images };
-}
-
-/** Splits the work into what to sign and what this signer already signed. The referrers of
- *  every subject are listed at once (bounded), before any answer is looked at. */
-async function partition(work: Work[], o: SignImagesOptions): Promise<{ todo: Work[]; skipped: SkippedStatement[] }> {
-  if (o.force) return { todo: work, skipped: [] };
-  const signer = o.expectedSigner ?? (o.provider.issuer ? { issuer: o.provider.issuer } : undefined);
-  if (!signer) return { todo: work, skipped: [] };
-  const subjects = new Map<string, Work>();
-  for (const w of work) subjects.set(subjectKey(w), subjects.get(subjectKey(w)) ?? w);
-  const listed = await mapLimit([...subjects.values()], PARALLEL, (w) =>
-    listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository: o.referrersRepository }).then(
-      (l) => l.referrers,
-    ),
-  );
-  const referrers = new Map<string, Descriptor[]>([...subjects.keys()].map((k, i) => [k, listed[i]!]));
-  const todo: Work[] = [];
-  const skipped: SkippedStatement[] = [];
-  for (const w of work) {
-    const hit = existingSignature(referrers.get(subjectKey(w))!, digestOf(w.statement.raw), signer);
-    if (hit)
-      skipped.push({
-        image: w.image,
-        platform: w.platform,
-        subject: w.subject.digest,
-        predicateType: w.statement.predicateType,
-        artifactDigest: hit.digest,
-      });
-    else todo.push(w);
-  }
-  return { todo, skipped };
-}
-
-function subjectKey(w: Work): string {
-  return `${w.ref.registry}/${w.ref.repository}@${w.subject.digest}`;
 }
 
 /** One key, one OIDC round trip, one PK token for every envelope of the run. */

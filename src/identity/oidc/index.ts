@@ -23,6 +23,7 @@ export {
   REQUEST_TOKEN_VAR,
   githubActionsProvider,
   actionsCoreGithubProvider,
+  githubExpectedClaims,
 } from './github.js';
 export type { GithubActionsOptions, ActionsCoreOptions, SetSecret } from './github.js';
 export { staticTokenProvider, clientCredentialsProvider } from './generic.js';

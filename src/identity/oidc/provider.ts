@@ -14,8 +14,15 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export interface OidcProvider {
   /** Short label for messages and reports, e.g. `github-actions`. */
   readonly name: string;
-  /** The `iss` the tokens must carry, when the provider knows it. */
+  /** The `iss` the tokens are expected to carry, when the provider knows it (GitHub.com's also come
+   *  with an enterprise slug). */
   readonly issuer?: string;
+  /**
+   * Claims the tokens are expected to carry, known before one is issued (GitHub Actions: from the
+   * runner's environment), so a signing run can recognise its signer's earlier signatures without
+   * asking for a token. A prediction: the issued token's claims are what counts.
+   */
+  readonly expectedClaims?: Readonly<Record<string, string>>;
   /** The claim that carries the commitment. */
   readonly commitmentClaim: CommitmentClaim;
   /**

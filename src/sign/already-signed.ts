@@ -1,0 +1,83 @@
+/**
+ * What a signer identity already signed, so that a re-run adds nothing and a second identity
+ * still co-signs. The referrers of every subject are listed once per run (bounded, all before any
+ * answer is looked at); each statement is then checked against an identity twice at most: the one
+ * expected before the token is issued, when it is known, and the one the issued token names.
+ */
+import { digestOf, type Digest } from '../core/digest.js';
+import { mapLimit } from '../core/map-limit.js';
+import { listReferrers, type Descriptor, type ImageReference, type RegistryTransport } from '../oci/index.js';
+import { existingSignature, type ExpectedSigner } from './referrer.js';
+import type { StatementToSign } from './statements.js';
+
+/** A statement of the run, with where its image is. */
+export interface StatementWork extends StatementToSign {
+  image: string;
+  ref: ImageReference;
+  transport: RegistryTransport;
+}
+
+/** A statement this signer had already signed (reported, not duplicated). */
+export interface SkippedStatement {
+  image: string;
+  platform: string;
+  subject: Digest;
+  predicateType: string;
+  artifactDigest: Digest;
+}
+
+/** The referrers of each subject of the run, by `subjectKey`. */
+export type SubjectReferrers = ReadonlyMap<string, readonly Descriptor[]>;
+
+/** Referrer listings at once. */
+const PARALLEL = 8;
+
+/** The key of a statement's subject: registry, repository and platform manifest digest. */
+export function subjectKey(w: StatementWork): string {
+  return `${w.ref.registry}/${w.ref.repository}@${w.subject.digest}`;
+}
+
+/**
+ * Lists the referrers of every subject of the run, each subject once.
+ * @throws OciError from listing
+ */
+export async function listSubjectReferrers(
+  work: readonly StatementWork[],
+  referrersRepository: string | undefined,
+): Promise<SubjectReferrers> {
+  const subjects = new Map<string, StatementWork>();
+  for (const w of work) if (!subjects.has(subjectKey(w))) subjects.set(subjectKey(w), w);
+  const listed = await mapLimit([...subjects.values()], PARALLEL, (w) =>
+    listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository }).then((l) => l.referrers),
+  );
+  return new Map([...subjects.keys()].map((k, i) => [k, listed[i]!]));
+}
+
+/**
+ * Splits items into those `signer` has not signed yet and those it has (with the referrer that
+ * shows it).
+ * @param statementOf - the statement work of an item
+ */
+export function splitBySigner<T>(
+  items: readonly T[],
+  statementOf: (item: T) => StatementWork,
+  referrers: SubjectReferrers,
+  signer: ExpectedSigner,
+): { todo: T[]; skipped: SkippedStatement[] } {
+  const todo: T[] = [];
+  const skipped: SkippedStatement[] = [];
+  for (const item of items) {
+    const w = statementOf(item);
+    const hit = existingSignature(referrers.get(subjectKey(w)) ?? [], digestOf(w.statement.raw), signer);
+    if (hit === undefined) todo.push(item);
+    else
+      skipped.push({
+        image: w.image,
+        platform: w.platform,
+        subject: w.subject.digest,
+        predicateType: w.statement.predicateType,
+        artifactDigest: hit.digest,
+      });
+  }
+  return { todo, skipped };
+}

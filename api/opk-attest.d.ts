@@ -1199,7 +1199,7 @@ export interface PolicyRule {
     level: 'enforce' | 'audit';
 }
 
-// PolicyVerdict: src/policy/model.ts
+// PolicyVerdict: src/policy/evaluate.ts
 /** The verdict for one platform image. */
 export interface PolicyVerdict {
     rule: PolicyRule;

@@ -3,17 +3,13 @@ export { PolicyError, type PolicyErrorCode } from './errors.js';
 export { globMatch } from './glob.js';
 export {
   parsePolicy,
-  ruleFor,
-  signerMatches,
-  evaluate,
   type Policy,
   type PolicyRule,
   type Revoked,
   type RevokedScope,
   type SignerRule,
-  type VerifiedSignatureFacts,
-  type PolicyVerdict,
 } from './model.js';
+export { ruleFor, signerMatches, evaluate, type VerifiedSignatureFacts, type PolicyVerdict } from './evaluate.js';
 export { signerIdentity } from './signer-identity.js';
 export { TufError, type TufErrorCode } from './errors.js';
 export {

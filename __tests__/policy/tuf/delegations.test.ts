@@ -8,7 +8,7 @@ import {
   rulesOutsideScope,
   scopeWithin,
 } from '../../../src/policy/tuf/delegations.js';
-import { evaluate, ruleFor } from '../../../src/policy/model.js';
+import { evaluate, ruleFor } from '../../../src/policy/evaluate.js';
 import { expectCode } from '../../helpers.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';

@@ -166,6 +166,16 @@ describe('putBlob', () => {
     });
   });
 
+  describe('when the bytes are fresh', () => {
+    it('uploads them without asking first (no HEAD)', async () => {
+      const data = randomBytes(80);
+      const before = reg.requests.length;
+      expect((await putBlob(t, 'content/blobs', data, { fresh: true })).outcome).toBe('uploaded');
+      expect(reg.requests.slice(before).map((q) => q.method)).toEqual(['POST', 'PUT']);
+      expect(await blobExists(t, 'content/blobs', sha(data), 80)).toBe(true);
+    });
+  });
+
   describe('when mountFrom holds the blob', () => {
     it('mounts it instead of uploading', async () => {
       const data = randomBytes(64);

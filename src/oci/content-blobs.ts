@@ -21,6 +21,8 @@ export interface PutBlobOptions {
   mountFrom?: string;
   /** Blobs larger than this go up in PATCH chunks of this size; smaller ones in one PUT. */
   chunkSize?: number;
+  /** The bytes cannot be in the repository yet (a fresh signature): skip the HEAD that asks. */
+  fresh?: boolean;
 }
 
 /** Default chunk size of blob uploads. */
@@ -92,8 +94,9 @@ export async function getBlob(
 }
 
 /**
- * Makes sure a blob is in the repository: skipped when it exists, mounted from `mountFrom` when
- * the registry agrees, else uploaded (POST then PUT, or PATCH chunks above `chunkSize`).
+ * Makes sure a blob is in the repository: skipped when it exists (not asked for `fresh` bytes),
+ * mounted from `mountFrom` when the registry agrees, else uploaded (POST then PUT, or PATCH
+ * chunks above `chunkSize`).
  * @returns the blob's digest and size, and how it got there
  * @throws OciError OCI_DIGEST_MISMATCH | OCI_REGISTRY_ERROR and transport codes
  */
@@ -105,7 +108,7 @@ export async function putBlob(
 ): Promise<{ digest: Digest; size: number; outcome: BlobOutcome }> {
   const digest = digestOf(bytes);
   const result = (outcome: BlobOutcome) => ({ digest, size: bytes.length, outcome });
-  if (await blobExists(t, repository, digest, bytes.length)) return result('existed');
+  if (!options.fresh && (await blobExists(t, repository, digest, bytes.length))) return result('existed');
   let lastError: unknown;
   for (let attempt = 1; attempt <= UPLOAD_ATTEMPTS; attempt++) {
     try {

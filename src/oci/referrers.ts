@@ -32,6 +32,11 @@ export interface ArtifactLayer {
   mediaType: string;
   data: Uint8Array;
   annotations?: Record<string, string>;
+  /**
+   * The bytes cannot be in the registry yet (they carry a signature made in this run): upload
+   * without asking first whether the blob exists. Default false.
+   */
+  fresh?: boolean;
 }
 
 /** An artifact to attach to a subject. */
@@ -143,7 +148,7 @@ async function publishBatch(
   const descriptors = reqs.map((req, i) => referrerDescriptor(manifests[i]!, req));
   await Promise.all([
     pushEmptyConfig(t, repository),
-    ...reqs.flatMap((req) => req.layers.map((l) => putBlob(t, repository, l.data))),
+    ...reqs.flatMap((req) => req.layers.map((l) => putBlob(t, repository, l.data, { fresh: l.fresh === true }))),
   ]);
   const puts = await Promise.all(manifests.map((m) => putManifest(t, repository, m, OCI_MANIFEST)));
   const byApi = api

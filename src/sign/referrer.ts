@@ -39,7 +39,8 @@ export function referrerRequest(
     repository,
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     artifactType,
-    layers: [{ mediaType: artifactType, data: serializeEnvelope(envelope) }],
+    // The envelope carries this run's signature: no registry can hold it yet.
+    layers: [{ mediaType: artifactType, data: serializeEnvelope(envelope), fresh: true }],
     annotations: encodeSignatureAnnotations({
       predicateType,
       created: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),

@@ -337,6 +337,9 @@ describe('publishReferrers', () => {
         const index = JSON.parse(reg.manifest('batch/one', tagOf(img))!.toString());
         expect(index.manifests).toEqual(outs.map((o) => o.descriptor));
         for (const o of outs) expect(reg.manifest('batch/one', o.descriptor.digest)!.equals(o.manifest)).toBe(true);
+        // pushed by digest and listed: not read back
+        const manifestGets = reg.requests.filter((r) => r.method === 'GET' && r.path.includes('/manifests/sha256:'));
+        expect(manifestGets.filter((r) => outs.some((o) => r.path.endsWith(o.descriptor.digest)))).toEqual([]);
       }));
   });
 

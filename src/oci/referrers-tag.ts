@@ -41,8 +41,6 @@ export interface TagUpdate {
   /** A read of the tag made earlier (before blobs were pushed); reused only on a registry that
    *  provably enforces preconditions, since otherwise it would widen the settle window. */
   earlierRead?: { tag: TagIndex | undefined };
-  /** Runs once, during the first settle wait (that time is idle anyway). */
-  whileSettling?: () => Promise<void>;
 }
 
 /** The precondition a fallback-tag PUT was sent with. */
@@ -76,7 +74,6 @@ export async function addToReferrersTag(
 export async function updateReferrersTag(t: RegistryTransport, u: TagUpdate): Promise<void> {
   const { repository, subject, options: o } = u;
   const seen = new Map<string, Descriptor>(u.entries.map((e) => [e.digest, e]));
-  let alongside: Promise<void> | undefined;
   let reusable = u.earlierRead !== undefined && t.knowledge.enforcesPreconditions ? u.earlierRead : undefined;
   let refused: Precondition | undefined;
   for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
@@ -95,8 +92,7 @@ export async function updateReferrersTag(t: RegistryTransport, u: TagUpdate): Pr
       cycleMs = performance.now() - start;
     }
     if (refused === undefined) {
-      alongside ??= u.whileSettling?.();
-      await Promise.all([sleep(settleDelay(t, cycleMs, o)), alongside]);
+      await sleep(settleDelay(t, cycleMs, o));
       const confirmed = await readReferrersTag(t, repository, subject);
       if (holdsAll(confirmed, seen)) return;
       learn(seen, confirmed);

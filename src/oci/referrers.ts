@@ -6,9 +6,9 @@
  * preconditions enforced, empty config pushed) is kept in the transport's `RegistryKnowledge`.
  * The fallback tag's concurrency argument: docs/referrers.md.
  */
-import { bytesEqual, digestOf, type Digest } from '../core/digest.js';
+import { digestOf, type Digest } from '../core/digest.js';
 import { putBlob } from './content-blobs.js';
-import { getManifest, putManifest } from './content-manifests.js';
+import { putManifest } from './content-manifests.js';
 import { OciError } from './errors.js';
 import { encodeManifest, type Descriptor, type ImageManifest } from './manifest.js';
 import { OCI_EMPTY, OCI_EMPTY_DATA, OCI_EMPTY_DIGEST, OCI_EMPTY_SIZE, OCI_MANIFEST } from './media-types.js';
@@ -50,7 +50,7 @@ export interface PublishRequest {
   annotations?: Record<string, string>;
 }
 
-/** What `publishReferrer` wrote, after reading it back. */
+/** What `publishReferrer` wrote, once the subject's referrers list it. */
 export interface PublishedReferrer {
   /** Where the artifact manifest lives. */
   repository: string;
@@ -100,9 +100,11 @@ export async function publishReferrer(
 /**
  * Publishes artifacts as referrers, one batch per subject (subjects one after another): blobs
  * (skipped when present), the manifests by digest, then — when the registry has no referrers
- * API — one update of the subject's fallback tag listing them all; finally reads every manifest
- * back and confirms the subject's referrers list them. Never touches the image's tags. Nothing
- * is written for a subject whose probe fails or whose fallback tag holds something else.
+ * API — one update of the subject's fallback tag listing them all, confirmed by a later read of
+ * the tag (the API's listing otherwise). Manifests are not read back: a push by digest is
+ * checked by the registry and by the digest it answers (`putManifest`). Never touches the
+ * image's tags. Nothing is written for a subject whose probe fails or whose fallback tag holds
+ * something else.
  * @returns one result per request, in the order given
  * @throws OciError OCI_CONFLICT (fallback tag contended past maxAttempts) | OCI_READBACK_FAILED |
  *   OCI_MANIFEST_INVALID (fallback tag holds something else) | OCI_TOO_LARGE and transport codes
@@ -162,10 +164,6 @@ async function publishBatch(
       )
     : new Set<string>();
   const forTag = descriptors.filter((d) => !byApi.has(d.digest));
-  const readBackAll = async (): Promise<void> => {
-    await Promise.all(descriptors.map((d, i) => readBack(t, repository, d, manifests[i]!)));
-  };
-  // The manifests are read back while the fallback tag settles: that wait is idle time anyway.
   if (forTag.length > 0) {
     await updateReferrersTag(t, {
       repository,
@@ -173,9 +171,8 @@ async function publishBatch(
       entries: forTag,
       options: o,
       ...(early === undefined ? {} : { earlierRead: early }),
-      whileSettling: readBackAll,
     });
-  } else await readBackAll();
+  }
   return descriptors.map((descriptor, i) => ({
     repository,
     descriptor,
@@ -239,23 +236,4 @@ async function confirmedByApi(
     code: 'OCI_READBACK_FAILED',
     message: `${t.registry}/${repo}: the registry acknowledged subject ${ociSubjects[entries.indexOf(missing)]} but its referrers API does not list ${missing.digest}; the registry's referrers index is broken, retry later`,
   });
-}
-
-async function readBack(t: RegistryTransport, repo: string, entry: Descriptor, manifest: Buffer): Promise<void> {
-  let got: Buffer;
-  try {
-    got = (await getManifest(t, repo, entry.digest)).bytes;
-  } catch (err) {
-    throw new OciError({
-      code: 'OCI_READBACK_FAILED',
-      cause: err,
-      message: `${t.registry}/${repo}@${entry.digest}: the artifact manifest cannot be read back after pushing it (${(err as Error).message})`,
-    });
-  }
-  if (!bytesEqual(got, manifest)) {
-    throw new OciError({
-      code: 'OCI_READBACK_FAILED',
-      message: `${t.registry}/${repo}@${entry.digest}: the registry serves different bytes than we pushed`,
-    });
-  }
 }

@@ -343,6 +343,19 @@ describe('publishReferrers', () => {
       }));
   });
 
+  describe('when given the listing the caller read earlier', () => {
+    it('skips the check before pushing and still reads the tag right before writing it', () =>
+      withRegistry({ referrersApi: false }, async (reg, t) => {
+        const img = await pushBuildkitImage(t, { repository: 'batch/earlier' });
+        const listing = await listReferrers(t, 'batch/earlier', img.platforms[0]!.manifest.digest);
+        const start = reg.requests.length;
+        await publishReferrers(t, [request(img, 1)], { ...FAST, earlier: [listing] });
+        const gets = onTag(reg, tagOf(img), 'GET').filter((r) => reg.requests.indexOf(r) >= start);
+        expect(gets).toHaveLength(2); // the read right before the write, the confirming read
+        expect(onTag(reg, tagOf(img), 'PUT')).toHaveLength(1);
+      }));
+  });
+
   describe('when the requests name two subjects', () => {
     it('gives each subject its own fallback index', () =>
       withRegistry({ referrersApi: false }, async (reg, t) => {

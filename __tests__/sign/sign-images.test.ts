@@ -331,6 +331,12 @@ describe('signImages', () => {
         const seen = noApi.requests.slice(before);
         expect(seen.filter((r) => r.path.includes('/referrers/'))).toHaveLength(1);
         const tagPuts = seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/sha256-'));
+        // per subject: the skip check (which also stands in for the check before pushing), the
+        // read right before the write, the confirming read
+        for (const p of built.platforms) {
+          const tag = `/v2/acme/tag/manifests/sha256-${p.manifest.digest.slice(7)}`;
+          expect(seen.filter((r) => r.method === 'GET' && r.path === tag)).toHaveLength(3);
+        }
         expect(tagPuts.map((r) => r.path).sort()).toEqual(
           built.platforms.map((p) => `/v2/acme/tag/manifests/sha256-${p.manifest.digest.slice(7)}`).sort(),
         );

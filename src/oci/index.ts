@@ -68,11 +68,12 @@ export {
   type ArtifactLayer,
   type PublishRequest,
   type PublishedReferrer,
+  type PublishOptions,
 } from './referrers.js';
 export { listReferrers, type ReferrersList } from './referrers-list.js';
 export { listTags, parseTagPage, DEFAULT_TAG_PAGE_SIZE, type ListTagsOptions } from './tags.js';
 export { hasReferrersApi } from './referrers-api.js';
-export { addToReferrersTag } from './referrers-tag.js';
+export { addToReferrersTag, type TagIndex } from './referrers-tag.js';
 export type { ReferrersMode, ReferrersOptions } from './referrers-options.js';
 export {
   RegistryKnowledge,

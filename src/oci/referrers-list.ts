@@ -9,14 +9,17 @@ import { OciError } from './errors.js';
 import type { Descriptor } from './manifest.js';
 import { hasReferrersApi, listViaApi, tooManyReferrers } from './referrers-api.js';
 import { resolveReferrersOptions, type ReferrersOptions } from './referrers-options.js';
-import { readReferrersTag } from './referrers-tag.js';
+import { readReferrersTag, type TagIndex } from './referrers-tag.js';
 import type { RegistryTransport } from './transport/types.js';
 
 /** The referrers of one subject. */
 export interface ReferrersList {
   repository: string;
+  subject: Digest;
   via: 'api' | 'tag';
   referrers: Descriptor[];
+  /** The subject's fallback tag as this listing read it (`tag` undefined: there was none). */
+  tagRead: { tag: TagIndex | undefined };
 }
 
 /**
@@ -39,7 +42,8 @@ export async function listReferrers(
   const fromApi = api ? await listViaApi(t, repo, subject, options.artifactType) : undefined;
   if (fromApi !== undefined) t.knowledge.recordReferrersApi(repo);
   if (o.mode === 'api' && fromApi === undefined) throw noApi(t, repo);
-  const fromTag = (await readReferrersTag(t, repo, subject))?.manifest.manifests ?? [];
+  const tag = await readReferrersTag(t, repo, subject);
+  const fromTag = tag?.manifest.manifests ?? [];
   const merged = dedupe([...(fromApi ?? []), ...fromTag]);
   if (merged.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
   const referrers = merged.filter(
@@ -47,7 +51,7 @@ export async function listReferrers(
       isManifestMediaType(d.mediaType) &&
       (options.artifactType === undefined || d.artifactType === options.artifactType),
   );
-  return { repository: repo, via: fromApi === undefined ? 'tag' : 'api', referrers };
+  return { repository: repo, subject, via: fromApi === undefined ? 'tag' : 'api', referrers, tagRead: { tag } };
 }
 
 function dedupe(list: Descriptor[]): Descriptor[] {

@@ -19,6 +19,7 @@ import {
   type ReferrersOptions,
   type ResolvedReferrersOptions,
 } from './referrers-options.js';
+import type { ReferrersList } from './referrers-list.js';
 import { readReferrersTag, updateReferrersTag } from './referrers-tag.js';
 import type { RegistryTransport } from './transport/types.js';
 
@@ -62,6 +63,16 @@ export interface PublishedReferrer {
   via: 'api' | 'tag';
 }
 
+/** Options of `publishReferrers`: those of listing, and listings the caller already holds. */
+export interface PublishOptions extends ReferrersOptions {
+  /**
+   * Listings of the subjects read earlier by the caller (a skip check): each stands in for the
+   * read of the subject's fallback tag before anything is pushed. Not for the read right before
+   * the tag is written, which stays fresh (docs/referrers.md, "The settle window").
+   */
+  earlier?: readonly ReferrersList[];
+}
+
 const API_CONFIRM_ATTEMPTS = 5;
 
 /**
@@ -91,7 +102,7 @@ export function buildArtifactManifest(req: PublishRequest): Buffer {
 export async function publishReferrer(
   t: RegistryTransport,
   req: PublishRequest,
-  options: ReferrersOptions = {},
+  options: PublishOptions = {},
 ): Promise<PublishedReferrer> {
   const [published] = await publishReferrers(t, [req], options);
   return published!;
@@ -112,7 +123,7 @@ export async function publishReferrer(
 export async function publishReferrers(
   t: RegistryTransport,
   requests: readonly PublishRequest[],
-  options: ReferrersOptions = {},
+  options: PublishOptions = {},
 ): Promise<PublishedReferrer[]> {
   const o = resolveReferrersOptions(options);
   const out = new Array<PublishedReferrer>(requests.length);
@@ -126,6 +137,7 @@ export async function publishReferrers(
       t,
       indexes.map((i) => requests[i]!),
       o,
+      options.earlier ?? [],
     );
     indexes.forEach((i, k) => {
       out[i] = published[k]!;
@@ -139,13 +151,16 @@ async function publishBatch(
   t: RegistryTransport,
   reqs: readonly PublishRequest[],
   o: ResolvedReferrersOptions,
+  earlier: readonly ReferrersList[],
 ): Promise<PublishedReferrer[]> {
   const repository = o.referrersRepository ?? reqs[0]!.repository;
   const subject = reqs[0]!.subject.digest;
   // Probe before writing anything: a registry that fails the probe is left untouched.
   const api = o.mode === 'api' || (o.mode === 'auto' && (await hasReferrersApi(t, repository, subject)));
-  // Likewise a fallback tag we must refuse to overwrite is found before anything is pushed.
-  const early = api ? undefined : { tag: await readReferrersTag(t, repository, subject) };
+  // Likewise a fallback tag we must refuse to overwrite is found before anything is pushed
+  // (a listing the caller made read it too, and would have refused it).
+  const listed = earlier.find((l) => l.repository === repository && l.subject === subject);
+  const early = api ? undefined : (listed?.tagRead ?? { tag: await readReferrersTag(t, repository, subject) });
   const manifests = reqs.map(buildArtifactManifest);
   const descriptors = reqs.map((req, i) => referrerDescriptor(manifests[i]!, req));
   await Promise.all([

@@ -6,7 +6,7 @@
  */
 import { digestOf, type Digest } from '../core/digest.js';
 import { mapLimit } from '../core/map-limit.js';
-import { listReferrers, type Descriptor, type ImageReference, type RegistryTransport } from '../oci/index.js';
+import { listReferrers, type ImageReference, type ReferrersList, type RegistryTransport } from '../oci/index.js';
 import { existingSignature, type ExpectedSigner } from './referrer.js';
 import type { StatementToSign } from './statements.js';
 
@@ -26,8 +26,8 @@ export interface SkippedStatement {
   artifactDigest: Digest;
 }
 
-/** The referrers of each subject of the run, by `subjectKey`. */
-export type SubjectReferrers = ReadonlyMap<string, readonly Descriptor[]>;
+/** The referrers of each subject of the run as listed, by `subjectKey` (publishing reuses the listings). */
+export type SubjectReferrers = ReadonlyMap<string, ReferrersList>;
 
 /** Referrer listings at once. */
 const PARALLEL = 8;
@@ -48,7 +48,7 @@ export async function listSubjectReferrers(
   const subjects = new Map<string, StatementWork>();
   for (const w of work) if (!subjects.has(subjectKey(w))) subjects.set(subjectKey(w), w);
   const listed = await mapLimit([...subjects.values()], PARALLEL, (w) =>
-    listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository }).then((l) => l.referrers),
+    listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository }),
   );
   return new Map([...subjects.keys()].map((k, i) => [k, listed[i]!]));
 }
@@ -68,7 +68,7 @@ export function splitBySigner<T>(
   const skipped: SkippedStatement[] = [];
   for (const item of items) {
     const w = statementOf(item);
-    const hit = existingSignature(referrers.get(subjectKey(w)) ?? [], digestOf(w.statement.raw), signer);
+    const hit = existingSignature(referrers.get(subjectKey(w))?.referrers ?? [], digestOf(w.statement.raw), signer);
     if (hit === undefined) todo.push(item);
     else
       skipped.push({

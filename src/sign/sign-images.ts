@@ -192,6 +192,7 @@ async function signNew(
     o,
     created,
     log,
+    referrers,
   );
   return { signed: published, skipped: allSkipped, signer };
 }
@@ -312,6 +313,7 @@ async function publishAll(
   o: SignImagesOptions,
   created: Date,
   log: (l: string) => void,
+  referrers: SubjectReferrers | undefined,
 ): Promise<SignedArtifact[]> {
   const bySubject = new Map<string, number[]>();
   todo.forEach((w, i) => bySubject.set(subjectKey(w), [...(bySubject.get(subjectKey(w)) ?? []), i]));
@@ -327,7 +329,12 @@ async function publishAll(
         created,
       ),
     );
-    const published = await publishReferrers(first.transport, requests, { referrersRepository: o.referrersRepository });
+    // The skip check's listing stands in for publishing's check of the fallback tag before pushing.
+    const listing = referrers?.get(subjectKey(first));
+    const published = await publishReferrers(first.transport, requests, {
+      referrersRepository: o.referrersRepository,
+      ...(listing === undefined ? {} : { earlier: [listing] }),
+    });
     return indexes.map((i, k) => {
       const w = todo[i]!;
       const p = published[k]!;

@@ -4,37 +4,50 @@
  */
 import * as core from '@actions/core';
 import { OpkError } from '../core/errors.js';
-import { githubActionsProvider, GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
+import { discoveryKeyFinder, githubActionsProvider, GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
 import { signImages, type SignImagesResult } from '../sign/index.js';
 import type { Deadline } from '../core/deadline.js';
 import { DEFAULT_LOG, deadlineOf, readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
-import { verifyWhatWasSigned } from './self-verify.js';
+import { verifyWhatWasSigned, type SigningRun } from './self-verify.js';
 import { writeSignSummary } from './summary.js';
 import { workflowClaims } from './workflow-claims.js';
 
 /** Runs the action; failures become `core.setFailed` with the error's one-line message. */
 export async function runSignAction(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Shared by signing and the self-check: what each registry taught the transport, the OP's keys.
+  const run: SigningRun = { transports: new Map(), held: new Map() };
   try {
     const inputs = readActionInputs();
     const deadline = deadlineOf(inputs.timeoutMs);
-    const result = await sign(inputs, env, deadline);
+    run.findKey = discoveryKeyFinder({ deadline });
+    const result = await sign(inputs, env, deadline, run);
     const all = [...result.signed, ...result.skipped];
     core.setOutput('signed', JSON.stringify(result.signed.map(({ repository: _r, via: _v, ...s }) => s)));
     core.setOutput('count', String(result.signed.length));
     core.setOutput('verify-command', verifyCommand(inputs, result));
-    if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, env, deadline);
+    if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, env, run, deadline);
     await writeSignSummary(result, inputs);
     core.info(`opk-attest: ${result.signed.length} envelope(s) signed, ${result.skipped.length} already signed`);
   } catch (err) {
     core.setFailed(err instanceof OpkError ? `${err.message} [${err.code}]` : `opk-attest: ${(err as Error).message}`);
+  } finally {
+    await Promise.all([...run.transports.values()].map((t) => t.close()));
   }
 }
 
-async function sign(inputs: ActionInputs, env: NodeJS.ProcessEnv, deadline: Deadline): Promise<SignImagesResult> {
+async function sign(
+  inputs: ActionInputs,
+  env: NodeJS.ProcessEnv,
+  deadline: Deadline,
+  run: SigningRun,
+): Promise<SignImagesResult> {
   const issuer = env.OPK_ATTEST_OIDC_ISSUER || GITHUB_ACTIONS_ISSUER;
   const provider = githubActionsProvider({ env, issuer, http: { deadline } });
   const claims = workflowClaims(env, issuer);
   return signImages({
+    transports: run.transports,
+    ...(run.findKey ? { findKey: run.findKey } : {}),
+    onPublished: (a, bytes) => run.held.set(a.artifactDigest, bytes),
     images: inputs.images,
     provider,
     platforms: inputs.platforms,

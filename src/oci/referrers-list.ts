@@ -18,8 +18,9 @@ export interface ReferrersList {
   subject: Digest;
   via: 'api' | 'tag';
   referrers: Descriptor[];
-  /** The subject's fallback tag as this listing read it (`tag` undefined: there was none). */
-  tagRead: { tag: TagIndex | undefined };
+  /** The subject's fallback tag as this listing read it (`tag` undefined: there was none);
+   *  absent when the listing did not read it. */
+  tagRead?: { tag: TagIndex | undefined };
 }
 
 /**
@@ -27,6 +28,7 @@ export interface ReferrersList {
  * too: registries may ignore the filter). With the referrers API, entries of the fallback tag
  * (written before the registry gained the API) are merged in. Whether there is an API is
  * probed once per transport and repository (`hasReferrersApi`). At most MAX_REFERRERS per subject.
+ * `fallbackTag: false` skips that merge when the API answers.
  * @throws OciError OCI_MANIFEST_INVALID | OCI_TOO_LARGE (past MAX_REFERRERS, naming it) | OCI_REGISTRY_ERROR | OCI_UNSUPPORTED (mode "api"
  *   without the API) and transport codes
  */
@@ -34,7 +36,7 @@ export async function listReferrers(
   t: RegistryTransport,
   repository: string,
   subject: Digest,
-  options: ReferrersOptions & { artifactType?: string } = {},
+  options: ReferrersOptions & { artifactType?: string; fallbackTag?: boolean } = {},
 ): Promise<ReferrersList> {
   const o = resolveReferrersOptions(options);
   const repo = o.referrersRepository ?? repository;
@@ -42,8 +44,13 @@ export async function listReferrers(
   const fromApi = api ? await listViaApi(t, repo, subject, options.artifactType) : undefined;
   if (fromApi !== undefined) t.knowledge.recordReferrersApi(repo);
   if (o.mode === 'api' && fromApi === undefined) throw noApi(t, repo);
-  const tag = await readReferrersTag(t, repo, subject);
-  const fromTag = tag?.manifest.manifests ?? [];
+  // Without the API the tag is the listing; with it, the tag is merged unless the caller knows
+  // every entry it looks for went through the API (`fallbackTag: false`).
+  const tagRead =
+    fromApi === undefined || options.fallbackTag !== false
+      ? { tag: await readReferrersTag(t, repo, subject) }
+      : undefined;
+  const fromTag = tagRead?.tag?.manifest.manifests ?? [];
   const merged = dedupe([...(fromApi ?? []), ...fromTag]);
   if (merged.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);
   const referrers = merged.filter(
@@ -51,7 +58,13 @@ export async function listReferrers(
       isManifestMediaType(d.mediaType) &&
       (options.artifactType === undefined || d.artifactType === options.artifactType),
   );
-  return { repository: repo, subject, via: fromApi === undefined ? 'tag' : 'api', referrers, tagRead: { tag } };
+  return {
+    repository: repo,
+    subject,
+    via: fromApi === undefined ? 'tag' : 'api',
+    referrers,
+    ...(tagRead === undefined ? {} : { tagRead }),
+  };
 }
 
 function dedupe(list: Descriptor[]): Descriptor[] {

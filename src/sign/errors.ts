@@ -6,7 +6,7 @@ export type SignErrorCode =
   | 'SIGN_SUBJECT_MISMATCH' // a statement names no manifest of the image
   | 'SIGN_INPUT_INVALID' // an option or file given to the run is unusable
   | 'SIGN_CLAIMS_MISMATCH' // the ID token's workflow claims differ from the environment the provenance was built from
-  | 'SIGN_VERIFY_FAILED'; // reading back and verifying what was pushed failed
+  | 'SIGN_VERIFY_FAILED'; // what was pushed does not verify, or is not listed as a referrer
 
 /** Thrown by the signing pipeline. */
 export class SignError extends OpkError<SignErrorCode> {}

@@ -7,6 +7,7 @@ export {
   type ResolvedImage,
   type SignedArtifact,
   type SkippedStatement,
+  type PublishedBytes,
 } from './sign-images.js';
 export {
   collectStatements,

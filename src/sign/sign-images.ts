@@ -80,6 +80,22 @@ export interface SignImagesOptions {
   /** Progress lines for the user (no secrets pass through here). */
   log?: (line: string) => void;
   now?: () => Date;
+  /**
+   * Registry transports by host to use and to add the run's to, left open for the caller to
+   * reuse (what they learnt about each registry included) and close. Default: the run's own,
+   * closed when it ends.
+   */
+  transports?: Map<string, ClosableTransport>;
+  /** Called with each artifact as published and the exact bytes pushed (a self-check needs no read-back). */
+  onPublished?: (artifact: SignedArtifact, bytes: PublishedBytes) => void;
+}
+
+/** The bytes of one published artifact, exactly as pushed by digest. */
+export interface PublishedBytes {
+  /** The artifact manifest. */
+  manifest: Buffer;
+  /** Its one layer: the DSSE envelope. */
+  envelope: Uint8Array;
 }
 
 /** One envelope this run published. */
@@ -132,7 +148,7 @@ const PARALLEL = 8;
  */
 export async function signImages(options: SignImagesOptions): Promise<SignImagesResult> {
   const log = options.log ?? (() => {});
-  const transports = new Map<string, ClosableTransport>();
+  const transports = options.transports ?? new Map<string, ClosableTransport>();
   try {
     const { work, images } = await collectAll(options, transports, log);
     const referrers = options.force ? undefined : await listSubjectReferrers(work, options.referrersRepository);
@@ -147,7 +163,7 @@ export async function signImages(options: SignImagesOptions): Promise<SignImages
     }
     return { images, ...(await signNew(todo, skipped, referrers, options, log)) };
   } finally {
-    await Promise.all([...transports.values()].map((t) => t.close()));
+    if (options.transports === undefined) await Promise.all([...transports.values()].map((t) => t.close()));
   }
 }
 
@@ -342,7 +358,7 @@ async function publishAll(
       log(
         `${w.image} ${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`,
       );
-      return {
+      const artifact: SignedArtifact = {
         image: w.image,
         platform: w.platform,
         subject: w.subject.digest,
@@ -352,6 +368,8 @@ async function publishAll(
         via: p.via,
         ...(logIndex === undefined ? {} : { logIndex }),
       };
+      o.onPublished?.(artifact, { manifest: p.manifest, envelope: requests[k]!.layers[0]!.data });
+      return artifact;
     });
   });
   return groups.flat();

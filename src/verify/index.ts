@@ -10,6 +10,14 @@ export {
   type TrustMaterial,
   type TrustSource,
 } from './verifier.js';
+export {
+  verifyPublished,
+  type VerifyPublishedOptions,
+  type PublishedSubject,
+  type PublishedArtifact,
+  type PublishedCheck,
+  type HeldBytes,
+} from './published.js';
 export { formatReport, reportJson } from './report.js';
 export { checkIssuedBeforeLogged } from './log-time.js';
 export {

@@ -20,6 +20,8 @@ import {
   getManifestFor,
   isIndex,
   type Descriptor,
+  type ImageManifest,
+  type Manifest,
   parseReference,
   listReferrers,
   createTransport,
@@ -175,7 +177,8 @@ async function walk(
 /** Referrer artifacts fetched and verified at once (a bound: a listing may hold up to MAX_REFERRERS). */
 const ARTIFACT_CONCURRENCY = 4;
 
-type VerifiedToken = EnvelopePkToken & VerifiedPkToken;
+/** A PK token as verified, with what the envelope check needs. */
+export type VerifiedToken = EnvelopePkToken & VerifiedPkToken;
 
 /** The options of one `verifyImage` call with what that call has verified so far. */
 type VerifyRun = VerifyImageOptions & { verifiedTokens: Map<string, Promise<VerifiedToken>> };
@@ -196,7 +199,7 @@ async function verifyPlatform(
   );
   const outcomes = await mapLimit(candidates, ARTIFACT_CONCURRENCY, async (d) => {
     try {
-      return await verifyArtifact(t, listed.repository, d, subject, o, rule?.transparencyLog === 'required');
+      return await verifyListedArtifact(t, listed.repository, d, subject, o, rule?.transparencyLog === 'required');
     } catch (err) {
       // One bad or hostile referrer must not hide the good ones: record it and go on. A spent
       // time budget is not the referrer's fault: it ends the run.
@@ -221,24 +224,57 @@ async function verifyPlatform(
   return { platform: p.platform, digest: subject, signatures, rejected, verdict, passed };
 }
 
-/** Verifies one referrer artifact: one DSSE envelope about `subject`, every check of §4.6. */
-async function verifyArtifact(
+/**
+ * Verifies one listed referrer artifact, fetched by its descriptor: one DSSE envelope about
+ * `subject`, every check of the verification order (docs/architecture.md).
+ * @throws OciError (fetching) | VerifyError VERIFY_ARTIFACT_INVALID and the codes of `verifyArtifactEnvelope`
+ */
+export async function verifyListedArtifact(
   t: RegistryTransport,
   repository: string,
   d: Descriptor,
   subject: Digest,
-  o: VerifyRun,
+  o: TokenRun,
   requireLog: boolean,
 ): Promise<VerifiedSignature> {
-  const fetched = await getManifestFor(t, repository, d);
-  const m = fetched.manifest;
+  const m = artifactShape((await getManifestFor(t, repository, d)).manifest, `${repository}@${d.digest}`, subject);
+  const envelope = await getBlob(t, repository, m.layers[0]!, MAX_ENVELOPE_BYTES);
+  return verifyArtifactEnvelope(envelope, d.digest, `${repository}@${d.digest}`, subject, o, requireLog);
+}
+
+/**
+ * The artifact manifest of one signature: a single-envelope image manifest about `subject`.
+ * @throws VerifyError VERIFY_ARTIFACT_INVALID
+ */
+export function artifactShape(m: Manifest, what: string, subject: Digest): ImageManifest & { layers: [Descriptor] } {
   if (isIndex(m) || m.subject?.digest !== subject || m.layers.length !== 1) {
     throw new VerifyError({
       code: 'VERIFY_ARTIFACT_INVALID',
-      message: `${repository}@${d.digest}: not a single-envelope artifact about ${subject}; ignoring it`,
+      message: `${what}: not a single-envelope artifact about ${subject}; ignoring it`,
     });
   }
-  const envelope = await getBlob(t, repository, m.layers[0]!, MAX_ENVELOPE_BYTES);
+  return m as ImageManifest & { layers: [Descriptor] };
+}
+
+/** What verifying an envelope needs: the trust, and the tokens this call has verified so far. */
+export type TokenRun = Pick<VerifyImageOptions, 'trust' | 'allowRs256'> & {
+  verifiedTokens: Map<string, Promise<VerifiedToken>>;
+};
+
+/**
+ * Verifies the envelope bytes of artifact `artifactDigest` (`what` names it in errors): DSSE
+ * with the PK token's key, the PK token (once per run), the binding, the log entry and the log
+ * time, the statement's subject.
+ * @throws AttestError | PkTokenError | TlogError | VerifyError VERIFY_TLOG_MISSING (their codes)
+ */
+export async function verifyArtifactEnvelope(
+  envelope: Buffer,
+  artifactDigest: Digest,
+  what: string,
+  subject: Digest,
+  o: TokenRun,
+  requireLog: boolean,
+): Promise<VerifiedSignature> {
   const v = await verifyAttestationEnvelope<VerifiedToken>(envelope, {
     expectedSubjectDigest: subject,
     verifyPkToken: (pkt) => verifyTokenOnce(pkt, o),
@@ -250,15 +286,15 @@ async function verifyArtifact(
       { paeSha256: v.paeSha256, signatureDer: v.sigDer, pkTokenJson: v.pktJson },
       o.trust.logs,
     );
-    checkIssuedBeforeLogged(issuedAt(v.pkToken.token), logged, `${repository}@${d.digest}`);
+    checkIssuedBeforeLogged(issuedAt(v.pkToken.token), logged, what);
   } else if (requireLog) {
     throw new VerifyError({
       code: 'VERIFY_TLOG_MISSING',
-      message: `${repository}@${d.digest}: signature has no transparency-log entry and the policy requires one; re-sign with transparency-log enabled`,
+      message: `${what}: signature has no transparency-log entry and the policy requires one; re-sign with transparency-log enabled`,
     });
   }
   return {
-    artifactDigest: d.digest,
+    artifactDigest,
     predicateType: v.statement.predicateType,
     signer: signerSummary(v.pkToken.claims),
     claims: v.pkToken.claims,
@@ -273,7 +309,7 @@ async function verifyArtifact(
 }
 
 /** Verifies a PK token once per `verifyImage` call (same bytes, same verdict: a rejection is shared too). */
-function verifyTokenOnce(pkt: Buffer, o: VerifyRun): Promise<VerifiedToken> {
+function verifyTokenOnce(pkt: Buffer, o: TokenRun): Promise<VerifiedToken> {
   const key = pkt.toString('base64');
   let verified = o.verifiedTokens.get(key);
   if (verified === undefined) {
@@ -283,7 +319,7 @@ function verifyTokenOnce(pkt: Buffer, o: VerifyRun): Promise<VerifiedToken> {
   return verified;
 }
 
-async function verifyToken(pkt: Buffer, o: VerifyImageOptions): Promise<VerifiedToken> {
+async function verifyToken(pkt: Buffer, o: Omit<TokenRun, 'verifiedTokens'>): Promise<VerifiedToken> {
   const issuer = parsePkToken(pkt).issuer;
   const token = await verifyPkToken(pkt, {
     allowedIssuers: o.trust.issuers,

@@ -257,7 +257,13 @@ describe('registry content', () => {
         const img = await pushBuildkitImage(t, { repository: 'bad/pages', single: true });
         reg.inject({ kind: 'html', match: { path: '/referrers/' } });
         const list = await listReferrers(t, 'bad/pages', img.digest as `sha256:${string}`);
-        expect(list).toEqual({ repository: 'bad/pages', via: 'tag', referrers: [] });
+        expect(list).toEqual({
+          repository: 'bad/pages',
+          subject: img.digest,
+          via: 'tag',
+          referrers: [],
+          tagRead: { tag: undefined },
+        });
       });
     });
 

@@ -8,33 +8,10 @@ import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import { buildOptions } from './build-options.mjs';
 
-const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist', { recursive: true, force: true });
-const result = await build({
-  entryPoints: {
-    index: 'src/action/main.ts',
-    verify: 'src/action/verify-main.ts',
-    cli: 'src/cli/main.ts',
-    lib: 'src/index.ts',
-  },
-  outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  legalComments: 'none',
-  minifySyntax: true,
-  minifyWhitespace: true,
-  // Some dependencies are CommonJS and call require() on Node built-ins.
-  banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-  // The version is written into the bundle: an installed dist/ must not go looking for a package.json.
-  define: { OPK_ATTEST_VERSION: JSON.stringify(version) },
-  metafile: true,
-  logLevel: 'warning',
-});
+const result = await build(buildOptions());
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 const leftOver = Object.values(result.metafile.outputs)

@@ -357,8 +357,8 @@ function runChild(
 
 /** The four bundles `scripts/build.mjs` writes. */
 const DIST_FILES = ['index.js', 'verify.js', 'cli.js', 'lib.js'];
-/** What dist/ is built from: the sources, the build script, the locked dependencies. */
-const BUILD_INPUTS = ['src', 'scripts/build.mjs', 'package-lock.json'];
+/** What dist/ is built from: the sources, the build script and its options, the locked dependencies. */
+const BUILD_INPUTS = ['src', 'scripts/build.mjs', 'scripts/build-options.mjs', 'package-lock.json'];
 /** Records which inputs produced which dist/ (ignored by git, like all of .tmp). */
 const STAMP = '.tmp/dist-stamp.json';
 

@@ -3,12 +3,14 @@
  * Sigstore's public-good trusted root over TUF (embedded root, cached, offline from the cache),
  * the log itself only with explicit trust on first use (warned), and nowhere else.
  */
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleTrust, type SimpleTrustOptions } from '../../src/verify/index.js';
 import { expectCode, loadRekorVectors } from '../helpers.js';
+import { itWith } from '../requirements.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
 import { startStaticServer } from '../fakes/static-server.js';
 import { writeTufMirror } from '../fakes/tuf-mirror.js';
@@ -157,4 +159,43 @@ describe('simpleTrust', () => {
       expect(warnings).toEqual([]);
     });
   });
+
+  describe('bundled (dist/lib.js), where @sigstore/tuf is a chunk loaded on first use', () => {
+    itWith(['dist'], 'loads it and refreshes from a Sigstore TUF mirror on loopback', async () => {
+      const mirror = await writeTufMirror(path.join(base, 'mirror-bundled'), {
+        'trusted_root.json': trustedRoot(log.url, otherKey()),
+      });
+      const server = await startStaticServer(mirror.dir);
+      const sigstore = {
+        cacheDir: path.join(base, 'sigstore-bundled'),
+        mirrorUrl: server.url,
+        rootPath: mirror.rootFile,
+      };
+      let out: { keys: number; sources: unknown[] };
+      try {
+        out = await inBundle({ ...options({ sigstore }), warn: undefined });
+      } finally {
+        await server.close();
+      }
+      expect(server.requests).toContain('/timestamp.json');
+      expect(out.keys).toBe(1);
+      expect(out.sources).toContainEqual({ input: 'log keys', source: expect.stringContaining('verified') });
+    });
+  });
 });
+
+/** Runs `simpleTrust(o)` from dist/lib.js in a fresh Node process (as a program importing the package would). */
+function inBundle(o: SimpleTrustOptions): Promise<{ keys: number; sources: unknown[] }> {
+  const script =
+    `import { simpleTrust } from ${JSON.stringify(path.resolve('dist/lib.js'))};` +
+    `const t = await simpleTrust(JSON.parse(process.env.OPTIONS));` +
+    `process.stdout.write(JSON.stringify({ keys: t.logs.size, sources: t.sources }));`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { env: { PATH: process.env.PATH, OPTIONS: JSON.stringify(o) } },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
+    );
+  });
+}

@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { initTUF } from '@sigstore/tuf';
 import { MAX_TRUSTED_ROOT_BYTES, parseTrustedRootLogs, type TrustedRootLog } from '../tlog/index.js';
 import { TufError } from './errors.js';
 
@@ -45,6 +44,11 @@ export interface SigstoreRoot {
 export async function sigstoreTrustedRoot(o: SigstoreRootOptions): Promise<SigstoreRoot> {
   const mirrorURL = (o.mirrorUrl ?? SIGSTORE_TUF_MIRROR).replace(/\/+$/, '');
   const what = `Sigstore trusted root (TUF ${mirrorURL})`;
+  // Loaded on first use: @sigstore/tuf brings make-fetch-happen and its cache (~1.1 MiB bundled),
+  // which only a verification against the public-good log needs; the sign action never loads it.
+  // It is CommonJS: imported at run time, its exports are the namespace's `default` (in the
+  // bundle, only there).
+  const { initTUF } = (await import('@sigstore/tuf')).default;
   let refreshError: unknown;
   try {
     const client = await initTUF({

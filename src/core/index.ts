@@ -11,3 +11,4 @@ export { Deadline, isBudgetExceeded, parseDuration, formatDuration } from './dea
 export type { DeadlineOptions } from './deadline.js';
 export { P256PublicKey, P256_SPKI_PREFIX } from './ecdsa-p256.js';
 export type { EcdsaEncoding } from './ecdsa-p256.js';
+export { isLoopbackHost, isHttpsOrLoopback } from './loopback.js';

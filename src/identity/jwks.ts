@@ -12,6 +12,7 @@ import { PkTokenError } from './errors.js';
 import { parseJsonObject } from './jws.js';
 import { isJsonObject } from '../core/guards.js';
 import { quote } from '../core/quote.js';
+import { isHttpsOrLoopback } from '../core/loopback.js';
 import type { JwkInput } from './jwk.js';
 
 /**
@@ -154,8 +155,6 @@ async function getBody(url: string, maxBytes: number, what: string, http: JwksHt
   return res.body;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
 /** https, or http to a loopback address (tests and local OPs). */
 function requireSecure(url: string, what: string): void {
   let u: URL;
@@ -168,8 +167,7 @@ function requireSecure(url: string, what: string): void {
       message: `${what}: ${quote(url)} is not a URL`,
     });
   }
-  const loopback = LOOPBACK_HOSTS.has(u.hostname) || /^127\.\d+\.\d+\.\d+$/.test(u.hostname);
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+  if (!isHttpsOrLoopback(u)) {
     throw new PkTokenError({
       code: 'PKT_JWKS_FETCH_FAILED',
       message: `${what}: ${redactUrl(url)} is not https; OP keys are fetched over https only (http only on loopback)`,

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { isDigest, type Digest } from '../core/digest.js';
+import { isLoopbackHost } from '../core/loopback.js';
 import { OciError } from './errors.js';
 
 /** A parsed, normalised image reference. */
@@ -120,8 +121,7 @@ export function usesPlainHttp(registry: string, options: ReferenceOptions = {}):
   const hostname = hostOf(registry.toLowerCase());
   const insecure = (options.insecureRegistries ?? []).map((r) => r.toLowerCase());
   if (insecure.includes(registry.toLowerCase()) || insecure.includes(hostname)) return true;
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  return isIP(hostname) === 4 && hostname.startsWith('127.');
+  return isLoopbackHost(hostname);
 }
 
 /** The host without its port (`[::1]:5000` → `[::1]`, `a.io:443` → `a.io`). */

@@ -8,16 +8,11 @@ import { isBudgetExceeded } from '../../core/deadline.js';
 import { CoreError } from '../../core/errors.js';
 import { httpRequest, parseJsonBody, redactUrl, type HttpOptions, type HttpResponse } from '../../core/http.js';
 import { MAX_OIDC_RESPONSE_BYTES } from '../../core/limits.js';
+import { isHttpsOrLoopback } from '../../core/loopback.js';
 import { OidcError } from '../errors.js';
 
 /** Retry and timeout tuning for a provider's HTTP exchanges (defaults: those of `httpRequest`). */
 export type OidcHttpOptions = Pick<HttpOptions, 'attempts' | 'backoffMs' | 'timeoutMs' | 'totalTimeoutMs' | 'deadline'>;
-
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
-function isLoopback(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
 
 /**
  * Parses an endpoint URL, requiring https unless the host is loopback.
@@ -35,8 +30,7 @@ export function secureUrl(raw: string, setting: string): URL {
       message: `${setting} is not a valid URL; set it to the issuer's https URL`,
     });
   }
-  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
-  if (!ok || url.username || url.password) {
+  if (!isHttpsOrLoopback(url) || url.username || url.password) {
     throw new OidcError({
       code: 'OIDC_NOT_CONFIGURED',
       message: `${setting} (${redactUrl(raw)}) must be an https URL without credentials (plain http is allowed only on loopback)`,

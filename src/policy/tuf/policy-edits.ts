@@ -5,6 +5,7 @@
  * whose scope contains it (rules are first-match: a narrow scope after a broad one never applies).
  */
 import type { Digest } from '../../core/digest.js';
+import { isHttpsOrLoopback } from '../../core/loopback.js';
 import { PolicyError } from '../errors.js';
 import type { Policy, PolicyRule, Revoked, RevokedScope, SignerRule } from '../model.js';
 import { scopeWithin } from './delegations.js';
@@ -21,14 +22,7 @@ export function checkIssuerUrl(issuer: string): void {
   } catch {
     // Not a URL at all: reported below with the same fix.
   }
-  const loopback = u !== undefined && /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(u.hostname);
-  if (
-    u === undefined ||
-    !(u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) ||
-    u.username ||
-    u.search ||
-    u.hash
-  ) {
+  if (u === undefined || !isHttpsOrLoopback(u) || u.username || u.search || u.hash) {
     throw new PolicyError({
       code: 'POLICY_INVALID',
       message: `issuer ${JSON.stringify(issuer.slice(0, 200))} is not an https:// URL (plain http:// only for loopback); give it exactly as the tokens' iss, e.g. https://token.actions.githubusercontent.com`,

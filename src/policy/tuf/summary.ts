@@ -47,20 +47,10 @@ export async function summarizeRepository(dir: string): Promise<RepositorySummar
   const roles: RoleSummary[] = [
     { role: 'root', version: root.version, expires: root.expires, ...roleKeys(root.roles.root) },
   ];
-  if (published.timestamp)
-    roles.push({
-      role: 'timestamp',
-      version: published.timestamp.signed.version,
-      expires: published.timestamp.signed.expires,
-      ...roleKeys(root.roles.timestamp),
-    });
-  if (published.snapshot)
-    roles.push({
-      role: 'snapshot',
-      version: published.snapshot.signed.version,
-      expires: published.snapshot.signed.expires,
-      ...roleKeys(root.roles.snapshot),
-    });
+  for (const role of ['timestamp', 'snapshot'] as const) {
+    const md = published[role];
+    if (md) roles.push({ role, version: md.signed.version, expires: md.signed.expires, ...roleKeys(root.roles[role]) });
+  }
   const top = published.targets.get('targets')?.signed;
   for (const [role, md] of published.targets) {
     const keys = role === 'targets' ? root.roles.targets : top?.delegations?.roles?.[role];

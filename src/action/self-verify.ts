@@ -12,7 +12,8 @@ import { discoveryKeyFinder, type KeyFinder } from '../identity/index.js';
 import { createTransport, parseReference, type ClosableTransport } from '../oci/index.js';
 import { SignError, type PublishedBytes, type SignImagesResult } from '../sign/index.js';
 import { createLogKeyring, RekorClient } from '../tlog/index.js';
-import { verifyPublished, type PublishedSubject, type RejectedSignature } from '../verify/index.js';
+import { verifyPublished, type PublishedSubject } from '../verify/published.js';
+import type { RejectedSignature } from '../verify/verifier.js';
 import type { ActionInputs } from './inputs.js';
 
 /** What signing and the self-check share within one action run. */

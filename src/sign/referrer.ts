@@ -13,7 +13,7 @@ import {
   decodeSignatureAnnotations,
   encodeSignatureAnnotations,
 } from '../oci/index.js';
-import { signerIdentity } from '../policy/index.js';
+import { signerIdentity } from '../policy/signer-identity.js';
 
 /**
  * A signer as the PK token names it: the issuer and the token's claims. Only the claims that make

@@ -30,7 +30,8 @@ import {
   signerSummary,
   type SignerSummary,
 } from '../oci/index.js';
-import { evaluate, ruleFor, type Policy, type PolicyVerdict } from '../policy/index.js';
+import { evaluate, ruleFor, type PolicyVerdict } from '../policy/evaluate.js';
+import type { Policy } from '../policy/model.js';
 import { type LogKeyring, type VerifiedTlogEntry, verifyTlogEntry } from '../tlog/index.js';
 import { VerifyError } from './errors.js';
 import { checkIssuedBeforeLogged } from './log-time.js';

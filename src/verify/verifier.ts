@@ -9,6 +9,7 @@
 import { DSSE_ARTIFACT_TYPES, verifyAttestationEnvelope, type EnvelopePkToken } from '../attest/index.js';
 import type { Digest } from '../core/digest.js';
 import { isBudgetExceeded } from '../core/deadline.js';
+import { P256PublicKey } from '../core/ecdsa-p256.js';
 import { OpkError } from '../core/errors.js';
 import { MAX_ENVELOPE_BYTES } from '../core/limits.js';
 import { mapLimit } from '../core/map-limit.js';
@@ -284,7 +285,14 @@ export async function verifyArtifactEnvelope(
   if (v.tl !== undefined) {
     logged = verifyTlogEntry(
       v.tl,
-      { paeSha256: v.paeSha256, signatureDer: v.sigDer, pkTokenJson: v.pktJson },
+      {
+        paeSha256: v.paeSha256,
+        signatureDer: v.sigDer,
+        pkTokenJson: v.pktJson,
+        // The logged certificate must be for the key that signed the envelope, so the entry a
+        // monitor reads names the same signer the verifier counted.
+        spkiDer: P256PublicKey.fromJwk(v.pkToken.upk).spkiDer,
+      },
       o.trust.logs,
     );
     checkIssuedBeforeLogged(issuedAt(v.pkToken.token), logged, what);

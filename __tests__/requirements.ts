@@ -12,7 +12,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 
 /** Tools a suite can require. */
-export type Tool = 'docker-registry' | 'skopeo' | 'go' | 'docker' | 'dist';
+export type Tool = 'docker-registry' | 'skopeo' | 'go' | 'docker' | 'dist' | 'openssl';
 
 const INSTALL: Record<Tool, string> = {
   'docker-registry': 'apt-get install docker-registry apache2-utils openssl',
@@ -20,6 +20,7 @@ const INSTALL: Record<Tool, string> = {
   go: 'apt-get install golang-go',
   docker: 'apt-get install docker.io, and a daemon at DOCKER_HOST (scripts/dockerd.sh start)',
   dist: 'npm run build (.ci/run builds it before npm test)',
+  openssl: 'apt-get install openssl',
 };
 
 /** Where a tool lives, or undefined. Absolute paths are checked as given; names are looked up on PATH. */

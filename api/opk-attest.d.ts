@@ -129,8 +129,17 @@ export interface GithubActionsOptions {
      * (loaded on first use) when `env.GITHUB_ACTIONS === 'true'`, otherwise nothing.
      */
     setSecret?: SetSecret;
-    /** Expected `iss`. Default: GITHUB_ACTIONS_ISSUER (GHES and custom enterprise issuers must set theirs). */
+    /**
+     * Expected `iss`, exactly (an override: the action's `oidc-issuer` input, the CLI's `--issuer`).
+     * Default: the issuer of the GitHub server the job runs on (`serverUrl`): GitHub.com's (also with
+     * an enterprise slug), `https://token.actions.<sub>.ghe.com`, or GHES's `https://<host>/_services/token`.
+     */
     issuer?: string;
+    /**
+     * The GitHub server the job runs on; without `issuer`, the token's `iss` must fit it (GitHub.com:
+     * with or without an enterprise slug). Default: `env.GITHUB_SERVER_URL`, else https://github.com.
+     */
+    serverUrl?: string;
     /** Retry and timeout tuning. */
     http?: OidcHttpOptions;
 }
@@ -506,7 +515,8 @@ export interface TrustMaterial {
     findKey: KeyFinder;
     /** Transparency-log keys by log ID. */
     logs: LogKeyring;
-    /** Where each issuer puts the commitment. Default: `aud` for GitHub Actions' issuer, `nonce` for others. */
+    /** Where each issuer puts the commitment. Default: `aud` for GitHub Actions issuers (GitHub.com, its
+     *  enterprise-slug form, GHE.com, GHES), `nonce` for others. */
     commitmentClaims?: Readonly<Record<string, 'aud' | 'nonce'>>;
     /** Where each trust input came from (policy, OIDC provider keys, log keys), named in the report. */
     sources?: readonly TrustSource[];
@@ -609,7 +619,8 @@ export interface VerifyPkTokenOptions {
     findKey: KeyFinder;
     /** Refuse RS256 OP signatures (only GQ256). Default true: a PK token must not carry a bearer ID token. */
     requireGq?: boolean;
-    /** Where the commitment is. Default: `aud` for GitHub Actions' issuer, `nonce` for any other. */
+    /** Where the commitment is. Default: `aud` for GitHub Actions issuers (GitHub.com, its enterprise-slug
+     *  form, GHE.com, GHES), `nonce` for any other. */
     commitmentClaim?: 'aud' | 'nonce';
     /**
      * The OIDC client the ID token must be issued to (`aud` equal to it, or a list holding it),
@@ -669,9 +680,11 @@ export declare function discoveryKeyFinder(http?: JwksHttpOptions): KeyFinder;
 /**
  * The GitHub Actions provider that requests the token itself (the default).
  * Reads the environment once, here; masks both tokens before use when running in Actions.
- * @param options - env (default `process.env`), setSecret, issuer, http tuning
+ * @param options - env (default `process.env`), setSecret, issuer or serverUrl, http tuning
  * @returns a provider with `commitmentClaim: 'aud'` and, in a workflow, the claims it expects
- * @throws OidcError OIDC_NOT_CONFIGURED (variables missing, or the URL is not https)
+ * @throws OidcError OIDC_NOT_CONFIGURED (variables missing, the URL is not https, or GITHUB_SERVER_URL
+ *   is not a server URL); its requestIdToken throws OIDC_TOKEN_INVALID for a token whose `iss`
+ *   does not fit the server (or is not `issuer`)
  */
 export declare function githubActionsProvider(options?: GithubActionsOptions): OidcProvider;
 

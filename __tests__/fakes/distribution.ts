@@ -116,6 +116,13 @@ export function makeTlsCert(dir: string): { keyFile: string; certFile: string } 
   return { keyFile: path.join(dir, 'tls.key'), certFile: path.join(dir, 'tls.crt') };
 }
 
+/** Writes `<name>.key`/`<name>.crt` into `dir`: a self-signed certificate for these DNS names (for https fakes behind routed host names). */
+export function makeTlsCertFor(dir: string, name: string, hosts: readonly string[]): { key: string; cert: string } {
+  const san = `subjectAltName=${hosts.map((h) => `DNS:${h}`).join(',')}`;
+  selfSignedCert(dir, name, ['-newkey', 'rsa:2048'], `/CN=${hosts[0]}`, san);
+  return { key: path.join(dir, `${name}.key`), cert: path.join(dir, `${name}.crt`) };
+}
+
 function selfSignedCert(dir: string, name: string, keyArgs: string[], subject: string, san?: string): void {
   execFileSync(
     which(TOOLS.openssl)!,

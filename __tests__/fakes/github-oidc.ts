@@ -10,10 +10,16 @@
  * kid and x5t are the same SHA-1 of its certificate, here of the SPKI since there is no cert).
  * Lifetimes follow GitHub's documented token: nbf = iat − 600, exp = iat + 300.
  *
+ * With `tls`, the same endpoints are also served over https on a second port, so that a test can
+ * route an issuer's real host name there (`route-hosts.mjs`) and the client reaches discovery and
+ * JWKS at `{issuer}/.well-known/…` exactly as it would at GitHub: GitHub.com, an enterprise-slug
+ * issuer (`…/<slug>`), GHE.com, and GHES (`https://<host>/_services/token`).
+ *
  * The fake signs with its own keys and never imports the `src/` code under test.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type CryptoKey } from 'jose';
 
@@ -24,6 +30,8 @@ export interface GithubOidcOptions {
   requestToken?: string;
   /** Claims merged into every token (a value of `undefined` removes the claim). */
   claims?: Record<string, unknown>;
+  /** Also serve over https with this key and certificate (PEM); discovery then names `{issuer}/.well-known/jwks`. */
+  tls?: { key: string; cert: string };
 }
 
 export interface FaultOptions {
@@ -41,6 +49,8 @@ export interface GithubOidcKey {
 export interface GithubOidc {
   /** Base URL, e.g. http://127.0.0.1:PORT */
   url: string;
+  /** The https port, with `tls`. */
+  tlsPort?: number;
   issuer: string;
   /** Value for ACTIONS_ID_TOKEN_REQUEST_URL (already has `?`, as the runtime's does). */
   requestUrl: string;
@@ -120,9 +130,23 @@ export async function startGithubOidc(opts: GithubOidcOptions = {}): Promise<Git
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = opts.issuer ?? url;
+  const issuerPath = new URL(issuer).pathname.replace(/\/$/, '');
+  const secure = opts.tls
+    ? createHttpsServer({ key: opts.tls.key, cert: opts.tls.cert }, (req, res) => {
+        handle(req, res).catch((err) => send(res, 500, JSON.stringify({ message: String(err) })));
+      })
+    : undefined;
+  if (secure) await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+  const jwksUri = secure ? `${issuer}/.well-known/jwks` : `${url}/.well-known/jwks`;
+  const closeServer = (srv: Server) =>
+    new Promise<void>((r) => {
+      srv.closeAllConnections();
+      srv.close(() => r());
+    });
 
   const fake: GithubOidc = {
     url,
+    ...(secure ? { tlsPort: (secure.address() as AddressInfo).port } : {}),
     issuer,
     requestToken,
     requestUrl: `${url}/idtoken?api-version=2.0`,
@@ -146,20 +170,19 @@ export async function startGithubOidc(opts: GithubOidcOptions = {}): Promise<Git
     requests: { idtoken: 0, discovery: 0, jwks: 0 },
     audiences: [],
     issued: [],
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
+    close: async () => {
+      await Promise.all([closeServer(server), ...(secure ? [closeServer(secure)] : [])]);
+    },
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', url);
-    if (req.method === 'GET' && u.pathname === '/.well-known/openid-configuration') {
+    const at = (path: string) => u.pathname === path || u.pathname === `${issuerPath}${path}`;
+    if (req.method === 'GET' && at('/.well-known/openid-configuration')) {
       fake.requests.discovery++;
-      return send(res, 200, JSON.stringify(discovery(issuer, url)));
+      return send(res, 200, JSON.stringify(discovery(issuer, jwksUri)));
     }
-    if (req.method === 'GET' && u.pathname === '/.well-known/jwks') {
+    if (req.method === 'GET' && at('/.well-known/jwks')) {
       fake.requests.jwks++;
       return send(res, 200, JSON.stringify(fake.jwks()));
     }
@@ -207,10 +230,10 @@ export async function startGithubOidc(opts: GithubOidcOptions = {}): Promise<Git
   return fake;
 }
 
-function discovery(issuer: string, url: string): Record<string, unknown> {
+function discovery(issuer: string, jwksUri: string): Record<string, unknown> {
   return {
     issuer,
-    jwks_uri: `${url}/.well-known/jwks`,
+    jwks_uri: jwksUri,
     subject_types_supported: ['public', 'pairwise'],
     response_types_supported: ['id_token'],
     claims_supported: [

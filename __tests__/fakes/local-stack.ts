@@ -235,8 +235,8 @@ export function runnerEnv(id: WorkflowIdentity, oidc: GithubOidc, idToken: boole
     GITHUB_EVENT_NAME: id.eventName,
     RUNNER_ENVIRONMENT: id.runnerEnvironment,
     GITHUB_SERVER_URL: 'https://github.com',
-    // The action's issuer override: the fake endpoint is the issuer instead of GitHub's.
-    OPK_ATTEST_OIDC_ISSUER: oidc.issuer,
+    // The workflow's `oidc-issuer` input: the loopback endpoint is the issuer instead of GitHub's.
+    ...inputVariables({ 'oidc-issuer': oidc.issuer }),
     ...(idToken
       ? { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken }
       : {}),

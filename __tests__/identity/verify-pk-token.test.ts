@@ -159,6 +159,21 @@ describe('verifyPkToken', () => {
     });
   });
 
+  describe.each([
+    'https://token.actions.githubusercontent.com/octo-enterprise',
+    'https://token.actions.octo.ghe.com',
+    'https://ghes.example.com/_services/token',
+  ])('when the issuer is the GitHub Actions issuer %s', (issuer) => {
+    const gh = createTestOp({ issuer });
+    const opts = { allowedIssuers: [gh.issuer], findKey: gh.findKey };
+    it('expects the commitment in aud by default, as for GitHub.com', async () => {
+      const json = (await issueFrom(gh, { commitmentClaim: 'aud' })).jsonBytes();
+      await expect(verifyPkToken(json, opts)).resolves.toMatchObject({ issuer });
+      const nonce = (await issueFrom(gh, { commitmentClaim: 'nonce' })).jsonBytes();
+      await expectCode(() => verifyPkToken(nonce, opts), 'PKT_COMMITMENT_MISMATCH');
+    });
+  });
+
   describe('when the OP signature is RS256', () => {
     let json: Buffer;
     beforeAll(async () => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as core from '@actions/core';
 import { Deadline, DEFAULT_SIGN_BUDGET_MS, parseDuration } from '../core/deadline.js';
 import { OpkError } from '../core/errors.js';
+import { isHttpsOrLoopback } from '../core/loopback.js';
 
 /** The public-good Rekor instance: the default transparency log. */
 export const DEFAULT_LOG = 'https://rekor.sigstore.dev';
@@ -26,6 +27,8 @@ export interface ActionInputs {
   generateProvenance: boolean;
   /** The `timeout` input: the run's overall time budget in milliseconds (signing and self-verify). */
   timeoutMs: number;
+  /** The `oidc-issuer` input: the exact `iss` of the job's tokens, instead of deriving it from GITHUB_SERVER_URL. */
+  oidcIssuer?: string;
 }
 
 /** Raised for inputs that cannot be used; the message names the input and the fix. */
@@ -60,7 +63,38 @@ export function readActionInputs(): ActionInputs {
     force: booleanInput('force', false),
     generateProvenance: booleanInput('generate-provenance', true),
     timeoutMs: timeoutInput(DEFAULT_SIGN_BUDGET_MS),
+    oidcIssuer: oidcIssuerInput(),
   };
+}
+
+/**
+ * The `oidc-issuer` input: an https URL (plain http only on loopback, for tests and demos), as
+ * the tokens carry it.
+ * @throws InputError INPUT_INVALID
+ */
+function oidcIssuerInput(): string | undefined {
+  const v = core.getInput('oidc-issuer').trim();
+  if (v === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    // reported below with the fix
+  }
+  const ok =
+    url !== undefined &&
+    isHttpsOrLoopback(url) &&
+    !url.username &&
+    !url.password &&
+    !url.search &&
+    !url.hash &&
+    !v.endsWith('/');
+  if (!ok)
+    throw new InputError({
+      code: 'INPUT_INVALID',
+      message: `input "oidc-issuer" is "${v.slice(0, 80)}"; give the issuer exactly as the job's tokens carry it, an https URL such as https://token.actions.githubusercontent.com/<enterprise-slug>, or leave it empty to derive it from GITHUB_SERVER_URL`,
+    });
+  return v;
 }
 
 /**

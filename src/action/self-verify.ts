@@ -26,16 +26,19 @@ export interface SigningRun {
   findKey?: KeyFinder;
 }
 
-/** Verifies every signature of the run; throws SIGN_VERIFY_FAILED naming the first that does not verify. */
+/**
+ * Verifies every signature of the run; throws SIGN_VERIFY_FAILED naming the first that does not verify.
+ * @param issuer - the run's issuer: its token's, or the one expected when no token was needed
+ */
 export async function verifyWhatWasSigned(
   inputs: ActionInputs,
   result: SignImagesResult,
+  issuer: string,
   env: NodeJS.ProcessEnv,
   run: SigningRun,
   deadline?: Deadline,
 ): Promise<void> {
   const http = deadline ? { deadline } : {};
-  const issuer = result.signer?.issuer ?? env.OPK_ATTEST_OIDC_ISSUER ?? '';
   const logs =
     inputs.transparencyLog === false
       ? createLogKeyring([])

@@ -4,7 +4,14 @@
  */
 import * as core from '@actions/core';
 import { OpkError } from '../core/errors.js';
-import { discoveryKeyFinder, githubActionsProvider, GITHUB_ACTIONS_ISSUER } from '../identity/index.js';
+import {
+  discoveryKeyFinder,
+  GITHUB_ACTIONS_ISSUER,
+  GITHUB_COM_SERVER,
+  githubActionsProvider,
+  githubIssuerFor,
+  type OidcProvider,
+} from '../identity/index.js';
 import { signImages, type SignImagesResult } from '../sign/index.js';
 import type { Deadline } from '../core/deadline.js';
 import { DEFAULT_LOG, deadlineOf, readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
@@ -20,12 +27,14 @@ export async function runSignAction(env: NodeJS.ProcessEnv = process.env): Promi
     const inputs = readActionInputs();
     const deadline = deadlineOf(inputs.timeoutMs);
     run.findKey = discoveryKeyFinder({ deadline });
-    const result = await sign(inputs, env, deadline, run);
+    const provider = providerOf(inputs, env, deadline);
+    const result = await sign(inputs, provider, env, deadline, run);
+    const issuer = result.signer?.issuer ?? provider.issuer!;
     const all = [...result.signed, ...result.skipped];
     core.setOutput('signed', JSON.stringify(result.signed.map(({ repository: _r, via: _v, ...s }) => s)));
     core.setOutput('count', String(result.signed.length));
-    core.setOutput('verify-command', verifyCommand(inputs, result));
-    if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, env, run, deadline);
+    core.setOutput('verify-command', verifyCommand(inputs, result, issuer));
+    if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, issuer, env, run, deadline);
     await writeSignSummary(result, inputs);
     core.info(`opk-attest: ${result.signed.length} envelope(s) signed, ${result.skipped.length} already signed`);
   } catch (err) {
@@ -35,15 +44,33 @@ export async function runSignAction(env: NodeJS.ProcessEnv = process.env): Promi
   }
 }
 
+/**
+ * The job's OIDC provider. The token's issuer must fit the GitHub server the job runs on
+ * (GITHUB_SERVER_URL: GitHub.com with or without an enterprise slug, GHE.com, GHES), or be exactly
+ * the `oidc-issuer` input. On GHES the public log is usually out of reach: say so.
+ */
+function providerOf(inputs: ActionInputs, env: NodeJS.ProcessEnv, deadline: Deadline): OidcProvider {
+  const github = githubIssuerFor(env.GITHUB_SERVER_URL || GITHUB_COM_SERVER);
+  if (github.deployment === 'ghes' && inputs.transparencyLog === DEFAULT_LOG) {
+    core.warning(
+      `GITHUB_SERVER_URL ${github.serverUrl} is GitHub Enterprise Server: the public transparency log ${DEFAULT_LOG} is usually unreachable from it; set transparency-log: false, or the URL of a private Rekor log`,
+    );
+  }
+  return githubActionsProvider({
+    env,
+    ...(inputs.oidcIssuer ? { issuer: inputs.oidcIssuer } : { serverUrl: github.serverUrl }),
+    http: { deadline },
+  });
+}
+
 async function sign(
   inputs: ActionInputs,
+  provider: OidcProvider,
   env: NodeJS.ProcessEnv,
   deadline: Deadline,
   run: SigningRun,
 ): Promise<SignImagesResult> {
-  const issuer = env.OPK_ATTEST_OIDC_ISSUER || GITHUB_ACTIONS_ISSUER;
-  const provider = githubActionsProvider({ env, issuer, http: { deadline } });
-  const claims = workflowClaims(env, issuer);
+  const claims = workflowClaims(env, provider.issuer!);
   return signImages({
     transports: run.transports,
     ...(run.findKey ? { findKey: run.findKey } : {}),
@@ -74,9 +101,9 @@ async function sign(
  * The command a consumer runs: one line per image, pinned to the digest this run resolved and
  * signed (never the tag, which may move), and to this signer's issuer and repository.
  */
-function verifyCommand(inputs: ActionInputs, result: SignImagesResult): string {
+function verifyCommand(inputs: ActionInputs, result: SignImagesResult, issuer: string): string {
   const flags = [
-    ...(result.signer && result.signer.issuer !== GITHUB_ACTIONS_ISSUER ? [`--issuer ${result.signer.issuer}`] : []),
+    ...(issuer !== GITHUB_ACTIONS_ISSUER ? [`--issuer ${issuer}`] : []),
     ...(result.signer?.repository ? [`--signer-claim repository=${result.signer.repository}`] : []),
     ...(inputs.transparencyLog === false
       ? ['--transparency-log false']

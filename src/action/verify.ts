@@ -39,7 +39,9 @@ export interface VerifyActionInputs {
   referrersRepository?: string;
   transparencyLog: string | false;
   issuers: string[];
-  commitmentClaim: 'aud' | 'nonce';
+  /** The `commitment-claim` input; absent: aud with issuer inputs, and with a trust repository
+   *  each issuer's default (aud for GitHub's issuers, nonce for others), as the CLI does. */
+  commitmentClaim?: 'aud' | 'nonce';
   /** Claim patterns every signer must match (`NAME=GLOB` lines). */
   signerClaims: Record<string, string>;
   threshold: number;
@@ -153,14 +155,20 @@ export async function trustFromInputs(
       ...http,
     });
     for (const w of bundle.warnings) core.warning(w);
+    const trust = trustMaterialFrom(bundle, {
+      live: true,
+      http,
+      repository: `${i.tuf.repository} (root ${i.tuf.root})`,
+    });
+    const claim = i.commitmentClaim;
     return {
-      trust: trustMaterialFrom(bundle, { live: true, http, repository: `${i.tuf.repository} (root ${i.tuf.root})` }),
+      trust: claim ? { ...trust, commitmentClaims: Object.fromEntries(trust.issuers.map((x) => [x, claim])) } : trust,
       policy: bundle.policy,
     };
   }
   const trust = await simpleTrust({
     issuers: i.issuers,
-    commitmentClaim: i.commitmentClaim,
+    commitmentClaim: i.commitmentClaim ?? 'aud',
     logKeyPems: i.tlogKeys,
     logKeySource: 'input tlog-key',
     tofu: i.tlogKeyTofu,
@@ -267,8 +275,9 @@ function threshold(value: string): number {
   return n;
 }
 
-function commitmentClaim(value: string): 'aud' | 'nonce' {
-  const v = value.trim() || 'aud';
+function commitmentClaim(value: string): 'aud' | 'nonce' | undefined {
+  const v = value.trim();
+  if (v === '') return undefined;
   if (v !== 'aud' && v !== 'nonce')
     throw new InputError({
       code: 'INPUT_INVALID',

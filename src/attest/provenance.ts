@@ -7,14 +7,10 @@ import { AttestError } from './errors.js';
 import { makeStatement, PREDICATE_SLSA_PROVENANCE_V1, type SubjectInput } from './intoto.js';
 import { type JsonObject } from '../core/guards.js';
 import { quote } from '../core/quote.js';
+import { githubServerOf } from '../identity/oidc/github-issuer.js';
 
 /** buildDefinition.buildType of a GitHub Actions workflow run. */
 export const GITHUB_WORKFLOW_BUILD_TYPE = 'https://actions.github.io/buildtypes/workflow/v1';
-/** The GitHub.com Actions OIDC issuer (optionally followed by an enterprise slug). */
-const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
-const GITHUB_SERVER = 'https://github.com';
-const GHES_ISSUER = /^https:\/\/([A-Za-z0-9.-]+(?::\d+)?)\/_services\/token$/;
-const GHE_COM_ISSUER = /^https:\/\/token\.actions\.([a-z0-9-]+)\.ghe\.com$/;
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const GIT_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -127,11 +123,8 @@ function readClaims(claims: Readonly<Record<string, unknown>>): WorkflowClaims {
 
 /** The GitHub server URL implied by the Actions OIDC issuer. */
 function serverUrlOf(iss: string): string {
-  if (iss === GITHUB_ISSUER || iss.startsWith(`${GITHUB_ISSUER}/`)) return GITHUB_SERVER;
-  const ghes = GHES_ISSUER.exec(iss);
-  if (ghes !== null) return `https://${ghes[1]}`;
-  const gheCom = GHE_COM_ISSUER.exec(iss);
-  if (gheCom !== null) return `https://${gheCom[1]}.ghe.com`;
+  const server = githubServerOf(iss);
+  if (server !== undefined) return server;
   throw new AttestError({
     code: 'STMT_CLAIMS_INVALID',
     message: `OIDC issuer ${quote(iss)} is not a GitHub Actions issuer; pass the server URL explicitly to generate SLSA provenance`,

@@ -38,7 +38,8 @@ options:
   --never-expire             no time check (stored signatures bound by att/atts)
   --now UNIX                 check the age at this time (seconds since 1970) instead of now
   --commitment-claim aud|nonce
-                             where the commitment is (default: aud for GitHub Actions, else nonce)
+                             where the commitment is (default: aud for GitHub Actions issuers —
+                               GitHub.com, GHE.com, GHES — else nonce)
   --allow-rs256              accept an RS256 OP signature (the token then holds a bearer ID token)
   --legacy-gq                GQ256 as openpubkey made it before v0.25.0 (jkt not signed)
   --json                     print {"valid":…} as JSON on stdout

@@ -28,7 +28,9 @@ export const PROVIDER_USAGE = `  --provider NAME            github (default): th
                              file: an ID token read from --token-file once the commitment is
                                announced on stderr (use a named pipe, written after that line)
                              client-credentials: OAuth 2.0 client credentials at --issuer
-  --issuer URL               expected issuer (github: default https://token.actions.githubusercontent.com;
+  --issuer URL               expected issuer (github: default the issuer of GITHUB_SERVER_URL's GitHub:
+                               https://token.actions.githubusercontent.com[/<enterprise-slug>],
+                               https://token.actions.<sub>.ghe.com, https://<host>/_services/token on GHES;
                                required for client-credentials)
   --token-file PATH          file: where the ID token is read from
   --client-id ID             client-credentials: the client id

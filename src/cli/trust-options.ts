@@ -41,8 +41,8 @@ export const TRUST_USAGE = `trust from a TUF trust repository (opk-attest trust 
   --tuf-root FILE            the repository's root metadata you trust (e.g. 1.root.json)
   --tuf-cache DIR            cache of verified metadata (default ~/.cache/opk-attest/tuf)
   --commitment-claim aud|nonce
-                             where its issuers put the commitment (default: aud for GitHub Actions'
-                             issuer, nonce for others)
+                             where its issuers put the commitment (default: aud for GitHub Actions
+                             issuers: GitHub.com, GHE.com, GHES; nonce for others)
 trust from flags (without --tuf-repository):
   --issuer URL               an accepted OIDC issuer; repeatable (default ${GITHUB_ACTIONS_ISSUER})
   --jwks FILE                the issuer's keys as a JWK Set (default: live OIDC discovery)

@@ -13,7 +13,7 @@ import { decodeB64url } from './jws.js';
 import { quote } from '../core/quote.js';
 import type { JwkInput, PublicJwk } from './jwk.js';
 import type { KeyFinder } from './jwks.js';
-import { GITHUB_ACTIONS_ISSUER } from './oidc/github.js';
+import { isGithubActionsIssuer } from './oidc/github-issuer.js';
 import { parsePkToken, PkToken } from './pk-token.js';
 import { verifyJwsSignature } from './signatures.js';
 
@@ -45,7 +45,8 @@ export interface VerifyPkTokenOptions {
   findKey: KeyFinder;
   /** Refuse RS256 OP signatures (only GQ256). Default true: a PK token must not carry a bearer ID token. */
   requireGq?: boolean;
-  /** Where the commitment is. Default: `aud` for GitHub Actions' issuer, `nonce` for any other. */
+  /** Where the commitment is. Default: `aud` for GitHub Actions issuers (GitHub.com, its enterprise-slug
+   *  form, GHE.com, GHES), `nonce` for any other. */
   commitmentClaim?: 'aud' | 'nonce';
   /**
    * The OIDC client the ID token must be issued to (`aud` equal to it, or a list holding it),
@@ -136,7 +137,7 @@ export async function verifyPkToken(
   const cic = verifyCic(pkt);
   const issuer = checkIssuer(pkt, o);
   const { opAlg, kid } = await verifyOpSignature(pkt, issuer, o);
-  checkCommitment(pkt, cic, o.commitmentClaim ?? (issuer === GITHUB_ACTIONS_ISSUER ? 'aud' : 'nonce'), o.clientId);
+  checkCommitment(pkt, cic, o.commitmentClaim ?? (isGithubActionsIssuer(issuer) ? 'aud' : 'nonce'), o.clientId);
   const now = o.now();
   checkIssuedAt(pkt, now, o.clockSkewSeconds);
   checkExpiry(pkt, o.expiry, now);

@@ -21,6 +21,7 @@ import {
   issuePkToken,
   type OidcProvider,
   type PkToken,
+  githubServerOf,
 } from '../identity/index.js';
 import {
   parseReference,
@@ -384,11 +385,20 @@ function checkProvenanceClaims(
   actual: Readonly<Record<string, unknown>>,
 ): void {
   for (const claim of ['iss', 'repository', 'ref', 'sha', 'workflow_ref', 'run_id', 'run_attempt']) {
-    if (expected[claim] !== undefined && expected[claim] !== actual[claim]) {
+    if (expected[claim] !== undefined && !sameClaim(claim, expected[claim], actual[claim])) {
       throw new SignError({
         code: 'SIGN_CLAIMS_MISMATCH',
         message: `generated provenance says ${claim}=${JSON.stringify(expected[claim])} but the ID token says ${JSON.stringify(actual[claim])}; nothing was published — run inside the workflow that built the image or pass predicate-path`,
       });
     }
   }
+}
+
+/** Equal claims; for `iss`, also two GitHub issuers of one server (GitHub.com with and without an
+ *  enterprise slug): the provenance names the server, not the issuer. */
+function sameClaim(claim: string, expected: unknown, actual: unknown): boolean {
+  if (expected === actual) return true;
+  if (claim !== 'iss' || typeof expected !== 'string' || typeof actual !== 'string') return false;
+  const server = githubServerOf(expected);
+  return server !== undefined && server === githubServerOf(actual);
 }

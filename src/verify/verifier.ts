@@ -45,7 +45,8 @@ export interface TrustMaterial {
   findKey: KeyFinder;
   /** Transparency-log keys by log ID. */
   logs: LogKeyring;
-  /** Where each issuer puts the commitment. Default: `aud` for GitHub Actions' issuer, `nonce` for others. */
+  /** Where each issuer puts the commitment. Default: `aud` for GitHub Actions issuers (GitHub.com, its
+   *  enterprise-slug form, GHE.com, GHES), `nonce` for others. */
   commitmentClaims?: Readonly<Record<string, 'aud' | 'nonce'>>;
   /** Where each trust input came from (policy, OIDC provider keys, log keys), named in the report. */
   sources?: readonly TrustSource[];

@@ -113,6 +113,53 @@ describe('githubActionsProvider', () => {
       ));
   });
 
+  describe('when the issuer is derived from GITHUB_SERVER_URL', () => {
+    const slug = `${GITHUB_ACTIONS_ISSUER}/octo-enterprise`;
+    it.each([
+      ['https://github.com', GITHUB_ACTIONS_ISSUER, GITHUB_ACTIONS_ISSUER],
+      ['https://github.com', slug, GITHUB_ACTIONS_ISSUER],
+      ['https://octo.ghe.com', 'https://token.actions.octo.ghe.com', 'https://token.actions.octo.ghe.com'],
+      [
+        'https://ghes.example.com',
+        'https://ghes.example.com/_services/token',
+        'https://ghes.example.com/_services/token',
+      ],
+    ])('on %s accepts a token from %s (expecting %s before it)', async (server, iss, expected) => {
+      const op = await startGithubOidc({ issuer: iss });
+      try {
+        const p = githubActionsProvider({ env: envFor(op, { GITHUB_SERVER_URL: server }), http: FAST });
+        expect(p.issuer).toBe(expected);
+        expect(decodeJwt(await p.requestIdToken(commitment())).iss).toBe(iss);
+      } finally {
+        await op.close();
+      }
+    });
+
+    it('throws OIDC_TOKEN_INVALID for a token that does not fit, naming GITHUB_SERVER_URL and the fix', async () => {
+      const op = await startGithubOidc({ issuer: slug });
+      try {
+        const p = githubActionsProvider({ env: envFor(op, { GITHUB_SERVER_URL: 'https://octo.ghe.com' }), http: FAST });
+        const err = await caught(() => p.requestIdToken(commitment()));
+        expect(err).toMatchObject({
+          code: 'OIDC_TOKEN_INVALID',
+          message: `GitHub Actions OIDC token: iss "${slug}" does not fit GITHUB_SERVER_URL https://octo.ghe.com (expected https://token.actions.octo.ghe.com); if your GitHub uses another issuer, set the oidc-issuer input (CLI: --issuer)`,
+        });
+      } finally {
+        await op.close();
+      }
+    });
+
+    it('throws OIDC_NOT_CONFIGURED for a GITHUB_SERVER_URL that is not a server URL', async () => {
+      const err = await caught(async () =>
+        githubActionsProvider({ env: envFor(gh, { GITHUB_SERVER_URL: 'github.com' }) }),
+      );
+      expect(err).toMatchObject({
+        code: 'OIDC_NOT_CONFIGURED',
+        message: expect.stringContaining('GITHUB_SERVER_URL "github.com"'),
+      });
+    });
+  });
+
   describe('when the endpoint puts another audience in the token', () => {
     it('throws OIDC_TOKEN_INVALID naming aud', async () => {
       gh.setClaims({ aud: 'sigstore' });

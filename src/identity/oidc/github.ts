@@ -13,13 +13,14 @@
  *   query), retries only 502/503/504, throws plain multi-line errors, and reads `process.env` itself.
  */
 import { redactUrl } from '../../core/http.js';
+import { quote } from '../../core/quote.js';
 import { OidcError } from '../errors.js';
+import { GITHUB_COM_SERVER, githubIssuerFor } from './github-issuer.js';
 import { checkIdToken } from './id-token.js';
 import type { Env, OidcProvider } from './provider.js';
 import { jsonObject, oidcRequest, secureUrl, type OidcHttpOptions } from './transport.js';
 
-/** The issuer of GitHub.com's Actions ID tokens. */
-export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+export { GITHUB_ACTIONS_ISSUER } from './github-issuer.js';
 
 /** Environment variables the runner sets when the job has `permissions: id-token: write`. */
 export const REQUEST_URL_VAR = 'ACTIONS_ID_TOKEN_REQUEST_URL';
@@ -37,8 +38,17 @@ export interface GithubActionsOptions {
    * (loaded on first use) when `env.GITHUB_ACTIONS === 'true'`, otherwise nothing.
    */
   setSecret?: SetSecret;
-  /** Expected `iss`. Default: GITHUB_ACTIONS_ISSUER (GHES and custom enterprise issuers must set theirs). */
+  /**
+   * Expected `iss`, exactly (an override: the action's `oidc-issuer` input, the CLI's `--issuer`).
+   * Default: the issuer of the GitHub server the job runs on (`serverUrl`): GitHub.com's (also with
+   * an enterprise slug), `https://token.actions.<sub>.ghe.com`, or GHES's `https://<host>/_services/token`.
+   */
   issuer?: string;
+  /**
+   * The GitHub server the job runs on; without `issuer`, the token's `iss` must fit it (GitHub.com:
+   * with or without an enterprise slug). Default: `env.GITHUB_SERVER_URL`, else https://github.com.
+   */
+  serverUrl?: string;
   /** Retry and timeout tuning. */
   http?: OidcHttpOptions;
 }
@@ -59,6 +69,43 @@ function readVar(env: Env, name: string): string {
 async function actionsSetSecret(secret: string): Promise<void> {
   const core = await import('@actions/core');
   core.setSecret(secret);
+}
+
+/** How a provider checks the token's `iss`: exactly the configured issuer, or whatever fits the server. */
+interface IssuerCheck {
+  /** The issuer the tokens are expected to carry (GitHub.com: the form without a slug). */
+  issuer: string;
+  /** Throws OIDC_TOKEN_INVALID unless `iss` is acceptable. */
+  check(iss: unknown): void;
+}
+
+function issuerCheck(options: { issuer?: string; serverUrl?: string }, env: Env): IssuerCheck {
+  const what = `${WHAT} token`;
+  if (options.issuer !== undefined) {
+    const issuer = options.issuer;
+    return {
+      issuer,
+      check(iss) {
+        if (iss === issuer) return;
+        throw new OidcError({
+          code: 'OIDC_TOKEN_INVALID',
+          message: `${what}: iss ${quote(iss, 100)} is not the configured issuer ${issuer}; set the oidc-issuer input (CLI: --issuer) to your GitHub's issuer, or leave it unset to derive it from GITHUB_SERVER_URL`,
+        });
+      },
+    };
+  }
+  const fromEnv = options.serverUrl === undefined ? env.GITHUB_SERVER_URL : undefined;
+  const expected = githubIssuerFor(options.serverUrl ?? (fromEnv || GITHUB_COM_SERVER));
+  return {
+    issuer: expected.issuer,
+    check(iss) {
+      if (expected.fits(iss)) return;
+      throw new OidcError({
+        code: 'OIDC_TOKEN_INVALID',
+        message: `${what}: iss ${quote(iss, 100)} does not fit GITHUB_SERVER_URL ${expected.serverUrl} (expected ${expected.described}); if your GitHub uses another issuer, set the oidc-issuer input (CLI: --issuer)`,
+      });
+    },
+  };
 }
 
 /**
@@ -107,16 +154,18 @@ function statusHint(status: number, attempts: number | undefined): string {
 /**
  * The GitHub Actions provider that requests the token itself (the default).
  * Reads the environment once, here; masks both tokens before use when running in Actions.
- * @param options - env (default `process.env`), setSecret, issuer, http tuning
+ * @param options - env (default `process.env`), setSecret, issuer or serverUrl, http tuning
  * @returns a provider with `commitmentClaim: 'aud'` and, in a workflow, the claims it expects
- * @throws OidcError OIDC_NOT_CONFIGURED (variables missing, or the URL is not https)
+ * @throws OidcError OIDC_NOT_CONFIGURED (variables missing, the URL is not https, or GITHUB_SERVER_URL
+ *   is not a server URL); its requestIdToken throws OIDC_TOKEN_INVALID for a token whose `iss`
+ *   does not fit the server (or is not `issuer`)
  */
 export function githubActionsProvider(options: GithubActionsOptions = {}): OidcProvider {
   const env = options.env ?? process.env;
   const requestUrl = secureUrl(readVar(env, REQUEST_URL_VAR), REQUEST_URL_VAR);
   const requestToken = readVar(env, REQUEST_TOKEN_VAR);
   const setSecret = options.setSecret ?? defaultSetSecret(env);
-  const issuer = options.issuer ?? GITHUB_ACTIONS_ISSUER;
+  const issuer = issuerCheck(options, env);
   const expectedClaims = githubExpectedClaims(env);
   let requestTokenMasked = false;
 
@@ -149,13 +198,14 @@ export function githubActionsProvider(options: GithubActionsOptions = {}): OidcP
       });
     }
     await setSecret?.(body.value); // masked before anything else can print it
-    checkIdToken(body.value, { what: `${WHAT} token`, commitmentClaim: 'aud', commitment, issuer });
+    const { payload } = checkIdToken(body.value, { what: `${WHAT} token`, commitmentClaim: 'aud', commitment });
+    issuer.check(payload.iss);
     return body.value;
   }
 
   return {
     name: 'github-actions',
-    issuer,
+    issuer: issuer.issuer,
     commitmentClaim: 'aud',
     ...(expectedClaims ? { expectedClaims } : {}),
     requestIdToken,
@@ -168,8 +218,10 @@ export interface ActionsCoreOptions {
   getIDToken?: (audience: string) => Promise<string>;
   /** Checked for the two variables before calling; default `process.env` (what `@actions/core` reads). */
   env?: Env;
-  /** Expected `iss`. Default: GITHUB_ACTIONS_ISSUER. */
+  /** Expected `iss`, exactly. Default: derived from `serverUrl` as `githubActionsProvider` does. */
   issuer?: string;
+  /** The GitHub server the job runs on. Default: `env.GITHUB_SERVER_URL`, else https://github.com. */
+  serverUrl?: string;
 }
 
 async function coreGetIDToken(audience: string): Promise<string> {
@@ -184,13 +236,13 @@ async function coreGetIDToken(audience: string): Promise<string> {
  * @throws OidcError OIDC_NOT_CONFIGURED (variables missing; only when `getIDToken` is not supplied)
  */
 export function actionsCoreGithubProvider(options: ActionsCoreOptions = {}): OidcProvider {
+  const env = options.env ?? process.env;
   if (!options.getIDToken) {
-    const env = options.env ?? process.env;
     secureUrl(readVar(env, REQUEST_URL_VAR), REQUEST_URL_VAR);
     readVar(env, REQUEST_TOKEN_VAR);
   }
   const getIDToken = options.getIDToken ?? coreGetIDToken;
-  const issuer = options.issuer ?? GITHUB_ACTIONS_ISSUER;
+  const issuer = issuerCheck(options, env);
   const what = `${WHAT} (@actions/core.getIDToken)`;
 
   async function requestIdToken(commitment: string): Promise<string> {
@@ -208,9 +260,10 @@ export function actionsCoreGithubProvider(options: ActionsCoreOptions = {}): Oid
     if (typeof token !== 'string' || token === '') {
       throw new OidcError({ code: 'OIDC_BAD_RESPONSE', message: `${what}: returned no token` });
     }
-    checkIdToken(token, { what: `${WHAT} token`, commitmentClaim: 'aud', commitment, issuer });
+    const { payload } = checkIdToken(token, { what: `${WHAT} token`, commitmentClaim: 'aud', commitment });
+    issuer.check(payload.iss);
     return token;
   }
 
-  return { name: 'github-actions-core', issuer, commitmentClaim: 'aud', requestIdToken };
+  return { name: 'github-actions-core', issuer: issuer.issuer, commitmentClaim: 'aud', requestIdToken };
 }

@@ -25,6 +25,14 @@ export {
   actionsCoreGithubProvider,
   githubExpectedClaims,
 } from './github.js';
+export {
+  GITHUB_COM_SERVER,
+  githubIssuerFor,
+  githubServerOf,
+  isGithubActionsIssuer,
+  type GithubIssuer,
+  type GithubDeployment,
+} from './github-issuer.js';
 export type { GithubActionsOptions, ActionsCoreOptions, SetSecret } from './github.js';
 export { staticTokenProvider, clientCredentialsProvider } from './generic.js';
 export type { StaticTokenOptions, ClientCredentialsOptions, ClientAuthMethod } from './generic.js';

@@ -887,9 +887,9 @@ export interface BundleTrustMaterial {
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
 // ClosableTransport: src/oci/transport/client.ts
-/** A transport that owns sockets (an extra-CA dispatcher) and can release them. */
+/** A transport that owns sockets (an extra-CA agent) and can release them. */
 export interface ClosableTransport extends RegistryTransport {
-    /** Releases the extra-CA dispatcher's sockets, if any. Safe to call more than once. */
+    /** Releases the extra-CA agent's sockets, if any. Safe to call more than once. */
     close(): Promise<void>;
 }
 
@@ -1029,8 +1029,11 @@ export interface HttpOptions {
     noRetryStatuses?: number[];
     /** A label for errors, e.g. "Rekor POST /api/v1/log/entries"; defaults to method and redacted URL. */
     what?: string;
-    /** An undici dispatcher (e.g. an `Agent` trusting an extra CA) for both engines; default: each engine's global one. */
-    dispatcher?: RequestInit['dispatcher'];
+    /**
+     * An `https.Agent` (e.g. one trusting an extra CA) for exchanges that do not follow redirects;
+     * default: Node's global agent. Not for `follow`, which goes through `fetch`.
+     */
+    agent?: Agent;
     /** The command's overall time budget; every attempt and retry spends from it. */
     deadline?: Deadline;
 }

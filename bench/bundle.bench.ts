@@ -9,7 +9,7 @@
  * Inputs are grouped by package (node_modules) or by part (src/<part>), bytes as they are in the output.
  */
 import { build, type Metafile } from 'esbuild';
-import { buildOptions } from '../scripts/build-options.mjs';
+import { buildGroups } from '../scripts/build-options.mjs';
 import { judge, printMissed, show } from './harness/targets.js';
 
 const KIB = 1024;
@@ -22,9 +22,11 @@ const BUNDLES = [
   { name: 'dist/lib.js (the library)', entry: 'src/index.ts' },
 ] as const;
 
-const options = buildOptions();
-const { metafile } = await build({ ...options, outdir: '.tmp/bench/bundle', write: false, logLevel: 'error' });
-const outputs = metafile.outputs;
+const outputs: Metafile['outputs'] = {};
+for (const options of buildGroups()) {
+  const { metafile } = await build({ ...options, outdir: '.tmp/bench/bundle', write: false, logLevel: 'error' });
+  Object.assign(outputs, metafile.outputs);
+}
 
 console.log('built in memory with the options of scripts/build.mjs (minified syntax and whitespace, split chunks)');
 for (const b of BUNDLES) {

@@ -1,4 +1,4 @@
 import type { BuildOptions } from 'esbuild';
 
-/** Options for `esbuild.build`: the four entry points, split into shared chunks, with a metafile. */
-export function buildOptions(): BuildOptions & { metafile: true; entryPoints: Record<string, string> };
+/** Options for `esbuild.build`, one object per group of entry points (see build-options.mjs). */
+export function buildGroups(): Array<BuildOptions & { metafile: true; entryPoints: Record<string, string> }>;

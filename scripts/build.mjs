@@ -1,6 +1,6 @@
 // Builds dist/ with esbuild: the action (dist/index.js), the verify sub-action
-// (dist/verify.js), the CLI (dist/cli.js) and the library (dist/lib.js). Shared code is
-// split into chunks so the four entry points do not each carry a copy.
+// (dist/verify.js), the CLI (dist/cli.js) and the library (dist/lib.js), in two groups
+// (scripts/build-options.mjs says why).
 // Every dependency is bundled (the package has no runtime `dependencies`, README "Library"):
 // the build fails if anything but a Node built-in is left to import at run time, and it writes
 // the licenses of the bundled packages to dist/THIRD-PARTY-LICENSES.txt.
@@ -8,10 +8,17 @@ import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { buildOptions } from './build-options.mjs';
+import { buildGroups } from './build-options.mjs';
 
 rmSync('dist', { recursive: true, force: true });
-const result = await build(buildOptions());
+const metafiles = [];
+for (const options of buildGroups()) metafiles.push((await build(options)).metafile);
+const result = {
+  metafile: {
+    inputs: Object.assign({}, ...metafiles.map((m) => m.inputs)),
+    outputs: Object.assign({}, ...metafiles.map((m) => m.outputs)),
+  },
+};
 
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 const leftOver = Object.values(result.metafile.outputs)

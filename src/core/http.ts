@@ -5,11 +5,13 @@
  * TUF) sit on top and turn statuses into their own coded errors.
  *
  * Exchanges that never follow a redirect (`manual`, `error`: registries, token endpoints,
- * Rekor, OIDC) go through `undici.request`, which costs a fraction of `fetch`'s CPU per
- * request; `follow` keeps `fetch` and its redirect rules. Both answer the same: a 3xx is
- * returned under `manual`, and is a failed exchange under `error` as `fetch` makes it.
+ * Rekor, OIDC) go through Node's own `http`/`https` clients, which cost a fraction of `fetch`'s
+ * CPU per request and load nothing (a bundled undici took ~100 ms to load, every process);
+ * `follow` keeps `fetch` and its redirect rules. Both answer the same: a 3xx is returned under
+ * `manual`, and is a failed exchange under `error` as `fetch` makes it.
  */
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import { request as plainRequest, type IncomingMessage } from 'node:http';
+import { request as tlsRequest, type Agent } from 'node:https';
 import type { Deadline } from './deadline.js';
 import { CoreError } from './errors.js';
 import { MAX_ERROR_BODY_BYTES } from './limits.js';
@@ -36,8 +38,11 @@ export interface HttpOptions {
   noRetryStatuses?: number[];
   /** A label for errors, e.g. "Rekor POST /api/v1/log/entries"; defaults to method and redacted URL. */
   what?: string;
-  /** An undici dispatcher (e.g. an `Agent` trusting an extra CA) for both engines; default: each engine's global one. */
-  dispatcher?: RequestInit['dispatcher'];
+  /**
+   * An `https.Agent` (e.g. one trusting an extra CA) for exchanges that do not follow redirects;
+   * default: Node's global agent. Not for `follow`, which goes through `fetch`.
+   */
+  agent?: Agent;
   /** The command's overall time budget; every attempt and retry spends from it. */
   deadline?: Deadline;
 }
@@ -192,7 +197,6 @@ async function send(url: string, o: ReturnType<typeof resolve>, signal: AbortSig
       body,
       redirect: 'follow',
       signal,
-      ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher }),
     });
     return {
       status: res.status,
@@ -204,37 +208,70 @@ async function send(url: string, o: ReturnType<typeof resolve>, signal: AbortSig
       },
     };
   }
-  const res = await undiciRequest(url, {
-    method: o.method as Dispatcher.HttpMethod,
-    headers: o.headers,
-    body,
-    signal,
-    ...(o.dispatcher === undefined ? {} : { dispatcher: o.dispatcher as unknown as Dispatcher }),
-  });
+  const res = await nodeRequest(url, o, body, signal);
+  // A body read that the timer or the deadline ends fails with their reason, as fetch's would.
+  const settled = (err: unknown): unknown => (signal.aborted ? signal.reason : err);
   const discard = async (): Promise<void> => {
-    await res.body.dump();
+    res.destroy();
   };
-  if (o.redirect === 'error' && REDIRECT.has(res.statusCode)) {
+  if (o.redirect === 'error' && REDIRECT.has(res.statusCode ?? 0)) {
     await discard();
     // What fetch does with redirect "error": the exchange fails like a dropped connection.
     throw new TypeError('unexpected redirect');
   }
-  const headers = toHeaders(res.headers);
+  const headers = toHeaders(res.rawHeaders);
   return {
-    status: res.statusCode,
+    status: res.statusCode ?? 0,
     headers,
     url,
-    read: (maxBytes) => readBody(res.body, headers.get('content-length'), maxBytes, o.what, discard),
+    read: (maxBytes) =>
+      readBody(res, headers.get('content-length'), maxBytes, o.what, discard).catch((err: unknown) => {
+        throw settled(err);
+      }),
     discard,
   };
 }
 
-function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+/** Sends one request with Node's client; resolves once the headers are in. */
+function nodeRequest(
+  url: string,
+  o: ReturnType<typeof resolve>,
+  body: Buffer | undefined,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? tlsRequest : target.protocol === 'http:' ? plainRequest : undefined;
+  if (send === undefined) return Promise.reject(new TypeError(`${o.what}: unsupported protocol ${target.protocol}`));
+  const headers: Record<string, string> = { ...o.headers };
+  if (body !== undefined) headers['content-length'] = String(body.length);
+  return new Promise((resolveAnswer, reject) => {
+    const req = send(target, {
+      method: o.method,
+      headers,
+      ...(o.agent === undefined ? {} : { agent: o.agent }),
+    });
+    // Ending the request with the abort reason keeps it: a timeout stays a TimeoutError.
+    const abort = (): void => {
+      req.destroy(signal.reason as Error);
+    };
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    req.once('response', (res) => {
+      res.once('close', () => signal.removeEventListener('abort', abort));
+      resolveAnswer(res);
+    });
+    req.once('error', (err) => {
+      signal.removeEventListener('abort', abort);
+      reject(err);
+    });
+    req.end(body);
+  });
+}
+
+/** Response headers in order, repeated names kept (`rawHeaders` is name, value, name, value …). */
+function toHeaders(raw: readonly string[]): Headers {
   const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-  }
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   return headers;
 }
 
@@ -265,9 +302,11 @@ function tooLarge(what: string, maxBytes: number): CoreError {
 function resolve(
   url: string,
   o: HttpOptions,
-): Required<Omit<HttpOptions, 'body' | 'dispatcher' | 'deadline'>> &
-  Pick<HttpOptions, 'body' | 'dispatcher' | 'deadline'> {
+): Required<Omit<HttpOptions, 'body' | 'agent' | 'deadline'>> & Pick<HttpOptions, 'body' | 'agent' | 'deadline'> {
   const method = o.method ?? 'GET';
+  // A programming error, not a network one: fetch cannot use Node's agents.
+  if (o.agent !== undefined && (o.redirect ?? 'follow') === 'follow')
+    throw new TypeError(`${method} ${redactUrl(url)}: an https agent needs redirect "manual" or "error"`);
   return {
     method,
     headers: o.headers ?? {},
@@ -280,7 +319,7 @@ function resolve(
     redirect: o.redirect ?? 'follow',
     noRetryStatuses: o.noRetryStatuses ?? [],
     what: o.what ?? `${method} ${redactUrl(url)}`,
-    dispatcher: o.dispatcher,
+    agent: o.agent,
     deadline: o.deadline,
   };
 }

@@ -67,8 +67,8 @@ function readVar(env: Env, name: string): string {
 
 /** `@actions/core.setSecret`, imported lazily so the library does not load it outside Actions. */
 async function actionsSetSecret(secret: string): Promise<void> {
-  const core = await import('@actions/core');
-  core.setSecret(secret);
+  const { setSecret } = await import('./actions-mask.js');
+  setSecret(secret);
 }
 
 /** How a provider checks the token's `iss`: exactly the configured issuer, or whatever fits the server. */
@@ -225,8 +225,8 @@ export interface ActionsCoreOptions {
 }
 
 async function coreGetIDToken(audience: string): Promise<string> {
-  const core = await import('@actions/core');
-  return core.getIDToken(audience);
+  const { getIDToken } = await import('./actions-id-token.js');
+  return getIDToken(audience);
 }
 
 /**

@@ -28,7 +28,7 @@ export interface Authorization {
 /** Settings the authenticator needs from the transport. */
 export interface AuthenticatorOptions
   extends ReferenceOptions, Pick<CredentialOptions, 'username' | 'password' | 'env'> {
-  /** The transport's HTTP settings (resolved once; holds the TLS dispatcher). */
+  /** The transport's HTTP settings (resolved once; holds the TLS agent). */
   settings(): Promise<HttpSettings>;
   /** Sends the unauthenticated ping (the transport's own exchange, with its retries and TLS). */
   ping(): Promise<HttpResponse>;

@@ -10,7 +10,7 @@ import { parseRegistry, registryBaseUrl, type ReferenceOptions } from '../refere
 import { Authenticator, type Authorization } from './authenticator.js';
 import { exchange } from './exchange.js';
 import { RegistryKnowledge } from './registry-knowledge.js';
-import { createCaDispatcher } from './tls.js';
+import { createCaAgent } from './tls.js';
 import type { HttpSettings } from './token.js';
 import type { RegistryRequest, RegistryTransport } from './types.js';
 
@@ -35,9 +35,9 @@ export interface TransportOptions extends ReferenceOptions {
   deadline?: Deadline;
 }
 
-/** A transport that owns sockets (an extra-CA dispatcher) and can release them. */
+/** A transport that owns sockets (an extra-CA agent) and can release them. */
 export interface ClosableTransport extends RegistryTransport {
-  /** Releases the extra-CA dispatcher's sockets, if any. Safe to call more than once. */
+  /** Releases the extra-CA agent's sockets, if any. Safe to call more than once. */
   close(): Promise<void>;
 }
 
@@ -88,7 +88,7 @@ class RegistryClient implements ClosableTransport {
   async close(): Promise<void> {
     const http = this.http;
     this.http = undefined;
-    // A dispatcher that failed to build (bad CA file) holds no sockets: nothing to release.
+    // An agent that failed to build (bad CA file) holds no sockets: nothing to release.
     if (http)
       await http.then(
         (h) => h.close(),
@@ -142,8 +142,8 @@ class RegistryClient implements ClosableTransport {
       ...(deadline === undefined ? {} : { deadline }),
     };
     if (!caFile) return { settings: base, close: async () => undefined };
-    const ca = await createCaDispatcher(caFile);
-    return { settings: { ...base, dispatcher: ca.dispatcher }, close: ca.close };
+    const ca = await createCaAgent(caFile);
+    return { settings: { ...base, agent: ca.agent }, close: ca.close };
   }
 
   private urlOf(path: string): string {

@@ -1,14 +1,15 @@
 /**
  * Trusting an extra CA (a registry with a private or self-signed certificate).
  *
- * Node 20's global `fetch` (undici) ignores `https.globalAgent` and reads `NODE_EXTRA_CA_CERTS`
- * only at process start. So there are two ways, both supported:
+ * Node reads `NODE_EXTRA_CA_CERTS` only at process start. So there are two ways, both supported:
  * - set `NODE_EXTRA_CA_CERTS=/path/ca.pem` in the environment that *starts* node (a workflow
  *   `env:`); nothing to configure here;
- * - pass `caFile` to `createTransport`: we build an undici `Agent` whose trust store is Node's
- *   bundled roots plus that file, and hand it to every exchange as its `dispatcher` (`core/http` passes it to fetch or undici.request).
+ * - pass `caFile` to `createTransport`: we build an `https.Agent` whose trust store is Node's
+ *   bundled roots plus that file, and hand it to every registry exchange as its `agent`
+ *   (registry exchanges never follow redirects, so `core/http` sends them with Node's client).
  */
 import { readFile } from 'node:fs/promises';
+import { Agent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { HttpOptions } from '../../core/http.js';
 import { OciError } from '../errors.js';
@@ -17,14 +18,14 @@ const MAX_CA_FILE_BYTES = 1024 * 1024;
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
 
 /**
- * Creates an HTTP dispatcher that trusts Node's roots plus the certificates in `caFile`.
+ * Creates an HTTPS agent that trusts Node's roots plus the certificates in `caFile`.
  * @param caFile - a PEM file with one or more certificates
- * @returns a dispatcher for `HttpOptions.dispatcher`, and a `close()` to release its sockets
+ * @returns an agent for `HttpOptions.agent`, and a `close()` to release its sockets
  * @throws OciError OCI_TLS_CONFIG_INVALID (unreadable, too large, or no PEM certificate)
  */
-export async function createCaDispatcher(
+export async function createCaAgent(
   caFile: string,
-): Promise<{ dispatcher: NonNullable<HttpOptions['dispatcher']>; close(): Promise<void> }> {
+): Promise<{ agent: NonNullable<HttpOptions['agent']>; close(): Promise<void> }> {
   let pem: string;
   try {
     const bytes = await readFile(caFile);
@@ -43,8 +44,11 @@ export async function createCaDispatcher(
       message: `CA file ${caFile} holds no PEM certificate; expected "-----BEGIN CERTIFICATE-----"`,
     });
   }
-  // Loaded lazily: only registries with a private CA need it (undici is the engine of Node's fetch).
-  const { Agent } = await import('undici');
-  const agent = new Agent({ connect: { ca: [...rootCertificates, pem] } });
-  return { dispatcher: agent as unknown as NonNullable<HttpOptions['dispatcher']>, close: () => agent.close() };
+  const agent = new Agent({ keepAlive: true, ca: [...rootCertificates, pem] });
+  return {
+    agent,
+    close: async () => {
+      agent.destroy();
+    },
+  };
 }

@@ -28,10 +28,10 @@ export interface RegistryToken {
   expiresAt: number;
 }
 
-/** HTTP settings shared with the transport (retries, timeouts, TLS dispatcher). */
+/** HTTP settings shared with the transport (retries, timeouts, TLS agent). */
 export type HttpSettings = Pick<
   HttpOptions,
-  'attempts' | 'timeoutMs' | 'totalTimeoutMs' | 'backoffMs' | 'dispatcher' | 'deadline'
+  'attempts' | 'timeoutMs' | 'totalTimeoutMs' | 'backoffMs' | 'agent' | 'deadline'
 >;
 
 const MAX_TOKEN_RESPONSE_BYTES = 256 * 1024;

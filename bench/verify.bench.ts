@@ -34,6 +34,7 @@
  * Rounds are interleaved (the order rotates), the first is a warm-up, the figure is the median.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { Verifier, toSignedEntity, toTrustMaterial, type VerificationPolicy } from '@sigstore/verify';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
@@ -391,23 +392,31 @@ async function rejectsTampered(
     throw new Error(`a tampered envelope verified (ours rejects: ${oursRejects}, peer rejects: ${peerRejects})`);
 }
 
-/** The HTTP requests `run` sends, from undici's diagnostics channel (fetch and undici.request alike). */
+/**
+ * The HTTP requests `run` sends, from the diagnostics channels of both HTTP engines (Node's http
+ * client, undici), as harness/count-requests.mjs counts them.
+ */
 async function requestsOf(run: () => Promise<number>): Promise<SentRequest[]> {
   const sent: SentRequest[] = [];
   const start = performance.now();
-  const onCreate = (message: unknown): void => {
-    const { request } = message as { request: { origin: string | URL; path: string; method: string } };
-    sent.push({
-      method: request.method,
-      url: `${String(request.origin)}${request.path}`,
-      at: performance.now() - start,
-    });
+  const record = (method: string, url: string): void => {
+    sent.push({ method, url, at: performance.now() - start });
   };
-  subscribe('undici:request:create', onCreate);
+  const onUndici = (message: unknown): void => {
+    const { request } = message as { request: { origin: string | URL; path: string; method: string } };
+    record(request.method, `${String(request.origin)}${request.path}`);
+  };
+  const onHttp = (message: unknown): void => {
+    const { request } = message as { request: ClientRequest };
+    record(request.method, `${request.protocol}//${String(request.getHeader('host'))}${request.path}`);
+  };
+  subscribe('undici:request:create', onUndici);
+  subscribe('http.client.request.start', onHttp);
   try {
     await run();
   } finally {
-    unsubscribe('undici:request:create', onCreate);
+    unsubscribe('undici:request:create', onUndici);
+    unsubscribe('http.client.request.start', onHttp);
   }
   return sent;
 }

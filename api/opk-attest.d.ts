@@ -216,12 +216,6 @@ export interface OidcProvider {
     /** The `iss` the tokens are expected to carry, when the provider knows it (GitHub.com's also come
      *  with an enterprise slug). */
     readonly issuer?: string;
-    /**
-     * Claims the tokens are expected to carry, known before one is issued (GitHub Actions: from the
-     * runner's environment), so a signing run can recognise its signer's earlier signatures without
-     * asking for a token. A prediction: the issued token's claims are what counts.
-     */
-    readonly expectedClaims?: Readonly<Record<string, string>>;
     /** The claim that carries the commitment. */
     readonly commitmentClaim: CommitmentClaim;
     /**
@@ -350,9 +344,9 @@ export interface SignImagesOptions {
     deadline?: Deadline;
     /**
      * Who this run will sign as, when known for sure before the token is issued: statements this
-     * identity already signed are then skipped without asking for a token. Default: the provider's
-     * `issuer` and `expectedClaims` when it has both; otherwise the token is asked for first and
-     * the statements its identity already signed are dropped before anything is logged or published.
+     * identity already signed are then skipped without asking for a token. Default: none; the token
+     * is asked for first and the statements its identity already signed are dropped before anything
+     * is logged or published.
      */
     expectedSigner?: ExpectedSigner;
     /** Sign even statements this signer identity already signed. Default false. */
@@ -681,7 +675,7 @@ export declare function discoveryKeyFinder(http?: JwksHttpOptions): KeyFinder;
  * The GitHub Actions provider that requests the token itself (the default).
  * Reads the environment once, here; masks both tokens before use when running in Actions.
  * @param options - env (default `process.env`), setSecret, issuer or serverUrl, http tuning
- * @returns a provider with `commitmentClaim: 'aud'` and, in a workflow, the claims it expects
+ * @returns a provider with `commitmentClaim: 'aud'`
  * @throws OidcError OIDC_NOT_CONFIGURED (variables missing, the URL is not https, or GITHUB_SERVER_URL
  *   is not a server URL); its requestIdToken throws OIDC_TOKEN_INVALID for a token whose `iss`
  *   does not fit the server (or is not `issuer`)

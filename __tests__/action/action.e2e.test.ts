@@ -222,14 +222,14 @@ describeWith(['dist', 'docker-registry'], 'the sign action on the CNCF registry'
   });
 
   describe('when the job runs again', () => {
-    it('adds nothing (count 0) and asks for no token', async () => {
+    it('adds nothing (count 0), after the one token that says who signs', async () => {
       const tokens = stack.oidc.issued.length;
       const r = await sign(stack, image.ref);
       expectSuccess(r);
       expect(r.outputs.count).toBe('0');
       expect(signedOf(r)).toEqual([]);
       expect(r.summary).toContain('0 signed, 4 already signed');
-      expect(stack.oidc.issued).toHaveLength(tokens);
+      expect(stack.oidc.issued).toHaveLength(tokens + 1);
     });
   });
 

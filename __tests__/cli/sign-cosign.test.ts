@@ -195,16 +195,19 @@ describeWith(['docker-registry'], 'opk-attest sign by two identities', () => {
       expect(rekor.size()).toBe(logged);
     });
 
-    it("asks for no token when the workflow's environment states the identity", async () => {
+    it("asks for the token in a workflow too (the runner's environment cannot say who signs)", async () => {
       Object.assign(process.env, DEFAULT_JOB_ENV);
       try {
         const tokens = oidc.issued.length;
         const logged = rekor.size();
-        const again = await sign();
+        const r = await cli('sign', image, '--issuer', oidc.issuer, '--transparency-log', rekor.url, '--json');
+        const again = JSON.parse(r.out) as SignJson; // stdout is the data alone
         expect(again.signed).toEqual([]);
         expect(again.skipped).toHaveLength(4);
-        expect(oidc.issued).toHaveLength(tokens);
+        expect(oidc.issued).toHaveLength(tokens + 1);
         expect(rekor.size()).toBe(logged);
+        // The ID token is masked in the workflow log, by a command on stderr.
+        expect(r.err).toContain(`::add-mask::${oidc.issued.at(-1)}\n`);
       } finally {
         for (const k of Object.keys(DEFAULT_JOB_ENV)) delete process.env[k];
       }

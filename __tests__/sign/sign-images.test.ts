@@ -161,7 +161,7 @@ describe('signImages', () => {
   }
 
   describe('when run again by the same signer identity', () => {
-    it('adds nothing and asks for no token when the provider knows the identity (a GitHub workflow)', async () => {
+    it('adds nothing in a GitHub workflow, after the one token that says who signs', async () => {
       const image = await pushed('acme/rerun');
       const first = await signImages({
         images: [image],
@@ -179,7 +179,7 @@ describe('signImages', () => {
       expect(second.skipped.map((s) => s.artifactDigest).sort()).toEqual(
         first.signed.map((s) => s.artifactDigest).sort(),
       );
-      expect(oidc.requests.idtoken).toBe(tokensBefore); // no OIDC round trip when nothing is to sign
+      expect(oidc.requests.idtoken).toBe(tokensBefore + 1); // the environment cannot say who signs: the token does
       expect(rekor.size()).toBe(logged);
     });
 
@@ -200,9 +200,15 @@ describe('signImages', () => {
   });
 
   describe('when a second signer identity signs', () => {
-    /** Signs `image` as `repository`'s `workflow` (the endpoint issues its claims), `known` before the token or not. */
-    async function signAs(image: string, repository: string, workflow: string, known: boolean) {
-      oidc.setClaims(claimsOf(repository, workflow));
+    /** Signs `image` as `repository`'s `workflow` (the endpoint issues its claims, `extra` on top), in a workflow or not. */
+    async function signAs(
+      image: string,
+      repository: string,
+      workflow: string,
+      known: boolean,
+      extra: Record<string, string> = {},
+    ) {
+      oidc.setClaims({ ...claimsOf(repository, workflow), ...extra });
       try {
         return await signImages({
           images: [image],
@@ -256,6 +262,22 @@ describe('signImages', () => {
       const both = threshold2([
         ['build', { job_workflow_ref: 'octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main' }],
         ['qa', { job_workflow_ref: 'octo-org/octo-repo/.github/workflows/qa.yml@refs/heads/main' }],
+      ]);
+      expect((await verifyImage({ image, trust: trust(), policy: both })).passed).toBe(true);
+    });
+
+    it('co-signs as a job with an environment of the same workflow and ref (the runner does not show it)', async () => {
+      const image = await pushed('acme/environment-job');
+      await signAs(image, 'octo-org/octo-repo', 'release.yml', true);
+      // Same runner environment, but GitHub puts the job's environment in sub.
+      const qa = await signAs(image, 'octo-org/octo-repo', 'release.yml', true, {
+        sub: 'repo:octo-org/octo-repo:environment:qa',
+        environment: 'qa',
+      });
+      expect(qa.signed).toHaveLength(4);
+      const both = threshold2([
+        ['build', { sub: 'repo:octo-org/octo-repo:ref:refs/heads/main' }],
+        ['qa', { sub: 'repo:octo-org/octo-repo:environment:qa' }],
       ]);
       expect((await verifyImage({ image, trust: trust(), policy: both })).passed).toBe(true);
     });

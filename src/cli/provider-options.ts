@@ -54,6 +54,16 @@ const ACCEPTED: Record<ProviderName, readonly (typeof PROVIDER_SPECIFIC)[number]
 };
 
 /**
+ * Masks a secret in the workflow log with a workflow command on stderr. The runner reads workflow
+ * commands on both streams, and the CLI's stdout carries its data (`--json`), which a command line
+ * there would corrupt.
+ */
+function maskOnStderr(secret: string): void {
+  const data = secret.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+  process.stderr.write(`::add-mask::${data}\n`);
+}
+
+/**
  * The provider the flags describe.
  * @param http - network tuning of its endpoint (the command's deadline)
  * @throws UsageError CLI_USAGE for flags that do not fit the provider or are missing
@@ -66,8 +76,13 @@ export function providerFromFlags(v: ProviderValues, http: OidcHttpOptions = {})
     }
   }
   const claim: CommitmentClaim = oneOf(v['commitment-claim'] ?? 'aud', '--commitment-claim', ['aud', 'nonce']);
-  if (name === 'github')
-    return githubActionsProvider({ http, ...(v.issuer === undefined ? {} : { issuer: v.issuer }) });
+  if (name === 'github') {
+    return githubActionsProvider({
+      http,
+      ...(process.env.GITHUB_ACTIONS === 'true' ? { setSecret: maskOnStderr } : {}),
+      ...(v.issuer === undefined ? {} : { issuer: v.issuer }),
+    });
+  }
   if (name === 'file') {
     return staticTokenProvider({
       source: { file: required(v['token-file'], '--token-file PATH') },

@@ -5,11 +5,12 @@
  * manifest. Nothing is written to a registry before every envelope is signed and logged, so a
  * failure leaves nothing half-done; re-running converges.
  *
- * Who signs is known for sure only from the issued token. When the provider (or the caller) knows
- * the identity before (GitHub Actions: from the runner's environment), statements it already
- * signed are skipped before any token is asked for; then, and always when the identity was not
- * known, statements the token's identity already signed are dropped before anything is logged or
- * published. A second identity therefore co-signs, and a re-run by the same identity adds nothing.
+ * Who signs is known for sure only from the issued token (in GitHub Actions the runner's
+ * environment names neither a job's `environment:` nor its reusable workflow, and either changes
+ * `sub` or `job_workflow_ref`). So statements the token's identity already signed are dropped
+ * after the token is issued and before anything is logged or published; only a caller that knows
+ * the identity for sure (`expectedSigner`) skips before asking. A second identity therefore
+ * co-signs, and a re-run by the same identity adds nothing.
  */
 import { signEnvelopes, withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
 import type { Deadline } from '../core/deadline.js';
@@ -71,9 +72,9 @@ export interface SignImagesOptions {
   deadline?: Deadline;
   /**
    * Who this run will sign as, when known for sure before the token is issued: statements this
-   * identity already signed are then skipped without asking for a token. Default: the provider's
-   * `issuer` and `expectedClaims` when it has both; otherwise the token is asked for first and
-   * the statements its identity already signed are dropped before anything is logged or published.
+   * identity already signed are then skipped without asking for a token. Default: none; the token
+   * is asked for first and the statements its identity already signed are dropped before anything
+   * is logged or published.
    */
   expectedSigner?: ExpectedSigner;
   /** Sign even statements this signer identity already signed. Default false. */
@@ -153,7 +154,7 @@ export async function signImages(options: SignImagesOptions): Promise<SignImages
   try {
     const { work, images } = await collectAll(options, transports, log);
     const referrers = options.force ? undefined : await listSubjectReferrers(work, options.referrersRepository);
-    const expected = referrers === undefined ? undefined : expectedSignerOf(options);
+    const expected = referrers === undefined ? undefined : options.expectedSigner;
     const { todo, skipped } =
       referrers && expected ? splitBySigner(work, (w) => w, referrers, expected) : { todo: work, skipped: [] };
     if (todo.length === 0) {
@@ -212,13 +213,6 @@ async function signNew(
     referrers,
   );
   return { signed: published, skipped: allSkipped, signer };
-}
-
-/** The identity known before the token: the caller's, or the provider's issuer with its expected claims. */
-function expectedSignerOf(o: SignImagesOptions): ExpectedSigner | undefined {
-  if (o.expectedSigner) return o.expectedSigner;
-  const { issuer, expectedClaims } = o.provider;
-  return issuer !== undefined && expectedClaims !== undefined ? { issuer, claims: expectedClaims } : undefined;
 }
 
 /** The signer identity in a progress line (its claims are the token's own, no secrets). */

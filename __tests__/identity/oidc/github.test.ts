@@ -346,37 +346,6 @@ describe('githubActionsProvider', () => {
       }
     });
   });
-
-  describe('when the runner states the workflow (a push)', () => {
-    const job = {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_REPOSITORY: 'octo-org/octo-repo',
-      GITHUB_REF: 'refs/heads/main',
-      GITHUB_WORKFLOW_REF: 'octo-org/octo-repo/.github/workflows/release.yml@refs/heads/main',
-      GITHUB_EVENT_NAME: 'push',
-    };
-
-    it('expects the identity claims of the token it will get', async () => {
-      const p = provider({ env: envFor(gh, job), setSecret: () => {} });
-      expect(p.expectedClaims).toEqual({
-        sub: 'repo:octo-org/octo-repo:ref:refs/heads/main',
-        repository: 'octo-org/octo-repo',
-        ref: 'refs/heads/main',
-        workflow_ref: job.GITHUB_WORKFLOW_REF,
-        job_workflow_ref: job.GITHUB_WORKFLOW_REF,
-      });
-      const payload = decodeJwt(await p.requestIdToken(commitment()));
-      for (const [claim, value] of Object.entries(p.expectedClaims!)) expect(payload[claim]).toBe(value);
-    });
-
-    it.each([
-      ['a pull request (sub is repo:…:pull_request)', { GITHUB_EVENT_NAME: 'pull_request' }],
-      ['outside Actions', { GITHUB_ACTIONS: '' }],
-      ['without GITHUB_WORKFLOW_REF', { GITHUB_WORKFLOW_REF: '' }],
-    ])('expects nothing for %s', (_what, change) => {
-      expect(provider({ env: envFor(gh, { ...job, ...change }), setSecret: () => {} }).expectedClaims).toBeUndefined();
-    });
-  });
 });
 
 describe('actionsCoreGithubProvider', () => {

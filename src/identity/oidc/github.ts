@@ -108,36 +108,6 @@ function issuerCheck(options: { issuer?: string; serverUrl?: string }, env: Env)
   };
 }
 
-/**
- * The claims that decide who signs (see policy `signerIdentity`) as the runner's environment states
- * them before a token is issued: `sub` as GitHub forms it by default (`repo:OWNER/REPO:ref:REF`),
- * the repository, the ref and the workflow. Undefined outside Actions and for pull-request events
- * (their `sub` is `repo:OWNER/REPO:pull_request`).
- *
- * A prediction, and the environment does not tell everything: it names neither a job's
- * `environment:` (GitHub then puts `environment:NAME` in `sub`) nor the reusable workflow a job
- * runs (`job_workflow_ref`), and a repository may customise `sub`. Such a job's token names another
- * identity than predicted; its earlier signatures are then not found before the token, which is
- * asked for and decides. But a plain job of the same workflow and ref has the predicted identity:
- * an `environment:` job or a reusable workflow co-signing after it must sign with force.
- * @param env - the runner's environment
- * @throws never
- */
-export function githubExpectedClaims(env: Env): Record<string, string> | undefined {
-  const repository = env.GITHUB_REPOSITORY;
-  const ref = env.GITHUB_REF;
-  const workflowRef = env.GITHUB_WORKFLOW_REF;
-  if (env.GITHUB_ACTIONS !== 'true' || !repository || !ref || !workflowRef) return undefined;
-  if (env.GITHUB_EVENT_NAME?.startsWith('pull_request')) return undefined;
-  return {
-    sub: `repo:${repository}:ref:${ref}`,
-    repository,
-    ref,
-    workflow_ref: workflowRef,
-    job_workflow_ref: workflowRef,
-  };
-}
-
 function defaultSetSecret(env: Env): SetSecret | undefined {
   return env.GITHUB_ACTIONS === 'true' ? actionsSetSecret : undefined;
 }
@@ -155,7 +125,7 @@ function statusHint(status: number, attempts: number | undefined): string {
  * The GitHub Actions provider that requests the token itself (the default).
  * Reads the environment once, here; masks both tokens before use when running in Actions.
  * @param options - env (default `process.env`), setSecret, issuer or serverUrl, http tuning
- * @returns a provider with `commitmentClaim: 'aud'` and, in a workflow, the claims it expects
+ * @returns a provider with `commitmentClaim: 'aud'`
  * @throws OidcError OIDC_NOT_CONFIGURED (variables missing, the URL is not https, or GITHUB_SERVER_URL
  *   is not a server URL); its requestIdToken throws OIDC_TOKEN_INVALID for a token whose `iss`
  *   does not fit the server (or is not `issuer`)
@@ -166,7 +136,6 @@ export function githubActionsProvider(options: GithubActionsOptions = {}): OidcP
   const requestToken = readVar(env, REQUEST_TOKEN_VAR);
   const setSecret = options.setSecret ?? defaultSetSecret(env);
   const issuer = issuerCheck(options, env);
-  const expectedClaims = githubExpectedClaims(env);
   let requestTokenMasked = false;
 
   async function requestIdToken(commitment: string): Promise<string> {
@@ -207,7 +176,6 @@ export function githubActionsProvider(options: GithubActionsOptions = {}): OidcP
     name: 'github-actions',
     issuer: issuer.issuer,
     commitmentClaim: 'aud',
-    ...(expectedClaims ? { expectedClaims } : {}),
     requestIdToken,
   };
 }

@@ -23,7 +23,6 @@ export {
   REQUEST_TOKEN_VAR,
   githubActionsProvider,
   actionsCoreGithubProvider,
-  githubExpectedClaims,
 } from './github.js';
 export {
   GITHUB_COM_SERVER,

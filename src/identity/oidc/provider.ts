@@ -17,12 +17,6 @@ export interface OidcProvider {
   /** The `iss` the tokens are expected to carry, when the provider knows it (GitHub.com's also come
    *  with an enterprise slug). */
   readonly issuer?: string;
-  /**
-   * Claims the tokens are expected to carry, known before one is issued (GitHub Actions: from the
-   * runner's environment), so a signing run can recognise its signer's earlier signatures without
-   * asking for a token. A prediction: the issued token's claims are what counts.
-   */
-  readonly expectedClaims?: Readonly<Record<string, string>>;
   /** The claim that carries the commitment. */
   readonly commitmentClaim: CommitmentClaim;
   /**

@@ -354,14 +354,6 @@ export interface SignImagesOptions {
     /** Progress lines for the user (no secrets pass through here). */
     log?: (line: string) => void;
     now?: () => Date;
-    /**
-     * Registry transports by host to use and to add the run's to, left open for the caller to
-     * reuse (what they learnt about each registry included) and close. Default: the run's own,
-     * closed when it ends.
-     */
-    transports?: Map<string, ClosableTransport>;
-    /** Called with each artifact as published and the exact bytes pushed (a self-check needs no read-back). */
-    onPublished?: (artifact: SignedArtifact, bytes: PublishedBytes) => void;
 }
 
 // SignImagesResult: src/sign/sign-images.ts
@@ -880,13 +872,6 @@ export interface BundleTrustMaterial {
 /** How the client authenticates at the token endpoint (RFC 6749 §2.3.1, OIDC Core §9). */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
 
-// ClosableTransport: src/oci/transport/client.ts
-/** A transport that owns sockets (an extra-CA agent) and can release them. */
-export interface ClosableTransport extends RegistryTransport {
-    /** Releases the extra-CA agent's sockets, if any. Safe to call more than once. */
-    close(): Promise<void>;
-}
-
 // CommitmentClaim: src/identity/oidc/provider.ts
 /**
  * The one interface between the OpenPubkey core and whatever issues ID tokens. The core computes
@@ -937,18 +922,6 @@ export interface EcPublicJwk {
     kid?: string;
     use?: string;
 }
-
-// EnforcedPrecondition: src/oci/transport/registry-knowledge.ts
-/**
- * What the client has learnt about one registry while talking to it: per repository whether it
- * serves the OCI 1.1 referrers API and whether the shared empty config blob is already there,
- * and whether the registry enforces `If-Match` / `If-None-Match` on manifest PUTs. The transport
- * owns one (`RegistryTransport.knowledge`), so it lives exactly as long as the connection
- * settings it was learnt with; `snapshot()` shows it to a reader (logs, tests, `--debug`).
- * Why each fact matters: docs/referrers.md.
- */
-/** A precondition the registry has been seen to enforce. */
-export type EnforcedPrecondition = 'if-match' | 'if-none-match';
 
 // Env: src/identity/oidc/provider.ts
 /** Environment lookup (`process.env` fits); providers take it as a parameter, defaulting to `process.env`. */
@@ -1030,15 +1003,6 @@ export interface HttpOptions {
     agent?: Agent;
     /** The command's overall time budget; every attempt and retry spends from it. */
     deadline?: Deadline;
-}
-
-// HttpResponse: src/core/http.ts
-/** A fully read response. */
-export interface HttpResponse {
-    status: number;
-    headers: Headers;
-    body: Buffer;
-    url: string;
 }
 
 // InspectedAttestation: src/verify/inspect.ts
@@ -1264,15 +1228,6 @@ export interface PolicyVerdict {
 /** Any public key OpenPubkey uses. */
 export type PublicJwk = RsaPublicJwk | EcPublicJwk | OkpPublicJwk;
 
-// PublishedBytes: src/sign/sign-images.ts
-/** The bytes of one published artifact, exactly as pushed by digest. */
-export interface PublishedBytes {
-    /** The artifact manifest. */
-    manifest: Buffer;
-    /** Its one layer: the DSSE envelope. */
-    envelope: Uint8Array;
-}
-
 // ReferenceOptions: src/oci/reference.ts
 /** Options of `registryBaseUrl`. */
 export interface ReferenceOptions {
@@ -1280,72 +1235,6 @@ export interface ReferenceOptions {
     insecureRegistries?: readonly string[];
     /** Forces the scheme (e.g. `https` for a loopback registry that serves TLS). */
     scheme?: 'http' | 'https';
-}
-
-// RegistryKnowledge: src/oci/transport/registry-knowledge.ts
-/** Facts learnt about one registry; every fact is written by an explicit call, never as a side effect of a read. */
-export declare class RegistryKnowledge {
-    private readonly api;
-    private readonly apiSettled;
-    private readonly emptyConfigs;
-    private readonly enforced;
-    /**
-     * Whether `repository` serves the referrers API: the recorded answer, else `probe()`'s. Callers
-     * at the same time share one probe; a probe that fails is forgotten (the next caller asks again).
-     */
-    referrersApi(repository: string, probe: () => Promise<boolean>): Promise<boolean>;
-    /** Records that `repository` answered a referrers API listing (so no probe is needed). */
-    recordReferrersApi(repository: string): void;
-    /** Runs `push` once per repository (concurrent callers share it; a failed push is retried next time). */
-    ensureEmptyConfig(repository: string, push: () => Promise<void>): Promise<void>;
-    /** Records a precondition the registry has provably enforced (docs/referrers.md). */
-    recordEnforced(kind: EnforcedPrecondition): void;
-    /** Whether both preconditions are provably enforced: then fallback-tag writers cannot lose updates. */
-    get enforcesPreconditions(): boolean;
-    /** A plain copy of what is known. */
-    snapshot(): RegistryKnowledgeSnapshot;
-}
-
-// RegistryKnowledgeSnapshot: src/oci/transport/registry-knowledge.ts
-/** A plain view of the knowledge, for logs and tests. */
-export interface RegistryKnowledgeSnapshot {
-    /** Per repository: `true`/`false` once probed, `"probing"` while a probe is in flight. */
-    referrersApi: Record<string, boolean | 'probing'>;
-    /** Repositories where the empty config blob was pushed (or is being pushed). */
-    emptyConfig: string[];
-    /** Preconditions the registry provably enforces. */
-    enforces: EnforcedPrecondition[];
-}
-
-// RegistryRequest: src/oci/transport/types.ts
-/** One request to a registry's distribution API. */
-export interface RegistryRequest {
-    method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
-    /** The repository this request is about (decides the auth scope), e.g. `library/alpine`. */
-    repository: string;
-    /** Either a path below `/v2/` (e.g. `library/alpine/manifests/sha256:…`), or an absolute
-     *  URL the registry handed out (an upload `Location`). */
-    path: string;
-    headers?: Record<string, string>;
-    body?: Uint8Array;
-    /** Auth scope actions this request needs on `repository`. */
-    actions: Array<'pull' | 'push'>;
-    /** Also request pull on this repository (cross-repository blob mount). */
-    mountFrom?: string;
-    /** Cap on the response body (defaults to a small cap suitable for manifests). */
-    maxBytes?: number;
-    /** Statuses that must not be retried by the transport (e.g. 412 for If-Match). */
-    noRetryStatuses?: number[];
-}
-
-// RegistryTransport: src/oci/transport/types.ts
-/** Sends authenticated requests to one registry. Non-2xx responses are returned, not thrown. */
-export interface RegistryTransport {
-    /** The registry as written in references (`ghcr.io`, `127.0.0.1:5000`, `docker.io`). */
-    readonly registry: string;
-    /** What has been learnt about this registry (referrers API, preconditions); lives as long as the transport. */
-    readonly knowledge: RegistryKnowledge;
-    send(req: RegistryRequest): Promise<HttpResponse>;
 }
 
 // RejectedSignature: src/verify/verifier.ts

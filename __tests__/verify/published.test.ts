@@ -1,13 +1,13 @@
 /**
  * verifyPublished: the signer's check of what it pushed, on the bytes it holds plus one listing
- * read per subject. Images are signed for real by `signImages` on the test registry (with and
+ * read per subject. Images are signed for real by `signImagesWith` on the test registry (with and
  * without the referrers API), the loopback OIDC endpoint and the test Rekor log; then held
  * bytes and registry content are attacked, and each attack must be rejected with its code.
  */
 import type { Digest } from '../../src/core/digest.js';
 import { discoveryKeyFinder, githubActionsProvider } from '../../src/identity/index.js';
 import { createTransport, publishReferrer, type ClosableTransport } from '../../src/oci/index.js';
-import { signImages, type PublishedBytes, type SignImagesResult } from '../../src/sign/index.js';
+import { signImagesWith, type PublishedBytes, type SignImagesResult } from '../../src/sign/index.js';
 import { createLogKeyring, LogPublicKey } from '../../src/tlog/index.js';
 import { verifyPublished, type PublishedSubject, type TrustMaterial } from '../../src/verify/index.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
@@ -48,16 +48,18 @@ async function signed(referrersApi: boolean, repository: string): Promise<Run> {
   const t = createTransport(reg.host);
   const built = await pushBuildkitImage(t, { repository, seed: repository });
   const held = new Map<string, PublishedBytes>();
-  const result = await signImages({
-    images: [`${reg.host}/${repository}@${built.digest}`],
-    provider: githubActionsProvider({
-      env: { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken },
-      issuer: oidc.issuer,
-      setSecret: () => {},
-    }),
-    transparencyLog: rekor.url,
-    onPublished: (a, bytes) => held.set(a.artifactDigest, bytes),
-  });
+  const result = await signImagesWith(
+    {
+      images: [`${reg.host}/${repository}@${built.digest}`],
+      provider: githubActionsProvider({
+        env: { ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken },
+        issuer: oidc.issuer,
+        setSecret: () => {},
+      }),
+      transparencyLog: rekor.url,
+    },
+    { onPublished: (a, bytes) => held.set(a.artifactDigest, bytes) },
+  );
   return { reg, t, result, held };
 }
 

@@ -12,7 +12,7 @@ import {
   githubIssuerFor,
   type OidcProvider,
 } from '../identity/index.js';
-import { signImages, type SignImagesResult } from '../sign/index.js';
+import { signImagesWith, type RunHooks, type SignImagesResult } from '../sign/index.js';
 import type { Deadline } from '../core/deadline.js';
 import { DEFAULT_LOG, deadlineOf, readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
 import { verifyWhatWasSigned, type SigningRun } from './self-verify.js';
@@ -71,30 +71,35 @@ async function sign(
   run: SigningRun,
 ): Promise<SignImagesResult> {
   const claims = workflowClaims(env, provider.issuer!);
-  return signImages({
+  const hooks: RunHooks = {
     transports: run.transports,
-    ...(run.findKey ? { findKey: run.findKey } : {}),
     onPublished: (a, bytes) => run.held.set(a.artifactDigest, bytes),
-    images: inputs.images,
-    provider,
-    platforms: inputs.platforms,
-    extra: {
-      ...(inputs.sbomPath ? { sbom: readInputFile('sbom-path', inputs.sbomPath) } : {}),
-      ...(inputs.predicate
-        ? { predicate: { type: inputs.predicate.type, bytes: readInputFile('predicate-path', inputs.predicate.path) } }
-        : {}),
-      ...(claims && inputs.generateProvenance ? { provenanceClaims: claims } : {}),
-      ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
+  };
+  return signImagesWith(
+    {
+      ...(run.findKey ? { findKey: run.findKey } : {}),
+      images: inputs.images,
+      provider,
+      platforms: inputs.platforms,
+      extra: {
+        ...(inputs.sbomPath ? { sbom: readInputFile('sbom-path', inputs.sbomPath) } : {}),
+        ...(inputs.predicate
+          ? {
+              predicate: { type: inputs.predicate.type, bytes: readInputFile('predicate-path', inputs.predicate.path) },
+            }
+          : {}),
+        ...(claims && inputs.generateProvenance ? { provenanceClaims: claims } : {}),
+        ...(env.GITHUB_SERVER_URL ? { serverUrl: env.GITHUB_SERVER_URL } : {}),
+      },
+      referrersRepository: inputs.referrersRepository,
+      transparencyLog: inputs.transparencyLog,
+      registry: { ...inputs.credentials, env },
+      force: inputs.force,
+      deadline,
+      log: (line) => core.info(line),
     },
-    referrersRepository: inputs.referrersRepository,
-    transparencyLog: inputs.transparencyLog,
-    registry: { ...inputs.credentials, env },
-    // The provider knows the signer identity before the token from the runner's environment: a
-    // re-run of this workflow asks for no token, and any other identity signs beside it.
-    force: inputs.force,
-    deadline,
-    log: (line) => core.info(line),
-  });
+    hooks,
+  );
 }
 
 /**

@@ -2,6 +2,8 @@
 export { SignError, type SignErrorCode } from './errors.js';
 export {
   signImages,
+  signImagesWith,
+  type RunHooks,
   type SignImagesOptions,
   type SignImagesResult,
   type ResolvedImage,

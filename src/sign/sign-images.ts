@@ -82,6 +82,13 @@ export interface SignImagesOptions {
   /** Progress lines for the user (no secrets pass through here). */
   log?: (line: string) => void;
   now?: () => Date;
+}
+
+/**
+ * What a shell inside this package adds to a run (the action's self-check); not part of the
+ * package's API, so the registry client's types stay internal.
+ */
+export interface RunHooks {
   /**
    * Registry transports by host to use and to add the run's to, left open for the caller to
    * reuse (what they learnt about each registry included) and close. Default: the run's own,
@@ -91,6 +98,8 @@ export interface SignImagesOptions {
   /** Called with each artifact as published and the exact bytes pushed (a self-check needs no read-back). */
   onPublished?: (artifact: SignedArtifact, bytes: PublishedBytes) => void;
 }
+
+type RunOptions = SignImagesOptions & RunHooks;
 
 /** The bytes of one published artifact, exactly as pushed by digest. */
 export interface PublishedBytes {
@@ -148,7 +157,16 @@ const PARALLEL = 8;
  * @throws SignError SIGN_NO_STATEMENTS | SIGN_SUBJECT_MISMATCH | SIGN_CLAIMS_MISMATCH;
  *   OciError, AttestError, PkTokenError, OidcError and TlogError from the parts it drives
  */
-export async function signImages(options: SignImagesOptions): Promise<SignImagesResult> {
+export function signImages(options: SignImagesOptions): Promise<SignImagesResult> {
+  return signImagesWith(options, {});
+}
+
+/**
+ * `signImages` with the hooks a shell of this package adds.
+ * @throws as `signImages`
+ */
+export async function signImagesWith(signOptions: SignImagesOptions, hooks: RunHooks): Promise<SignImagesResult> {
+  const options: RunOptions = { ...signOptions, ...hooks };
   const log = options.log ?? (() => {});
   const transports = options.transports ?? new Map<string, ClosableTransport>();
   try {
@@ -177,7 +195,7 @@ async function signNew(
   todo: Work[],
   skipped: SkippedStatement[],
   referrers: SubjectReferrers | undefined,
-  o: SignImagesOptions,
+  o: RunOptions,
   log: (l: string) => void,
 ): Promise<Omit<SignImagesResult, 'images'>> {
   const { signed, pkToken, key } = await signRun(todo, o, log);
@@ -223,7 +241,7 @@ function whose(s: ExpectedSigner): string {
 }
 
 async function collectAll(
-  o: SignImagesOptions,
+  o: RunOptions,
   transports: Map<string, ClosableTransport>,
   log: (l: string) => void,
 ): Promise<{ work: Work[]; images: ResolvedImage[] }> {
@@ -262,7 +280,7 @@ async function collectAll(
 /** One key, one OIDC round trip, one PK token for every envelope of the run. */
 async function signRun(
   todo: Work[],
-  o: SignImagesOptions,
+  o: RunOptions,
   log: (l: string) => void,
 ): Promise<{ signed: SignedEnvelope[]; pkToken: PkToken; key: EphemeralKey }> {
   const key = EphemeralKey.generate();
@@ -290,7 +308,7 @@ async function logAll(
   signed: SignedEnvelope[],
   key: EphemeralKey,
   pkToken: PkToken,
-  o: SignImagesOptions,
+  o: RunOptions,
   log: (l: string) => void,
 ): Promise<Array<{ envelope: SignedEnvelope; logIndex?: number }>> {
   if (o.transparencyLog === false) {
@@ -321,7 +339,7 @@ async function publishAll(
   todo: Work[],
   logged: Array<{ envelope: SignedEnvelope; logIndex?: number }>,
   signer: SignerSummary,
-  o: SignImagesOptions,
+  o: RunOptions,
   created: Date,
   log: (l: string) => void,
   referrers: SubjectReferrers | undefined,

@@ -321,7 +321,7 @@ export interface SignEnvelopesOptions {
 export declare class SignError extends OpkError<SignErrorCode> {
 }
 
-// SignImagesOptions: src/sign/sign-images.ts
+// SignImagesOptions: src/sign/run-options.ts
 /** Options of `signImages`; defaults are resolved at the top of the function. */
 export interface SignImagesOptions {
     /** Images as `name@digest` (preferred) or `name:tag`. */
@@ -356,7 +356,7 @@ export interface SignImagesOptions {
     now?: () => Date;
 }
 
-// SignImagesResult: src/sign/sign-images.ts
+// SignImagesResult: src/sign/run-options.ts
 /** The outcome of a run. */
 export interface SignImagesResult {
     /** Every image of the run, in the order given. */
@@ -1245,7 +1245,7 @@ export interface RejectedSignature {
     message: string;
 }
 
-// ResolvedImage: src/sign/sign-images.ts
+// ResolvedImage: src/sign/run-options.ts
 /** An image of the run: the reference given and the index or manifest it resolved to. */
 export interface ResolvedImage {
     /** The reference as given (`name:tag` or `name@digest`). */
@@ -1309,7 +1309,7 @@ export type SignErrorCode = 'SIGN_NO_STATEMENTS' | 'SIGN_SUBJECT_MISMATCH' | 'SI
 /** The three kinds of signature a PK token carries, told apart by the protected `typ`. */
 export type SignatureRole = 'op' | 'cic' | 'cos';
 
-// SignedArtifact: src/sign/sign-images.ts
+// SignedArtifact: src/sign/run-options.ts
 /** One envelope this run published. */
 export interface SignedArtifact {
     image: string;

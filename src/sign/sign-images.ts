@@ -13,32 +13,29 @@
  * co-signs, and a re-run by the same identity adds nothing.
  */
 import { signEnvelopes, withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
-import type { Deadline } from '../core/deadline.js';
-import type { Digest } from '../core/digest.js';
-import {
-  EphemeralKey,
-  discoveryKeyFinder,
-  type KeyFinder,
-  issuePkToken,
-  type OidcProvider,
-  type PkToken,
-  githubServerOf,
-} from '../identity/index.js';
+import { EphemeralKey, discoveryKeyFinder, issuePkToken, type PkToken, githubServerOf } from '../identity/index.js';
 import {
   parseReference,
   formatReference,
   publishReferrers,
   createTransport,
   type ClosableTransport,
-  type TransportOptions,
   signerSummary,
   type SignerSummary,
 } from '../oci/index.js';
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { SignError } from './errors.js';
+import type {
+  ResolvedImage,
+  RunHooks,
+  RunOptions,
+  SignedArtifact,
+  SignImagesOptions,
+  SignImagesResult,
+} from './run-options.js';
 import { referrerRequest, type ExpectedSigner } from './referrer.js';
 import { mapLimit } from '../core/map-limit.js';
-import { collectImage, type ExtraStatements } from './statements.js';
+import { collectImage } from './statements.js';
 import {
   listSubjectReferrers,
   splitBySigner,
@@ -49,102 +46,14 @@ import {
 } from './already-signed.js';
 
 export type { SkippedStatement } from './already-signed.js';
-
-/** Options of `signImages`; defaults are resolved at the top of the function. */
-export interface SignImagesOptions {
-  /** Images as `name@digest` (preferred) or `name:tag`. */
-  images: readonly string[];
-  /** Where the ID token comes from (GitHub Actions, or any OIDC provider). */
-  provider: OidcProvider;
-  /** OP keys to check the ID token before it is turned into GQ256. Default: the issuer's live JWKS. */
-  findKey?: KeyFinder;
-  /** Only these platforms (`os/arch[/variant]`). Default: all. */
-  platforms?: readonly string[];
-  /** User SBOM, custom predicate, and claims to generate provenance from. */
-  extra?: ExtraStatements;
-  /** Store signatures in this repository of the same registry. */
-  referrersRepository?: string;
-  /** Rekor base URL, or false to not log (the PK token binding keeps signatures valid). */
-  transparencyLog: string | false;
-  /** Registry auth and connection settings. */
-  registry?: TransportOptions;
-  /** The run's overall time budget for registry, log and key fetches (the provider carries its own). */
-  deadline?: Deadline;
-  /**
-   * Who this run will sign as, when known for sure before the token is issued: statements this
-   * identity already signed are then skipped without asking for a token. Default: none; the token
-   * is asked for first and the statements its identity already signed are dropped before anything
-   * is logged or published.
-   */
-  expectedSigner?: ExpectedSigner;
-  /** Sign even statements this signer identity already signed. Default false. */
-  force?: boolean;
-  /** Progress lines for the user (no secrets pass through here). */
-  log?: (line: string) => void;
-  now?: () => Date;
-}
-
-/**
- * What a shell inside this package adds to a run (the action's self-check); not part of the
- * package's API, so the registry client's types stay internal.
- */
-export interface RunHooks {
-  /**
-   * Registry transports by host to use and to add the run's to, left open for the caller to
-   * reuse (what they learnt about each registry included) and close. Default: the run's own,
-   * closed when it ends.
-   */
-  transports?: Map<string, ClosableTransport>;
-  /** Called with each artifact as published and the exact bytes pushed (a self-check needs no read-back). */
-  onPublished?: (artifact: SignedArtifact, bytes: PublishedBytes) => void;
-}
-
-type RunOptions = SignImagesOptions & RunHooks;
-
-/** The bytes of one published artifact, exactly as pushed by digest. */
-export interface PublishedBytes {
-  /** The artifact manifest. */
-  manifest: Buffer;
-  /** Its one layer: the DSSE envelope. */
-  envelope: Uint8Array;
-}
-
-/** One envelope this run published. */
-export interface SignedArtifact {
-  image: string;
-  platform: string;
-  subject: Digest;
-  predicateType: string;
-  artifactDigest: Digest;
-  /** Where the artifact manifest lives. */
-  repository: string;
-  logIndex?: number;
-  /** How the referrer is discoverable: the registry's referrers API or the fallback tag. */
-  via: 'api' | 'tag';
-}
-
-/** An image of the run: the reference given and the index or manifest it resolved to. */
-export interface ResolvedImage {
-  /** The reference as given (`name:tag` or `name@digest`). */
-  image: string;
-  /** The digest of the index (or single manifest) that was read and signed. */
-  digest: Digest;
-  kind: 'index' | 'manifest';
-  /** `registry/repository@digest`: the image exactly as signed, for verifying or pulling. */
-  pinned: string;
-  /** The platforms whose statements the run collected. */
-  platforms: string[];
-}
-
-/** The outcome of a run. */
-export interface SignImagesResult {
-  /** Every image of the run, in the order given. */
-  images: ResolvedImage[];
-  signed: SignedArtifact[];
-  skipped: SkippedStatement[];
-  /** The run's signer, from the verified PK token claims; absent when no token was asked for. */
-  signer?: SignerSummary;
-}
+export type {
+  SignImagesOptions,
+  RunHooks,
+  PublishedBytes,
+  SignedArtifact,
+  ResolvedImage,
+  SignImagesResult,
+} from './run-options.js';
 
 interface Work extends StatementWork {
   transport: ClosableTransport;

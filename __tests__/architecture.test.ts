@@ -157,4 +157,12 @@ describe('architecture', () => {
       .map((i) => `src/${i.file} imports '${i.spec}' breaks "crypto owners": call the primitive's owner instead`);
     expect(broken).toEqual([]);
   });
+
+  it('rule "size": no source file over 400 lines (split it by job)', () => {
+    const broken = files
+      .map((file) => ({ file, lines: readFileSync(path.join(SRC, file), 'utf8').split('\n').length - 1 }))
+      .filter((f) => f.lines > 400)
+      .map((f) => `src/${f.file} has ${f.lines} lines, breaks "size": split it by job`);
+    expect(broken).toEqual([]);
+  });
 });

@@ -33,14 +33,16 @@ const PRELOAD = path.resolve('bench/harness/count-requests.mjs');
 const TIMEOUT_MS = 300_000;
 
 /**
- * Runs `node <script>` with `inputs` as `INPUT_*` variables and exactly `env` besides (nothing
- * of this process's environment leaks in but PATH).
+ * Runs `node <nodeOptions…> <script> <args…>` with `inputs` as `INPUT_*` variables and exactly
+ * `env` besides (nothing of this process's environment leaks in but PATH).
  * @throws Error when the process cannot be started or runs past 5 minutes
  */
 export async function runFresh(
   script: string,
   inputs: Record<string, string>,
   env: Record<string, string>,
+  args: readonly string[] = [],
+  nodeOptions: readonly string[] = [],
 ): Promise<ProcessRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'opk-bench-run-'));
   try {
@@ -61,7 +63,7 @@ export async function runFresh(
       ...inputVariables(inputs),
     };
     const start = performance.now();
-    const r = await spawnNode(['--import', PRELOAD, script], fullEnv);
+    const r = await spawnNode([...nodeOptions, '--import', PRELOAD, script, ...args], fullEnv);
     const ms = performance.now() - start;
     const counted = JSON.parse(readFileSync(files.OPK_BENCH_REQUESTS, 'utf8')) as {
       requests: SentRequest[];

@@ -996,10 +996,7 @@ export interface HttpOptions {
     noRetryStatuses?: number[];
     /** A label for errors, e.g. "Rekor POST /api/v1/log/entries"; defaults to method and redacted URL. */
     what?: string;
-    /**
-     * An `https.Agent` (e.g. one trusting an extra CA) for exchanges that do not follow redirects;
-     * default: Node's global agent. Not for `follow`, which goes through `fetch`.
-     */
+    /** An `https.Agent` (e.g. one trusting an extra CA) for https exchanges; default: Node's global agent. */
     agent?: Agent;
     /** The command's overall time budget; every attempt and retry spends from it. */
     deadline?: Deadline;

@@ -196,6 +196,50 @@ describe('httpRequest', () => {
       handlers = [status(302, { location: '/to' })];
       return expectCode(() => httpRequest(`${base}/from`, { redirect: 'error', attempts: 1 }), 'CORE_HTTP_ERROR');
     });
+
+    it('turns a 303 after a POST into a GET without its body', async () => {
+      handlers = [status(303, { location: '/result' })];
+      const res = await httpRequest(`${base}/submit`, {
+        method: 'POST',
+        body: 'payload',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(res.status).toBe(200);
+      expect(seen.map((q) => [q.method, q.url, q.body])).toEqual([
+        ['POST', '/submit', 'payload'],
+        ['GET', '/result', ''],
+      ]);
+    });
+
+    it('keeps method and body on a 307', async () => {
+      handlers = [status(307, { location: '/again' })];
+      await httpRequest(`${base}/put`, { method: 'PUT', body: 'same' });
+      expect(seen.map((q) => [q.method, q.body])).toEqual([
+        ['PUT', 'same'],
+        ['PUT', 'same'],
+      ]);
+    });
+
+    it('does not carry the authorization header to another origin', async () => {
+      const other = base.replace('127.0.0.1', 'localhost');
+      const auth: Array<string | undefined> = [];
+      const record =
+        (next: Handler): Handler =>
+        (q, r, b) => {
+          auth.push(q.headers.authorization);
+          next(q, r, b);
+        };
+      handlers = [record(status(302, { location: `${base}/same` })), record(status(302, { location: `${other}/x` }))];
+      handlers.push(record((_q, r) => r.writeHead(200).end('done')));
+      await httpRequest(`${base}/start`, { headers: { authorization: 'Bearer secret' } });
+      expect(auth).toEqual(['Bearer secret', 'Bearer secret', undefined]);
+    });
+
+    it('gives up after 20 redirects', async () => {
+      handlers = Array.from({ length: 21 }, (_, i) => status(302, { location: `/hop${i}` }));
+      await expectCode(() => httpRequest(`${base}/loop`, { attempts: 1 }), 'CORE_HTTP_ERROR');
+      expect(seen).toHaveLength(21);
+    });
   });
 
   describe('with a deadline', () => {

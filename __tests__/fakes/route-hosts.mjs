@@ -5,9 +5,12 @@
  * NODE_EXTRA_CA_CERTS); loopback goes through unchanged; any other host is refused at once, so a
  * test never reaches the internet and fails fast where it would have.
  *
- * It installs undici's global dispatcher, which both Node's fetch and the bundled undici of
- * dist/ use (one global, `Symbol.for('undici.globalDispatcher.1')`). It touches no project code.
+ * It routes both HTTP engines: Node's http/https clients (what the project's code uses), by the
+ * connection hook of their agents, and undici's global dispatcher (Node's fetch, and any bundled
+ * undici: one global, `Symbol.for('undici.globalDispatcher.1')`). It touches no project code.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { Agent, buildConnector, setGlobalDispatcher } from 'undici';
 
 const routes = JSON.parse(process.env.OPK_TEST_ROUTES ?? '{}');
@@ -31,3 +34,22 @@ function connect(opts, callback) {
 }
 
 setGlobalDispatcher(new Agent({ connect }));
+
+/** The same routes for Node's agents (every https.Agent and http.Agent, custom ones included). */
+for (const AgentClass of [https.Agent, http.Agent]) {
+  const original = AgentClass.prototype.createConnection;
+  AgentClass.prototype.createConnection = function (options, callback) {
+    const hostname = options.servername || options.hostname || options.host;
+    const port = Object.hasOwn(routes, hostname) ? routes[hostname] : undefined;
+    if (port !== undefined)
+      return original.call(
+        this,
+        { ...options, host: '127.0.0.1', hostname: '127.0.0.1', port, servername: hostname },
+        callback,
+      );
+    if (LOOPBACK.test(options.hostname ?? options.host ?? '')) return original.call(this, options, callback);
+    throw Object.assign(new Error(`connect ECONNREFUSED ${hostname} (test network: not routed)`), {
+      code: 'ECONNREFUSED',
+    });
+  };
+}

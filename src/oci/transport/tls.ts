@@ -6,7 +6,7 @@
  *   `env:`); nothing to configure here;
  * - pass `caFile` to `createTransport`: we build an `https.Agent` whose trust store is Node's
  *   bundled roots plus that file, and hand it to every registry exchange as its `agent`
- *   (registry exchanges never follow redirects, so `core/http` sends them with Node's client).
+ *   (`core/http` sends every exchange with Node's http/https clients).
  */
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';

@@ -27,6 +27,8 @@ export interface ProcessRun {
   outputs: Record<string, string>;
   requests: SentRequest[];
   peakRssMiB: number;
+  /** Each stdout line with when it arrived, in ms after spawn (the action's progress lines). */
+  lines: Array<{ at: number; text: string }>;
 }
 
 const PRELOAD = path.resolve('bench/harness/count-requests.mjs');
@@ -63,7 +65,7 @@ export async function runFresh(
       ...inputVariables(inputs),
     };
     const start = performance.now();
-    const r = await spawnNode([...nodeOptions, '--import', PRELOAD, script, ...args], fullEnv);
+    const r = await spawnNode([...nodeOptions, '--import', PRELOAD, script, ...args], fullEnv, start);
     const ms = performance.now() - start;
     const counted = JSON.parse(readFileSync(files.OPK_BENCH_REQUESTS, 'utf8')) as {
       requests: SentRequest[];
@@ -84,12 +86,21 @@ export async function runFresh(
 function spawnNode(
   args: string[],
   env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  start: number,
+): Promise<{ code: number | null; stdout: string; stderr: string; lines: ProcessRun['lines'] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
+    const lines: ProcessRun['lines'] = [];
+    let partial = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out.push(d);
+      const at = performance.now() - start;
+      const parts = (partial + d.toString('utf8')).split('\n');
+      partial = parts.pop()!;
+      for (const text of parts) lines.push({ at, text });
+    });
     child.stderr.on('data', (d: Buffer) => err.push(d));
     const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
     child.on('error', (e) => {
@@ -98,7 +109,12 @@ function spawnNode(
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        lines,
+      });
     });
   });
 }

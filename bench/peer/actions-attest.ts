@@ -19,7 +19,8 @@ export interface PeerTarget {
   rekorURL: string;
   /** `host:port/repository` of the image (http is used for 127.0.0.1, as @sigstore/oci does). */
   imageName: string;
-  credentials: { username: string; password: string };
+  /** For a registry with token auth; without, @sigstore/oci skips signing in (it needs a 401 challenge). */
+  credentials?: { username: string; password: string };
 }
 
 /** One statement to attest, about one platform manifest. */
@@ -54,7 +55,8 @@ export async function attestAndAttach(s: PeerStatement, target: PeerTarget): Pro
   });
   const artifact = Buffer.from(JSON.stringify(bundle));
   const pushed: Descriptor = await attachArtifactToImage({
-    credentials: target.credentials,
+    // Declared required; @sigstore/oci signs in only when given some.
+    credentials: target.credentials as AttachArtifactOptions['credentials'],
     imageName: target.imageName,
     imageDigest: s.subjectDigest,
     artifact,

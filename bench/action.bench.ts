@@ -13,20 +13,19 @@
  * the image itself (harness/requests.ts). Runs are interleaved (the order rotates each round) so
  * background load lands on both stacks alike; figures are medians after one warm-up round.
  * After every run each platform manifest must list its 2 referrers: "lost" counts what it lacks.
+ *
+ * Latency mode: the same on distribution 2.8 with every service (registry, log, OIDC; Fulcio and
+ * Rekor for the peer) behind a proxy delaying each chunk 10 ms each way (harness/routes.ts), as
+ * real services tens of milliseconds away. Round trips on the critical path are estimated as
+ * (wall with latency − wall on loopback) ÷ the 20 ms round trip.
  */
 import { ensureDist, DEFAULT_IDENTITY, runnerEnv } from '../__tests__/fakes/local-stack.js';
 import type { BuiltImage } from '../__tests__/fixtures/buildkit-image.js';
 import { runFresh, type ProcessRun } from './harness/fresh-process.js';
 import { isPeerChild, peerChildMain, startPeerChild, type PeerChild } from './harness/peer-child.js';
 import { countRequests, formatKinds, imagePaths } from './harness/requests.js';
-import {
-  lostReferrers,
-  peerImage,
-  pushImage,
-  startServices,
-  type BenchRegistry,
-  type Services,
-} from './harness/services.js';
+import { directRoute, proxiedRoute, type Route } from './harness/routes.js';
+import { lostReferrers, peerImage, pushImage, startServices, type BenchRegistry } from './harness/services.js';
 import { judge, median, printMissed, show } from './harness/targets.js';
 
 const QUICK = process.env['OPK_BENCH_QUICK'] === '1';
@@ -34,6 +33,10 @@ const RUNS = QUICK ? 3 : 5;
 const STATEMENTS = 16;
 /** Issue 9: ≥ 3× the peer on distribution 2.8, ≥ 5× on the referrers-API registry. */
 const RATIO_TARGET = { dist: 3, api: 5 };
+/** Latency mode: one-way delay per chunk, and the target (≥ 5× the peer there too). */
+const DELAY_MS = 10;
+const LATENCY_RATIO_TARGET = 5;
+const LATENCY_RUNS = QUICK ? 2 : 3;
 
 type Variant = 'ours' | 'ours, verify: false' | 'peer';
 
@@ -47,6 +50,8 @@ interface Sample {
   phases?: Record<string, number>;
 }
 
+let pushed = 0;
+
 if (isPeerChild()) await peerChildMain();
 else await main();
 
@@ -58,36 +63,55 @@ async function main(): Promise<void> {
       `${STATEMENTS} statements (8 platforms × SPDX + SLSA); ours: a fresh node dist/index.js per run (runner env, action.yml defaults); ` +
         `peer: actions/attest's libraries, warm, one statement after another; median of ${RUNS} runs after 1 warm-up, interleaved`,
     );
-    for (const [key, registry] of [
-      ['dist', s.dist],
-      ['api', s.api],
-    ] as const)
-      await compare(s, registry, RATIO_TARGET[key]);
+    const loopback = await compare(directRoute(s, s.dist), s.dist, RATIO_TARGET.dist, RUNS);
+    await compare(directRoute(s, s.api), s.api, RATIO_TARGET.api, RUNS);
+    const route = await proxiedRoute(s, s.dist, DELAY_MS);
+    try {
+      console.log(`latency mode: every service behind a proxy delaying each chunk ${DELAY_MS} ms each way`);
+      const slow = await compare(route, s.dist, LATENCY_RATIO_TARGET, LATENCY_RUNS, ['ours', 'peer']);
+      for (const v of ['ours', 'peer'] as const)
+        show(
+          `${v}: round trips on the critical path`,
+          (slow.get(v)! - loopback.get(v)!) / (2 * DELAY_MS),
+          '',
+          `(wall ${slow.get(v)!.toFixed(0)} − ${loopback.get(v)!.toFixed(0)} ms on loopback) ÷ ${2 * DELAY_MS} ms`,
+        );
+    } finally {
+      await route.close();
+    }
   } finally {
     await s.stop();
   }
   printMissed();
 }
 
-/** Both stacks on one registry, interleaved; prints the figures and judges them. */
-async function compare(s: Services, registry: BenchRegistry, ratioTarget: number): Promise<void> {
+/**
+ * Both stacks through `route` to `registry`, interleaved; prints the figures and judges them.
+ * @returns the median wall time of each variant
+ */
+async function compare(
+  route: Route,
+  registry: BenchRegistry,
+  ratioTarget: number,
+  runs: number,
+  variants: Variant[] = QUICK ? ['ours', 'peer'] : ['ours', 'ours, verify: false', 'peer'],
+): Promise<Map<Variant, number>> {
   const peer = startPeerChild({
-    registry: registry.host,
-    sigstoreUrl: s.sigstore.url,
-    oidc: { requestUrl: s.oidc.requestUrl, requestToken: s.oidc.requestToken },
+    registry: route.registryHost,
+    sigstoreUrl: route.sigstoreUrl,
+    oidc: { requestUrl: route.oidc.requestUrl, requestToken: route.oidc.requestToken },
   });
-  const variants: Variant[] = QUICK ? ['ours', 'peer'] : ['ours', 'ours, verify: false', 'peer'];
   const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
-  let n = 0;
-  for (let round = 0; round <= RUNS; round++) {
+  for (let round = 0; round <= runs; round++) {
     for (const v of rotate(variants, round)) {
-      const image = await pushImage(registry, `bench/${v.startsWith('peer') ? 'peer' : 'ours'}-${n++}`);
-      const sample = v === 'peer' ? await runPeer(s, registry, peer, image) : await runOurs(s, registry, image, v);
+      const image = await pushImage(registry, `bench/${v.startsWith('peer') ? 'peer' : 'ours'}-${++pushed}`);
+      const sample =
+        v === 'peer' ? await runPeer(route, registry, peer, image) : await runOurs(route, registry, image, v);
       if (round > 0) samples.get(v)!.push(sample);
     }
   }
   const peerRss = await peer.exit();
-  console.log(`— on ${registry.label}`);
+  console.log(`— on ${route.label}`);
   const stmtsPerS = (v: Variant) => (STATEMENTS * 1000) / median(samples.get(v)!.map((x) => x.ms));
   for (const v of variants) {
     const xs = samples.get(v)!;
@@ -117,21 +141,22 @@ async function compare(s: Services, registry: BenchRegistry, ratioTarget: number
   console.log(`  ours, where the time goes (median ms from spawn to the end of each): ${formatPhases(ours)}`);
   console.log(`  ours, one run's requests: ${formatKinds(ours[0]!.kinds)}`);
   console.log(`  peer, one run's requests: ${formatKinds(samples.get('peer')![0]!.kinds)}`);
+  return new Map(variants.map((v) => [v, median(samples.get(v)!.map((x) => x.ms))]));
 }
 
-async function runOurs(s: Services, registry: BenchRegistry, image: BuiltImage, v: Variant): Promise<Sample> {
+async function runOurs(route: Route, registry: BenchRegistry, image: BuiltImage, v: Variant): Promise<Sample> {
   const r = await runFresh(
     'dist/index.js',
     {
-      image: `${registry.host}/${image.repository}@${image.digest}`,
-      'transparency-log': s.rekor.url,
+      image: `${route.registryHost}/${image.repository}@${image.digest}`,
+      'transparency-log': route.logUrl,
       ...(v === 'ours, verify: false' ? { verify: 'false' } : {}),
     },
-    runnerEnv(DEFAULT_IDENTITY, s.oidc, true),
+    runnerEnv(DEFAULT_IDENTITY, route.oidc, true),
   );
   if (r.code !== 0 || r.outputs['count'] !== String(STATEMENTS))
-    throw new Error(`${v} on ${registry.label}: exit ${r.code}, count ${r.outputs['count']}\n${r.stdout}\n${r.stderr}`);
-  const counted = countRequests(r.requests, s.map, imagePaths(image.repository, image));
+    throw new Error(`${v} on ${route.label}: exit ${r.code}, count ${r.outputs['count']}\n${r.stdout}\n${r.stderr}`);
+  const counted = countRequests(r.requests, route.map, imagePaths(image.repository, image));
   if (counted.other > 0) throw new Error(`${v}: ${counted.other} request(s) to an unknown service`);
   return {
     ms: r.ms,
@@ -143,9 +168,9 @@ async function runOurs(s: Services, registry: BenchRegistry, image: BuiltImage, 
   };
 }
 
-async function runPeer(s: Services, registry: BenchRegistry, peer: PeerChild, image: BuiltImage): Promise<Sample> {
+async function runPeer(route: Route, registry: BenchRegistry, peer: PeerChild, image: BuiltImage): Promise<Sample> {
   const r = await peer.run(peerImage(image));
-  const counted = countRequests(r.requests, s.map, imagePaths(image.repository, image));
+  const counted = countRequests(r.requests, route.map, imagePaths(image.repository, image));
   return { ms: r.ms, requests: counted.total, kinds: counted.byKind, lost: await lostReferrers(registry, image) };
 }
 

@@ -26,6 +26,8 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK, type CryptoK
 export interface GithubOidcOptions {
   /** `iss` of the tokens and discovery; default: the server's own URL. */
   issuer?: string;
+  /** `jwks_uri` the discovery document names (e.g. through a proxy); default: the issuer's or the server's own. */
+  jwksUri?: string;
   /** The request token the endpoint accepts; default: a random one. */
   requestToken?: string;
   /** Claims merged into every token (a value of `undefined` removes the claim). */
@@ -137,7 +139,7 @@ export async function startGithubOidc(opts: GithubOidcOptions = {}): Promise<Git
       })
     : undefined;
   if (secure) await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
-  const jwksUri = secure ? `${issuer}/.well-known/jwks` : `${url}/.well-known/jwks`;
+  const jwksUri = opts.jwksUri ?? (secure ? `${issuer}/.well-known/jwks` : `${url}/.well-known/jwks`);
   const closeServer = (srv: Server) =>
     new Promise<void>((r) => {
       srv.closeAllConnections();

@@ -660,7 +660,7 @@ export declare function clientCredentialsProvider(options: ClientCredentialsOpti
  * Failed fetches are not cached.
  * @param http - retry and timeout tuning
  */
-export declare function discoveryKeyFinder(http?: JwksHttpOptions): KeyFinder;
+export declare function discoveryKeyFinder(http?: JwksHttpOptions): PrefetchingKeyFinder;
 
 // githubActionsProvider: src/identity/oidc/github.ts
 /**
@@ -1220,6 +1220,13 @@ export interface PolicyVerdict {
     violations: string[];
     passed: boolean;
 }
+
+// PrefetchingKeyFinder: src/identity/jwks.ts
+/** A KeyFinder that can start fetching an issuer's keys before a token asks for them. */
+export type PrefetchingKeyFinder = KeyFinder & {
+    /** Starts reading `issuer`'s keys now; a lookup awaits that fetch (one that failed is fetched again). */
+    prefetch(issuer: string): void;
+};
 
 // PublicJwk: src/identity/jwk.ts
 /** Any public key OpenPubkey uses. */

@@ -88,6 +88,22 @@ describe('fetchJwks', () => {
       expect(oidc.requests.discovery - before.discovery).toBe(1);
       expect(oidc.requests.jwks - before.jwks).toBe(1);
     });
+
+    it('prefetch starts the fetch that the next lookup then uses', async () => {
+      const before = { ...oidc.requests };
+      const find = discoveryKeyFinder(fast);
+      find.prefetch(oidc.issuer);
+      while (oidc.requests.jwks === before.jwks) await new Promise((r) => setTimeout(r, 5));
+      await expect(find(oidc.issuer, oidc.currentKey().kid)).resolves.toMatchObject({ kid: oidc.currentKey().kid });
+      expect(oidc.requests.discovery - before.discovery).toBe(1);
+      expect(oidc.requests.jwks - before.jwks).toBe(1);
+    });
+
+    it('a failed prefetch is fetched again by the lookup, which reports its own outcome', async () => {
+      const find = discoveryKeyFinder({ ...fast, attempts: 1 });
+      find.prefetch(`${otherUrl}/nowhere`);
+      await expectCode(() => find(`${otherUrl}/nowhere`, 'k'), 'PKT_JWKS_FETCH_FAILED');
+    });
   });
 
   describe('when the discovery document names another issuer', () => {

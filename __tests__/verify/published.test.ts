@@ -58,7 +58,7 @@ async function signed(referrersApi: boolean, repository: string): Promise<Run> {
       }),
       transparencyLog: rekor.url,
     },
-    { onPublished: (a, bytes) => held.set(a.artifactDigest, bytes) },
+    { onPublished: (batch) => batch.forEach(({ artifact, bytes }) => held.set(artifact.artifactDigest, bytes)) },
   );
   return { reg, t, result, held };
 }

@@ -1,104 +1,140 @@
 /**
- * After pushing, the action verifies what it wrote as a consumer would (docs/architecture.md, "Verification order"), with this
- * run's issuer as the only signer — on the bytes it pushed, which it holds, plus one read of
- * each subject's referrers to see them listed (`verifyPublished`). Signatures an earlier run
- * made are fetched. The log key is fetched from the log itself: that proves the entries are
- * consistent with the log, while consumers pin the key through TUF.
+ * After pushing, the action verifies what it wrote as a consumer would (docs/architecture.md,
+ * "Verification order"), with this run's issuer as the only signer — on the bytes it pushed,
+ * which it holds, plus one read of each subject's referrers to see them listed
+ * (`verifyPublished`). Each subject is checked as soon as it is published, while later ones are
+ * still in flight; signatures an earlier run made are fetched at the end. The log key is fetched
+ * from the log itself (as the run starts): that proves the entries are consistent with the log,
+ * while consumers pin the key through TUF.
  */
 import * as core from '@actions/core';
 import type { Deadline } from '../core/deadline.js';
 import type { Digest } from '../core/digest.js';
 import { discoveryKeyFinder, type KeyFinder } from '../identity/index.js';
 import { createTransport, parseReference, type ClosableTransport } from '../oci/index.js';
-import { SignError, type PublishedBytes, type SignImagesResult } from '../sign/index.js';
-import { createLogKeyring, RekorClient } from '../tlog/index.js';
+import { SignError, type PublishedArtifact, type SignImagesResult } from '../sign/index.js';
+import { createLogKeyring, RekorClient, type LogKeyring } from '../tlog/index.js';
 import { verifyPublished, type PublishedSubject } from '../verify/published.js';
-import type { RejectedSignature } from '../verify/verifier.js';
+import type { RejectedSignature, TrustMaterial } from '../verify/verifier.js';
 import type { ActionInputs } from './inputs.js';
 
 /** What signing and the self-check share within one action run. */
 export interface SigningRun {
   /** Registry transports by host (signing fills it; the action closes them). */
   transports: Map<string, ClosableTransport>;
-  /** The bytes of every artifact the run pushed, by artifact digest. */
-  held: Map<string, PublishedBytes>;
   /** The OP's keys, fetched once for signing and verifying. */
   findKey?: KeyFinder;
 }
 
-/**
- * Verifies every signature of the run; throws SIGN_VERIFY_FAILED naming the first that does not verify.
- * @param issuer - the run's issuer: its token's, or the one expected when no token was needed
- */
-export async function verifyWhatWasSigned(
-  inputs: ActionInputs,
-  result: SignImagesResult,
-  issuer: string,
-  env: NodeJS.ProcessEnv,
-  run: SigningRun,
-  deadline?: Deadline,
-): Promise<void> {
-  const http = deadline ? { deadline } : {};
-  const logs =
-    inputs.transparencyLog === false
-      ? createLogKeyring([])
-      : createLogKeyring([await new RekorClient({ url: inputs.transparencyLog, ...http }).getPublicKey()]);
-  const trust = {
-    issuers: [issuer],
-    findKey: run.findKey ?? discoveryKeyFinder(http),
-    logs,
-    commitmentClaims: { [issuer]: 'aud' as const },
-  };
-  for (const [registry, subjects] of subjectsByRegistry(inputs, result, run)) {
-    let transport = run.transports.get(registry);
-    if (!transport)
-      run.transports.set(registry, (transport = createTransport(registry, { ...inputs.credentials, env, ...http })));
-    const check = await verifyPublished({ transport, subjects, trust, requireLog: inputs.transparencyLog !== false });
-    const bad = check.rejected[0];
-    if (bad) throw failed(registry, bad);
+/** The self-check of one action run: started before signing, fed each subject as it is published. */
+export class SelfCheck {
+  readonly #inputs: ActionInputs;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #run: SigningRun;
+  readonly #http: { deadline?: Deadline };
+  readonly #logs: Promise<LogKeyring>;
+  readonly #checks: Array<Promise<RejectedSignature | undefined>> = [];
+
+  /** Starts fetching the log key, which every check needs. */
+  constructor(inputs: ActionInputs, env: NodeJS.ProcessEnv, run: SigningRun, deadline?: Deadline) {
+    this.#inputs = inputs;
+    this.#env = env;
+    this.#run = run;
+    this.#http = deadline ? { deadline } : {};
+    const log = inputs.transparencyLog;
+    this.#logs =
+      log === false
+        ? Promise.resolve(createLogKeyring([]))
+        : new RekorClient({ url: log, ...this.#http }).getPublicKey().then((k) => createLogKeyring([k]));
+    // Awaited by every check and by `finish`; a failure surfaces there, not as an unhandled rejection.
+    this.#logs.catch(() => undefined);
   }
-  const all = [...result.signed, ...result.skipped];
-  for (const image of new Set(all.map((s) => s.image))) {
-    const mine = all.filter((s) => s.image === image);
-    core.info(
-      `verified ${image}: ${mine.length} signature(s) on ${new Set(mine.map((s) => s.platform)).size} platform(s)`,
-    );
+
+  /** Checks one subject's artifacts, just published by this run (signing's `onPublished`). */
+  published(batch: ReadonlyArray<PublishedArtifact>, issuer: string): void {
+    const a = batch[0]!.artifact;
+    const subject: PublishedSubject = {
+      repository: a.repository,
+      subject: a.subject,
+      via: a.via,
+      artifacts: batch.map(({ artifact, bytes }) => ({ artifactDigest: artifact.artifactDigest, held: bytes })),
+    };
+    this.#start(parseReference(a.image).registry, [subject], issuer);
+  }
+
+  /**
+   * Checks what earlier runs signed (fetched), waits for every check, and reports.
+   * @throws SignError SIGN_VERIFY_FAILED naming the first signature that does not verify or is not listed
+   */
+  async finish(result: SignImagesResult, issuer: string): Promise<void> {
+    for (const [registry, subjects] of this.#skippedByRegistry(result)) this.#start(registry, subjects, issuer);
+    const outcomes = await Promise.all(this.#checks);
+    const bad = outcomes.find((x) => x !== undefined);
+    if (bad) throw failed(bad);
+    const all = [...result.signed, ...result.skipped];
+    for (const image of new Set(all.map((s) => s.image))) {
+      const mine = all.filter((s) => s.image === image);
+      core.info(
+        `verified ${image}: ${mine.length} signature(s) on ${new Set(mine.map((s) => s.platform)).size} platform(s)`,
+      );
+    }
+  }
+
+  #start(registry: string, subjects: PublishedSubject[], issuer: string): void {
+    const check = this.#check(registry, subjects, issuer);
+    // Collected by `finish`; until then a rejection must not count as unhandled.
+    check.catch(() => undefined);
+    this.#checks.push(check);
+  }
+
+  async #check(registry: string, subjects: PublishedSubject[], issuer: string): Promise<RejectedSignature | undefined> {
+    const trust: TrustMaterial = {
+      issuers: [issuer],
+      findKey: this.#run.findKey ?? discoveryKeyFinder(this.#http),
+      logs: await this.#logs,
+      commitmentClaims: { [issuer]: 'aud' },
+    };
+    let transport = this.#run.transports.get(registry);
+    if (!transport) {
+      transport = createTransport(registry, { ...this.#inputs.credentials, env: this.#env, ...this.#http });
+      this.#run.transports.set(registry, transport);
+    }
+    const requireLog = this.#inputs.transparencyLog !== false;
+    const outcome = await verifyPublished({ transport, subjects, trust, requireLog });
+    return outcome.rejected[0] && { ...outcome.rejected[0], message: `${registry}: ${outcome.rejected[0].message}` };
+  }
+
+  /** Signatures earlier runs made, by registry and subject; read as a consumer reads them. */
+  #skippedByRegistry(result: SignImagesResult): Map<string, PublishedSubject[]> {
+    const bySubject = new Map<string, PublishedSubject & { registry: string }>();
+    for (const a of result.skipped) {
+      const ref = parseReference(a.image);
+      const repository = this.#inputs.referrersRepository ?? ref.repository;
+      const key = `${ref.registry}/${repository}@${a.subject}`;
+      const s = bySubject.get(key) ?? {
+        registry: ref.registry,
+        repository,
+        subject: a.subject,
+        via: 'auto',
+        artifacts: [],
+      };
+      s.artifacts.push({ artifactDigest: a.artifactDigest as Digest });
+      bySubject.set(key, s);
+    }
+    const out = new Map<string, PublishedSubject[]>();
+    for (const { registry, ...s } of bySubject.values()) out.set(registry, [...(out.get(registry) ?? []), s]);
+    return out;
   }
 }
 
-/** The run's artifacts grouped by registry and subject; a subject with an earlier run's artifacts is read as a consumer reads it. */
-function subjectsByRegistry(
-  inputs: ActionInputs,
-  result: SignImagesResult,
-  run: SigningRun,
-): Map<string, PublishedSubject[]> {
-  const bySubject = new Map<string, PublishedSubject & { registry: string }>();
-  const add = (image: string, subject: Digest, artifactDigest: Digest, via: PublishedSubject['via']): void => {
-    const ref = parseReference(image);
-    const repository = inputs.referrersRepository ?? ref.repository;
-    const key = `${ref.registry}/${repository}@${subject}`;
-    const s = bySubject.get(key) ?? { registry: ref.registry, repository, subject, via, artifacts: [] };
-    if (s.via !== via) s.via = 'auto';
-    const held = run.held.get(artifactDigest);
-    s.artifacts.push({ artifactDigest, ...(held ? { held } : {}) });
-    bySubject.set(key, s);
-  };
-  for (const a of result.signed)
-    add(a.image, a.subject, a.artifactDigest, run.held.has(a.artifactDigest) ? a.via : 'auto');
-  for (const a of result.skipped) add(a.image, a.subject, a.artifactDigest, 'auto');
-  const out = new Map<string, PublishedSubject[]>();
-  for (const { registry, ...s } of bySubject.values()) out.set(registry, [...(out.get(registry) ?? []), s]);
-  return out;
-}
-
-function failed(registry: string, bad: RejectedSignature): SignError {
+function failed(bad: RejectedSignature): SignError {
   if (bad.code === 'VERIFY_NOT_LISTED')
     return new SignError({
       code: 'SIGN_VERIFY_FAILED',
-      message: `${registry}: pushed signature ${bad.artifactDigest} is not discoverable as a referrer; check the registry's referrers support`,
+      message: `pushed signature ${bad.artifactDigest} is not discoverable as a referrer (${bad.message}); check the registry's referrers support`,
     });
   return new SignError({
     code: 'SIGN_VERIFY_FAILED',
-    message: `${registry}: pushed signature ${bad.artifactDigest} does not verify (${bad.code}: ${bad.message})`,
+    message: `pushed signature ${bad.artifactDigest} does not verify (${bad.code}: ${bad.message})`,
   });
 }

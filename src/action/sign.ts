@@ -15,26 +15,27 @@ import {
 import { signImagesWith, type RunHooks, type SignImagesResult } from '../sign/index.js';
 import type { Deadline } from '../core/deadline.js';
 import { DEFAULT_LOG, deadlineOf, readActionInputs, readInputFile, type ActionInputs } from './inputs.js';
-import { verifyWhatWasSigned, type SigningRun } from './self-verify.js';
+import { SelfCheck, type SigningRun } from './self-verify.js';
 import { writeSignSummary } from './summary.js';
 import { workflowClaims } from './workflow-claims.js';
 
 /** Runs the action; failures become `core.setFailed` with the error's one-line message. */
 export async function runSignAction(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // Shared by signing and the self-check: what each registry taught the transport, the OP's keys.
-  const run: SigningRun = { transports: new Map(), held: new Map() };
+  const run: SigningRun = { transports: new Map() };
   try {
     const inputs = readActionInputs();
     const deadline = deadlineOf(inputs.timeoutMs);
     run.findKey = discoveryKeyFinder({ deadline });
     const provider = providerOf(inputs, env, deadline);
-    const result = await sign(inputs, provider, env, deadline, run);
+    const check = inputs.verify ? new SelfCheck(inputs, env, run, deadline) : undefined;
+    const result = await sign(inputs, provider, env, deadline, run, check);
     const issuer = result.signer?.issuer ?? provider.issuer!;
     const all = [...result.signed, ...result.skipped];
     core.setOutput('signed', JSON.stringify(result.signed.map(({ repository: _r, via: _v, ...s }) => s)));
     core.setOutput('count', String(result.signed.length));
     core.setOutput('verify-command', verifyCommand(inputs, result, issuer));
-    if (inputs.verify && all.length > 0) await verifyWhatWasSigned(inputs, result, issuer, env, run, deadline);
+    if (check && all.length > 0) await check.finish(result, issuer);
     await writeSignSummary(result, inputs);
     core.info(`opk-attest: ${result.signed.length} envelope(s) signed, ${result.skipped.length} already signed`);
   } catch (err) {
@@ -69,11 +70,12 @@ async function sign(
   env: NodeJS.ProcessEnv,
   deadline: Deadline,
   run: SigningRun,
+  check: SelfCheck | undefined,
 ): Promise<SignImagesResult> {
   const claims = workflowClaims(env, provider.issuer!);
   const hooks: RunHooks = {
     transports: run.transports,
-    onPublished: (a, bytes) => run.held.set(a.artifactDigest, bytes),
+    ...(check ? { onPublished: (batch, signer) => check.published(batch, signer.issuer) } : {}),
   };
   return signImagesWith(
     {

@@ -33,7 +33,7 @@ export type { PkTokenSignature, SignatureRole } from './pk-token.js';
 
 // OP keys: JWKS, discovery, the KeyFinder hook.
 export { parseJwks, findJwk, jwksKeyFinder, fetchJwks, discoveryKeyFinder } from './jwks.js';
-export type { KeyFinder, Jwks, JwksHttpOptions } from './jwks.js';
+export type { KeyFinder, PrefetchingKeyFinder, Jwks, JwksHttpOptions } from './jwks.js';
 
 // Verification, issuance and signed messages.
 export { verifyPkToken, issuedAt, DEFAULT_EXPIRY, MAX_CLOCK_SKEW_SECONDS } from './verify-pk-token.js';

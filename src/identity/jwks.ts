@@ -108,22 +108,35 @@ export async function fetchJwks(issuer: string, http: JwksHttpOptions = {}): Pro
   return parseJwks(await getBody(jwksUri, MAX_JWKS_BYTES, `${who} JWKS`, http), `${who} JWKS`);
 }
 
+/** A KeyFinder that can start fetching an issuer's keys before a token asks for them. */
+export type PrefetchingKeyFinder = KeyFinder & {
+  /** Starts reading `issuer`'s keys now; a lookup awaits that fetch (one that failed is fetched again). */
+  prefetch(issuer: string): void;
+};
+
 /**
  * A KeyFinder that reads each issuer's live JWKS by OIDC discovery, once per finder (a verify run).
  * Failed fetches are not cached.
  * @param http - retry and timeout tuning
  */
-export function discoveryKeyFinder(http: JwksHttpOptions = {}): KeyFinder {
+export function discoveryKeyFinder(http: JwksHttpOptions = {}): PrefetchingKeyFinder {
   const cache = new Map<string, Promise<Jwks>>();
-  return async (issuer, kid) => {
+  const load = (issuer: string): Promise<Jwks> => {
     let pending = cache.get(issuer);
     if (!pending) {
       pending = fetchJwks(issuer, http);
       cache.set(issuer, pending);
       pending.catch(() => cache.delete(issuer)); // a failure is reported to the caller; retry next time
     }
-    return findJwk(await pending, kid);
+    return pending;
   };
+  const find: KeyFinder = async (issuer, kid) => findJwk(await load(issuer), kid);
+  return Object.assign(find, {
+    prefetch: (issuer: string): void => {
+      // Only started here: a failure leaves the cache, and the lookup fetches and reports on its own.
+      load(issuer).catch(() => undefined);
+    },
+  });
 }
 
 async function getBody(url: string, maxBytes: number, what: string, http: JwksHttpOptions): Promise<Buffer> {

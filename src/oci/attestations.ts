@@ -245,7 +245,6 @@ class IndexWalk {
         images.map((d) => formatPlatform(d.platform)),
       );
     }
-    await mapLimit(selected, this.concurrency, (d) => this.checkChild(d));
     const platforms = selected.map(
       (d) =>
         ({
@@ -257,8 +256,12 @@ class IndexWalk {
     );
     const bySubject = new Map(platforms.map((p) => [p.descriptor.digest, p] as const));
     const all = new Set(images.map((d) => d.digest as string));
-    // Fetched in parallel, applied in index order so the result is deterministic.
-    const pairs = await mapLimit(attestations, this.concurrency, (d) => this.pair(d, bySubject, all));
+    // The platform manifests are checked while the attestation manifests are read (one round trip,
+    // not two); pairs are fetched in parallel and applied in index order, so the result is deterministic.
+    const [, pairs] = await Promise.all([
+      mapLimit(selected, this.concurrency, (d) => this.checkChild(d)),
+      mapLimit(attestations, this.concurrency, (d) => this.pair(d, bySubject, all)),
+    ]);
     for (const p of pairs) {
       if (p === undefined) continue;
       p.image.attestationManifests.push(p.attestation);

@@ -40,16 +40,21 @@ export async function listReferrers(
 ): Promise<ReferrersList> {
   const o = resolveReferrersOptions(options);
   const repo = o.referrersRepository ?? repository;
+  // Without the API the tag is the listing; with it, the tag is merged unless the caller knows
+  // every entry it looks for went through the API (`fallbackTag: false`). Either way it is read
+  // alongside the probe and the API listing, not after them.
+  const early = options.fallbackTag === false ? undefined : readReferrersTag(t, repo, subject);
+  early?.catch(() => undefined); // awaited below; a failure before then must not count as unhandled
   const api = o.mode === 'api' || (o.mode === 'auto' && (await hasReferrersApi(t, repo, subject)));
   const fromApi = api ? await listViaApi(t, repo, subject, options.artifactType) : undefined;
   if (fromApi !== undefined) t.knowledge.recordReferrersApi(repo);
   if (o.mode === 'api' && fromApi === undefined) throw noApi(t, repo);
-  // Without the API the tag is the listing; with it, the tag is merged unless the caller knows
-  // every entry it looks for went through the API (`fallbackTag: false`).
   const tagRead =
-    fromApi === undefined || options.fallbackTag !== false
-      ? { tag: await readReferrersTag(t, repo, subject) }
-      : undefined;
+    early !== undefined
+      ? { tag: await early }
+      : fromApi === undefined
+        ? { tag: await readReferrersTag(t, repo, subject) }
+        : undefined;
   const fromTag = tagRead?.tag?.manifest.manifests ?? [];
   const merged = dedupe([...(fromApi ?? []), ...fromTag]);
   if (merged.length > MAX_REFERRERS) throw tooManyReferrers(t, repo, subject);

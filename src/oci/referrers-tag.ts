@@ -41,6 +41,9 @@ export interface TagUpdate {
   /** A read of the tag made earlier (before blobs were pushed); reused only on a registry that
    *  provably enforces preconditions, since otherwise it would widen the settle window. */
   earlierRead?: { tag: TagIndex | undefined };
+  /** The first attempt's read, already sent (with the last pushes) at `startedAt`; its cycle is
+   *  measured from then, so the settle wait stays as long as for a read sent here. */
+  firstRead?: { startedAt: number; tag: Promise<TagIndex | undefined> };
 }
 
 /** The precondition a fallback-tag PUT was sent with. */
@@ -76,10 +79,17 @@ export async function updateReferrersTag(t: RegistryTransport, u: TagUpdate): Pr
   const seen = new Map<string, Descriptor>(u.entries.map((e) => [e.digest, e]));
   let reusable = u.earlierRead !== undefined && t.knowledge.enforcesPreconditions ? u.earlierRead : undefined;
   let refused: Precondition | undefined;
+  let first = reusable === undefined ? u.firstRead : undefined;
   for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
-    const start = performance.now();
-    const current = reusable === undefined ? await readReferrersTag(t, repository, subject) : reusable.tag;
+    const start = first?.startedAt ?? performance.now();
+    const current =
+      reusable !== undefined
+        ? reusable.tag
+        : first !== undefined
+          ? await first.tag
+          : await readReferrersTag(t, repository, subject);
     reusable = undefined;
+    first = undefined;
     if (refused !== undefined) learnEnforcement(t, refused, current);
     refused = undefined;
     learn(seen, current);

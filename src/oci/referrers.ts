@@ -167,6 +167,13 @@ async function publishBatch(
     pushEmptyConfig(t, repository),
     ...reqs.flatMap((req) => req.layers.map((l) => putBlob(t, repository, l.data, { fresh: l.fresh === true }))),
   ]);
+  // The read right before the tag write goes out with the manifests: the write still follows it
+  // by about one round trip, as the settle argument needs (docs/referrers.md), one sooner.
+  const firstRead =
+    api || t.knowledge.enforcesPreconditions
+      ? undefined
+      : { startedAt: performance.now(), tag: readReferrersTag(t, repository, subject) };
+  firstRead?.tag.catch(() => undefined); // awaited by the tag update; unhandled until then
   const puts = await Promise.all(manifests.map((m) => putManifest(t, repository, m, OCI_MANIFEST)));
   const byApi = api
     ? await confirmedByApi(
@@ -186,6 +193,7 @@ async function publishBatch(
       entries: forTag,
       options: o,
       ...(early === undefined ? {} : { earlierRead: early }),
+      ...(firstRead === undefined ? {} : { firstRead }),
     });
   }
   return descriptors.map((descriptor, i) => ({

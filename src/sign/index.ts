@@ -10,6 +10,7 @@ export {
   type SignedArtifact,
   type SkippedStatement,
   type PublishedBytes,
+  type PublishedArtifact,
 } from './sign-images.js';
 export {
   collectStatements,

@@ -55,8 +55,18 @@ export interface RunHooks {
    * closed when it ends.
    */
   transports?: Map<string, ClosableTransport>;
-  /** Called with each artifact as published and the exact bytes pushed (a self-check needs no read-back). */
-  onPublished?: (artifact: SignedArtifact, bytes: PublishedBytes) => void;
+  /**
+   * Called once per subject as soon as its artifacts are published (later subjects may still be
+   * in flight), with the exact bytes pushed and the run's signer: a self-check can start on
+   * them at once, with no read-back.
+   */
+  onPublished?: (batch: ReadonlyArray<PublishedArtifact>, signer: SignerSummary) => void;
+}
+
+/** One published artifact and its bytes. */
+export interface PublishedArtifact {
+  artifact: SignedArtifact;
+  bytes: PublishedBytes;
 }
 
 /** The options a run works from: the caller's and the shell's hooks. */

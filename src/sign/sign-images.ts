@@ -2,8 +2,10 @@
  * One signing run (docs/decisions.md, "Signing"): collect the statements of every image, skip what
  * this signer identity already signed, make one ephemeral key and ONE PK token bound to all
  * envelopes of the run, log each signature, and attach each envelope as a referrer of its platform
- * manifest. Nothing is written to a registry before every envelope is signed and logged, so a
- * failure leaves nothing half-done; re-running converges.
+ * manifest. Nothing is written to a registry before every envelope is signed; a subject is
+ * published once each of its envelopes is logged, while later ones are still being logged
+ * (log-and-publish.ts), so a failure leaves whole subjects published and nothing half-done;
+ * re-running converges.
  *
  * Who signs is known for sure only from the issued token (in GitHub Actions the runner's
  * environment names neither a job's `environment:` nor its reusable workflow, and either changes
@@ -12,34 +14,30 @@
  * the identity for sure (`expectedSigner`) skips before asking. A second identity therefore
  * co-signs, and a re-run by the same identity adds nothing.
  */
-import { signEnvelopes, withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
-import { EphemeralKey, discoveryKeyFinder, issuePkToken, type PkToken, githubServerOf } from '../identity/index.js';
+import { signEnvelopes, type SignedEnvelope } from '../attest/index.js';
+import {
+  EphemeralKey,
+  discoveryKeyFinder,
+  issuePkToken,
+  type PkToken,
+  type PrefetchingKeyFinder,
+  githubServerOf,
+} from '../identity/index.js';
 import {
   parseReference,
   formatReference,
-  publishReferrers,
   createTransport,
   type ClosableTransport,
   signerSummary,
-  type SignerSummary,
 } from '../oci/index.js';
-import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { SignError } from './errors.js';
-import type {
-  ResolvedImage,
-  RunHooks,
-  RunOptions,
-  SignedArtifact,
-  SignImagesOptions,
-  SignImagesResult,
-} from './run-options.js';
-import { referrerRequest, type ExpectedSigner } from './referrer.js';
-import { mapLimit } from '../core/map-limit.js';
+import type { ResolvedImage, RunHooks, RunOptions, SignImagesOptions, SignImagesResult } from './run-options.js';
+import type { ExpectedSigner } from './referrer.js';
 import { collectImage } from './statements.js';
+import { logAndPublish } from './log-and-publish.js';
 import {
   listSubjectReferrers,
   splitBySigner,
-  subjectKey,
   type SkippedStatement,
   type StatementWork,
   type SubjectReferrers,
@@ -49,6 +47,7 @@ export type { SkippedStatement } from './already-signed.js';
 export type {
   SignImagesOptions,
   RunHooks,
+  PublishedArtifact,
   PublishedBytes,
   SignedArtifact,
   ResolvedImage,
@@ -58,8 +57,6 @@ export type {
 interface Work extends StatementWork {
   transport: ClosableTransport;
 }
-
-const PARALLEL = 8;
 
 /**
  * Signs every attestation of the given images in one run.
@@ -80,6 +77,12 @@ export async function signImagesWith(signOptions: SignImagesOptions, hooks: RunH
   const transports = options.transports ?? new Map<string, ClosableTransport>();
   try {
     const { work, images } = await collectAll(options, transports, log);
+    // The OP's keys check the ID token; read them while the referrers are listed (one round trip
+    // or two, the same as discovery and JWKS), not after the token arrives.
+    const findKey = options.findKey ?? discoveryKeyFinder(options.deadline ? { deadline: options.deadline } : {});
+    if (options.provider.issuer !== undefined && 'prefetch' in findKey)
+      (findKey as PrefetchingKeyFinder).prefetch(options.provider.issuer);
+    options.findKey = findKey;
     const referrers = options.force ? undefined : await listSubjectReferrers(work, options.referrersRepository);
     const expected = referrers === undefined ? undefined : options.expectedSigner;
     const { todo, skipped } =
@@ -122,23 +125,7 @@ async function signNew(
   }
   if (fresh.skipped.length > 0)
     log(`${fresh.skipped.length} statement(s) already carry ${whose(mine)}: not logged or published again`);
-  const logged = await logAll(
-    fresh.todo.map((p) => p.envelope),
-    key,
-    pkToken,
-    o,
-    log,
-  );
-  const created = (o.now ?? (() => new Date()))();
-  const published = await publishAll(
-    fresh.todo.map((p) => p.w),
-    logged,
-    signer,
-    o,
-    created,
-    log,
-    referrers,
-  );
+  const published = await logAndPublish(fresh.todo, { key, pkToken, signer }, o, referrers, log);
   return { signed: published, skipped: allSkipped, signer };
 }
 
@@ -211,90 +198,6 @@ async function signRun(
   });
   log(`signed ${signed.length} envelope(s) with one PK token (issuer ${pkToken!.claims.iss})`);
   return { signed, pkToken: pkToken!, key };
-}
-
-async function logAll(
-  signed: SignedEnvelope[],
-  key: EphemeralKey,
-  pkToken: PkToken,
-  o: RunOptions,
-  log: (l: string) => void,
-): Promise<Array<{ envelope: SignedEnvelope; logIndex?: number }>> {
-  if (o.transparencyLog === false) {
-    log('transparency log: off (signatures stay valid through the PK token binding)');
-    return signed.map((envelope) => ({ envelope }));
-  }
-  const rekor = new RekorClient({ url: o.transparencyLog, ...(o.deadline ? { deadline: o.deadline } : {}) });
-  const pkTokenJson = pkToken.jsonBytes();
-  const cert = createPkTokenCertificate({
-    key,
-    pkTokenJson,
-    subject: String(pkToken.claims.sub),
-    issuer: String(pkToken.claims.iss),
-  });
-  const out = await mapLimit(signed, PARALLEL, async (s) => {
-    const entry = await rekor.createEntry(
-      buildHashedRekord({ paeSha256: s.paeSha256, signatureDer: s.sigDer, certificatePem: cert.pem }),
-    );
-    const tl = entry as unknown as TlogEntryJson;
-    return { envelope: { ...s, envelope: withTransparencyLogEntry(s.envelope, tl) }, logIndex: entry.logIndex };
-  });
-  log(`logged ${out.length} signature(s) in ${rekor.url}`);
-  return out;
-}
-
-/** Publishes envelopes: subjects in parallel, each subject's envelopes as one batch (one fallback-tag update). */
-async function publishAll(
-  todo: Work[],
-  logged: Array<{ envelope: SignedEnvelope; logIndex?: number }>,
-  signer: SignerSummary,
-  o: RunOptions,
-  created: Date,
-  log: (l: string) => void,
-  referrers: SubjectReferrers | undefined,
-): Promise<SignedArtifact[]> {
-  const bySubject = new Map<string, number[]>();
-  todo.forEach((w, i) => bySubject.set(subjectKey(w), [...(bySubject.get(subjectKey(w)) ?? []), i]));
-  const groups = await mapLimit([...bySubject.values()], PARALLEL, async (indexes) => {
-    const first = todo[indexes[0]!]!;
-    const requests = indexes.map((i) =>
-      referrerRequest(
-        todo[i]!.ref.repository,
-        todo[i]!.subject,
-        logged[i]!.envelope.envelope,
-        todo[i]!.statement.predicateType,
-        signer,
-        created,
-      ),
-    );
-    // The skip check's listing stands in for publishing's check of the fallback tag before pushing.
-    const listing = referrers?.get(subjectKey(first));
-    const published = await publishReferrers(first.transport, requests, {
-      referrersRepository: o.referrersRepository,
-      ...(listing === undefined ? {} : { earlier: [listing] }),
-    });
-    return indexes.map((i, k) => {
-      const w = todo[i]!;
-      const p = published[k]!;
-      const logIndex = logged[i]!.logIndex;
-      log(
-        `${w.image} ${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`,
-      );
-      const artifact: SignedArtifact = {
-        image: w.image,
-        platform: w.platform,
-        subject: w.subject.digest,
-        predicateType: w.statement.predicateType,
-        artifactDigest: p.descriptor.digest,
-        repository: p.repository,
-        via: p.via,
-        ...(logIndex === undefined ? {} : { logIndex }),
-      };
-      o.onPublished?.(artifact, { manifest: p.manifest, envelope: requests[k]!.layers[0]!.data });
-      return artifact;
-    });
-  });
-  return groups.flat();
 }
 
 /**

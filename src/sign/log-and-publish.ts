@@ -1,0 +1,157 @@
+/**
+ * Logging and publishing a run's envelopes as one pipeline, subject by subject: a subject's
+ * envelopes are logged, then published as one batch (one fallback-tag update) while the next
+ * subjects are still being logged. A subject is published only once every one of its envelopes
+ * is logged, so a failure leaves whole subjects published — each complete and verifiable — and
+ * nothing half-written; a re-run finds them and adds only what is missing.
+ */
+import { withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
+import type { EphemeralKey, PkToken } from '../identity/index.js';
+import { publishReferrers, type ClosableTransport, type SignerSummary } from '../oci/index.js';
+import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
+import { subjectKey, type StatementWork, type SubjectReferrers } from './already-signed.js';
+import { referrerRequest } from './referrer.js';
+import type { RunOptions, SignedArtifact } from './run-options.js';
+
+/** A statement to publish, with the envelope the run signed for it. */
+export interface ToPublish {
+  w: StatementWork & { transport: ClosableTransport };
+  envelope: SignedEnvelope;
+}
+
+/** What the run signs with: the key, its token, and the signer those claims name. */
+export interface RunSigner {
+  key: EphemeralKey;
+  pkToken: PkToken;
+  signer: SignerSummary;
+}
+
+/** Subjects published at once; log entries submitted at once (over all subjects). */
+const SUBJECTS_AT_ONCE = 8;
+const ENTRIES_AT_ONCE = 16;
+
+/**
+ * Logs each envelope (unless the log is off) and publishes each subject's envelopes once they
+ * are all logged.
+ * @param referrers - the skip check's listings, standing in for publishing's check of the
+ *   fallback tag before pushing (undefined under force)
+ * @returns the published artifacts, in the order of `items`
+ * @throws TlogError and OciError from the log and the registry
+ */
+export async function logAndPublish(
+  items: readonly ToPublish[],
+  s: RunSigner,
+  o: RunOptions,
+  referrers: SubjectReferrers | undefined,
+  log: (l: string) => void,
+): Promise<SignedArtifact[]> {
+  const logOne = entryLogger(s, o, items.length, log);
+  const created = (o.now ?? (() => new Date()))();
+  const bySubject = new Map<string, number[]>();
+  items.forEach((it, i) => bySubject.set(subjectKey(it.w), [...(bySubject.get(subjectKey(it.w)) ?? []), i]));
+  const out = new Array<SignedArtifact>(items.length);
+  // Logging runs ahead at its own bound; each subject is published once its entries are in.
+  const publishing = semaphore(SUBJECTS_AT_ONCE);
+  await Promise.all(
+    [...bySubject.values()].map(async (indexes) => {
+      const logged = await Promise.all(indexes.map((i) => logOne(items[i]!.envelope)));
+      const batch = indexes.map((i, k) => ({ item: items[i]!, ...logged[k]! }));
+      const published = await publishing(() => publishSubject(batch, s.signer, o, created, referrers, log));
+      indexes.forEach((i, k) => (out[i] = published[k]!));
+    }),
+  );
+  return out;
+}
+
+/** Logs one envelope at a time slot; says when the last one is in. */
+function entryLogger(
+  s: RunSigner,
+  o: RunOptions,
+  total: number,
+  log: (l: string) => void,
+): (e: SignedEnvelope) => Promise<{ envelope: SignedEnvelope; logIndex?: number }> {
+  if (o.transparencyLog === false) {
+    log('transparency log: off (signatures stay valid through the PK token binding)');
+    return async (envelope) => ({ envelope });
+  }
+  const rekor = new RekorClient({ url: o.transparencyLog, ...(o.deadline ? { deadline: o.deadline } : {}) });
+  const cert = createPkTokenCertificate({
+    key: s.key,
+    pkTokenJson: s.pkToken.jsonBytes(),
+    subject: String(s.pkToken.claims.sub),
+    issuer: String(s.pkToken.claims.iss),
+  });
+  const slots = semaphore(ENTRIES_AT_ONCE);
+  let done = 0;
+  return (e) =>
+    slots(async () => {
+      const entry = await rekor.createEntry(
+        buildHashedRekord({ paeSha256: e.paeSha256, signatureDer: e.sigDer, certificatePem: cert.pem }),
+      );
+      if (++done === total) log(`logged ${total} signature(s) in ${rekor.url}`);
+      const tl = entry as unknown as TlogEntryJson;
+      return { envelope: { ...e, envelope: withTransparencyLogEntry(e.envelope, tl) }, logIndex: entry.logIndex };
+    });
+}
+
+/** One subject's logged envelopes as one batch (one fallback-tag update). */
+async function publishSubject(
+  batch: Array<{ item: ToPublish; envelope: SignedEnvelope; logIndex?: number }>,
+  signer: SignerSummary,
+  o: RunOptions,
+  created: Date,
+  referrers: SubjectReferrers | undefined,
+  log: (l: string) => void,
+): Promise<SignedArtifact[]> {
+  const first = batch[0]!.item.w;
+  const requests = batch.map(({ item: { w }, envelope }) =>
+    referrerRequest(w.ref.repository, w.subject, envelope.envelope, w.statement.predicateType, signer, created),
+  );
+  const listing = referrers?.get(subjectKey(first));
+  const published = await publishReferrers(first.transport, requests, {
+    referrersRepository: o.referrersRepository,
+    ...(listing === undefined ? {} : { earlier: [listing] }),
+  });
+  const artifacts = batch.map(({ item: { w }, logIndex }, k) => {
+    const p = published[k]!;
+    log(
+      `${w.image} ${w.platform} ${w.statement.predicateType} → ${p.repository}@${p.descriptor.digest} (${p.via === 'api' ? 'referrers API' : 'fallback tag'})`,
+    );
+    const artifact: SignedArtifact = {
+      image: w.image,
+      platform: w.platform,
+      subject: w.subject.digest,
+      predicateType: w.statement.predicateType,
+      artifactDigest: p.descriptor.digest,
+      repository: p.repository,
+      via: p.via,
+      ...(logIndex === undefined ? {} : { logIndex }),
+    };
+    return artifact;
+  });
+  o.onPublished?.(
+    artifacts.map((artifact, k) => ({
+      artifact,
+      bytes: { manifest: published[k]!.manifest, envelope: requests[k]!.layers[0]!.data },
+    })),
+    signer,
+  );
+  return artifacts;
+}
+
+/** At most `n` calls of the returned runner in flight; the others wait their turn, in order. */
+function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let free = n;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (free > 0) free--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    }
+  };
+}

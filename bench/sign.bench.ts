@@ -650,9 +650,10 @@ async function publishRunner(config: StackConfig): Promise<Runner> {
 }
 
 /**
- * Counts the child's HTTP requests by service and method until `stop()`, from undici's
- * `undici:request:create` diagnostics channel, which both `fetch` and `undici.request` (our
- * HTTP layer uses either) publish to; retries count as requests, which is what the servers see.
+ * Counts the child's HTTP requests by service and method until `stop()`, from the diagnostics
+ * channels of both HTTP engines: Node's http client (`http.client.request.start`, what core/http
+ * uses) and undici (`undici:request:create`: fetch, the peer's libraries); retries count as
+ * requests, which is what the servers see.
  */
 function countRequests(config: StackConfig): { counts: Record<string, number>; stop(): void } {
   const counts: Record<string, number> = {};
@@ -662,16 +663,25 @@ function countRequests(config: StackConfig): { counts: Record<string, number>; s
     if (config.oidc.issuer.startsWith(url.origin)) return 'OIDC';
     return 'registry auth';
   };
-  const onCreate = (message: unknown): void => {
-    const { request } = message as { request: { origin: string | URL; method: string } };
-    const key = `${service(new URL(String(request.origin)))} ${request.method}`;
+  const count = (origin: string, method: string): void => {
+    const key = `${service(new URL(origin))} ${method}`;
     counts[key] = (counts[key] ?? 0) + 1;
   };
+  const onCreate = (message: unknown): void => {
+    const { request } = message as { request: { origin: string | URL; method: string } };
+    count(String(request.origin), request.method);
+  };
+  const onStart = (message: unknown): void => {
+    const { request } = message as { request: { protocol: string; method: string; getHeader(n: string): unknown } };
+    count(`${request.protocol}//${String(request.getHeader('host'))}`, request.method);
+  };
   subscribe('undici:request:create', onCreate);
+  subscribe('http.client.request.start', onStart);
   return {
     counts,
     stop: () => {
       unsubscribe('undici:request:create', onCreate);
+      unsubscribe('http.client.request.start', onStart);
     },
   };
 }

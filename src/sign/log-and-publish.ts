@@ -26,8 +26,9 @@ export interface RunSigner {
   signer: SignerSummary;
 }
 
-/** Subjects published at once; log entries submitted at once (over all subjects). */
+/** Subjects published at once; subjects logged or published at once; log entries submitted at once. */
 const SUBJECTS_AT_ONCE = 8;
+const SUBJECTS_AHEAD = 2 * SUBJECTS_AT_ONCE;
 const ENTRIES_AT_ONCE = 16;
 
 /**
@@ -50,15 +51,20 @@ export async function logAndPublish(
   const bySubject = new Map<string, number[]>();
   items.forEach((it, i) => bySubject.set(subjectKey(it.w), [...(bySubject.get(subjectKey(it.w)) ?? []), i]));
   const out = new Array<SignedArtifact>(items.length);
-  // Logging runs ahead at its own bound; each subject is published once its entries are in.
+  // Logging runs ahead of publishing, by a window of subjects (so what waits to be published,
+  // each envelope with its log entry, stays bounded however large the run); each subject is
+  // published once its own entries are in.
+  const window = semaphore(SUBJECTS_AHEAD);
   const publishing = semaphore(SUBJECTS_AT_ONCE);
   await Promise.all(
-    [...bySubject.values()].map(async (indexes) => {
-      const logged = await Promise.all(indexes.map((i) => logOne(items[i]!.envelope)));
-      const batch = indexes.map((i, k) => ({ item: items[i]!, ...logged[k]! }));
-      const published = await publishing(() => publishSubject(batch, s.signer, o, created, referrers, log));
-      indexes.forEach((i, k) => (out[i] = published[k]!));
-    }),
+    [...bySubject.values()].map((indexes) =>
+      window(async () => {
+        const logged = await Promise.all(indexes.map((i) => logOne(items[i]!.envelope)));
+        const batch = indexes.map((i, k) => ({ item: items[i]!, ...logged[k]! }));
+        const published = await publishing(() => publishSubject(batch, s.signer, o, created, referrers, log));
+        indexes.forEach((i, k) => (out[i] = published[k]!));
+      }),
+    ),
   );
   return out;
 }

@@ -583,7 +583,6 @@ async function oursRunner(config: StackConfig): Promise<Runner> {
 
 /** The actions/attest stack: `parallel` subjects at once, a subject's statements in order. */
 async function peerRunner(config: StackConfig): Promise<Runner> {
-  (await import('./peer/promise-retry-shim.js')).resolvePromiseRetry();
   const { attestAndAttach } = await import('./peer/actions-attest.js');
   return async ({ image }) => {
     const target = {

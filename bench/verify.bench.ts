@@ -263,8 +263,7 @@ async function signBoth(ref: string, image: Awaited<ReturnType<typeof pushBuildk
         rekorURL: sigstore.url,
       });
       // @sigstore/oci's artifact shape (empty config, the bundle as the one layer, its annotations),
-      // pushed with our client: @sigstore/oci 0.6.0 cannot load here (it requires promise-retry,
-      // which it does not declare and nothing installs any more).
+      // pushed with our client so both sides read the same registry layout.
       await publishReferrers(t, [
         {
           repository: REPOSITORY,

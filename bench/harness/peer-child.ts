@@ -96,7 +96,6 @@ export function startPeerChild(config: PeerConfig): PeerChild {
 /** The child's side: loads the peer stack once, then runs one image per request. */
 export async function peerChildMain(): Promise<void> {
   const config = JSON.parse(process.env[ENV]!) as PeerConfig;
-  (await import('../peer/promise-retry-shim.js')).resolvePromiseRetry();
   const { attestAndAttach } = await import('../peer/actions-attest.js');
   const target = {
     fulcioURL: config.sigstoreUrl,

@@ -1,0 +1,3 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{UsageError}from"./chunk-XXCMBVWR.js";import{Deadline,formatDuration,parseDuration}from"./chunk-EGU6BR2W.js";var TIMEOUT_OPTION={timeout:{type:"string"}};function timeoutUsage(defaultMs,column=29){let text=`overall time budget of the network work, e.g. 90s, 5m (default ${formatDuration(defaultMs)})`;return`${"  --timeout DURATION".padEnd(column)}${text}
+`}function deadlineFromFlag(value,defaultMs){let ms=value===void 0?defaultMs:parseDuration(value);if(ms===void 0)throw new UsageError("--timeout must be a positive duration such as 90s, 5m or 1m30s");return new Deadline(ms,{setting:"--timeout"})}export{TIMEOUT_OPTION,timeoutUsage,deadlineFromFlag};

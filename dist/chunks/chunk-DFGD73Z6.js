@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{OpkError}from"./chunk-VZWIJIF7.js";var UsageError=class extends OpkError{constructor(message,cause){super({code:"CLI_USAGE",message,cause})}},USAGE_EXIT=2;function formatError(err){return err instanceof OpkError?`${err.message} [${err.code}]`:err instanceof Error?err.message:String(err)}export{UsageError,USAGE_EXIT,formatError};

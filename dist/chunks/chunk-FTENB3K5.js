@@ -1,0 +1,9 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{UsageError,printable}from"./chunk-XXCMBVWR.js";var PASSPHRASE_ENV="OPK_ATTEST_TRUST_PASSPHRASE",DIR_OPTIONS={dir:{type:"string",short:"d"}},EXPIRY_OPTIONS={expiry:{type:"string",multiple:!0}},DIR_USAGE=`  --dir DIR, -d DIR          the trust directory (default: the current directory)
+`,EXPIRY_USAGE=`  --expiry ROLE=DURATION     lifetime of newly signed metadata, e.g. timestamp=12h, snapshot=7d,
+                             targets=90d, root=365d (the defaults); repeatable
+passphrase: from ${PASSPHRASE_ENV} (never a flag)
+`,ROLES=["root","targets","snapshot","timestamp"],UNIT={s:1,m:60,h:3600,d:86400};function dirOf(v){return v.dir??"."}function signingOptions(v){let passphrase=process.env[PASSPHRASE_ENV];if(passphrase===void 0||passphrase==="")throw new UsageError(`set ${PASSPHRASE_ENV} to the passphrase of the trust keys`);return{passphrase,expiry:parseExpiry(v.expiry)}}function parseExpiry(values){let out={};for(let entry of values??[]){let m=/^(root|targets|snapshot|timestamp)=(\d{1,6})([smhd])$/.exec(entry);if(!m)throw new UsageError(`--expiry takes ROLE=DURATION with ROLE one of ${ROLES.join(", ")} and DURATION like 12h or 7d`);out[m[1]]=Number(m[2])*UNIT[m[3]]}return out}function say(...lines){process.stdout.write(`${printable(lines.join(`
+`))}
+`)}var STAGED_NOTE='staged; run "opk-attest trust publish" to sign and publish it';async function dispatch(name,usage,table,argv){let[sub,...rest]=argv;if(sub==="--help"||sub==="-h")return process.stdout.write(usage),0;let run=sub===void 0||!Object.hasOwn(table,sub)?void 0:table[sub];return run?run(rest):(process.stderr.write(`opk-attest ${name}: ${sub===void 0?"missing subcommand":"unknown subcommand"}; expected ${Object.keys(table).join(", ")}
+${usage}`),2)}export{PASSPHRASE_ENV,DIR_OPTIONS,EXPIRY_OPTIONS,DIR_USAGE,EXPIRY_USAGE,dirOf,signingOptions,say,STAGED_NOTE,dispatch};

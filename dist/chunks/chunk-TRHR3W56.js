@@ -1,0 +1,30 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{readJwksFile}from"./chunk-DY5XMUDB.js";import{loadTrust,parsePolicy,simplePolicy,simpleTrust,trustMaterialFrom}from"./chunk-AFK5L3ZN.js";import{integer,keyValues,oneOf}from"./chunk-NAJCFSEN.js";import{UsageError,printable}from"./chunk-XXCMBVWR.js";import{GITHUB_ACTIONS_ISSUER,jwksKeyFinder}from"./chunk-EGU6BR2W.js";import{readFile}from"node:fs/promises";import os from"node:os";import path from"node:path";var TRUST_OPTIONS={issuer:{type:"string",multiple:!0},jwks:{type:"string"},"commitment-claim":{type:"string"},"tlog-key":{type:"string",multiple:!0},"tlog-key-tofu":{type:"boolean"},"trusted-root":{type:"string"},"transparency-log":{type:"string"},policy:{type:"string"},"signer-claim":{type:"string",multiple:!0},threshold:{type:"string"},require:{type:"string",multiple:!0},"tuf-repository":{type:"string"},"tuf-root":{type:"string"},"tuf-cache":{type:"string"}},TRUST_USAGE=`trust from a TUF trust repository (opk-attest trust \u2026):
+  --tuf-repository URL|DIR   the repository (https URL, or a directory); policy, OIDC key archive
+                             and log keys come from it (live OIDC discovery for keys it lacks)
+  --tuf-root FILE            the repository's root metadata you trust (e.g. 1.root.json)
+  --tuf-cache DIR            cache of verified metadata (default ~/.cache/opk-attest/tuf)
+  --commitment-claim aud|nonce
+                             where its issuers put the commitment (default: aud for GitHub Actions
+                             issuers: GitHub.com, GHE.com, GHES; nonce for others)
+trust from flags (without --tuf-repository):
+  --issuer URL               an accepted OIDC issuer; repeatable (default ${GITHUB_ACTIONS_ISSUER})
+  --jwks FILE                the issuer's keys as a JWK Set (default: live OIDC discovery)
+  --commitment-claim aud|nonce
+                             where the issuer puts the commitment (default aud: GitHub-style issuers)
+  --transparency-log URL|false
+                             the log the signatures were recorded in (default https://rekor.sigstore.dev);
+                             false: signatures need no log entry
+  --tlog-key FILE            the log's public key (PEM); repeatable. Without it: for
+                             https://rekor.sigstore.dev the key in Sigstore's public-good trusted
+                             root (TUF, cached in ~/.cache/opk-attest/sigstore-tuf); other logs need
+                             a key pinned here, --trusted-root, or --tlog-key-tofu
+  --trusted-root FILE        a Sigstore trusted_root.json naming the log's key by its URL
+  --tlog-key-tofu            use the key the log serves (trust on first use; warns every time)
+policy (or --policy FILE with a policy.json):
+  --signer-claim NAME=GLOB   a claim every signer must have, e.g. repository=acme/*; repeatable
+  --threshold N              distinct signers required (default 1)
+  --require TYPE             a predicate type (glob) that must be signed; repeatable
+`,FLAG_TRUST=["issuer","jwks","tlog-key","tlog-key-tofu","trusted-root","transparency-log","policy","signer-claim","threshold","require"];async function trustFromFlags(v,deadline){if(v["tuf-repository"]!==void 0||v["tuf-root"]!==void 0)return trustFromTuf(v,deadline);let issuers=v.issuer?.length?v.issuer:[GITHUB_ACTIONS_ISSUER],claim=oneOf(v["commitment-claim"]??"aud","--commitment-claim",["aud","nonce"]),transparencyLog=v["transparency-log"]==="false"?!1:v["transparency-log"]??"https://rekor.sigstore.dev",tlogKeys=v["tlog-key"]??[],trust=await simpleTrust({issuers,commitmentClaim:claim,...v.jwks?{findKey:await jwksFinder(v.jwks,issuers),findKeySource:`--jwks ${v.jwks}`}:{},logKeyPems:await Promise.all(tlogKeys.map(f=>readFile(f,"utf8"))),logKeySource:tlogKeys.map(f=>`--tlog-key ${f}`).join(", "),...v["trusted-root"]?{trustedRoot:{bytes:await readFile(v["trusted-root"]),source:`--trusted-root ${v["trusted-root"]}`}}:{},tofu:v["tlog-key-tofu"]===!0,transparencyLog,warn:line=>process.stderr.write(`opk-attest: warning: ${printable(line)}
+`),...deadline?{deadline}:{}}),policy=v.policy?parsePolicy(await readFile(v.policy),v.policy):simplePolicy({issuers,claims:keyValues(v["signer-claim"],"--signer-claim"),threshold:v.threshold===void 0?1:integer(v.threshold,"--threshold",1),require:v.require??[],transparencyLog},"verify flags (--issuer, --signer-claim, --threshold, --require)"),policySource=v.policy?`--policy ${v.policy}`:"verify flags (--issuer, --signer-claim, --threshold, --require)";return{trust:{...trust,sources:[{input:"policy",source:policySource},...trust.sources??[]]},policy,transparencyLog}}async function jwksFinder(file,issuers){let jwks=await readJwksFile(file);return jwksKeyFinder(Object.fromEntries(issuers.map(i=>[i,jwks])))}async function trustFromTuf(v,deadline){if(v["tuf-repository"]===void 0||v["tuf-root"]===void 0)throw new UsageError("--tuf-repository and --tuf-root go together");let clash=FLAG_TRUST.filter(k=>v[k]!==void 0);if(clash.length>0)throw new UsageError(`${clash.map(k=>`--${k}`).join(", ")} cannot be used with --tuf-repository: the trust repository supplies them`);let bundle=await loadTrust({repository:v["tuf-repository"],trustedRoot:v["tuf-root"],cacheDir:v["tuf-cache"]??defaultCacheDir(),...deadline?{deadline}:{}});for(let w of bundle.warnings)process.stderr.write(`opk-attest: warning: ${printable(w)}
+`);let claim=v["commitment-claim"]===void 0?void 0:oneOf(v["commitment-claim"],"--commitment-claim",["aud","nonce"]),trust=trustMaterialFrom(bundle,{live:!0,...deadline?{http:{deadline}}:{},repository:`${v["tuf-repository"]} (root ${v["tuf-root"]})`});return{trust:claim?{...trust,commitmentClaims:Object.fromEntries(trust.issuers.map(i=>[i,claim]))}:trust,policy:bundle.policy,transparencyLog:!1}}function defaultCacheDir(){return path.join(cacheHome(),"opk-attest","tuf")}function cacheHome(){return process.env.XDG_CACHE_HOME||path.join(os.homedir(),".cache")}export{TRUST_OPTIONS,TRUST_USAGE,trustFromFlags};

@@ -1,0 +1,14 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{TRUST_KEYS,describeTrustSource,resolveFromFlags}from"./chunk-JAYVQZWG.js";import{TRUST_OPTIONS,TRUST_USAGE}from"./chunk-TRHR3W56.js";import"./chunk-DY5XMUDB.js";import"./chunk-WV77NW3Y.js";import"./chunk-AFK5L3ZN.js";import"./chunk-ZNJX25BB.js";import{runCommand}from"./chunk-NAJCFSEN.js";import{printable}from"./chunk-XXCMBVWR.js";import"./chunk-EGU6BR2W.js";import"./chunk-VZWIJIF7.js";import"./chunk-VOILUVHC.js";import"./chunk-E6IDJBQO.js";var USAGE=`usage: opk-attest config [trust options] [--json]
+
+Shows which saved trust configuration "verify" uses here and why: the user file
+($XDG_CONFIG_HOME/opk-attest/trust.json), the project file (.opk-attest.json, found walking up
+from the working directory to the repository root; it beats the user file), and each setting
+with its origin. Trust options given here show how they would override the files.
+
+options:
+  --json                     print it as JSON
+${TRUST_USAGE}`,SPEC={name:"config",usage:USAGE,options:{...TRUST_OPTIONS,json:{type:"boolean"}}};function configCommand(argv){return runCommand(SPEC,argv,async({values:v})=>{let r=await resolveFromFlags(v);return process.stdout.write(v.json?`${JSON.stringify(asJson(r),null,2)}
+`:printable(asText(r))),0})}function inForce(r){return r.file===void 0?"no saved trust configuration":r.file.scope==="user"?`user file ${r.file.path}${r.projectPath?"":" (no project file)"}`:`project file ${r.file.path}${r.shadowedUserFile?" (a project file beats the user file)":""}`}function asText(r){let lines=[`user file:     ${r.userPath}${r.file?.scope==="user"||r.shadowedUserFile?"":" (none)"}`,`project file:  ${r.projectPath??`none (searched ${process.cwd()} up to ${r.searchedUpTo})`}`,`in force:      ${inForce(r)}`,`trust source:  ${describeTrustSource(r.settings)}`],keys=TRUST_KEYS.filter(k=>r.settings[k]!==void 0);keys.length>0&&lines.push("settings:");for(let k of keys){let v=r.settings[k];lines.push(`  --${k.padEnd(18)} ${Array.isArray(v)?v.join(", "):String(v)}  (${originText(r.origins[k])})`)}for(let x of r.replaced)lines.push(`  --${x.key.padEnd(18)} from the ${x.origin} file ignored: ${x.because}`);return r.shadowedUserFile&&lines.push(`ignored:       user file ${r.shadowedUserFile} (the project file applies)`),keys.length===0&&lines.push('(verify uses its defaults: any identity of GitHub Actions; run "opk-attest trust use")'),`${lines.join(`
+`)}
+`}function originText(o){return o==="flag"?"flag":`${o} file`}function asJson(r){return{userFile:r.userPath,projectFile:r.projectPath??null,searchedUpTo:r.searchedUpTo,inForce:r.file?{scope:r.file.scope,path:r.file.path}:null,source:describeTrustSource(r.settings),settings:Object.fromEntries(TRUST_KEYS.filter(k=>r.settings[k]!==void 0).map(k=>[k,{value:r.settings[k],origin:r.origins[k]}])),replaced:r.replaced,ignoredUserFile:r.shadowedUserFile??null}}export{configCommand};

@@ -6,6 +6,7 @@
  * nothing half-written; a re-run finds them and adds only what is missing.
  */
 import { withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
+import { semaphore } from '../core/map-limit.js';
 import type { EphemeralKey, PkToken } from '../identity/index.js';
 import { publishReferrers, type ClosableTransport, type SignerSummary } from '../oci/index.js';
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
@@ -143,21 +144,4 @@ async function publishSubject(
     signer,
   );
   return artifacts;
-}
-
-/** At most `n` calls of the returned runner in flight; the others wait their turn, in order. */
-function semaphore(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let free = n;
-  const waiting: Array<() => void> = [];
-  return async (fn) => {
-    if (free > 0) free--;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    }
-  };
 }

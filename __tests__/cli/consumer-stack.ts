@@ -7,8 +7,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { jest } from '@jest/globals';
-import { runCli } from '../../src/cli/run.js';
 import { githubActionsProvider } from '../../src/identity/oidc/index.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import { signImages } from '../../src/sign/index.js';
@@ -22,29 +20,7 @@ import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
 export const withRegistry = (title: string, body: () => void): void => describeWith(['docker-registry'], title, body);
 
 /** A CLI run's exit status and output. */
-export interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs `opk-attest ARGV…` in-process, capturing stdout and stderr. */
-export async function cli(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+export { cli, type Run } from './run-cli.js';
 
 /** The running parts and the trust files. */
 export interface ConsumerStack {

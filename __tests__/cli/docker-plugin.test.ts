@@ -3,25 +3,7 @@
  * come before any trust is loaded or docker is run (exit 2).
  */
 import { readFileSync } from 'node:fs';
-import { jest } from '@jest/globals';
-import { runCli } from '../../src/cli/run.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { cli } from './run-cli.js';
 
 describe('docker plugin', () => {
   it('answers docker-cli-plugin-metadata with one JSON object and exit 0', async () => {

@@ -5,26 +5,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { jest } from '@jest/globals';
-import { runCli } from '../../src/cli/run.js';
 import { evilWorkflow, otherRepository, startSignedLog, type SignedLog } from '../monitor/signed-log.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { cli } from './run-cli.js';
 
 let s: SignedLog;
 let disallowed: number[];

@@ -7,26 +7,8 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { jest } from '@jest/globals';
-import { runCli } from '../../src/cli/run.js';
 import { itWith } from '../requirements.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { cli } from './run-cli.js';
 
 let version: string;
 beforeAll(async () => {

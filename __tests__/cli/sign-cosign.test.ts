@@ -8,8 +8,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { jest } from '@jest/globals';
-import { runCli } from '../../src/cli/run.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import type { Policy } from '../../src/policy/index.js';
 import { pushBuildkitImage } from '../fixtures/buildkit-image.js';
@@ -17,29 +15,7 @@ import { startDistribution, type Distribution } from '../fakes/distribution.js';
 import { DEFAULT_GITHUB_CLAIMS, startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
 import { describeWith } from '../requirements.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { cli } from './run-cli.js';
 
 interface SignJson {
   signed: Array<{ artifactDigest: string; platform: string }>;

@@ -3,30 +3,12 @@
  * every line and the index digest each reference resolved to; `--json` carries the same for
  * scripts. Loopback GitHub OIDC endpoint, test registry and test Rekor log.
  */
-import { jest } from '@jest/globals';
-import { runCli } from '../../src/cli/run.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import { pushBuildkitImage, type BuiltImage } from '../fixtures/buildkit-image.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { cli } from './run-cli.js';
 
 const ENV = ['ACTIONS_ID_TOKEN_REQUEST_URL', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'] as const;
 let saved: Partial<Record<(typeof ENV)[number], string>>;

@@ -8,8 +8,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { jest } from '@jest/globals';
-import { runCli } from '../../src/cli/run.js';
 import { githubActionsProvider } from '../../src/identity/oidc/index.js';
 import { createTransport } from '../../src/oci/transport/client.js';
 import { signImages } from '../../src/sign/index.js';
@@ -17,23 +15,7 @@ import { pushBuildkitImage } from '../fixtures/buildkit-image.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = jest
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = jest
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await runCli(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { cli } from './run-cli.js';
 
 let base: string;
 let oidc: GithubOidc;

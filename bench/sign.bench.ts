@@ -42,21 +42,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { peakRssMiB, report } from './util.js';
 import { mapLimit } from '../src/core/map-limit.js';
+import { PLATFORMS } from './harness/services.js';
 
 const RUNS = 5;
 const WARMUP = 1;
 const PARALLEL = 8;
 const TARGET_RATIO = 3;
-const PLATFORMS = [
-  'linux/amd64',
-  'linux/arm64',
-  'linux/arm/v7',
-  'linux/arm/v6',
-  'linux/386',
-  'linux/ppc64le',
-  'linux/s390x',
-  'linux/riscv64',
-];
 const STATEMENTS = PLATFORMS.length * 2;
 /** settleMs (the settle wait's floor; the wait is 3 measured read-modify-write cycles, jittered, when
  *  longer) of the publish-only diagnostic: null = the library default (25 ms), 0 = the cycles alone,

@@ -67,21 +67,12 @@ import type { SentRequest } from './harness/fresh-process.js';
 import { countRequests, formatKinds } from './harness/requests.js';
 import { judge, median, printMissed, show } from './harness/targets.js';
 import { peakRssMiB } from './util.js';
+import { PLATFORMS } from './harness/services.js';
 
 const QUICK = process.env['OPK_BENCH_QUICK'] === '1';
 const ROUNDS = QUICK ? 3 : 7;
 const ROUND_MS = QUICK ? 500 : 1500;
 const TARGET = 2;
-const PLATFORMS = [
-  'linux/amd64',
-  'linux/arm64',
-  'linux/arm/v7',
-  'linux/arm/v6',
-  'linux/386',
-  'linux/ppc64le',
-  'linux/s390x',
-  'linux/riscv64',
-];
 const STATEMENTS = PLATFORMS.length * 2;
 const REPOSITORY = 'bench/verify';
 /** Artifacts fetched and verified at once per platform (platforms one after another), as verifyImage does. */

@@ -53,9 +53,18 @@ describe('httpRequest', () => {
       const res = await httpRequest(`${base}/p?q=1`, { method: 'POST', headers: { 'x-test': 'yes' }, body: 'hello' });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-echo')).toBe('yes');
+      expect(res.headers.get('X-Echo')).toBe('yes');
+      expect(res.headers.get('x-absent')).toBeNull();
       expect(res.body.toString()).toBe('got hello');
       expect(res.url).toBe(`${base}/p?q=1`);
       expect(seen).toMatchObject([{ method: 'POST', url: '/p?q=1', body: 'hello' }]);
+    });
+
+    it('joins a repeated header with ", " in the order sent, as fetch does', async () => {
+      handlers = [(_q, r) => r.writeHead(200, [['Link', '<a>'], ['link', '<b>'], ['Vary', 'x']]).end()];
+      const res = await httpRequest(`${base}/h`);
+      expect(res.headers.get('link')).toBe('<a>, <b>');
+      expect(res.headers.get('vary')).toBe('x');
     });
 
     it('leaves no timer behind once the body is read', async () => {

@@ -15,5 +15,5 @@ subscribe('http.client.request.start', ({ request }) =>
   record(request.method, `${request.protocol}//${request.getHeader('host')}${request.path}`),
 );
 process.on('exit', () => {
-  if (file) writeFileSync(file, JSON.stringify({ requests, peakRssKiB: process.resourceUsage().maxRSS }));
+  if (file) writeFileSync(file, JSON.stringify({ requests, peakRssKiB: process.resourceUsage().maxRSS, cpuMs: (() => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; })() }));
 });

@@ -27,6 +27,8 @@ export interface ProcessRun {
   outputs: Record<string, string>;
   requests: SentRequest[];
   peakRssMiB: number;
+  /** CPU time (user + system) the process used, from the preload's load to its exit. */
+  cpuMs: number;
   /** Each stdout line with when it arrived, in ms after spawn (the action's progress lines). */
   lines: Array<{ at: number; text: string }>;
 }
@@ -70,6 +72,7 @@ export async function runFresh(
     const counted = JSON.parse(readFileSync(files.OPK_BENCH_REQUESTS, 'utf8')) as {
       requests: SentRequest[];
       peakRssKiB: number;
+      cpuMs: number;
     };
     return {
       ...r,
@@ -77,6 +80,7 @@ export async function runFresh(
       outputs: parseOutputFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
       requests: counted.requests,
       peakRssMiB: counted.peakRssKiB / 1024,
+      cpuMs: counted.cpuMs,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

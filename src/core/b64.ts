@@ -38,11 +38,20 @@ export function b64Encode(data: Uint8Array | string): string {
 }
 
 /**
+ * Whether `s` is padded standard base64 by its alphabet and length (not its trailing bits).
+ * A flat character class plus a length check: the grouped pattern that says the same
+ * (`(?:[…]{4})*(?:…==|…=)?`) costs ~10× more on the ~20 KiB bodies of log entries.
+ */
+export function isPaddedBase64(s: string): boolean {
+  return s.length % 4 === 0 && B64STD.test(s);
+}
+
+/**
  * Decodes standard padded base64, requiring the canonical encoding.
  * @throws CoreError CORE_BASE64_INVALID
  */
 export function b64Decode(s: string, what = 'base64 value'): Buffer {
-  if (!B64STD.test(s) || s.length % 4 !== 0) {
+  if (!isPaddedBase64(s)) {
     throw new CoreError({ code: 'CORE_BASE64_INVALID', message: `${what} is not padded standard base64` });
   }
   const buf = Buffer.from(s, 'base64');

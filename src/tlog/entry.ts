@@ -7,6 +7,7 @@
 import { MAX_CHECKPOINT_BYTES, MAX_PROOF_HASHES, MAX_TLOG_RESPONSE_BYTES } from '../core/limits.js';
 import { TlogError } from './errors.js';
 import { isRecord } from '../core/guards.js';
+import { isPaddedBase64 } from '../core/b64.js';
 
 /** Rekor's inclusion proof: leaf index in the tree, the root and size it proves against, the signed checkpoint. */
 export interface TlogInclusionProof {
@@ -40,7 +41,6 @@ export interface TlogEntry {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const ENTRY_ID = /^(?:[0-9a-f]{16})?[0-9a-f]{64}$/;
-const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_SET_CHARS = 1024;
 
 /** Whether `s` is a valid entry UUID (64 hex, or 80 hex with the tree ID). */
@@ -102,7 +102,8 @@ function entryFields(
   return {
     body: check(
       e.body,
-      (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_TLOG_RESPONSE_BYTES && B64.test(v),
+      (v): v is string =>
+        typeof v === 'string' && v.length > 0 && v.length <= MAX_TLOG_RESPONSE_BYTES && isPaddedBase64(v),
       `${prefix}body`,
       'must be non-empty standard base64',
       bad,
@@ -128,7 +129,7 @@ function verificationOf(value: unknown, bad: string[]): TlogEntry['verification'
   if (value.signedEntryTimestamp !== undefined) {
     out.signedEntryTimestamp = check(
       value.signedEntryTimestamp,
-      (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_SET_CHARS && B64.test(v),
+      (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_SET_CHARS && isPaddedBase64(v),
       'verification.signedEntryTimestamp',
       'must be standard base64 of at most 1024 characters',
       bad,

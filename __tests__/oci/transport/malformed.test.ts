@@ -2,12 +2,12 @@
 import { parseErrorBody, registryError } from '../../../src/oci/transport/registry-error.js';
 import { parseChallenges } from '../../../src/oci/transport/challenge.js';
 import { parseReference } from '../../../src/oci/reference.js';
-import type { HttpResponse } from '../../../src/core/http.js';
+import { ResponseHeaders, type HttpResponse } from '../../../src/core/http.js';
 import { expectCode } from '../../helpers.js';
 
 const res = (status: number, body: string | Buffer, headers: Record<string, string> = {}): HttpResponse => ({
   status,
-  headers: new Headers(headers),
+  headers: new ResponseHeaders(Object.entries(headers).flat()),
   body: Buffer.from(body),
   url: 'https://r.io/v2/a/manifests/b',
 });

@@ -1,10 +1,10 @@
 import { parseErrorBody, registryError } from '../../../src/oci/transport/registry-error.js';
-import type { HttpResponse } from '../../../src/core/http.js';
+import { ResponseHeaders, type HttpResponse } from '../../../src/core/http.js';
 
 function response(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return {
     status,
-    headers: new Headers(headers),
+    headers: new ResponseHeaders(Object.entries(headers).flat()),
     body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
     url: 'https://ghcr.io/v2/acme/app/manifests/v1?X-Amz-Signature=secret-sig',
   };

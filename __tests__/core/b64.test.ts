@@ -1,0 +1,52 @@
+/** The strict encodings: what passes is exactly what the standard's grammar allows, canonical bits included. */
+import { randomBytes } from 'node:crypto';
+import { b64Decode, b64urlDecode, isPaddedBase64 } from '../../src/core/b64.js';
+import { expectCode } from '../helpers.js';
+
+/** RFC 4648's padded grammar spelled out group by group: the reference `isPaddedBase64` must agree with. */
+const GRAMMAR = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+describe('isPaddedBase64', () => {
+  it.each(['', 'AA==', 'AAA=', 'AAAA', 'AAAAAA==', 'ab+/', Buffer.from('x'.repeat(20_000)).toString('base64')])(
+    'accepts %#',
+    (s) => expect(isPaddedBase64(s)).toBe(true),
+  );
+
+  it.each(['A', 'AA', 'AA=', 'A===', '====', '=AAA', 'AA=A', 'AAAA=', 'AA-_', 'AA A', 'AAAAA===', 'AAAA\n'])(
+    'rejects %j',
+    (s) => expect(isPaddedBase64(s)).toBe(false),
+  );
+
+  it('agrees with the grammar on every string of up to 5 characters over a small alphabet', () => {
+    const alphabet = ['A', '+', '=', '-', ' '];
+    let strings = [''];
+    for (let n = 0; n <= 5; n++) {
+      for (const s of strings) expect([s, isPaddedBase64(s)]).toEqual([s, GRAMMAR.test(s)]);
+      strings = strings.flatMap((s) => alphabet.map((c) => s + c));
+    }
+  });
+});
+
+describe('b64Decode', () => {
+  it('round-trips random bytes', () => {
+    for (let n = 0; n < 40; n++) {
+      const bytes = randomBytes(n);
+      expect(b64Decode(bytes.toString('base64')).equals(bytes)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['unpadded', 'AA'],
+    ['a foreign character', 'AA*A'],
+    ['non-zero trailing bits', 'AB=='],
+  ])('rejects %s', (_why, s) => expectCode(() => b64Decode(s), 'CORE_BASE64_INVALID'));
+});
+
+describe('b64urlDecode', () => {
+  it.each([
+    ['padding', 'AA=='],
+    ['a standard character', 'AA+A'],
+    ['an impossible length', 'AAAAA'],
+    ['non-zero trailing bits', 'AB'],
+  ])('rejects %s', (_why, s) => expectCode(() => b64urlDecode(s), 'CORE_BASE64_INVALID'));
+});

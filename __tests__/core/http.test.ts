@@ -61,7 +61,16 @@ describe('httpRequest', () => {
     });
 
     it('joins a repeated header with ", " in the order sent, as fetch does', async () => {
-      handlers = [(_q, r) => r.writeHead(200, [['Link', '<a>'], ['link', '<b>'], ['Vary', 'x']]).end()];
+      handlers = [
+        (_q, r) =>
+          r
+            .writeHead(200, [
+              ['Link', '<a>'],
+              ['link', '<b>'],
+              ['Vary', 'x'],
+            ])
+            .end(),
+      ];
       const res = await httpRequest(`${base}/h`);
       expect(res.headers.get('link')).toBe('<a>, <b>');
       expect(res.headers.get('vary')).toBe('x');

@@ -532,6 +532,30 @@ describe('listReferrers', () => {
       }));
   });
 
+  describe('when the registry has the referrers API', () => {
+    it("lets the first listing's read be the probe: one API read per subject, no more", () =>
+      withRegistry({ referrersApi: true }, async (reg, t) => {
+        const img = await pushBuildkitImage(t, { repository: 'list/api-probe' });
+        const published = await publishReferrer(t, request(img, 1), FAST);
+        const t2 = createTransport(reg.host);
+        try {
+          const before = reg.requests.length;
+          const subjects = [img.platforms[0]!.manifest.digest, digest('a') as Dig, digest('b') as Dig];
+          const lists = await Promise.all(subjects.map((s) => listReferrers(t2, 'list/api-probe', s)));
+          const seen = reg.requests.slice(before);
+          expect(seen.filter((r) => r.path.includes('/referrers/'))).toHaveLength(subjects.length);
+          expect(lists.map((l) => [l.via, l.referrers.map((d) => d.digest)])).toEqual([
+            ['api', [published.descriptor.digest]],
+            ['api', []],
+            ['api', []],
+          ]);
+          expect(t2.knowledge.snapshot().referrersApi).toEqual({ 'list/api-probe': true });
+        } finally {
+          await t2.close();
+        }
+      }));
+  });
+
   describe('when the registry gained the API after signatures went to the fallback tag', () => {
     it('merges both', () =>
       withRegistry({ referrersApi: false }, async (reg, t) => {

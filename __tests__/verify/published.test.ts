@@ -6,7 +6,7 @@
  */
 import type { Digest } from '../../src/core/digest.js';
 import { discoveryKeyFinder, githubActionsProvider } from '../../src/identity/index.js';
-import { createTransport, publishReferrer, type ClosableTransport } from '../../src/oci/index.js';
+import { createTransport, publishReferrer, type ClosableTransport, type Descriptor } from '../../src/oci/index.js';
 import { signImagesWith, type PublishedBytes, type SignImagesResult } from '../../src/sign/index.js';
 import { createLogKeyring, LogPublicKey } from '../../src/tlog/index.js';
 import { verifyPublished, type PublishedSubject, type TrustMaterial } from '../../src/verify/index.js';
@@ -41,6 +41,8 @@ interface Run {
   t: ClosableTransport;
   result: SignImagesResult;
   held: Map<string, PublishedBytes>;
+  /** Each subject's referrers as publishing listed them after its writes. */
+  listings: Map<string, readonly Descriptor[]>;
 }
 
 async function signed(referrersApi: boolean, repository: string): Promise<Run> {
@@ -48,6 +50,7 @@ async function signed(referrersApi: boolean, repository: string): Promise<Run> {
   const t = createTransport(reg.host);
   const built = await pushBuildkitImage(t, { repository, seed: repository });
   const held = new Map<string, PublishedBytes>();
+  const listings = new Map<string, readonly Descriptor[]>();
   const result = await signImagesWith(
     {
       images: [`${reg.host}/${repository}@${built.digest}`],
@@ -58,9 +61,14 @@ async function signed(referrersApi: boolean, repository: string): Promise<Run> {
       }),
       transparencyLog: rekor.url,
     },
-    { onPublished: (batch) => batch.forEach(({ artifact, bytes }) => held.set(artifact.artifactDigest, bytes)) },
+    {
+      onPublished: (batch, _signer, listing) => {
+        batch.forEach(({ artifact, bytes }) => held.set(artifact.artifactDigest, bytes));
+        listings.set(batch[0]!.artifact.subject, listing);
+      },
+    },
   );
-  return { reg, t, result, held };
+  return { reg, t, result, held, listings };
 }
 
 async function done(r: Run): Promise<void> {
@@ -105,6 +113,43 @@ describe('verifyPublished', () => {
         expect(seen.every((q) => (api ? q.path.includes('/referrers/') : /\/manifests\/sha256-/.test(q.path)))).toBe(
           true,
         );
+      } finally {
+        await done(r);
+      }
+    });
+  });
+
+  describe.each([
+    ['the fallback tag', false],
+    ['the referrers API', true],
+  ])('when publishing through %s hands over its confirming listing', (_, api) => {
+    it('verifies against that listing and sends no request', async () => {
+      const r = await signed(api, `listed/${api ? 'api' : 'tag'}`);
+      try {
+        expect([...r.listings.keys()].sort()).toEqual([...new Set(r.result.signed.map((a) => a.subject))].sort());
+        const start = r.reg.requests.length;
+        const subjects = subjectsOf(r).map((s) => ({ ...s, listing: r.listings.get(s.subject)! }));
+        const check = await verifyPublished({ transport: r.t, subjects, trust: trust(), requireLog: true });
+        expect(check.rejected).toEqual([]);
+        expect(check.verified).toHaveLength(4);
+        expect(r.reg.requests.slice(start)).toEqual([]);
+      } finally {
+        await done(r);
+      }
+    });
+
+    it('rejects an artifact that listing lacks with VERIFY_NOT_LISTED', async () => {
+      const r = await signed(api, `unlisted/${api ? 'api' : 'tag'}`);
+      try {
+        const gone = r.result.signed[0]!;
+        const subjects = subjectsOf(r).map((s) => ({
+          ...s,
+          listing: r.listings.get(s.subject)!.filter((d) => d.digest !== gone.artifactDigest),
+        }));
+        const check = await verifyPublished({ transport: r.t, subjects, trust: trust(), requireLog: true });
+        expect(check.rejected.map((x) => [x.artifactDigest, x.code])).toEqual([
+          [gone.artifactDigest, 'VERIFY_NOT_LISTED'],
+        ]);
       } finally {
         await done(r);
       }

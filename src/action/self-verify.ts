@@ -1,7 +1,7 @@
 /**
  * After pushing, the action verifies what it wrote as a consumer would (docs/architecture.md,
  * "Verification order"), with this run's issuer as the only signer — on the bytes it pushed,
- * which it holds, plus one read of each subject's referrers to see them listed
+ * which it holds, against each subject's referrers as publishing listed them after its writes
  * (`verifyPublished`). Each subject is checked as soon as it is published, while later ones are
  * still in flight; signatures an earlier run made are fetched at the end. The log key is fetched
  * from the log itself (as the run starts): that proves the entries are consistent with the log,
@@ -11,7 +11,7 @@ import * as core from '@actions/core';
 import type { Deadline } from '../core/deadline.js';
 import type { Digest } from '../core/digest.js';
 import { discoveryKeyFinder, type KeyFinder } from '../identity/index.js';
-import { createTransport, parseReference, type ClosableTransport } from '../oci/index.js';
+import { createTransport, parseReference, type ClosableTransport, type Descriptor } from '../oci/index.js';
 import { SignError, type PublishedArtifact, type SignImagesResult } from '../sign/index.js';
 import { createLogKeyring, RekorClient, type LogKeyring } from '../tlog/index.js';
 import { verifyPublished, type PublishedSubject } from '../verify/published.js';
@@ -50,14 +50,19 @@ export class SelfCheck {
     this.#logs.catch(() => undefined);
   }
 
-  /** Checks one subject's artifacts, just published by this run (signing's `onPublished`). */
-  published(batch: ReadonlyArray<PublishedArtifact>, issuer: string): void {
+  /**
+   * Checks one subject's artifacts, just published by this run (signing's `onPublished`), against
+   * the listing publishing read after them (its confirming read: the same read this check would
+   * make, a moment earlier).
+   */
+  published(batch: ReadonlyArray<PublishedArtifact>, issuer: string, listing: readonly Descriptor[]): void {
     const a = batch[0]!.artifact;
     const subject: PublishedSubject = {
       repository: a.repository,
       subject: a.subject,
       via: a.via,
       artifacts: batch.map(({ artifact, bytes }) => ({ artifactDigest: artifact.artifactDigest, held: bytes })),
+      listing,
     };
     this.#start(parseReference(a.image).registry, [subject], issuer);
   }

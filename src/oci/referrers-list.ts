@@ -7,7 +7,7 @@ import { MAX_REFERRERS } from '../core/limits.js';
 import { isManifestMediaType } from './media-types.js';
 import { OciError } from './errors.js';
 import type { Descriptor } from './manifest.js';
-import { hasReferrersApi, listViaApi, tooManyReferrers } from './referrers-api.js';
+import { listViaApi, tooManyReferrers } from './referrers-api.js';
 import { resolveReferrersOptions, type ReferrersOptions } from './referrers-options.js';
 import { readReferrersTag, type TagIndex } from './referrers-tag.js';
 import type { RegistryTransport } from './transport/types.js';
@@ -27,7 +27,7 @@ export interface ReferrersList {
  * Lists the referrers of `subject`, optionally only those of one artifactType (filtered here
  * too: registries may ignore the filter). With the referrers API, entries of the fallback tag
  * (written before the registry gained the API) are merged in. Whether there is an API is
- * probed once per transport and repository (`hasReferrersApi`). At most MAX_REFERRERS per subject.
+ * probed once per transport and repository, by the first listing's own API read. At most MAX_REFERRERS per subject.
  * `fallbackTag: false` skips that merge when the API answers.
  * @throws OciError OCI_MANIFEST_INVALID | OCI_TOO_LARGE (past MAX_REFERRERS, naming it) | OCI_REGISTRY_ERROR | OCI_UNSUPPORTED (mode "api"
  *   without the API) and transport codes
@@ -45,8 +45,17 @@ export async function listReferrers(
   // alongside the probe and the API listing, not after them.
   const early = options.fallbackTag === false ? undefined : readReferrersTag(t, repo, subject);
   early?.catch(() => undefined); // awaited below; a failure before then must not count as unhandled
-  const api = o.mode === 'api' || (o.mode === 'auto' && (await hasReferrersApi(t, repo, subject)));
-  const fromApi = api ? await listViaApi(t, repo, subject, options.artifactType) : undefined;
+  // The probe, when this listing is the one that makes it, is this listing's own API read.
+  let probed: { list: Descriptor[] | undefined } | undefined;
+  const api =
+    o.mode === 'api' ||
+    (o.mode === 'auto' &&
+      (await t.knowledge.referrersApi(repo, async () => {
+        probed = { list: await listViaApi(t, repo, subject, options.artifactType) };
+        return probed.list !== undefined;
+      })));
+  const fromApi =
+    probed !== undefined ? probed.list : api ? await listViaApi(t, repo, subject, options.artifactType) : undefined;
   if (fromApi !== undefined) t.knowledge.recordReferrersApi(repo);
   if (o.mode === 'api' && fromApi === undefined) throw noApi(t, repo);
   const tagRead =

@@ -72,9 +72,10 @@ export async function addToReferrersTag(
 /**
  * Adds `u.entries` to the fallback tag of `u.subject` in one read-modify-write, then settles and
  * confirms; repeats (re-reading) until a confirming read lists every entry ever seen.
+ * @returns the tag's entries as that confirming read found them
  * @throws OciError OCI_CONFLICT | OCI_MANIFEST_INVALID | OCI_TOO_LARGE and transport codes
  */
-export async function updateReferrersTag(t: RegistryTransport, u: TagUpdate): Promise<void> {
+export async function updateReferrersTag(t: RegistryTransport, u: TagUpdate): Promise<Descriptor[]> {
   const { repository, subject, options: o } = u;
   const seen = new Map<string, Descriptor>(u.entries.map((e) => [e.digest, e]));
   let reusable = u.earlierRead !== undefined && t.knowledge.enforcesPreconditions ? u.earlierRead : undefined;
@@ -104,7 +105,7 @@ export async function updateReferrersTag(t: RegistryTransport, u: TagUpdate): Pr
     if (refused === undefined) {
       await sleep(settleDelay(t, cycleMs, o));
       const confirmed = await readReferrersTag(t, repository, subject);
-      if (holdsAll(confirmed, seen)) return;
+      if (holdsAll(confirmed, seen)) return confirmed?.manifest.manifests ?? [];
       learn(seen, confirmed);
     }
     await pause(o.backoffMs, attempt);

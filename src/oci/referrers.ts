@@ -61,6 +61,11 @@ export interface PublishedReferrer {
   manifest: Buffer;
   /** Which discovery path lists it. */
   via: 'api' | 'tag';
+  /**
+   * The subject's referrers as the registry listed them once this batch was published (the
+   * confirming read of the API or the fallback tag, after the settle wait): shared by the batch.
+   */
+  listing: readonly Descriptor[];
 }
 
 /** Options of `publishReferrers`: those of listing, and listings the caller already holds. */
@@ -184,23 +189,26 @@ async function publishBatch(
         puts.map((p) => p.ociSubject),
         o,
       )
-    : new Set<string>();
-  const forTag = descriptors.filter((d) => !byApi.has(d.digest));
-  if (forTag.length > 0) {
-    await updateReferrersTag(t, {
-      repository,
-      subject,
-      entries: forTag,
-      options: o,
-      ...(early === undefined ? {} : { earlierRead: early }),
-      ...(firstRead === undefined ? {} : { firstRead }),
-    });
-  }
+    : { ours: new Set<string>(), page: [] };
+  const forTag = descriptors.filter((d) => !byApi.ours.has(d.digest));
+  const tagListing =
+    forTag.length === 0
+      ? []
+      : await updateReferrersTag(t, {
+          repository,
+          subject,
+          entries: forTag,
+          options: o,
+          ...(early === undefined ? {} : { earlierRead: early }),
+          ...(firstRead === undefined ? {} : { firstRead }),
+        });
+  const listing = [...byApi.page, ...tagListing];
   return descriptors.map((descriptor, i) => ({
     repository,
     descriptor,
     manifest: manifests[i]!,
-    via: byApi.has(descriptor.digest) ? 'api' : 'tag',
+    via: byApi.ours.has(descriptor.digest) ? 'api' : 'tag',
+    listing,
   }));
 }
 
@@ -231,9 +239,9 @@ function pushEmptyConfig(t: RegistryTransport, repository: string): Promise<void
 }
 
 /**
- * Which entries the API lists. Bounded re-reads while an entry the registry acknowledged
- * (OCI-Subject) is missing; one look otherwise: without the header the spec sends those
- * entries to the fallback tag.
+ * Which of our entries the API lists, and the last page it listed. Bounded re-reads while an
+ * entry the registry acknowledged (OCI-Subject) is missing; one look otherwise: without the
+ * header the spec sends those entries to the fallback tag.
  */
 async function confirmedByApi(
   t: RegistryTransport,
@@ -242,7 +250,7 @@ async function confirmedByApi(
   entries: readonly Descriptor[],
   ociSubjects: ReadonlyArray<string | undefined>,
   o: ResolvedReferrersOptions,
-): Promise<Set<string>> {
+): Promise<{ ours: Set<string>; page: Descriptor[] }> {
   const ours = new Set(entries.map((d) => d.digest as string));
   const acknowledged = entries.filter((_, i) => ociSubjects[i] !== undefined);
   const attempts = acknowledged.length === 0 ? 1 : API_CONFIRM_ATTEMPTS;
@@ -251,7 +259,7 @@ async function confirmedByApi(
     const page = await listViaApi(t, repo, subject);
     if (page !== undefined) t.knowledge.recordReferrersApi(repo);
     for (const d of page ?? []) if (ours.has(d.digest)) listed.add(d.digest);
-    if (acknowledged.every((d) => listed.has(d.digest))) return listed;
+    if (acknowledged.every((d) => listed.has(d.digest))) return { ours: listed, page: page ?? [] };
     if (attempt < attempts) await pause(o.backoffMs, attempt);
   }
   const missing = acknowledged.find((d) => !listed.has(d.digest))!;

@@ -142,6 +142,7 @@ async function publishSubject(
       bytes: { manifest: published[k]!.manifest, envelope: requests[k]!.layers[0]!.data },
     })),
     signer,
+    published[0]!.listing,
   );
   return artifacts;
 }

@@ -5,7 +5,7 @@
 import type { Deadline } from '../core/deadline.js';
 import type { Digest } from '../core/digest.js';
 import type { KeyFinder, OidcProvider } from '../identity/index.js';
-import type { ClosableTransport, SignerSummary, TransportOptions } from '../oci/index.js';
+import type { ClosableTransport, Descriptor, SignerSummary, TransportOptions } from '../oci/index.js';
 import type { SkippedStatement } from './already-signed.js';
 import type { ExpectedSigner } from './referrer.js';
 import type { ExtraStatements } from './statements.js';
@@ -57,10 +57,15 @@ export interface RunHooks {
   transports?: Map<string, ClosableTransport>;
   /**
    * Called once per subject as soon as its artifacts are published (later subjects may still be
-   * in flight), with the exact bytes pushed and the run's signer: a self-check can start on
-   * them at once, with no read-back.
+   * in flight), with the exact bytes pushed, the run's signer, and the subject's referrers as
+   * the registry listed them right after publishing: a self-check can start on them at once,
+   * with no read-back.
    */
-  onPublished?: (batch: ReadonlyArray<PublishedArtifact>, signer: SignerSummary) => void;
+  onPublished?: (
+    batch: ReadonlyArray<PublishedArtifact>,
+    signer: SignerSummary,
+    listing: readonly Descriptor[],
+  ) => void;
 }
 
 /** One published artifact and its bytes. */

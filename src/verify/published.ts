@@ -1,7 +1,8 @@
 /**
  * The signer's check of what it just published (the sign action's `verify: true`): every check
- * of the verification order (docs/architecture.md) on the bytes the run holds — exactly the bytes it pushed by digest — and one
- * read of each subject's referrers to confirm they are discoverable. Nothing the run pushed is
+ * of the verification order (docs/architecture.md) on the bytes the run holds — exactly the bytes it pushed by digest — and
+ * each subject's referrers as listed after publishing (publishing's confirming read, else one
+ * read here) to confirm they are discoverable. Nothing the run pushed is
  * read back; artifacts the run did not push (signed by an earlier run) are fetched as a consumer
  * would fetch them.
  */
@@ -10,7 +11,7 @@ import { digestOf } from '../core/digest.js';
 import { isBudgetExceeded } from '../core/deadline.js';
 import { OpkError } from '../core/errors.js';
 import { mapLimit } from '../core/map-limit.js';
-import { listReferrers, parseImageManifest, type RegistryTransport } from '../oci/index.js';
+import { listReferrers, parseImageManifest, type Descriptor, type RegistryTransport } from '../oci/index.js';
 import { VerifyError } from './errors.js';
 import {
   artifactShape,
@@ -44,6 +45,8 @@ export interface PublishedSubject {
   /** How the run published them: the API's listing or the fallback tag is read; `auto` reads as a consumer. */
   via: 'api' | 'tag' | 'auto';
   artifacts: PublishedArtifact[];
+  /** The subject's referrers as a read the caller made after publishing found them; read here when absent. */
+  listing?: readonly Descriptor[];
 }
 
 /** Options of `verifyPublished`. */
@@ -87,12 +90,16 @@ async function checkSubject(
   s: PublishedSubject,
   run: TokenRun,
 ): Promise<Array<VerifiedSignature | RejectedSignature>> {
-  const listed = await listReferrers(o.transport, s.repository, s.subject, {
-    mode: s.via,
-    // The API lists what went through it; only a consumer-style read merges the fallback tag.
-    fallbackTag: s.via !== 'api',
-  });
-  const byDigest = new Map(listed.referrers.map((d) => [d.digest as string, d]));
+  const listed =
+    s.listing ??
+    (
+      await listReferrers(o.transport, s.repository, s.subject, {
+        mode: s.via,
+        // The API lists what went through it; only a consumer-style read merges the fallback tag.
+        fallbackTag: s.via !== 'api',
+      })
+    ).referrers;
+  const byDigest = new Map(listed.map((d) => [d.digest as string, d]));
   const out: Array<VerifiedSignature | RejectedSignature> = [];
   for (const a of s.artifacts) {
     const what = `${s.repository}@${a.artifactDigest}`;

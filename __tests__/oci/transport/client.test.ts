@@ -130,19 +130,69 @@ describe('createTransport', () => {
       );
       const t = createTransport(registry.host, FAST);
       expect((await t.send(get('r/manifests/v1'))).status).toBe(401);
-      expect(registry.hits.map((h) => h.url)).toEqual(['/v2/', '/v2/r/manifests/v1']);
+      expect(registry.hits.map((h) => h.url)).toEqual(['/v2/r/manifests/v1']);
+      expect((await t.send(get('r/manifests/v2'))).status).toBe(401);
+      expect(registry.hits.map((h) => h.url)).toEqual(['/v2/r/manifests/v1', '/v2/r/manifests/v2']);
     });
   });
 
-  describe('when the ping is anonymous but the repository asks for Basic', () => {
-    it('adopts the challenge and retries once with the credential', async () => {
+  describe('when the first request is refused with a Basic challenge', () => {
+    it('adopts the challenge, retries once with the credential, and sends it from then on', async () => {
       const registry = await start((req, res) => {
-        if (req.url === '/v2/' || req.headers.authorization === BASIC) return void res.writeHead(200).end();
+        if (req.headers.authorization === BASIC) return void res.writeHead(200).end();
         res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
       });
       const t = createTransport(registry.host, { ...FAST, username: USER, password: PASS });
       expect((await t.send(get('r/manifests/v1'))).status).toBe(200);
+      expect((await t.send(get('r/manifests/v2'))).status).toBe(200);
+      expect(registry.hits.map((h) => [h.url, h.headers.authorization])).toEqual([
+        ['/v2/r/manifests/v1', undefined],
+        ['/v2/r/manifests/v1', BASIC],
+        ['/v2/r/manifests/v2', BASIC],
+      ]);
+    });
+  });
+
+  describe('when an anonymous /v2/ answers but a repository asks for Basic', () => {
+    it('adopts the challenge there and retries once with the credential', async () => {
+      const registry = await start((req, res) => {
+        if (req.url === '/v2/r/public' || req.headers.authorization === BASIC) return void res.writeHead(200).end();
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+      });
+      const t = createTransport(registry.host, { ...FAST, username: USER, password: PASS });
+      expect((await t.send(get('r/public'))).status).toBe(200);
+      expect((await t.send(get('r/manifests/v1'))).status).toBe(200);
       expect(registry.hits.map((h) => h.headers.authorization)).toEqual([undefined, undefined, BASIC]);
+    });
+  });
+
+  describe('while the first request is in flight', () => {
+    it('holds the others until its answer tells the scheme, then sends them with the credential', async () => {
+      const registry = await start((req, res) => {
+        if (req.headers.authorization === BASIC) return void setTimeout(() => res.writeHead(200).end(), 5);
+        setTimeout(() => res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end(), 20);
+      });
+      const t = createTransport(registry.host, { ...FAST, username: USER, password: PASS });
+      const answers = await Promise.all([1, 2, 3, 4].map((n) => t.send(get(`r/manifests/v${n}`))));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+      expect(registry.hits.filter((h) => h.headers.authorization === undefined)).toHaveLength(1);
+      expect(registry.hits).toHaveLength(5);
+    });
+  });
+
+  describe('when the first request fails to connect', () => {
+    it('lets the next request learn the scheme', async () => {
+      let first = true;
+      const registry = await start((req, res) => {
+        if (first) {
+          first = false;
+          return void req.socket.destroy();
+        }
+        res.writeHead(200).end();
+      });
+      const t = createTransport(registry.host, { ...FAST, attempts: 1 });
+      await expect(t.send(get('r/manifests/v1'))).rejects.toThrow();
+      expect((await t.send(get('r/manifests/v1'))).status).toBe(200);
     });
   });
 
@@ -171,7 +221,7 @@ describe('createTransport', () => {
       });
       const t = createTransport(registry.host, FAST);
       await expectCode(() => captured(t.send(get('r/blobs/x'))), 'OCI_INSECURE_REDIRECT');
-      expect(registry.hits.length).toBe(1 + 6);
+      expect(registry.hits.length).toBe(6); // the request and 5 hops
     });
   });
 

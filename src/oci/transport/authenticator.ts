@@ -1,15 +1,21 @@
 /**
- * The auth handshake with one registry: ping `/v2/` once to learn its challenge, resolve the
- * credential only when the registry asks for one, and produce the `Authorization` value per
- * request (Basic, or a Bearer token cached per scope set). On a 401 it adopts the response's
- * challenge and allows one retry.
+ * The auth handshake with one registry: learn its challenge from the first request's answer,
+ * resolve the credential only when the registry asks for one, and produce the `Authorization`
+ * value per request (Basic, or a Bearer token cached per scope set). On a 401 it adopts the
+ * response's challenge and allows one retry.
+ *
+ * No `/v2/` ping up front (as oras-go, unlike Docker and go-containerregistry): the first request
+ * goes out anonymously while the others wait for its answer, which tells the scheme — a 401's
+ * challenge, else none. That saves a request and a round trip per registry on every run; the
+ * ping is sent only when the first answer is an error that does not come from a registry API,
+ * to tell "not a registry" from "not found".
  */
 import { type HttpResponse } from '../../core/http.js';
 import { OciError } from '../errors.js';
 import { resolveCredential, type CredentialOptions } from './auth.js';
 import { findChallenge, parseChallenges, type Challenge } from './challenge.js';
 import type { Credential } from './credential.js';
-import { registryError } from './registry-error.js';
+import { parseErrorBody, registryError } from './registry-error.js';
 import { fetchToken, repositoryScope, TokenCache, type HttpSettings, type RegistryToken } from './token.js';
 import type { RegistryRequest } from './types.js';
 import type { ReferenceOptions } from '../reference.js';
@@ -23,6 +29,8 @@ export interface Authorization {
   scopes: string[];
   /** The token was fetched for this very request: a 401 with insufficient scope will not improve. */
   fresh: boolean;
+  /** Sent anonymously before the scheme is known: its answer teaches it (`learnFrom`). */
+  probe?: true;
 }
 
 /** Settings the authenticator needs from the transport. */
@@ -34,11 +42,17 @@ export interface AuthenticatorOptions
   ping(): Promise<HttpResponse>;
 }
 
+/** The first request in flight while the scheme is unknown; the others wait for it to settle. */
+interface Probe {
+  settled: Promise<void>;
+  settle(): void;
+}
+
 /** Auth state for one registry; one instance per transport. */
 export class Authenticator {
-  private scheme: Promise<AuthScheme> | undefined;
-  /** The scheme once known, for the synchronous 401 decision. */
+  /** The scheme once known. */
   private known: AuthScheme | undefined;
+  private probe: Probe | undefined;
   private readonly credentials = new Map<string, Promise<Credential | undefined>>();
   private readonly tokens = new TokenCache();
   private readonly inflight = new Map<string, Promise<RegistryToken>>();
@@ -49,12 +63,21 @@ export class Authenticator {
   ) {}
 
   /**
-   * The authorization for a request (pings the registry on first use).
-   * @throws OciError from the ping, credential resolution and the token flow
+   * The authorization for a request: anonymous for the first one, while the scheme is unknown.
+   * @throws OciError from credential resolution and the token flow
    */
   async authorize(req: RegistryRequest): Promise<Authorization> {
-    const scheme = await this.learnScheme();
     const scopes = scopesOf(req);
+    while (this.known === undefined) {
+      if (this.probe === undefined) {
+        let settle = (): void => {};
+        const settled = new Promise<void>((resolve) => (settle = resolve));
+        this.probe = { settled, settle };
+        return { scopes, fresh: false, probe: true };
+      }
+      await this.probe.settled;
+    }
+    const scheme = this.known;
     if (scheme.kind === 'none') return { scopes, fresh: false };
     const credential = await this.credential(req.repository);
     if (scheme.kind === 'basic') {
@@ -92,24 +115,26 @@ export class Authenticator {
     return false;
   }
 
-  private learnScheme(): Promise<AuthScheme> {
-    if (!this.scheme) {
-      this.scheme = this.ping();
-      this.scheme.then(
-        (s) => {
-          this.known = s;
-        },
-        () => {
-          this.scheme = undefined;
-        },
-      ); // a failed ping is retried by the next request
+  /**
+   * After the probe's exchange (`res` undefined when it failed): the scheme is what its 401
+   * adopted, else none — unless the answer is an error no registry API gives, when the ping
+   * decides. The requests waiting for the probe go on; after a failure one of them probes next.
+   * @throws OciError OCI_REGISTRY_ERROR (the host's /v2/ is not a registry API) and the ping's transport codes
+   */
+  async learnFrom(used: Authorization, res: HttpResponse | undefined): Promise<void> {
+    if (!used.probe || this.probe === undefined) return;
+    try {
+      if (res !== undefined && this.known === undefined)
+        this.known = fromRegistryApi(res) ? { kind: 'none' } : await this.ping();
+    } finally {
+      const probe = this.probe;
+      this.probe = undefined;
+      probe.settle();
     }
-    return this.scheme;
   }
 
   private adopt(scheme: AuthScheme): void {
     this.known = scheme;
-    this.scheme = Promise.resolve(scheme);
   }
 
   private async ping(): Promise<AuthScheme> {
@@ -166,6 +191,14 @@ export class Authenticator {
     }
     return p;
   }
+}
+
+/**
+ * Whether an answer to an anonymous request comes from a registry's API: a success, or an error
+ * with the spec's JSON error body. (A 401 is handled by `retryAfterUnauthorized` before this.)
+ */
+function fromRegistryApi(res: HttpResponse): boolean {
+  return (res.status >= 200 && res.status < 400) || parseErrorBody(res.body).length > 0;
 }
 
 function scopesOf(req: RegistryRequest): string[] {

@@ -1,6 +1,6 @@
 /**
  * The registry transport: turns `RegistryRequest`s into authenticated HTTP exchanges with one
- * registry (ping once, Basic or Bearer, one re-auth on 401, retries, safe redirects). Operations
+ * registry (the scheme learnt from the first answer, Basic or Bearer, one re-auth on 401, retries, safe redirects). Operations
  * (manifests, blobs, referrers) sit above it and map non-2xx answers with `registryError`.
  */
 import type { Deadline } from '../../core/deadline.js';
@@ -77,9 +77,19 @@ class RegistryClient implements ClosableTransport {
   async send(req: RegistryRequest): Promise<HttpResponse> {
     const http = await this.settings();
     let authz = await this.auth.authorize(req);
-    let res = await this.exchange(req, authz, http);
-    if (res.status === 401 && this.auth.retryAfterUnauthorized(res, authz)) {
+    let res: HttpResponse;
+    try {
+      res = await this.exchange(req, authz, http);
+    } catch (err) {
+      await this.auth.learnFrom(authz, undefined);
+      throw err;
+    }
+    const retry = res.status === 401 && this.auth.retryAfterUnauthorized(res, authz);
+    await this.auth.learnFrom(authz, retry ? undefined : res);
+    if (retry) {
       authz = await this.auth.authorize(req);
+      // Basic with no credential to send: the same request again would get the same 401.
+      if (authz.header === undefined) return res;
       res = await this.exchange(req, authz, http);
     }
     return res;

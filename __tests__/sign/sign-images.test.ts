@@ -359,6 +359,13 @@ describe('signImages', () => {
           const tag = `/v2/acme/tag/manifests/sha256-${p.manifest.digest.slice(7)}`;
           expect(seen.filter((r) => r.method === 'GET' && r.path === tag)).toHaveLength(3);
         }
+        // The skip check lists each subject as soon as it is known, while the statements are read.
+        const firstTagRead = seen.findIndex((r) => r.method === 'GET' && r.path.includes('/manifests/sha256-'));
+        const statementReads = built.platforms.flatMap((p) =>
+          p.statements.map((st) => seen.findIndex((r) => r.path.endsWith(`/blobs/${st.layer.digest}`))),
+        );
+        expect(firstTagRead).toBeGreaterThan(-1);
+        expect(firstTagRead).toBeLessThan(Math.max(...statementReads));
         expect(tagPuts.map((r) => r.path).sort()).toEqual(
           built.platforms.map((p) => `/v2/acme/tag/manifests/sha256-${p.manifest.digest.slice(7)}`).sort(),
         );

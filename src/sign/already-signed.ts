@@ -1,11 +1,11 @@
 /**
  * What a signer identity already signed, so that a re-run adds nothing and a second identity
- * still co-signs. The referrers of every subject are listed once per run (bounded, all before any
- * answer is looked at); each statement is then checked against an identity twice at most: the one
+ * still co-signs. The referrers of every subject are listed once per run, each as soon as the
+ * subject is known (bounded, all before any answer is looked at); each statement is then checked against an identity twice at most: the one
  * expected before the token is issued, when it is known, and the one the issued token names.
  */
 import { digestOf, type Digest } from '../core/digest.js';
-import { mapLimit } from '../core/map-limit.js';
+import { semaphore } from '../core/map-limit.js';
 import { listReferrers, type ImageReference, type ReferrersList, type RegistryTransport } from '../oci/index.js';
 import { existingSignature, type ExpectedSigner } from './referrer.js';
 import type { StatementToSign } from './statements.js';
@@ -38,19 +38,38 @@ export function subjectKey(w: StatementWork): string {
 }
 
 /**
- * Lists the referrers of every subject of the run, each subject once.
- * @throws OciError from listing
+ * The run's referrer listings: each subject's started as soon as it is known (while the image's
+ * statements are still being read), at most PARALLEL at once, each subject once.
  */
-export async function listSubjectReferrers(
-  work: readonly StatementWork[],
-  referrersRepository: string | undefined,
-): Promise<SubjectReferrers> {
-  const subjects = new Map<string, StatementWork>();
-  for (const w of work) if (!subjects.has(subjectKey(w))) subjects.set(subjectKey(w), w);
-  const listed = await mapLimit([...subjects.values()], PARALLEL, (w) =>
-    listReferrers(w.transport, w.ref.repository, w.subject.digest, { referrersRepository }),
-  );
-  return new Map([...subjects.keys()].map((k, i) => [k, listed[i]!]));
+export class SubjectListings {
+  readonly #byKey = new Map<string, Promise<ReferrersList>>();
+  readonly #slots = semaphore(PARALLEL);
+  readonly #referrersRepository: string | undefined;
+
+  constructor(referrersRepository: string | undefined) {
+    this.#referrersRepository = referrersRepository;
+  }
+
+  /** Starts listing the referrers of `subject` in `ref`'s repository, unless already started. */
+  start(transport: RegistryTransport, ref: ImageReference, subject: Digest): void {
+    const key = `${ref.registry}/${ref.repository}@${subject}`;
+    if (this.#byKey.has(key)) return;
+    const referrersRepository = this.#referrersRepository;
+    const listing = this.#slots(() => listReferrers(transport, ref.repository, subject, { referrersRepository }));
+    listing.catch(() => undefined); // awaited by `of`; a failure before then must not count as unhandled
+    this.#byKey.set(key, listing);
+  }
+
+  /**
+   * The listings of every subject of `work` (starting any not started yet), by `subjectKey`.
+   * @throws OciError from listing
+   */
+  async of(work: readonly StatementWork[]): Promise<SubjectReferrers> {
+    for (const w of work) this.start(w.transport, w.ref, w.subject.digest);
+    const keys = [...new Set(work.map(subjectKey))];
+    const listed = await Promise.all(keys.map((k) => this.#byKey.get(k)!));
+    return new Map(keys.map((k, i) => [k, listed[i]!]));
+  }
 }
 
 /**

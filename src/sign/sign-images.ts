@@ -36,7 +36,7 @@ import type { ExpectedSigner } from './referrer.js';
 import { collectImage } from './statements.js';
 import { logAndPublish } from './log-and-publish.js';
 import {
-  listSubjectReferrers,
+  SubjectListings,
   splitBySigner,
   type SkippedStatement,
   type StatementWork,
@@ -76,14 +76,15 @@ export async function signImagesWith(signOptions: SignImagesOptions, hooks: RunH
   const log = options.log ?? (() => {});
   const transports = options.transports ?? new Map<string, ClosableTransport>();
   try {
-    const { work, images } = await collectAll(options, transports, log);
-    // The OP's keys check the ID token; read them while the referrers are listed (one round trip
-    // or two, the same as discovery and JWKS), not after the token arrives.
+    // The OP's keys check the ID token; read them while the images are read (discovery, then
+    // JWKS), not after the token arrives.
     const findKey = options.findKey ?? discoveryKeyFinder(options.deadline ? { deadline: options.deadline } : {});
     if (options.provider.issuer !== undefined && 'prefetch' in findKey)
       (findKey as PrefetchingKeyFinder).prefetch(options.provider.issuer);
     options.findKey = findKey;
-    const referrers = options.force ? undefined : await listSubjectReferrers(work, options.referrersRepository);
+    const listings = options.force ? undefined : new SubjectListings(options.referrersRepository);
+    const { work, images } = await collectAll(options, transports, listings, log);
+    const referrers = await listings?.of(work);
     const expected = referrers === undefined ? undefined : options.expectedSigner;
     const { todo, skipped } =
       referrers && expected ? splitBySigner(work, (w) => w, referrers, expected) : { todo: work, skipped: [] };
@@ -139,23 +140,21 @@ function whose(s: ExpectedSigner): string {
 async function collectAll(
   o: RunOptions,
   transports: Map<string, ClosableTransport>,
+  listings: SubjectListings | undefined,
   log: (l: string) => void,
 ): Promise<{ work: Work[]; images: ResolvedImage[] }> {
   const work: Work[] = [];
   const images: ResolvedImage[] = [];
   for (const image of o.images) {
     const ref = parseReference(image);
-    let transport = transports.get(ref.registry);
-    if (!transport) {
-      const settings = { ...o.registry, ...(o.deadline ? { deadline: o.deadline } : {}) };
-      transports.set(ref.registry, (transport = createTransport(ref.registry, settings)));
-    }
+    const transport = transportFor(ref.registry, transports, o);
     const reference = ref.digest ?? ref.tag ?? 'latest';
     const collected = await collectImage(
       transport,
       { name: `${ref.registry}/${ref.repository}`, repository: ref.repository, reference },
       o.extra ?? {},
       o.platforms,
+      { onSubjects: (subjects) => subjects.forEach((d) => listings?.start(transport, ref, d.digest)) },
     );
     const found = collected.statements;
     const { digest } = collected.resolved;
@@ -168,9 +167,19 @@ async function collectAll(
       platforms,
     });
     log(`${image}: ${collected.kind} ${digest}, ${found.length} statement(s) on ${platforms.length} platform(s)`);
-    work.push(...found.map((f) => ({ ...f, image, ref, transport: transport! })));
+    work.push(...found.map((f) => ({ ...f, image, ref, transport })));
   }
   return { work, images };
+}
+
+/** The run's transport to `registry`, created on first use. */
+function transportFor(registry: string, transports: Map<string, ClosableTransport>, o: RunOptions): ClosableTransport {
+  let transport = transports.get(registry);
+  if (!transport) {
+    const settings = { ...o.registry, ...(o.deadline ? { deadline: o.deadline } : {}) };
+    transports.set(registry, (transport = createTransport(registry, settings)));
+  }
+  return transport;
 }
 
 /** One key, one OIDC round trip, one PK token for every envelope of the run. */

@@ -56,7 +56,6 @@ export interface ExtraStatements {
 }
 
 const PROVENANCE_PREFIX = 'https://slsa.dev/provenance/';
-/** Statement blobs read at once. */
 /** Statement blobs read at once: an 8-platform image's SBOM and provenance in one round trip. */
 const READ_CONCURRENCY = 16;
 
@@ -81,6 +80,15 @@ export async function collectStatements(
   return (await collectImage(t, image, extra, platforms)).statements;
 }
 
+/** What a caller learns while an image is collected. */
+export interface CollectHooks {
+  /**
+   * The platform manifests that will get statements, as soon as they are known (before the
+   * statements are read): the run starts listing their referrers meanwhile.
+   */
+  onSubjects?: (subjects: readonly Descriptor[]) => void;
+}
+
 /**
  * Finds every statement to sign for one image, and the digest its reference resolved to: a tag
  * is read once, and every platform is then found under that digest, so a tag moved meanwhile
@@ -92,9 +100,13 @@ export async function collectImage(
   image: ImageName,
   extra: ExtraStatements,
   platforms: readonly string[] = [],
+  hooks: CollectHooks = {},
 ): Promise<CollectedImage> {
   const { name, repository, reference } = image;
   const { resolved, kind, platforms: walked } = await walkPlatforms(t, repository, reference, platforms);
+  const everyPlatform =
+    extra.sbom !== undefined || extra.predicate !== undefined || extra.provenanceClaims !== undefined;
+  hooks.onSubjects?.(walked.filter((p) => everyPlatform || p.statements.length > 0).map((p) => p.descriptor));
   const layers = walked.flatMap((p) => p.statements.map((layer) => ({ p, layer })));
   const raws = await mapLimit(layers, READ_CONCURRENCY, ({ layer }) => readStatement(t, repository, layer));
   const found: StatementToSign[] = layers.map(({ p, layer }, i) => {

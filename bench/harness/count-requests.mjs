@@ -9,11 +9,32 @@ import { writeFileSync } from 'node:fs';
 const file = process.env.OPK_BENCH_REQUESTS;
 const started = performance.now();
 const requests = [];
-const record = (method, url) => requests.push({ method, url, at: performance.now() - started });
+const inFlight = new WeakMap();
+const record = (method, url, request) => {
+  const entry = { method, url, at: performance.now() - started };
+  requests.push(entry);
+  if (request) inFlight.set(request, entry);
+};
 subscribe('undici:request:create', ({ request }) => record(request.method, `${String(request.origin)}${request.path}`));
 subscribe('http.client.request.start', ({ request }) =>
-  record(request.method, `${request.protocol}//${request.getHeader('host')}${request.path}`),
+  record(request.method, `${request.protocol}//${request.getHeader('host')}${request.path}`, request),
 );
+// When the answer's headers arrived (Node's client only), for the timeline of a run.
+subscribe('http.client.response.finish', ({ request }) => {
+  const entry = inFlight.get(request);
+  if (entry) entry.answered = performance.now() - started;
+});
 process.on('exit', () => {
-  if (file) writeFileSync(file, JSON.stringify({ requests, peakRssKiB: process.resourceUsage().maxRSS, cpuMs: (() => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; })() }));
+  if (file)
+    writeFileSync(
+      file,
+      JSON.stringify({
+        requests,
+        peakRssKiB: process.resourceUsage().maxRSS,
+        cpuMs: (() => {
+          const u = process.cpuUsage();
+          return (u.user + u.system) / 1000;
+        })(),
+      }),
+    );
 });

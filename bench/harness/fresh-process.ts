@@ -16,6 +16,8 @@ export interface SentRequest {
   url: string;
   /** Milliseconds after the counter loaded (about process start). */
   at: number;
+  /** When its answer's headers arrived, on the same clock (Node's http client only). */
+  answered?: number;
 }
 
 /** What one fresh-process run did. */

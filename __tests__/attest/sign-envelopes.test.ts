@@ -41,6 +41,14 @@ describe('signEnvelopes', () => {
         expect(() => verifyBinding(calls[0]!, s.pae, s.attProof)).not.toThrow();
       });
     });
+
+    it('holds the one PK token once: every envelope shares its bytes (a fleet pays no token per statement)', async () => {
+      const key = EphemeralKey.generate();
+      const statements = ['a', 'b', 'c'].map((p) => statementBytes(digestFor(p)));
+      const signed = await signEnvelopes({ statements, key, issuePkToken: stubIssuer(key).issue });
+      const tokens = new Set(signed.map((s) => s.envelope.signature.ext.pkt));
+      expect(tokens.size).toBe(1);
+    });
   });
 
   describe('when a statement does not parse', () => {

@@ -86,25 +86,27 @@ export function envelopePae(envelope: Envelope): Buffer {
 /**
  * An envelope of an in-toto statement with one OpenPubkey signature (no log entry unless given).
  * The inputs are the signer's own values; `serializeEnvelope` → `parseEnvelope` checks their form.
+ * The envelope holds the given buffers, not copies: every envelope of a run shares the run's one
+ * PK token (~8 KiB), so a fleet's envelopes cost their signatures, not a token each.
  * @returns the envelope; never throws
  */
 export function buildEnvelope(parts: {
-  payload: Uint8Array;
+  payload: Buffer;
   keyid: string;
-  sig: Uint8Array;
-  pkt: Uint8Array;
+  sig: Buffer;
+  pkt: Buffer;
   attProof?: AttProof;
   tl?: TlogEntryJson;
 }): Envelope {
   const ext: OpkExtension = {
-    pkt: Buffer.from(parts.pkt),
+    pkt: parts.pkt,
     ...(parts.attProof === undefined ? {} : { attProof: parts.attProof }),
     ...(parts.tl === undefined ? {} : { tl: parts.tl }),
   };
   return {
     payloadType: IN_TOTO_MEDIA_TYPE,
-    payload: Buffer.from(parts.payload),
-    signature: { keyid: parts.keyid, sig: Buffer.from(parts.sig), ext },
+    payload: parts.payload,
+    signature: { keyid: parts.keyid, sig: parts.sig, ext },
   };
 }
 

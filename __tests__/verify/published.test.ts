@@ -10,6 +10,7 @@ import { createTransport, publishReferrer, type ClosableTransport, type Descript
 import { signImagesWith, type PublishedBytes, type SignImagesResult } from '../../src/sign/index.js';
 import { createLogKeyring, LogPublicKey } from '../../src/tlog/index.js';
 import { verifyPublished, type PublishedSubject, type TrustMaterial } from '../../src/verify/index.js';
+import type { VerifiedToken } from '../../src/verify/verifier.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
@@ -50,7 +51,8 @@ async function signed(referrersApi: boolean, repository: string): Promise<Run> {
   const t = createTransport(reg.host);
   const built = await pushBuildkitImage(t, { repository, seed: repository });
   const held = new Map<string, PublishedBytes>();
-  const listings = new Map<string, readonly Descriptor[]>();
+  const listings = new Map<string, Promise<readonly Descriptor[]>>();
+  const announced: string[] = [];
   const result = await signImagesWith(
     {
       images: [`${reg.host}/${repository}@${built.digest}`],
@@ -62,13 +64,18 @@ async function signed(referrersApi: boolean, repository: string): Promise<Run> {
       transparencyLog: rekor.url,
     },
     {
-      onPublished: (batch, _signer, listing) => {
-        batch.forEach(({ artifact, bytes }) => held.set(artifact.artifactDigest, bytes));
-        listings.set(batch[0]!.artifact.subject, listing);
+      onPublishing: (batch, _signer, listing) => {
+        batch.forEach(({ artifactDigest, bytes }) => held.set(artifactDigest, bytes));
+        announced.push(...batch.map((a) => a.artifactDigest));
+        listings.set(batch[0]!.subject, listing);
       },
     },
   );
-  return { reg, t, result, held, listings };
+  // What was announced as publishing started is exactly what was pushed.
+  expect(announced.sort()).toEqual(result.signed.map((a) => a.artifactDigest).sort());
+  const confirmed = new Map<string, readonly Descriptor[]>();
+  for (const [subject, listing] of listings) confirmed.set(subject, await listing);
+  return { reg, t, result, held, listings: confirmed };
 }
 
 async function done(r: Run): Promise<void> {
@@ -133,6 +140,31 @@ describe('verifyPublished', () => {
         expect(check.rejected).toEqual([]);
         expect(check.verified).toHaveLength(4);
         expect(r.reg.requests.slice(start)).toEqual([]);
+      } finally {
+        await done(r);
+      }
+    });
+
+    it('verifies the held bytes while the listing is still on its way, each PK token once across calls', async () => {
+      const r = await signed(api, `early/${api ? 'api' : 'tag'}`);
+      try {
+        const [first, second] = subjectsOf(r);
+        let release = (_: readonly Descriptor[]): void => undefined;
+        const pending = new Promise<readonly Descriptor[]>((resolve) => (release = resolve));
+        const verifiedTokens = new Map<string, Promise<VerifiedToken>>();
+        const options = { transport: r.t, trust: trust(), requireLog: true, verifiedTokens };
+        const check = verifyPublished({ ...options, subjects: [{ ...first!, listing: pending }] });
+        // The run's PK token is verified before the listing has arrived.
+        for (let i = 0; i < 200 && verifiedTokens.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        await expect([...verifiedTokens.values()][0]).resolves.toBeDefined();
+        release(r.listings.get(first!.subject)!);
+        expect((await check).verified).toHaveLength(2);
+        const other = await verifyPublished({
+          ...options,
+          subjects: [{ ...second!, listing: r.listings.get(second!.subject)! }],
+        });
+        expect(other.verified).toHaveLength(2);
+        expect(verifiedTokens.size).toBe(1);
       } finally {
         await done(r);
       }

@@ -2,8 +2,10 @@
  * After pushing, the action verifies what it wrote as a consumer would (docs/architecture.md,
  * "Verification order"), with this run's issuer as the only signer — on the bytes it pushed,
  * which it holds, against each subject's referrers as publishing listed them after its writes
- * (`verifyPublished`). Each subject is checked as soon as it is published, while later ones are
- * still in flight; signatures an earlier run made are fetched at the end. The log key is fetched
+ * (`verifyPublished`). Each subject's bytes are checked as publishing starts, during its settle
+ * wait, and its listing as soon as publishing has confirmed it, while later subjects are still in
+ * flight; signatures an earlier run made are fetched at the end. The run's PK token is verified
+ * once for all subjects. The log key is fetched
  * from the log itself (as the run starts): that proves the entries are consistent with the log,
  * while consumers pin the key through TUF.
  */
@@ -12,10 +14,10 @@ import type { Deadline } from '../core/deadline.js';
 import type { Digest } from '../core/digest.js';
 import { discoveryKeyFinder, type KeyFinder } from '../identity/index.js';
 import { createTransport, parseReference, type ClosableTransport, type Descriptor } from '../oci/index.js';
-import { SignError, type PublishedArtifact, type SignImagesResult } from '../sign/index.js';
+import { SignError, type PublishingArtifact, type SignImagesResult } from '../sign/index.js';
 import { createLogKeyring, RekorClient, type LogKeyring } from '../tlog/index.js';
 import { verifyPublished, type PublishedSubject } from '../verify/published.js';
-import type { RejectedSignature, TrustMaterial } from '../verify/verifier.js';
+import type { RejectedSignature, TrustMaterial, VerifiedToken } from '../verify/verifier.js';
 import type { ActionInputs } from './inputs.js';
 
 /** What signing and the self-check share within one action run. */
@@ -34,6 +36,8 @@ export class SelfCheck {
   readonly #http: { deadline?: Deadline };
   readonly #logs: Promise<LogKeyring>;
   readonly #checks: Array<Promise<RejectedSignature | undefined>> = [];
+  /** Every check trusts the same issuer and keys: the run's PK token is verified once, not per subject. */
+  readonly #verifiedTokens = new Map<string, Promise<VerifiedToken>>();
 
   /** Starts fetching the log key, which every check needs. */
   constructor(inputs: ActionInputs, env: NodeJS.ProcessEnv, run: SigningRun, deadline?: Deadline) {
@@ -51,17 +55,17 @@ export class SelfCheck {
   }
 
   /**
-   * Checks one subject's artifacts, just published by this run (signing's `onPublished`), against
-   * the listing publishing read after them (its confirming read: the same read this check would
-   * make, a moment earlier).
+   * Checks one subject's artifacts as this run publishes them (signing's `onPublishing`): their
+   * bytes at once, while publishing settles, then that they are discoverable in the listing
+   * publishing reads after its writes (its confirming read: the read this check would make).
    */
-  published(batch: ReadonlyArray<PublishedArtifact>, issuer: string, listing: readonly Descriptor[]): void {
-    const a = batch[0]!.artifact;
+  publishing(batch: ReadonlyArray<PublishingArtifact>, issuer: string, listing: Promise<readonly Descriptor[]>): void {
+    const a = batch[0]!;
     const subject: PublishedSubject = {
       repository: a.repository,
       subject: a.subject,
-      via: a.via,
-      artifacts: batch.map(({ artifact, bytes }) => ({ artifactDigest: artifact.artifactDigest, held: bytes })),
+      via: 'auto', // unused: the listing is given
+      artifacts: batch.map(({ artifactDigest, bytes }) => ({ artifactDigest, held: bytes })),
       listing,
     };
     this.#start(parseReference(a.image).registry, [subject], issuer);
@@ -105,7 +109,13 @@ export class SelfCheck {
       this.#run.transports.set(registry, transport);
     }
     const requireLog = this.#inputs.transparencyLog !== false;
-    const outcome = await verifyPublished({ transport, subjects, trust, requireLog });
+    const outcome = await verifyPublished({
+      transport,
+      subjects,
+      trust,
+      requireLog,
+      verifiedTokens: this.#verifiedTokens,
+    });
     return outcome.rejected[0] && { ...outcome.rejected[0], message: `${registry}: ${outcome.rejected[0].message}` };
   }
 

@@ -75,7 +75,7 @@ async function sign(
   const claims = workflowClaims(env, provider.issuer!);
   const hooks: RunHooks = {
     transports: run.transports,
-    ...(check ? { onPublished: (batch, signer, listing) => check.published(batch, signer.issuer, listing) } : {}),
+    ...(check ? { onPublishing: (batch, signer, listing) => check.publishing(batch, signer.issuer, listing) } : {}),
   };
   return signImagesWith(
     {

@@ -10,7 +10,7 @@ export {
   type SignedArtifact,
   type SkippedStatement,
   type PublishedBytes,
-  type PublishedArtifact,
+  type PublishingArtifact,
 } from './sign-images.js';
 export {
   collectStatements,

@@ -8,7 +8,15 @@
 import { withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
 import { semaphore } from '../core/map-limit.js';
 import type { EphemeralKey, PkToken } from '../identity/index.js';
-import { publishReferrers, type ClosableTransport, type SignerSummary } from '../oci/index.js';
+import { digestOf } from '../core/digest.js';
+import {
+  buildArtifactManifest,
+  publishReferrers,
+  type ClosableTransport,
+  type PublishedReferrer,
+  type PublishRequest,
+  type SignerSummary,
+} from '../oci/index.js';
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { subjectKey, type StatementWork, type SubjectReferrers } from './already-signed.js';
 import { referrerRequest } from './referrer.js';
@@ -115,10 +123,12 @@ async function publishSubject(
     referrerRequest(w.ref.repository, w.subject, envelope.envelope, w.statement.predicateType, signer, created),
   );
   const listing = referrers?.get(subjectKey(first));
-  const published = await publishReferrers(first.transport, requests, {
+  const publishing = publishReferrers(first.transport, requests, {
     referrersRepository: o.referrersRepository,
     ...(listing === undefined ? {} : { earlier: [listing] }),
   });
+  if (o.onPublishing) announce(o.onPublishing, batch, requests, o.referrersRepository, signer, publishing);
+  const published = await publishing;
   const artifacts = batch.map(({ item: { w }, logIndex }, k) => {
     const p = published[k]!;
     log(
@@ -136,13 +146,34 @@ async function publishSubject(
     };
     return artifact;
   });
-  o.onPublished?.(
-    artifacts.map((artifact, k) => ({
-      artifact,
-      bytes: { manifest: published[k]!.manifest, envelope: requests[k]!.layers[0]!.data },
-    })),
-    signer,
-    published[0]!.listing,
-  );
   return artifacts;
+}
+
+/**
+ * Hands a subject's batch to `onPublishing` as publishing starts: the artifact manifests exactly
+ * as `publishReferrers` pushes them (the same deterministic bytes), and the listing its
+ * confirming read will find.
+ */
+function announce(
+  onPublishing: NonNullable<RunOptions['onPublishing']>,
+  batch: ReadonlyArray<{ item: ToPublish }>,
+  requests: readonly PublishRequest[],
+  referrersRepository: string | undefined,
+  signer: SignerSummary,
+  publishing: Promise<readonly PublishedReferrer[]>,
+): void {
+  const listing = publishing.then((p) => p[0]!.listing);
+  // Publishing's own failure is thrown by the run; the hook may never await the listing.
+  listing.catch(() => undefined);
+  const artifacts = batch.map(({ item: { w } }, k) => {
+    const manifest = buildArtifactManifest(requests[k]!);
+    return {
+      image: w.image,
+      repository: referrersRepository ?? w.ref.repository,
+      subject: w.subject.digest,
+      artifactDigest: digestOf(manifest),
+      bytes: { manifest, envelope: requests[k]!.layers[0]!.data },
+    };
+  });
+  onPublishing(artifacts, signer, listing);
 }

@@ -56,21 +56,26 @@ export interface RunHooks {
    */
   transports?: Map<string, ClosableTransport>;
   /**
-   * Called once per subject as soon as its artifacts are published (later subjects may still be
-   * in flight), with the exact bytes pushed, the run's signer, and the subject's referrers as
-   * the registry listed them right after publishing: a self-check can start on them at once,
-   * with no read-back.
+   * Called once per subject as its artifacts start to be published (later subjects may still be
+   * in flight), with the exact bytes it pushes by digest, the run's signer, and the subject's
+   * referrers as the registry lists them once publishing has confirmed the batch (its confirming
+   * read; rejected when publishing fails). A self-check can verify the bytes at once, while
+   * publishing settles, and check they are discoverable when the listing arrives: no read-back.
    */
-  onPublished?: (
-    batch: ReadonlyArray<PublishedArtifact>,
+  onPublishing?: (
+    batch: ReadonlyArray<PublishingArtifact>,
     signer: SignerSummary,
-    listing: readonly Descriptor[],
+    listing: Promise<readonly Descriptor[]>,
   ) => void;
 }
 
-/** One published artifact and its bytes. */
-export interface PublishedArtifact {
-  artifact: SignedArtifact;
+/** One artifact of a subject's batch, as it is pushed. */
+export interface PublishingArtifact {
+  image: string;
+  /** Where its manifest is pushed: the image's repository or the referrers repository. */
+  repository: string;
+  subject: Digest;
+  artifactDigest: Digest;
   bytes: PublishedBytes;
 }
 

@@ -47,7 +47,7 @@ export type { SkippedStatement } from './already-signed.js';
 export type {
   SignImagesOptions,
   RunHooks,
-  PublishedArtifact,
+  PublishingArtifact,
   PublishedBytes,
   SignedArtifact,
   ResolvedImage,

@@ -45,8 +45,11 @@ export interface PublishedSubject {
   /** How the run published them: the API's listing or the fallback tag is read; `auto` reads as a consumer. */
   via: 'api' | 'tag' | 'auto';
   artifacts: PublishedArtifact[];
-  /** The subject's referrers as a read the caller made after publishing found them; read here when absent. */
-  listing?: readonly Descriptor[];
+  /**
+   * The subject's referrers as a read the caller makes after publishing finds them (its promise
+   * while publishing still settles: held bytes are verified meanwhile); read here when absent.
+   */
+  listing?: readonly Descriptor[] | Promise<readonly Descriptor[]>;
 }
 
 /** Options of `verifyPublished`. */
@@ -57,6 +60,11 @@ export interface VerifyPublishedOptions {
   /** Require a transparency-log entry on every signature. */
   requireLog: boolean;
   allowRs256?: boolean;
+  /**
+   * PK tokens verified so far under this same trust: calls that share the map verify each token
+   * once (a signing run checks its subjects one call at a time, all with the run's one token).
+   */
+  verifiedTokens?: Map<string, Promise<VerifiedToken>>;
 }
 
 /** The outcome: each artifact verified or rejected; listed ones only count as verified. */
@@ -75,7 +83,10 @@ const SUBJECTS_AT_ONCE = 4;
  *   CORE_BUDGET_EXCEEDED. Bad signatures are returned as rejected, not thrown.
  */
 export async function verifyPublished(o: VerifyPublishedOptions): Promise<PublishedCheck> {
-  const run: TokenRun = { trust: o.trust, verifiedTokens: new Map<string, Promise<VerifiedToken>>() };
+  const run: TokenRun = {
+    trust: o.trust,
+    verifiedTokens: o.verifiedTokens ?? new Map<string, Promise<VerifiedToken>>(),
+  };
   if (o.allowRs256 !== undefined) run.allowRs256 = o.allowRs256;
   const outcomes = await mapLimit(o.subjects, SUBJECTS_AT_ONCE, (s) => checkSubject(o, s, run));
   const all = outcomes.flat();
@@ -85,43 +96,56 @@ export async function verifyPublished(o: VerifyPublishedOptions): Promise<Publis
   };
 }
 
-async function checkSubject(
-  o: VerifyPublishedOptions,
-  s: PublishedSubject,
-  run: TokenRun,
-): Promise<Array<VerifiedSignature | RejectedSignature>> {
-  const listed =
-    s.listing ??
-    (
-      await listReferrers(o.transport, s.repository, s.subject, {
-        mode: s.via,
-        // The API lists what went through it; only a consumer-style read merges the fallback tag.
-        fallbackTag: s.via !== 'api',
-      })
-    ).referrers;
-  const byDigest = new Map(listed.map((d) => [d.digest as string, d]));
-  const out: Array<VerifiedSignature | RejectedSignature> = [];
+type Outcome = VerifiedSignature | RejectedSignature;
+
+async function checkSubject(o: VerifyPublishedOptions, s: PublishedSubject, run: TokenRun): Promise<Outcome[]> {
+  // Held bytes need no listing: their checks run while the listing is still on its way.
+  const early = new Map<string, Promise<Outcome>>();
   for (const a of s.artifacts) {
-    const what = `${s.repository}@${a.artifactDigest}`;
-    try {
-      const d = byDigest.get(a.artifactDigest);
-      if (d === undefined)
-        throw new VerifyError({
-          code: 'VERIFY_NOT_LISTED',
-          message: `${what}: pushed, but the referrers of ${s.subject} do not list it; check the registry's referrers support`,
-        });
-      out.push(
-        a.held === undefined
-          ? await verifyListedArtifact(o.transport, s.repository, d, s.subject, run, o.requireLog)
-          : await verifyHeld(a.held, a.artifactDigest, what, s.subject, run, o.requireLog),
-      );
-    } catch (err) {
-      // One bad signature must not hide the others: record it. A spent budget ends the run.
-      if (!(err instanceof OpkError) || isBudgetExceeded(err)) throw err;
-      out.push({ artifactDigest: a.artifactDigest, code: err.code, message: err.message });
+    const { held } = a;
+    if (held === undefined) continue;
+    const outcome = outcomeOf(a.artifactDigest, () =>
+      verifyHeld(held, a.artifactDigest, `${s.repository}@${a.artifactDigest}`, s.subject, run, o.requireLog),
+    );
+    outcome.catch(() => undefined); // awaited below, unless the listing read fails first
+    early.set(a.artifactDigest, outcome);
+  }
+  const listed = await (s.listing ??
+    listReferrers(o.transport, s.repository, s.subject, {
+      mode: s.via,
+      // The API lists what went through it; only a consumer-style read merges the fallback tag.
+      fallbackTag: s.via !== 'api',
+    }).then((l) => l.referrers));
+  const byDigest = new Map(listed.map((d) => [d.digest as string, d]));
+  const out: Outcome[] = [];
+  for (const a of s.artifacts) {
+    const d = byDigest.get(a.artifactDigest);
+    if (d === undefined) {
+      out.push({
+        artifactDigest: a.artifactDigest,
+        code: 'VERIFY_NOT_LISTED',
+        message: `${s.repository}@${a.artifactDigest}: pushed, but the referrers of ${s.subject} do not list it; check the registry's referrers support`,
+      });
+      continue;
     }
+    out.push(
+      await (early.get(a.artifactDigest) ??
+        outcomeOf(a.artifactDigest, () =>
+          verifyListedArtifact(o.transport, s.repository, d, s.subject, run, o.requireLog),
+        )),
+    );
   }
   return out;
+}
+
+/** One bad signature must not hide the others: it is recorded. A spent budget ends the run. */
+async function outcomeOf(artifactDigest: Digest, check: () => Promise<VerifiedSignature>): Promise<Outcome> {
+  try {
+    return await check();
+  } catch (err) {
+    if (!(err instanceof OpkError) || isBudgetExceeded(err)) throw err;
+    return { artifactDigest, code: err.code, message: err.message };
+  }
 }
 
 /** The checks of a fetched artifact, on the bytes held: digests recomputed, shape, envelope. */

@@ -101,7 +101,14 @@ describe('signImages', () => {
           platforms: ['linux/arm64'],
         });
         const images = [`${api.host}/acme/by-tag-a:${a.tag}`, `${api.host}/acme/by-tag-b:${b.tag}`];
+        const start = api.requests.length;
         const result = await signImages({ images, provider: provider(), transparencyLog: rekor.url });
+        // The images are read at once: b's first read goes out before a's statements are all read.
+        const reads = api.requests.slice(start);
+        const firstOfB = reads.findIndex((q) => q.path.startsWith('/v2/acme/by-tag-b/'));
+        const blobReadsOfA = reads.map((q) => q.method === 'GET' && q.path.startsWith('/v2/acme/by-tag-a/blobs/'));
+        expect(firstOfB).toBeGreaterThanOrEqual(0);
+        expect(firstOfB).toBeLessThan(blobReadsOfA.lastIndexOf(true));
         expect(result.images).toEqual([
           {
             image: images[0],

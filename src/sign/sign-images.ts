@@ -30,6 +30,7 @@ import {
   type ClosableTransport,
   signerSummary,
 } from '../oci/index.js';
+import { mapLimit } from '../core/map-limit.js';
 import { SignError } from './errors.js';
 import type { ResolvedImage, RunHooks, RunOptions, SignImagesOptions, SignImagesResult } from './run-options.js';
 import type { ExpectedSigner } from './referrer.js';
@@ -137,39 +138,52 @@ function whose(s: ExpectedSigner): string {
   return `the signature of ${s.issuer} ${claim('sub') ?? '(no sub)'}${workflow ? ` (${workflow})` : ''}`;
 }
 
+/** Images read at once: each is a few round trips in a row (index, manifests, statements). */
+const IMAGES_AT_ONCE = 4;
+
 async function collectAll(
   o: RunOptions,
   transports: Map<string, ClosableTransport>,
   listings: SubjectListings | undefined,
   log: (l: string) => void,
 ): Promise<{ work: Work[]; images: ResolvedImage[] }> {
-  const work: Work[] = [];
-  const images: ResolvedImage[] = [];
-  for (const image of o.images) {
-    const ref = parseReference(image);
-    const transport = transportFor(ref.registry, transports, o);
-    const reference = ref.digest ?? ref.tag ?? 'latest';
-    const collected = await collectImage(
-      transport,
-      { name: `${ref.registry}/${ref.repository}`, repository: ref.repository, reference },
-      o.extra ?? {},
-      o.platforms,
-      { onSubjects: (subjects) => subjects.forEach((d) => listings?.start(transport, ref, d.digest)) },
-    );
-    const found = collected.statements;
-    const { digest } = collected.resolved;
-    const platforms = [...new Set(found.map((f) => f.platform))];
-    images.push({
+  const collected = await mapLimit(o.images, IMAGES_AT_ONCE, (image) =>
+    collectOne(image, o, transports, listings, log),
+  );
+  return { work: collected.flatMap((c) => c.work), images: collected.map((c) => c.image) };
+}
+
+async function collectOne(
+  image: string,
+  o: RunOptions,
+  transports: Map<string, ClosableTransport>,
+  listings: SubjectListings | undefined,
+  log: (l: string) => void,
+): Promise<{ work: Work[]; image: ResolvedImage }> {
+  const ref = parseReference(image);
+  const transport = transportFor(ref.registry, transports, o);
+  const reference = ref.digest ?? ref.tag ?? 'latest';
+  const collected = await collectImage(
+    transport,
+    { name: `${ref.registry}/${ref.repository}`, repository: ref.repository, reference },
+    o.extra ?? {},
+    o.platforms,
+    { onSubjects: (subjects) => subjects.forEach((d) => listings?.start(transport, ref, d.digest)) },
+  );
+  const found = collected.statements;
+  const { digest } = collected.resolved;
+  const platforms = [...new Set(found.map((f) => f.platform))];
+  log(`${image}: ${collected.kind} ${digest}, ${found.length} statement(s) on ${platforms.length} platform(s)`);
+  return {
+    work: found.map((f) => ({ ...f, image, ref, transport })),
+    image: {
       image,
       digest,
       kind: collected.kind,
       pinned: formatReference({ registry: ref.registry, repository: ref.repository, digest }),
       platforms,
-    });
-    log(`${image}: ${collected.kind} ${digest}, ${found.length} statement(s) on ${platforms.length} platform(s)`);
-    work.push(...found.map((f) => ({ ...f, image, ref, transport })));
-  }
-  return { work, images };
+    },
+  };
 }
 
 /** The run's transport to `registry`, created on first use. */

@@ -1,5 +1,5 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{oneOf,required}from"./chunk-NAJCFSEN.js";import{UsageError}from"./chunk-XXCMBVWR.js";import{clientCredentialsProvider,githubActionsProvider,staticTokenProvider}from"./chunk-KBHHCMWY.js";var PROVIDER_OPTIONS={provider:{type:"string"},issuer:{type:"string"},"token-file":{type:"string"},"client-id":{type:"string"},"client-secret-env":{type:"string"},"commitment-claim":{type:"string"}},PROVIDER_USAGE=`  --provider NAME            github (default): the GitHub Actions job's OIDC endpoint
+import{oneOf,required}from"./chunk-NAJCFSEN.js";import{UsageError}from"./chunk-XXCMBVWR.js";import{clientCredentialsProvider,githubActionsProvider,staticTokenProvider}from"./chunk-WIPHR7ZQ.js";var PROVIDER_OPTIONS={provider:{type:"string"},issuer:{type:"string"},"token-file":{type:"string"},"client-id":{type:"string"},"client-secret-env":{type:"string"},"commitment-claim":{type:"string"}},PROVIDER_USAGE=`  --provider NAME            github (default): the GitHub Actions job's OIDC endpoint
                                (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN; needs permissions: id-token: write)
                              file: an ID token read from --token-file once the commitment is
                                announced on stderr (use a named pipe, written after that line)

@@ -22,6 +22,7 @@
 import { ensureDist, DEFAULT_IDENTITY, runnerEnv } from '../__tests__/fakes/local-stack.js';
 import type { BuiltImage } from '../__tests__/fixtures/buildkit-image.js';
 import { runFresh, type ProcessRun } from './harness/fresh-process.js';
+import { isLogChild, logChildMain } from './harness/log-child.js';
 import { isPeerChild, peerChildMain, startPeerChild, type PeerChild } from './harness/peer-child.js';
 import { countRequests, formatKinds, imagePaths } from './harness/requests.js';
 import { directRoute, proxiedRoute, type Route } from './harness/routes.js';
@@ -53,6 +54,7 @@ interface Sample {
 let pushed = 0;
 
 if (isPeerChild()) await peerChildMain();
+else if (isLogChild()) await logChildMain();
 else await main();
 
 async function main(): Promise<void> {

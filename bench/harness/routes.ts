@@ -30,8 +30,8 @@ export function directRoute(s: Services, registry: BenchRegistry): Route {
   return {
     label: registry.label,
     registryHost: registry.host,
-    logUrl: s.rekor.url,
-    sigstoreUrl: s.sigstore.url,
+    logUrl: s.logs.rekorUrl,
+    sigstoreUrl: s.logs.sigstoreUrl,
     oidc: s.oidc,
     map: s.map,
     close: async () => undefined,
@@ -51,8 +51,8 @@ export async function proxiedRoute(s: Services, registry: BenchRegistry, delayMs
   };
   try {
     const reg = await proxy(registry.host);
-    const log = await proxy(new URL(s.rekor.url).host);
-    const sigstore = await proxy(new URL(s.sigstore.url).host);
+    const log = await proxy(new URL(s.logs.rekorUrl).host);
+    const sigstore = await proxy(new URL(s.logs.sigstoreUrl).host);
     const oidcProxy = await proxy('');
     const fake = await startGithubOidc({ issuer: oidcProxy.url, jwksUri: `${oidcProxy.url}/.well-known/jwks` });
     oidcProxy.target = new URL(fake.url).host;

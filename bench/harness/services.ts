@@ -1,17 +1,17 @@
 /**
- * The services both stacks talk to, on loopback, in the bench's parent process (distribution 2.8
- * in its own): CNCF distribution 2.8 (in-memory storage, no referrers API), the in-process test
- * registry (referrers API), the GitHub OIDC fake, our Rekor test log, and @sigstore/mock's
- * Fulcio + Rekor for the peer. Also the image every run signs, and the check that nothing was lost.
+ * The services both stacks talk to, on loopback: CNCF distribution 2.8 (in-memory storage, no
+ * referrers API) in its own process, the test registry (referrers API) and the GitHub OIDC fake
+ * in the bench's parent, and the transparency logs — our Rekor test log, @sigstore/mock's Fulcio +
+ * Rekor for the peer — in a child of their own (harness/log-child.ts). Also the image every run
+ * signs, and the check that nothing was lost.
  */
 import { distributionAvailable, startDistribution, type Distribution } from '../../__tests__/fakes/distribution.js';
 import { startGithubOidc, type GithubOidc } from '../../__tests__/fakes/github-oidc.js';
 import { startOciRegistry, type OciRegistry } from '../../__tests__/fakes/oci-registry.js';
-import { startRekorLog, type RekorLog } from '../../__tests__/fakes/rekor-log.js';
 import { pushBuildkitImage, type BuiltImage } from '../../__tests__/fixtures/buildkit-image.js';
 import { listReferrers } from '../../src/oci/referrers.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
-import { startSigstoreLocal, type SigstoreLocal } from '../peer/sigstore-local.js';
+import { startLogChild, type LogChild } from './log-child.js';
 import type { PeerImage } from './peer-child.js';
 import type { ServiceMap } from './requests.js';
 
@@ -40,8 +40,7 @@ export interface Services {
   dist: BenchRegistry;
   api: BenchRegistry;
   oidc: GithubOidc;
-  rekor: RekorLog;
-  sigstore: SigstoreLocal;
+  logs: LogChild;
   /** Where each service lives, for counting requests. */
   map: ServiceMap;
   stop(): Promise<void>;
@@ -61,10 +60,8 @@ export async function startServices(): Promise<Services> {
     started.push(() => fake.close());
     const oidc = await startGithubOidc();
     started.push(() => oidc.close());
-    const rekor = await startRekorLog();
-    started.push(() => rekor.close());
-    const sigstore = await startSigstoreLocal();
-    started.push(() => sigstore.close());
+    const logs = await startLogChild();
+    started.push(() => logs.close());
     const dist = { label: 'distribution 2.8', host: d.host, transport: createTransport(d.host) };
     const api = { label: 'referrers-API test registry', host: fake.host, transport: createTransport(fake.host) };
     started.push(
@@ -75,9 +72,8 @@ export async function startServices(): Promise<Services> {
       dist,
       api,
       oidc,
-      rekor,
-      sigstore,
-      map: { registries: [d.host, fake.host], log: [rekor.url, sigstore.url], oidc: [oidc.url] },
+      logs,
+      map: { registries: [d.host, fake.host], log: [logs.rekorUrl, logs.sigstoreUrl], oidc: [oidc.url] },
       stop: () => stopAll(started),
     };
   } catch (err) {

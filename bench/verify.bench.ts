@@ -61,7 +61,12 @@ import { evaluate, ruleFor } from '../src/policy/evaluate.js';
 import { signImages } from '../src/sign/index.js';
 import { createLogKeyring, LogPublicKey } from '../src/tlog/index.js';
 import { simplePolicy, verifyImage, type TrustMaterial } from '../src/verify/index.js';
-import { artifactShape, verifyArtifactEnvelope, type VerifiedSignature } from '../src/verify/verifier.js';
+import {
+  artifactShape,
+  newVerificationMemo,
+  verifyArtifactEnvelope,
+  type VerifiedSignature,
+} from '../src/verify/verifier.js';
 import { startSigstoreLocal } from './peer/sigstore-local.js';
 import type { SentRequest } from './harness/fresh-process.js';
 import { countRequests, formatKinds } from './harness/requests.js';
@@ -151,7 +156,7 @@ try {
       label: 'ours  in memory (bytes held, no I/O)',
       rates: [],
       run: async () => {
-        const run = { trust, verifiedTokens: new Map() };
+        const run = { trust, memo: newVerificationMemo() };
         const rule = ruleFor(policy, `${dist.host}/${REPOSITORY}`)!;
         let n = 0;
         for (const p of held) {
@@ -366,7 +371,7 @@ async function rejectsTampered(
   };
   const a = p.ours[0]!;
   const envelope = flip<Signatures>(a.envelope, (o) => o.signatures[0]!);
-  const run = { trust, verifiedTokens: new Map() };
+  const run = { trust, memo: newVerificationMemo() };
   const oursRejects = await verifyArtifactEnvelope(envelope, a.digest, 'tampered', p.subject, run, true).then(
     () => false,
     () => true,

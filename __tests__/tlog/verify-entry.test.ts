@@ -61,6 +61,28 @@ describe('verifyTlogEntry', () => {
     });
   });
 
+  describe('with a memo of the certificates parsed so far', () => {
+    it('parses each logged certificate once and still checks it against each envelope', async () => {
+      const certificates = new Map();
+      expect(verifyTlogEntry(entryA, a.expected, logs, { certificates }).logIndex).toBe(0);
+      expect(verifyTlogEntry(entryB, b.expected, logs, { certificates }).logIndex).toBe(1);
+      expect(certificates.size).toBe(2);
+      const parsedA = [...certificates.values()][0];
+      expect(verifyTlogEntry(clone(entryA), a.expected, logs, { certificates }).logIndex).toBe(0);
+      expect(certificates.size).toBe(2);
+      expect([...certificates.values()][0]).toBe(parsedA);
+      // The memo stands in for the parse only: the envelope's own token and key are still compared.
+      await expectCode(
+        () => verifyTlogEntry(entryA, { ...a.expected, pkTokenJson: b.expected.pkTokenJson }, logs, { certificates }),
+        'TLOG_BODY_CERT_MISMATCH',
+      );
+      await expectCode(
+        () => verifyTlogEntry(entryA, { ...a.expected, spkiDer: b.key.spkiDer }, logs, { certificates }),
+        'TLOG_BODY_CERT_MISMATCH',
+      );
+    });
+  });
+
   describe('when only the SET is present', () => {
     const setOnly = (): TlogEntry => {
       const e = clone(entryA);

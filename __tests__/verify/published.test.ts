@@ -10,7 +10,7 @@ import { createTransport, publishReferrer, type ClosableTransport, type Descript
 import { signImagesWith, type PublishedBytes, type SignImagesResult } from '../../src/sign/index.js';
 import { createLogKeyring, LogPublicKey } from '../../src/tlog/index.js';
 import { verifyPublished, type PublishedSubject, type TrustMaterial } from '../../src/verify/index.js';
-import type { VerifiedToken } from '../../src/verify/verifier.js';
+import { newVerificationMemo } from '../../src/verify/verifier.js';
 import { startGithubOidc, type GithubOidc } from '../fakes/github-oidc.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
 import { startRekorLog, type RekorLog } from '../fakes/rekor-log.js';
@@ -145,18 +145,18 @@ describe('verifyPublished', () => {
       }
     });
 
-    it('verifies the held bytes while the listing is still on its way, each PK token once across calls', async () => {
+    it('verifies the held bytes while the listing is still on its way, the PK token and certificate once across calls', async () => {
       const r = await signed(api, `early/${api ? 'api' : 'tag'}`);
       try {
         const [first, second] = subjectsOf(r);
         let release = (_: readonly Descriptor[]): void => undefined;
         const pending = new Promise<readonly Descriptor[]>((resolve) => (release = resolve));
-        const verifiedTokens = new Map<string, Promise<VerifiedToken>>();
-        const options = { transport: r.t, trust: trust(), requireLog: true, verifiedTokens };
+        const memo = newVerificationMemo();
+        const options = { transport: r.t, trust: trust(), requireLog: true, memo };
         const check = verifyPublished({ ...options, subjects: [{ ...first!, listing: pending }] });
         // The run's PK token is verified before the listing has arrived.
-        for (let i = 0; i < 200 && verifiedTokens.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
-        await expect([...verifiedTokens.values()][0]).resolves.toBeDefined();
+        for (let i = 0; i < 200 && memo.tokens.size === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        await expect([...memo.tokens.values()][0]).resolves.toBeDefined();
         release(r.listings.get(first!.subject)!);
         expect((await check).verified).toHaveLength(2);
         const other = await verifyPublished({
@@ -164,7 +164,9 @@ describe('verifyPublished', () => {
           subjects: [{ ...second!, listing: r.listings.get(second!.subject)! }],
         });
         expect(other.verified).toHaveLength(2);
-        expect(verifiedTokens.size).toBe(1);
+        // One token and one logged certificate for the whole run, each checked once.
+        expect(memo.tokens.size).toBe(1);
+        expect(memo.certificates.size).toBe(1);
       } finally {
         await done(r);
       }

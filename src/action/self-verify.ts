@@ -5,7 +5,7 @@
  * (`verifyPublished`). Each subject's bytes are checked as publishing starts, during its settle
  * wait, and its listing as soon as publishing has confirmed it, while later subjects are still in
  * flight; signatures an earlier run made are fetched at the end. The run's PK token is verified
- * once for all subjects. The log key is fetched
+ * once for all subjects, its logged certificate parsed once. The log key is fetched
  * from the log itself (as the run starts): that proves the entries are consistent with the log,
  * while consumers pin the key through TUF.
  */
@@ -17,7 +17,7 @@ import { createTransport, parseReference, type ClosableTransport, type Descripto
 import { SignError, type PublishingArtifact, type SignImagesResult } from '../sign/index.js';
 import { createLogKeyring, RekorClient, type LogKeyring } from '../tlog/index.js';
 import { verifyPublished, type PublishedSubject } from '../verify/published.js';
-import type { RejectedSignature, TrustMaterial, VerifiedToken } from '../verify/verifier.js';
+import { newVerificationMemo, type RejectedSignature, type TrustMaterial } from '../verify/verifier.js';
 import type { ActionInputs } from './inputs.js';
 
 /** What signing and the self-check share within one action run. */
@@ -36,8 +36,9 @@ export class SelfCheck {
   readonly #http: { deadline?: Deadline };
   readonly #logs: Promise<LogKeyring>;
   readonly #checks: Array<Promise<RejectedSignature | undefined>> = [];
-  /** Every check trusts the same issuer and keys: the run's PK token is verified once, not per subject. */
-  readonly #verifiedTokens = new Map<string, Promise<VerifiedToken>>();
+  /** Every check trusts the same issuer and keys: the run's PK token and its logged certificate
+   *  are checked once, not per subject. */
+  readonly #memo = newVerificationMemo();
 
   /** Starts fetching the log key, which every check needs. */
   constructor(inputs: ActionInputs, env: NodeJS.ProcessEnv, run: SigningRun, deadline?: Deadline) {
@@ -114,7 +115,7 @@ export class SelfCheck {
       subjects,
       trust,
       requireLog,
-      verifiedTokens: this.#verifiedTokens,
+      memo: this.#memo,
     });
     return outcome.rejected[0] && { ...outcome.rejected[0], message: `${registry}: ${outcome.rejected[0].message}` };
   }

@@ -88,13 +88,28 @@ export interface HashedRekordFields {
 }
 
 /**
+ * Certificates parsed so far by one caller, by the body's `spec.signature.publicKey.content` as
+ * logged: a signing run logs all its envelopes with one certificate, which is then parsed once.
+ * Parsing depends on the bytes alone, so a memo can be shared by any calls.
+ */
+export type CertificateMemo = Map<string, PkTokenCertificate>;
+
+/**
  * Parses a logged body (the bytes under the entry's base64 `body`), shape first, and parses the
- * certificate in it (self-signature checked).
+ * certificate in it (self-signature checked), or takes it from `certificates` when parsed before.
  * @throws TlogError TLOG_BODY_INVALID | TLOG_CERT_INVALID | TLOG_CERT_SIGNATURE_INVALID | TLOG_DER_INVALID
  */
-export function parseHashedRekordBody(raw: Uint8Array, what = 'log entry body'): LoggedHashedRekord {
+export function parseHashedRekordBody(
+  raw: Uint8Array,
+  what = 'log entry body',
+  certificates?: CertificateMemo,
+): LoggedHashedRekord {
   const fields = readHashedRekordFields(raw, what);
-  const certificate = parsePkTokenCertificate(hashedRekordCertificatePem(fields, what), `${what} certificate`);
+  let certificate = certificates?.get(fields.publicKeyContent);
+  if (certificate === undefined) {
+    certificate = parsePkTokenCertificate(hashedRekordCertificatePem(fields, what), `${what} certificate`);
+    certificates?.set(fields.publicKeyContent, certificate);
+  }
   return { raw: Buffer.from(raw), hash: fields.hash, signatureDer: fields.signatureDer, certificate };
 }
 

@@ -15,6 +15,7 @@ export {
   buildHashedRekord,
   checkHashedRekordMatches,
   parseHashedRekordBody,
+  type CertificateMemo,
   type ExpectedSignature,
   type HashedRekordInput,
   type HashedRekordProposal,

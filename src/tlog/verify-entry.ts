@@ -9,7 +9,12 @@ import { b64Decode, hexEncode } from '../core/b64.js';
 import { leafHash } from '../core/merkle.js';
 import { parseTlogEntry, type TlogEntry } from './entry.js';
 import { TlogError } from './errors.js';
-import { checkHashedRekordMatches, parseHashedRekordBody, type ExpectedSignature } from './hashedrekord.js';
+import {
+  checkHashedRekordMatches,
+  parseHashedRekordBody,
+  type CertificateMemo,
+  type ExpectedSignature,
+} from './hashedrekord.js';
 import { checkpointTimestamp } from './checkpoint.js';
 import { verifyInclusionProof } from './inclusion.js';
 import type { LogKeyring, LogPublicKey } from './keys.js';
@@ -19,6 +24,8 @@ import { verifySignedEntryTimestamp } from './set.js';
 export interface VerifyTlogEntryOptions {
   /** Refuse entries that carry only a SET (policy `transparencyLog: "required"` with proofs). Default false. */
   requireInclusionProof?: boolean;
+  /** Certificates this caller has parsed so far (a run's entries share one). */
+  certificates?: CertificateMemo;
 }
 
 /** What a verified entry establishes. */
@@ -64,7 +71,7 @@ export function verifyTlogEntry(
   const what = `log entry ${entry.logIndex}`;
   const key = trustedKey(entry, logs, what);
   const body = b64Decode(entry.body, `${what} body`);
-  checkHashedRekordMatches(parseHashedRekordBody(body, `${what} body`), expected, what);
+  checkHashedRekordMatches(parseHashedRekordBody(body, `${what} body`, options.certificates), expected, what);
   const leaf = leafHash(body);
   checkUuid(entry, leaf, what);
   const { signedEntryTimestamp: set, inclusionProof: proof } = entry.verification;

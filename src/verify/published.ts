@@ -15,12 +15,13 @@ import { listReferrers, parseImageManifest, type Descriptor, type RegistryTransp
 import { VerifyError } from './errors.js';
 import {
   artifactShape,
+  newVerificationMemo,
   verifyArtifactEnvelope,
   type RejectedSignature,
   type TokenRun,
   type TrustMaterial,
+  type VerificationMemo,
   type VerifiedSignature,
-  type VerifiedToken,
   verifyListedArtifact,
 } from './verifier.js';
 
@@ -61,10 +62,10 @@ export interface VerifyPublishedOptions {
   requireLog: boolean;
   allowRs256?: boolean;
   /**
-   * PK tokens verified so far under this same trust: calls that share the map verify each token
-   * once (a signing run checks its subjects one call at a time, all with the run's one token).
+   * What was checked so far under this same trust: calls that share it check the run's one PK
+   * token and one logged certificate once (a signing run checks its subjects one call at a time).
    */
-  verifiedTokens?: Map<string, Promise<VerifiedToken>>;
+  memo?: VerificationMemo;
 }
 
 /** The outcome: each artifact verified or rejected; listed ones only count as verified. */
@@ -83,10 +84,7 @@ const SUBJECTS_AT_ONCE = 4;
  *   CORE_BUDGET_EXCEEDED. Bad signatures are returned as rejected, not thrown.
  */
 export async function verifyPublished(o: VerifyPublishedOptions): Promise<PublishedCheck> {
-  const run: TokenRun = {
-    trust: o.trust,
-    verifiedTokens: o.verifiedTokens ?? new Map<string, Promise<VerifiedToken>>(),
-  };
+  const run: TokenRun = { trust: o.trust, memo: o.memo ?? newVerificationMemo() };
   if (o.allowRs256 !== undefined) run.allowRs256 = o.allowRs256;
   const outcomes = await mapLimit(o.subjects, SUBJECTS_AT_ONCE, (s) => checkSubject(o, s, run));
   const all = outcomes.flat();

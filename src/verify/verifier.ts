@@ -33,7 +33,7 @@ import {
 } from '../oci/index.js';
 import { evaluate, ruleFor, type PolicyVerdict } from '../policy/evaluate.js';
 import type { Policy } from '../policy/model.js';
-import { type LogKeyring, type VerifiedTlogEntry, verifyTlogEntry } from '../tlog/index.js';
+import { type CertificateMemo, type LogKeyring, type VerifiedTlogEntry, verifyTlogEntry } from '../tlog/index.js';
 import { VerifyError } from './errors.js';
 import { checkIssuedBeforeLogged } from './log-time.js';
 
@@ -128,8 +128,9 @@ export interface VerifyReport {
  *   Bad signatures are not thrown: they are reported per artifact with their code.
  */
 export async function verifyImage(options: VerifyImageOptions): Promise<VerifyReport> {
-  // One verification of each distinct PK token per call: a signing run puts the same token in every envelope.
-  const o: VerifyRun = { ...options, verifiedTokens: new Map() };
+  // Each distinct PK token and logged certificate is checked once per call: a signing run puts
+  // the same token in every envelope and logs them all with the same certificate.
+  const o: VerifyRun = { ...options, memo: newVerificationMemo() };
   const ref = parseReference(o.image);
   const name = `${ref.registry}/${ref.repository}`;
   const rule = ruleFor(o.policy, name);
@@ -184,7 +185,7 @@ const ARTIFACT_CONCURRENCY = 4;
 export type VerifiedToken = EnvelopePkToken & VerifiedPkToken;
 
 /** The options of one `verifyImage` call with what that call has verified so far. */
-type VerifyRun = VerifyImageOptions & { verifiedTokens: Map<string, Promise<VerifiedToken>> };
+type VerifyRun = VerifyImageOptions & { memo: VerificationMemo };
 
 async function verifyPlatform(
   t: RegistryTransport,
@@ -259,10 +260,23 @@ export function artifactShape(m: Manifest, what: string, subject: Digest): Image
   return m as ImageManifest & { layers: [Descriptor] };
 }
 
-/** What verifying an envelope needs: the trust, and the tokens this call has verified so far. */
-export type TokenRun = Pick<VerifyImageOptions, 'trust' | 'allowRs256'> & {
-  verifiedTokens: Map<string, Promise<VerifiedToken>>;
-};
+/**
+ * What a verification has checked so far, by exact bytes: a signing run's envelopes share one PK
+ * token and one logged certificate, each then checked once. Tokens are verified under one trust:
+ * share a memo only between calls with the same trust.
+ */
+export interface VerificationMemo {
+  tokens: Map<string, Promise<VerifiedToken>>;
+  certificates: CertificateMemo;
+}
+
+/** An empty memo. */
+export function newVerificationMemo(): VerificationMemo {
+  return { tokens: new Map(), certificates: new Map() };
+}
+
+/** What verifying an envelope needs: the trust, and what this verification has checked so far. */
+export type TokenRun = Pick<VerifyImageOptions, 'trust' | 'allowRs256'> & { memo: VerificationMemo };
 
 /**
  * Verifies the envelope bytes of artifact `artifactDigest` (`what` names it in errors): DSSE
@@ -295,6 +309,7 @@ export async function verifyArtifactEnvelope(
         spkiDer: P256PublicKey.fromJwk(v.pkToken.upk).spkiDer,
       },
       o.trust.logs,
+      { certificates: o.memo.certificates },
     );
     checkIssuedBeforeLogged(issuedAt(v.pkToken.token), logged, what);
   } else if (requireLog) {
@@ -321,15 +336,15 @@ export async function verifyArtifactEnvelope(
 /** Verifies a PK token once per `verifyImage` call (same bytes, same verdict: a rejection is shared too). */
 function verifyTokenOnce(pkt: Buffer, o: TokenRun): Promise<VerifiedToken> {
   const key = pkt.toString('base64');
-  let verified = o.verifiedTokens.get(key);
+  let verified = o.memo.tokens.get(key);
   if (verified === undefined) {
     verified = verifyToken(pkt, o);
-    o.verifiedTokens.set(key, verified);
+    o.memo.tokens.set(key, verified);
   }
   return verified;
 }
 
-async function verifyToken(pkt: Buffer, o: Omit<TokenRun, 'verifiedTokens'>): Promise<VerifiedToken> {
+async function verifyToken(pkt: Buffer, o: Omit<TokenRun, 'memo'>): Promise<VerifiedToken> {
   const issuer = parsePkToken(pkt).issuer;
   const token = await verifyPkToken(pkt, {
     allowedIssuers: o.trust.issuers,

@@ -17,8 +17,9 @@
  * SETs with the log's own ECDSA P-256 key. State (key, tree ID, entries) persists to a JSON file
  * when asked; two logs started from copies of one state file share key and origin, which is how
  * tests build a forked log. Fault injection: `failNext(n, status)` answers the next n requests
- * with an error status, `dropNext(n)` destroys the connection of the next n requests, `hide(i)`
- * leaves entry i out of `entries/retrieve` answers.
+ * with an error status, `dropNext(n)` destroys the connection of the next n requests,
+ * `clearFaults()` forgets those not yet used, `hide(i)` leaves entry i out of `entries/retrieve`
+ * answers.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -53,6 +54,8 @@ export interface RekorLog {
   failNext(n: number, status?: number): void;
   /** Destroy the connection of the next `n` requests without answering. */
   dropNext(n: number): void;
+  /** Forget the faults not yet used. */
+  clearFaults(): void;
   /** Leave entry `index` out of `entries/retrieve` answers (a log hiding an entry). */
   hide(index: number): void;
   /** Requests seen so far, as "METHOD path" (for assertions on retries and fetches). */
@@ -95,6 +98,9 @@ export async function startRekorLog(options: RekorLogOptions = {}): Promise<Reko
     },
     dropNext: (n) => {
       log.faults.push(...Array<number>(n).fill(0));
+    },
+    clearFaults: () => {
+      log.faults.length = 0;
     },
     hide: (index) => {
       log.hidden.add(index);

@@ -32,6 +32,7 @@ const MANIFEST_GET = { method: 'GET', path: /\/manifests\// };
 const ARTIFACT_PUT = { method: 'PUT', path: /\/manifests\/sha256:/ };
 const TAG_PUT = { method: 'PUT', path: /\/manifests\/sha256-[0-9a-f]{64}$/ };
 const UPLOAD_POST = { method: 'POST', path: /\/blobs\/uploads\/$/ };
+const UPLOAD_PUT = { method: 'PUT', path: /\/blobs\/uploads\// };
 const LOG_POST = { method: 'POST', path: /^\/api\/v1\/log\/entries$/ };
 
 /** The sign cells: every fault of issue 11 item 6, and the process killed at each phase. */
@@ -146,9 +147,16 @@ export const SIGN_CELLS: Cell[] = [
   },
   {
     command: 'sign',
-    fault: 'killed after logging, before publishing (first blob upload)',
+    fault: 'killed while logging, as upload sessions open (first upload POST)',
     where: 'process',
     rules: [{ ...UPLOAD_POST, fault: 'kill' }],
+    expect: 'killed',
+  },
+  {
+    command: 'sign',
+    fault: 'killed after logging, before publishing (first blob PUT)',
+    where: 'process',
+    rules: [{ ...UPLOAD_PUT, fault: 'kill' }],
     expect: 'killed',
   },
   {

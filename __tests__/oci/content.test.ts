@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { blobExists, getBlob, putBlob } from '../../src/oci/content-blobs.js';
+import { blobExists, cancelUpload, getBlob, openUpload, putBlob } from '../../src/oci/content-blobs.js';
 import { getManifest, getManifestFor, headManifest, putManifest } from '../../src/oci/content-manifests.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { startOciRegistry, type OciRegistry } from '../fakes/oci-registry.js';
@@ -189,6 +189,69 @@ describe('putBlob', () => {
     it('falls back to an upload in the session the registry opened', async () => {
       const data = randomBytes(64);
       expect((await putBlob(t, 'content/target', data, { mountFrom: 'content/elsewhere' })).outcome).toBe('uploaded');
+    });
+  });
+});
+
+describe('an upload session opened before the bytes exist', () => {
+  const uploadRequests = (from: number) =>
+    reg.requests
+      .slice(from)
+      .filter((q) => q.path.includes('/blobs/uploads/'))
+      .map((q) => q.method);
+
+  describe('when putBlob is given it', () => {
+    it('uploads into it in one request', async () => {
+      const session = openUpload(t, 'content/early');
+      await session;
+      const data = randomBytes(90);
+      const before = reg.requests.length;
+      expect((await putBlob(t, 'content/early', data, { fresh: true, session })).outcome).toBe('uploaded');
+      expect(reg.requests.slice(before).map((q) => q.method)).toEqual(['PUT']);
+      expect(reg.requests.at(-1)!.path.startsWith((await session).location)).toBe(true);
+      expect(await blobExists(t, 'content/early', sha(data), 90)).toBe(true);
+    });
+  });
+
+  describe('when it failed to open', () => {
+    it('opens one of its own', async () => {
+      reg.inject({ kind: 'status', status: 500, times: 4, match: { method: 'POST', path: '/blobs/uploads/' } });
+      const session = openUpload(t, 'content/early');
+      await expectCode(() => session, 'OCI_REGISTRY_ERROR');
+      const data = randomBytes(91);
+      const before = reg.requests.length;
+      expect((await putBlob(t, 'content/early', data, { fresh: true, session })).outcome).toBe('uploaded');
+      expect(uploadRequests(before)).toEqual(['POST', 'PUT']);
+    });
+  });
+
+  describe('when the registry has dropped it meanwhile', () => {
+    it('uploads in a fresh one', async () => {
+      const session = openUpload(t, 'content/early');
+      await cancelUpload(t, 'content/early', await session);
+      const data = randomBytes(92);
+      const before = reg.requests.length;
+      expect((await putBlob(t, 'content/early', data, { fresh: true, session })).outcome).toBe('uploaded');
+      expect(uploadRequests(before)).toEqual(['PUT', 'POST', 'PUT']);
+      expect(await blobExists(t, 'content/early', sha(data), 92)).toBe(true);
+    });
+  });
+
+  describe('when it is cancelled', () => {
+    it('is deleted at the registry, and a failing DELETE is not an error', async () => {
+      const session = await openUpload(t, 'content/early');
+      const before = reg.requests.length;
+      await cancelUpload(t, 'content/early', session);
+      expect(uploadRequests(before)).toEqual(['DELETE']);
+      expect(reg.requests.at(-1)!.status).toBe(204);
+      // Gone already: the registry's 404 (one attempt, no retry) is ignored.
+      const again = reg.requests.length;
+      await cancelUpload(t, 'content/early', session);
+      expect(uploadRequests(again)).toEqual(['DELETE']);
+      reg.inject({ kind: 'status', status: 503, times: 5, match: { method: 'DELETE' } });
+      const failing = reg.requests.length;
+      await cancelUpload(t, 'content/early', await openUpload(t, 'content/early'));
+      expect(uploadRequests(failing)).toEqual(['POST', 'DELETE']);
     });
   });
 });

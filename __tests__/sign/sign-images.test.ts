@@ -324,6 +324,34 @@ describe('signImages', () => {
     });
   });
 
+  describe('when the log fails for good', () => {
+    it('publishes nothing and cancels the upload sessions opened while logging', async () => {
+      const t = createTransport(api.host);
+      const built = await pushBuildkitImage(t, { repository: 'acme/log-down', seed: 'log-down' });
+      const before = api.requests.length;
+      rekor.failNext(100, 503);
+      try {
+        await expect(
+          signImages({
+            images: [`${api.host}/acme/log-down@${built.digest}`],
+            provider: provider(),
+            transparencyLog: rekor.url,
+          }),
+        ).rejects.toThrow(/503/);
+      } finally {
+        rekor.clearFaults();
+        await t.close();
+      }
+      const seen = api.requests.slice(before).filter((r) => r.path.startsWith('/v2/acme/log-down/'));
+      const opened = seen.filter((r) => r.method === 'POST' && r.path.includes('/blobs/uploads/'));
+      const cancelled = seen.filter((r) => r.method === 'DELETE' && r.path.includes('/blobs/uploads/'));
+      // One session per statement, opened while its envelope was being logged; each one deleted.
+      expect(opened).toHaveLength(4);
+      expect(cancelled.map((r) => r.status)).toEqual([204, 204, 204, 204]);
+      expect(seen.filter((r) => r.method === 'PUT')).toEqual([]);
+    });
+  });
+
   describe('when the OIDC endpoint fails once', () => {
     it('retries and signs', async () => {
       const t = createTransport(api.host);

@@ -2,7 +2,8 @@
  * Blob operations over a `RegistryTransport`: exists, get (size and digest checked against the
  * descriptor, the read capped at the declared size) and put (skipped when present, mounted from
  * another repository when the registry agrees, else uploaded in one PUT or PATCH chunks, with a
- * fresh session when one breaks).
+ * fresh session when one breaks). An upload session can be opened before its bytes exist
+ * (`openUpload`), so that uploading them is one request once they do.
  */
 import { digestOf, type Digest } from '../core/digest.js';
 import type { HttpResponse } from '../core/http.js';
@@ -23,6 +24,17 @@ export interface PutBlobOptions {
   chunkSize?: number;
   /** The bytes cannot be in the repository yet (a fresh signature): skip the HEAD that asks. */
   fresh?: boolean;
+  /**
+   * A session opened for these bytes beforehand (`openUpload`): the first attempt uploads into
+   * it, unless it failed to open. A session that breaks is replaced, as any other.
+   */
+  session?: Promise<UploadSession>;
+}
+
+/** An upload session the registry has opened (its POST answered), not yet holding any bytes. */
+export interface UploadSession {
+  /** Where the bytes go: the `Location` the registry answered. */
+  location: string;
 }
 
 /** Default chunk size of blob uploads. */
@@ -112,7 +124,10 @@ export async function putBlob(
   let lastError: unknown;
   for (let attempt = 1; attempt <= UPLOAD_ATTEMPTS; attempt++) {
     try {
-      const start = await startUpload(t, repository, digest, options.mountFrom);
+      const opened = attempt === 1 ? await options.session?.catch(() => undefined) : undefined;
+      const start = opened
+        ? { mounted: false, location: opened.location }
+        : await startUpload(t, repository, digest, options.mountFrom);
       if (start.mounted) return result('mounted');
       await upload(t, repository, start.location, bytes, digest, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
       return result('uploaded');
@@ -127,15 +142,39 @@ export async function putBlob(
   throw lastError;
 }
 
+/**
+ * Opens an upload session before its bytes exist (a signature still being logged): `putBlob`
+ * given it uploads in one request. A session that ends up unused is for `cancelUpload`.
+ * @throws OciError OCI_REGISTRY_ERROR and transport codes
+ */
+export async function openUpload(t: RegistryTransport, repository: string): Promise<UploadSession> {
+  return { location: (await startUpload(t, repository)).location };
+}
+
+/**
+ * Cancels a session that will not be used (DELETE), so it does not linger until the registry
+ * expires it. Best effort: a registry that refuses, or has expired it already, is left alone.
+ * @throws never
+ */
+export async function cancelUpload(t: RegistryTransport, repository: string, session: UploadSession): Promise<void> {
+  await registryRequest(
+    t,
+    { method: 'DELETE', repository, path: session.location, actions: ['pull', 'push'], bestEffort: true },
+    `${t.registry}/${repository} upload session`,
+  ).catch(() => undefined);
+}
+
 async function startUpload(
   t: RegistryTransport,
   repository: string,
-  digest: Digest,
+  digest?: Digest,
   mountFrom?: string,
 ): Promise<{ mounted: boolean; location: string }> {
-  const what = `${t.registry}/${repository} upload of ${digest}`;
+  const what = `${t.registry}/${repository} upload${digest === undefined ? '' : ` of ${digest}`}`;
   const query =
-    mountFrom === undefined ? '' : `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}`;
+    mountFrom === undefined || digest === undefined
+      ? ''
+      : `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}`;
   const req: RegistryRequest = {
     method: 'POST',
     repository,

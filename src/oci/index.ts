@@ -50,7 +50,7 @@ export {
   type FetchedManifest,
   type PutManifestResult,
 } from './content-manifests.js';
-export { blobExists, getBlob, putBlob } from './content-blobs.js';
+export { blobExists, cancelUpload, getBlob, openUpload, putBlob, type UploadSession } from './content-blobs.js';
 export {
   findAttestations,
   readStatement,

@@ -7,7 +7,7 @@
  * The fallback tag's concurrency argument: docs/referrers.md.
  */
 import { digestOf, type Digest } from '../core/digest.js';
-import { putBlob } from './content-blobs.js';
+import { putBlob, type UploadSession } from './content-blobs.js';
 import { putManifest } from './content-manifests.js';
 import { OciError } from './errors.js';
 import { encodeManifest, type Descriptor, type ImageManifest } from './manifest.js';
@@ -38,6 +38,8 @@ export interface ArtifactLayer {
    * without asking first whether the blob exists. Default false.
    */
   fresh?: boolean;
+  /** An upload session opened for these bytes while they were being made (`openUpload`). */
+  session?: Promise<UploadSession>;
 }
 
 /** An artifact to attach to a subject. */
@@ -170,7 +172,11 @@ async function publishBatch(
   const descriptors = reqs.map((req, i) => referrerDescriptor(manifests[i]!, req));
   await Promise.all([
     pushEmptyConfig(t, repository),
-    ...reqs.flatMap((req) => req.layers.map((l) => putBlob(t, repository, l.data, { fresh: l.fresh === true }))),
+    ...reqs.flatMap((req) =>
+      req.layers.map((l) =>
+        putBlob(t, repository, l.data, { fresh: l.fresh === true, ...(l.session ? { session: l.session } : {}) }),
+      ),
+    ),
   ]);
   // The read right before the tag write goes out with the manifests: the write still follows it
   // by about one round trip, as the settle argument needs (docs/referrers.md), one sooner.

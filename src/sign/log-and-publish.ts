@@ -3,7 +3,8 @@
  * envelopes are logged, then published as one batch (one fallback-tag update) while the next
  * subjects are still being logged. A subject is published only once every one of its envelopes
  * is logged, so a failure leaves whole subjects published — each complete and verifiable — and
- * nothing half-written; a re-run finds them and adds only what is missing.
+ * nothing half-written; a re-run finds them and adds only what is missing. The upload session of
+ * each envelope's blob is opened while the envelope is logged, so its upload is then one request.
  */
 import { withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
 import { semaphore } from '../core/map-limit.js';
@@ -11,11 +12,14 @@ import type { EphemeralKey, PkToken } from '../identity/index.js';
 import { digestOf } from '../core/digest.js';
 import {
   buildArtifactManifest,
+  cancelUpload,
+  openUpload,
   publishReferrers,
   type ClosableTransport,
   type PublishedReferrer,
   type PublishRequest,
   type SignerSummary,
+  type UploadSession,
 } from '../oci/index.js';
 import { buildHashedRekord, createPkTokenCertificate, RekorClient } from '../tlog/index.js';
 import { subjectKey, type StatementWork, type SubjectReferrers } from './already-signed.js';
@@ -65,17 +69,54 @@ export async function logAndPublish(
   // published once its own entries are in.
   const window = semaphore(SUBJECTS_AHEAD);
   const publishing = semaphore(SUBJECTS_AT_ONCE);
-  await Promise.all(
+  // Every subject ends (published, or its sessions cancelled) before a failure is reported: the
+  // run leaves nothing running behind it.
+  const subjects = await Promise.allSettled(
     [...bySubject.values()].map((indexes) =>
       window(async () => {
-        const logged = await Promise.all(indexes.map((i) => logOne(items[i]!.envelope)));
-        const batch = indexes.map((i, k) => ({ item: items[i]!, ...logged[k]! }));
-        const published = await publishing(() => publishSubject(batch, s.signer, o, created, referrers, log));
-        indexes.forEach((i, k) => (out[i] = published[k]!));
+        const sessions = openSessions(items[indexes[0]!]!.w, o, indexes.length);
+        try {
+          const logged = await Promise.all(indexes.map((i) => logOne(items[i]!.envelope)));
+          const batch = indexes.map((i, k) => ({ item: items[i]!, ...logged[k]!, session: sessions.opened[k]! }));
+          const published = await publishing(() => publishSubject(batch, s.signer, o, created, referrers, log));
+          indexes.forEach((i, k) => (out[i] = published[k]!));
+        } catch (err) {
+          await sessions.cancel();
+          throw err;
+        }
       }),
     ),
   );
+  const failed = subjects.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return out;
+}
+
+/**
+ * Opens `n` upload sessions where `w`'s referrers go, one per envelope of its subject. If the
+ * subject is not published in full, `cancel` ends them all (those its uploads used are gone
+ * already; the registry says so and that is ignored).
+ */
+function openSessions(
+  w: ToPublish['w'],
+  o: RunOptions,
+  n: number,
+): { opened: Array<Promise<UploadSession>>; cancel: () => Promise<void> } {
+  const repository = o.referrersRepository ?? w.ref.repository;
+  const opened = Array.from({ length: n }, () => openUpload(w.transport, repository));
+  // A session that fails to open is replaced by the upload itself; until then it is not unhandled.
+  for (const s of opened) s.catch(() => undefined);
+  return {
+    opened,
+    cancel: async () => {
+      await Promise.all(
+        opened.map(async (s) => {
+          const session = await s.catch(() => undefined);
+          if (session) await cancelUpload(w.transport, repository, session);
+        }),
+      );
+    },
+  };
 }
 
 /** Logs one envelope at a time slot; says when the last one is in. */
@@ -111,7 +152,7 @@ function entryLogger(
 
 /** One subject's logged envelopes as one batch (one fallback-tag update). */
 async function publishSubject(
-  batch: Array<{ item: ToPublish; envelope: SignedEnvelope; logIndex?: number }>,
+  batch: Array<{ item: ToPublish; envelope: SignedEnvelope; logIndex?: number; session: Promise<UploadSession> }>,
   signer: SignerSummary,
   o: RunOptions,
   created: Date,
@@ -119,8 +160,16 @@ async function publishSubject(
   log: (l: string) => void,
 ): Promise<SignedArtifact[]> {
   const first = batch[0]!.item.w;
-  const requests = batch.map(({ item: { w }, envelope }) =>
-    referrerRequest(w.ref.repository, w.subject, envelope.envelope, w.statement.predicateType, signer, created),
+  const requests = batch.map(({ item: { w }, envelope, session }) =>
+    referrerRequest(
+      w.ref.repository,
+      w.subject,
+      envelope.envelope,
+      w.statement.predicateType,
+      signer,
+      created,
+      session,
+    ),
   );
   const listing = referrers?.get(subjectKey(first));
   const publishing = publishReferrers(first.transport, requests, {

@@ -10,6 +10,7 @@ import {
   type Descriptor,
   type PublishRequest,
   type SignerSummary,
+  type UploadSession,
   decodeSignatureAnnotations,
   encodeSignatureAnnotations,
 } from '../oci/index.js';
@@ -25,7 +26,7 @@ export interface ExpectedSigner {
   claims: Readonly<Record<string, unknown>>;
 }
 
-/** The publish request for one signed envelope about `subject`. */
+/** The publish request for one signed envelope about `subject` (its blob uploaded into `session` when given). */
 export function referrerRequest(
   repository: string,
   subject: Descriptor,
@@ -33,6 +34,7 @@ export function referrerRequest(
   predicateType: string,
   signer: SignerSummary,
   created: Date,
+  session?: Promise<UploadSession>,
 ): PublishRequest {
   const artifactType = artifactTypeFor(predicateType);
   return {
@@ -40,7 +42,9 @@ export function referrerRequest(
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
     artifactType,
     // The envelope carries this run's signature: no registry can hold it yet.
-    layers: [{ mediaType: artifactType, data: serializeEnvelope(envelope), fresh: true }],
+    layers: [
+      { mediaType: artifactType, data: serializeEnvelope(envelope), fresh: true, ...(session ? { session } : {}) },
+    ],
     annotations: encodeSignatureAnnotations({
       predicateType,
       created: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),

@@ -117,6 +117,7 @@ class RegistryClient implements ClosableTransport {
         ...(req.body === undefined ? {} : { body: req.body }),
         maxBytes: req.maxBytes ?? MAX_MANIFEST_BYTES,
         noRetryStatuses: req.noRetryStatuses ?? [],
+        ...(req.bestEffort ? { bestEffort: true } : {}),
       },
       http,
     );

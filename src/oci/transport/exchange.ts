@@ -21,9 +21,13 @@ export interface Exchange {
   body?: Uint8Array;
   maxBytes: number;
   noRetryStatuses: number[];
+  /** One attempt of at most BEST_EFFORT_TIMEOUT_MS (see `RegistryRequest.bestEffort`). */
+  bestEffort?: boolean;
 }
 
 const MAX_REDIRECTS = 5;
+/** A best-effort request must not hold up the failure it tidies after. */
+const BEST_EFFORT_TIMEOUT_MS = 5_000;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry credentials and must not cross origins (callers should not set them, but may). */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -74,6 +78,9 @@ async function send(
       ...http,
       // A PATCH appends an upload chunk: repeating it after a lost answer could corrupt the upload.
       ...(method === 'PATCH' ? { attempts: 1 } : {}),
+      ...(x.bestEffort
+        ? { attempts: 1, timeoutMs: Math.min(http.timeoutMs ?? BEST_EFFORT_TIMEOUT_MS, BEST_EFFORT_TIMEOUT_MS) }
+        : {}),
       method,
       headers,
       ...(body === undefined ? {} : { body }),

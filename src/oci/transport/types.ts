@@ -23,6 +23,8 @@ export interface RegistryRequest {
   maxBytes?: number;
   /** Statuses that must not be retried by the transport (e.g. 412 for If-Match). */
   noRetryStatuses?: number[];
+  /** Tidying up after a failure (cancelling an upload): one short attempt, never retried. */
+  bestEffort?: boolean;
 }
 
 /** Sends authenticated requests to one registry. Non-2xx responses are returned, not thrown. */

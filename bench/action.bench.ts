@@ -37,7 +37,7 @@ const RATIO_TARGET = { dist: 3, api: 5 };
 /** Latency mode: one-way delay per chunk, and the target (≥ 5× the peer there too). */
 const DELAY_MS = 10;
 const LATENCY_RATIO_TARGET = 5;
-const LATENCY_RUNS = QUICK ? 2 : 3;
+const LATENCY_RUNS = QUICK ? 2 : 5;
 
 type Variant = 'ours' | 'ours, verify: false' | 'peer';
 
@@ -45,6 +45,10 @@ type Variant = 'ours' | 'ours, verify: false' | 'peer';
 interface Sample {
   ms: number;
   requests: number;
+  /** Reads of the image itself (not counted in `requests`). */
+  imageReads: number;
+  /** CPU time distribution 2.8's process spent during the run (undefined off distribution). */
+  registryCpuMs?: number;
   kinds: Record<string, number>;
   lost: number;
   rssMiB?: number;
@@ -107,8 +111,11 @@ async function compare(
   for (let round = 0; round <= runs; round++) {
     for (const v of rotate(variants, round)) {
       const image = await pushImage(registry, `bench/${v.startsWith('peer') ? 'peer' : 'ours'}-${++pushed}`);
-      const sample =
-        v === 'peer' ? await runPeer(route, registry, peer, image) : await runOurs(route, registry, image, v);
+      const cpuBefore = registry.cpuMs?.();
+      const run = v === 'peer' ? await runPeer(route, peer, image) : await runOurs(route, image, v);
+      const cpuAfter = registry.cpuMs?.();
+      const sample: Sample = { ...run, lost: await lostReferrers(registry, image) };
+      if (cpuBefore !== undefined && cpuAfter !== undefined) sample.registryCpuMs = cpuAfter - cpuBefore;
       if (round > 0) samples.get(v)!.push(sample);
     }
   }
@@ -146,10 +153,17 @@ async function compare(
   console.log(`  ours, where the time goes (median ms from spawn to the end of each): ${formatPhases(ours)}`);
   console.log(`  ours, one run's requests: ${formatKinds(ours[0]!.kinds)}`);
   console.log(`  peer, one run's requests: ${formatKinds(samples.get('peer')![0]!.kinds)}`);
+  const registryCpu = (v: Variant): string => {
+    const xs = samples.get(v)!;
+    const requests = median(xs.map((x) => x.requests + x.imageReads));
+    return `${v} ${median(xs.map((x) => x.registryCpuMs ?? NaN)).toFixed(0)} ms for ${requests} requests (${xs[0]!.imageReads} of them reading the image)`;
+  };
+  if (ours[0]!.registryCpuMs !== undefined)
+    console.log(`  ${registry.label}'s own CPU per run (median): ${registryCpu('ours')}, ${registryCpu('peer')}`);
   return new Map(variants.map((v) => [v, median(samples.get(v)!.map((x) => x.ms))]));
 }
 
-async function runOurs(route: Route, registry: BenchRegistry, image: BuiltImage, v: Variant): Promise<Sample> {
+async function runOurs(route: Route, image: BuiltImage, v: Variant): Promise<Omit<Sample, 'lost'>> {
   const r = await runFresh(
     'dist/index.js',
     {
@@ -166,17 +180,22 @@ async function runOurs(route: Route, registry: BenchRegistry, image: BuiltImage,
   return {
     ms: r.ms,
     requests: counted.total,
+    imageReads: counted.imageReads,
     kinds: counted.byKind,
-    lost: await lostReferrers(registry, image),
     rssMiB: r.peakRssMiB,
     phases: phasesOf(r),
   };
 }
 
-async function runPeer(route: Route, registry: BenchRegistry, peer: PeerChild, image: BuiltImage): Promise<Sample> {
+async function runPeer(route: Route, peer: PeerChild, image: BuiltImage): Promise<Omit<Sample, 'lost'>> {
   const r = await peer.run(peerImage(image));
   const counted = countRequests(r.requests, route.map, imagePaths(image.repository, image));
-  return { ms: r.ms, requests: counted.total, kinds: counted.byKind, lost: await lostReferrers(registry, image) };
+  return {
+    ms: r.ms,
+    requests: counted.total,
+    imageReads: counted.imageReads,
+    kinds: counted.byKind,
+  };
 }
 
 /** Ends of the action's phases, from when its progress lines arrived (ms after spawn). */

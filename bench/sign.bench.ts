@@ -36,13 +36,13 @@
  * Knobs: `node --cpu-prof .tmp/bench/sign.bench.mjs` (after `npm run bench sign`) profiles every
  * process, children included.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { peakRssMiB, report } from './util.js';
 import { mapLimit } from '../src/core/map-limit.js';
 import { PLATFORMS } from './harness/services.js';
+import { registryCpuMs } from './harness/registry-cpu.js';
 
 const RUNS = 5;
 const WARMUP = 1;
@@ -457,32 +457,6 @@ function median(xs: number[]): number {
 function rotate<T>(items: readonly T[], n: number): T[] {
   const k = n % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
-}
-
-let clockTicks: number | undefined;
-
-/**
- * CPU time (user + system, ms) of the docker-registry processes this process started, from
- * /proc (Linux); undefined when there is none. Clock ticks are 10 ms, enough over a run.
- */
-function registryCpuMs(): number | undefined {
-  if (process.platform !== 'linux') return undefined;
-  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  let total: number | undefined;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // the process ended between the listing and the read
-    }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[1] = ppid, fields[11] = utime, fields[12] = stime (proc(5), counting from state)
-    if (comm !== 'docker-registry' || Number(fields[1]) !== process.pid) continue;
-    total = (total ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
-  }
-  return total;
 }
 
 function formatPhases(runs: RunResult[]): string {

@@ -12,6 +12,7 @@ import { pushBuildkitImage, type BuiltImage } from '../../__tests__/fixtures/bui
 import { listReferrers } from '../../src/oci/referrers.js';
 import { createTransport, type ClosableTransport } from '../../src/oci/transport/client.js';
 import { startLogChild, type LogChild } from './log-child.js';
+import { registryCpuMs } from './registry-cpu.js';
 import type { PeerImage } from './peer-child.js';
 import type { ServiceMap } from './requests.js';
 
@@ -33,6 +34,8 @@ export interface BenchRegistry {
   /** `host:port` as written in image references. */
   host: string;
   transport: ClosableTransport;
+  /** The CPU time its own process has used (ms), for a registry that runs apart from the bench. */
+  cpuMs?: () => number | undefined;
 }
 
 /** Everything running. */
@@ -62,7 +65,7 @@ export async function startServices(): Promise<Services> {
     started.push(() => oidc.close());
     const logs = await startLogChild();
     started.push(() => logs.close());
-    const dist = { label: 'distribution 2.8', host: d.host, transport: createTransport(d.host) };
+    const dist = { label: 'distribution 2.8', host: d.host, transport: createTransport(d.host), cpuMs: registryCpuMs };
     const api = { label: 'referrers-API test registry', host: fake.host, transport: createTransport(fake.host) };
     started.push(
       () => dist.transport.close(),

@@ -1,3 +1,4 @@
+import { blobExists } from '../../src/oci/content-blobs.js';
 import { headManifest } from '../../src/oci/content-manifests.js';
 import {
   addToReferrersTag,
@@ -418,6 +419,41 @@ describe('publishReferrers', () => {
         expect(reg.requests.filter((r) => r.path.includes(`/blobs/${EMPTY_CONFIG}`))).toHaveLength(1);
         for (const p of img.platforms.keys())
           expect((await listReferrers(t, 'batch/eight', img.platforms[p]!.manifest.digest)).referrers).toHaveLength(2);
+      }));
+  });
+
+  describe('when a second repository is published to on the same transport', () => {
+    const configRequests = (reg: OciRegistry, repo: string) =>
+      reg.requests.filter(
+        (r) => r.path.startsWith(`/v2/${repo}/blobs/`) && r.path.includes(EMPTY_CONFIG.slice('sha256:'.length)),
+      );
+
+    it('mounts the empty config from the first one, in one request', () =>
+      withRegistry({ referrersApi: false }, async (reg, t) => {
+        const first = await pushBuildkitImage(t, { repository: 'fleet/one' });
+        const second = await pushBuildkitImage(t, { repository: 'fleet/two' });
+        await publishReferrers(t, [request(first, 'a')], FAST);
+        await publishReferrers(t, [request(second, 'b')], FAST);
+        expect(configRequests(reg, 'fleet/one').map((r) => r.method)).toEqual(['HEAD', 'PUT']);
+        expect(configRequests(reg, 'fleet/two').map((r) => [r.method, r.status])).toEqual([['POST', 201]]);
+        expect((await listReferrers(t, 'fleet/two', second.platforms[0]!.manifest.digest)).referrers).toHaveLength(1);
+        expect(await blobExists(t, 'fleet/two', EMPTY_CONFIG as Dig)).toBe(true);
+      }));
+
+    it('uploads it when the registry refuses the mount', () =>
+      withRegistry({ referrersApi: false }, async (reg, t) => {
+        const first = await pushBuildkitImage(t, { repository: 'fleet/one' });
+        const second = await pushBuildkitImage(t, { repository: 'fleet/two' });
+        await publishReferrers(t, [request(first, 'a')], FAST);
+        reg.inject({ kind: 'status', status: 403, match: { method: 'POST', path: 'mount=' } });
+        await publishReferrers(t, [request(second, 'b')], FAST);
+        expect(configRequests(reg, 'fleet/two').map((r) => [r.method, r.status])).toEqual([
+          ['POST', 403],
+          ['HEAD', 404], // the mount's own check that nothing landed
+          ['HEAD', 404],
+          ['PUT', 201],
+        ]);
+        expect(await blobExists(t, 'fleet/two', EMPTY_CONFIG as Dig)).toBe(true);
       }));
   });
 

@@ -18,7 +18,10 @@ export type BlobOutcome = 'existed' | 'mounted' | 'uploaded';
 
 /** Options of `putBlob`. */
 export interface PutBlobOptions {
-  /** Repository (same registry) to mount the blob from instead of uploading it. */
+  /**
+   * Repository (same registry) to mount the blob from instead of uploading it. No HEAD is sent
+   * first: a mount of a blob the repository holds already succeeds as well, in one request.
+   */
   mountFrom?: string;
   /** Blobs larger than this go up in PATCH chunks of this size; smaller ones in one PUT. */
   chunkSize?: number;
@@ -106,9 +109,9 @@ export async function getBlob(
 }
 
 /**
- * Makes sure a blob is in the repository: skipped when it exists (not asked for `fresh` bytes),
- * mounted from `mountFrom` when the registry agrees, else uploaded (POST then PUT, or PATCH
- * chunks above `chunkSize`).
+ * Makes sure a blob is in the repository: skipped when it exists (asked unless the bytes are
+ * `fresh` or mounted), mounted from `mountFrom` when the registry agrees, else uploaded (POST then
+ * PUT, or PATCH chunks above `chunkSize`).
  * @returns the blob's digest and size, and how it got there
  * @throws OciError OCI_DIGEST_MISMATCH | OCI_REGISTRY_ERROR and transport codes
  */
@@ -120,7 +123,8 @@ export async function putBlob(
 ): Promise<{ digest: Digest; size: number; outcome: BlobOutcome }> {
   const digest = digestOf(bytes);
   const result = (outcome: BlobOutcome) => ({ digest, size: bytes.length, outcome });
-  if (!options.fresh && (await blobExists(t, repository, digest, bytes.length))) return result('existed');
+  const ask = !options.fresh && options.mountFrom === undefined;
+  if (ask && (await blobExists(t, repository, digest, bytes.length))) return result('existed');
   let lastError: unknown;
   for (let attempt = 1; attempt <= UPLOAD_ATTEMPTS; attempt++) {
     try {

@@ -237,10 +237,23 @@ function referrerDescriptor(manifest: Buffer, req: PublishRequest): Descriptor {
     ...(req.annotations === undefined ? {} : { annotations: req.annotations }),
   };
 }
-/** The empty config blob, pushed once per transport and repository (every artifact shares it). */
+
+/**
+ * The empty config blob, pushed once per transport and repository (every artifact shares it):
+ * mounted from a repository this transport pushed it to before (a fleet's images), else uploaded.
+ */
 function pushEmptyConfig(t: RegistryTransport, repository: string): Promise<void> {
-  return t.knowledge.ensureEmptyConfig(repository, async () => {
-    await putBlob(t, repository, Buffer.from(OCI_EMPTY_DATA));
+  return t.knowledge.ensureEmptyConfig(repository, async (heldIn) => {
+    const data = Buffer.from(OCI_EMPTY_DATA);
+    if (heldIn !== undefined) {
+      // A mount the registry refuses (say, no pull on the other repository) is no failure: upload.
+      const done = await putBlob(t, repository, data, { mountFrom: heldIn }).then(
+        () => true,
+        () => false,
+      );
+      if (done) return;
+    }
+    await putBlob(t, repository, data);
   });
 }
 

@@ -25,6 +25,8 @@ export class RegistryKnowledge {
   private readonly api = new SharedOnce<boolean>();
   private readonly apiSettled = new Map<string, boolean>();
   private readonly emptyConfigs = new SharedOnce<void>();
+  /** Repositories where pushing the empty config succeeded, in order. */
+  private readonly emptyConfigHeld: string[] = [];
   private readonly enforced = new Set<EnforcedPrecondition>();
 
   /**
@@ -46,9 +48,16 @@ export class RegistryKnowledge {
     this.apiSettled.set(repository, true);
   }
 
-  /** Runs `push` once per repository (concurrent callers share it; a failed push is retried next time). */
-  ensureEmptyConfig(repository: string, push: () => Promise<void>): Promise<void> {
-    return this.emptyConfigs.run(repository, push);
+  /**
+   * Runs `push` once per repository (concurrent callers share it; a failed push is retried next
+   * time). `push` is told a repository of this registry already holding the blob, if any, to mount
+   * it from.
+   */
+  ensureEmptyConfig(repository: string, push: (heldIn: string | undefined) => Promise<void>): Promise<void> {
+    return this.emptyConfigs.run(repository, async () => {
+      await push(this.emptyConfigHeld[0]);
+      this.emptyConfigHeld.push(repository);
+    });
   }
 
   /** Records a precondition the registry has provably enforced (docs/referrers.md). */

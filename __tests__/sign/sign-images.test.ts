@@ -352,6 +352,33 @@ describe('signImages', () => {
     });
   });
 
+  describe('when the log fails for good while more subjects wait than are logged at once', () => {
+    it('starts no further subject after the first failure', async () => {
+      const t = createTransport(api.host);
+      // 18 subjects; at most 16 are logged at once (log-and-publish.ts SUBJECTS_AHEAD).
+      const platforms = Array.from({ length: 18 }, (_, i) => `linux/arch${i}`);
+      const built = await pushBuildkitImage(t, { repository: 'acme/log-down-wide', seed: 'wide', platforms });
+      const before = api.requests.length;
+      rekor.failNext(10_000, 503);
+      try {
+        await expect(
+          signImages({
+            images: [`${api.host}/acme/log-down-wide@${built.digest}`],
+            provider: provider(),
+            transparencyLog: rekor.url,
+          }),
+        ).rejects.toThrow(/503/);
+      } finally {
+        rekor.clearFaults();
+        await t.close();
+      }
+      const seen = api.requests.slice(before).filter((r) => r.path.startsWith('/v2/acme/log-down-wide/'));
+      const opened = seen.filter((r) => r.method === 'POST' && r.path.includes('/blobs/uploads/'));
+      expect(opened.length).toBe(16 * 2);
+      expect(seen.filter((r) => r.method === 'DELETE' && r.path.includes('/blobs/uploads/')).length).toBe(16 * 2);
+    });
+  });
+
   describe('when the OIDC endpoint fails once', () => {
     it('retries and signs', async () => {
       const t = createTransport(api.host);

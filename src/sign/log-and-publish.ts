@@ -69,11 +69,13 @@ export async function logAndPublish(
   // published once its own entries are in.
   const window = semaphore(SUBJECTS_AHEAD);
   const publishing = semaphore(SUBJECTS_AT_ONCE);
-  // Every subject ends (published, or its sessions cancelled) before a failure is reported: the
-  // run leaves nothing running behind it.
-  const subjects = await Promise.allSettled(
+  // After a failure no further subject starts, and the failure is reported once the subjects
+  // under way have ended (published, or their upload sessions cancelled): nothing runs on behind it.
+  let failure: { reason: unknown } | undefined;
+  await Promise.all(
     [...bySubject.values()].map((indexes) =>
       window(async () => {
+        if (failure) return;
         const sessions = openSessions(items[indexes[0]!]!.w, o, indexes.length);
         try {
           const logged = await Promise.all(indexes.map((i) => logOne(items[i]!.envelope)));
@@ -81,14 +83,13 @@ export async function logAndPublish(
           const published = await publishing(() => publishSubject(batch, s.signer, o, created, referrers, log));
           indexes.forEach((i, k) => (out[i] = published[k]!));
         } catch (err) {
+          failure ??= { reason: err };
           await sessions.cancel();
-          throw err;
         }
       }),
     ),
   );
-  const failed = subjects.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  if (failure) throw failure.reason;
   return out;
 }
 

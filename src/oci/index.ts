@@ -65,6 +65,7 @@ export {
   publishReferrer,
   publishReferrers,
   buildArtifactManifest,
+  ensureEmptyConfig,
   type ArtifactLayer,
   type PublishRequest,
   type PublishedReferrer,

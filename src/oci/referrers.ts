@@ -171,7 +171,7 @@ async function publishBatch(
   const manifests = reqs.map(buildArtifactManifest);
   const descriptors = reqs.map((req, i) => referrerDescriptor(manifests[i]!, req));
   await Promise.all([
-    pushEmptyConfig(t, repository),
+    ensureEmptyConfig(t, repository),
     ...reqs.flatMap((req) =>
       req.layers.map((l) =>
         putBlob(t, repository, l.data, { fresh: l.fresh === true, ...(l.session ? { session: l.session } : {}) }),
@@ -239,10 +239,13 @@ function referrerDescriptor(manifest: Buffer, req: PublishRequest): Descriptor {
 }
 
 /**
- * The empty config blob, pushed once per transport and repository (every artifact shares it):
- * mounted from a repository this transport pushed it to before (a fleet's images), else uploaded.
+ * Makes sure `repository` holds the empty config blob every artifact manifest names: pushed once
+ * per transport and repository (callers at the same time share the push), mounted from a
+ * repository this transport pushed it to before (a fleet's images), else uploaded. Publishing
+ * does it; a caller may start it sooner, while the artifacts are still being made.
+ * @throws OciError from the upload (a failed push is tried again by the next caller)
  */
-function pushEmptyConfig(t: RegistryTransport, repository: string): Promise<void> {
+export function ensureEmptyConfig(t: RegistryTransport, repository: string): Promise<void> {
   return t.knowledge.ensureEmptyConfig(repository, async (heldIn) => {
     const data = Buffer.from(OCI_EMPTY_DATA);
     if (heldIn !== undefined) {

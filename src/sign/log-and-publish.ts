@@ -3,8 +3,9 @@
  * envelopes are logged, then published as one batch (one fallback-tag update) while the next
  * subjects are still being logged. A subject is published only once every one of its envelopes
  * is logged, so a failure leaves whole subjects published — each complete and verifiable — and
- * nothing half-written; a re-run finds them and adds only what is missing. The upload session of
- * each envelope's blob is opened while the envelope is logged, so its upload is then one request.
+ * nothing half-written; a re-run finds them and adds only what is missing. While a subject's
+ * envelopes are logged, the upload session of each envelope's blob is opened and the empty config
+ * its artifacts name is pushed, so that publishing is then one request per blob and no wait.
  */
 import { withTransparencyLogEntry, type SignedEnvelope, type TlogEntryJson } from '../attest/index.js';
 import { semaphore } from '../core/map-limit.js';
@@ -13,6 +14,7 @@ import { digestOf } from '../core/digest.js';
 import {
   buildArtifactManifest,
   cancelUpload,
+  ensureEmptyConfig,
   openUpload,
   publishReferrers,
   type ClosableTransport,
@@ -76,7 +78,7 @@ export async function logAndPublish(
     [...bySubject.values()].map((indexes) =>
       window(async () => {
         if (failure) return;
-        const sessions = openSessions(items[indexes[0]!]!.w, o, indexes.length);
+        const sessions = prepareUploads(items[indexes[0]!]!.w, o, indexes.length);
         try {
           const logged = await Promise.all(indexes.map((i) => logOne(items[i]!.envelope)));
           const batch = indexes.map((i, k) => ({ item: items[i]!, ...logged[k]!, session: sessions.opened[k]! }));
@@ -94,22 +96,26 @@ export async function logAndPublish(
 }
 
 /**
- * Opens `n` upload sessions where `w`'s referrers go, one per envelope of its subject. If the
- * subject is not published in full, `cancel` ends them all (those its uploads used are gone
- * already; the registry says so and that is ignored).
+ * Opens `n` upload sessions where `w`'s referrers go, one per envelope of its subject, and starts
+ * pushing the empty config there (once per repository). If the subject is not published in full,
+ * `cancel` ends the sessions (those its uploads used are gone already; the registry says so and
+ * that is ignored) once the config push has ended too.
  */
-function openSessions(
+function prepareUploads(
   w: ToPublish['w'],
   o: RunOptions,
   n: number,
 ): { opened: Array<Promise<UploadSession>>; cancel: () => Promise<void> } {
   const repository = o.referrersRepository ?? w.ref.repository;
   const opened = Array.from({ length: n }, () => openUpload(w.transport, repository));
-  // A session that fails to open is replaced by the upload itself; until then it is not unhandled.
-  for (const s of opened) s.catch(() => undefined);
+  const config = ensureEmptyConfig(w.transport, repository);
+  // A session that fails to open is replaced by the upload itself, a failed config push is tried
+  // again by publishing; until then neither is unhandled.
+  for (const p of [...opened, config]) p.catch(() => undefined);
   return {
     opened,
     cancel: async () => {
+      await config.catch(() => undefined);
       await Promise.all(
         opened.map(async (s) => {
           const session = await s.catch(() => undefined);

@@ -78,15 +78,15 @@ export async function logAndPublish(
     [...bySubject.values()].map((indexes) =>
       window(async () => {
         if (failure) return;
-        const sessions = prepareUploads(items[indexes[0]!]!.w, o, indexes.length);
+        const uploads = prepareUploads(items[indexes[0]!]!.w, o, indexes.length);
         try {
           const logged = await Promise.all(indexes.map((i) => logOne(items[i]!.envelope)));
-          const batch = indexes.map((i, k) => ({ item: items[i]!, ...logged[k]!, session: sessions.opened[k]! }));
+          const batch = indexes.map((i, k) => ({ item: items[i]!, ...logged[k]!, session: uploads.sessions[k]! }));
           const published = await publishing(() => publishSubject(batch, s.signer, o, created, referrers, log));
           indexes.forEach((i, k) => (out[i] = published[k]!));
         } catch (err) {
           failure ??= { reason: err };
-          await sessions.cancel();
+          await uploads.cancel();
         }
       }),
     ),
@@ -105,19 +105,19 @@ function prepareUploads(
   w: ToPublish['w'],
   o: RunOptions,
   n: number,
-): { opened: Array<Promise<UploadSession>>; cancel: () => Promise<void> } {
+): { sessions: Array<Promise<UploadSession>>; cancel: () => Promise<void> } {
   const repository = o.referrersRepository ?? w.ref.repository;
-  const opened = Array.from({ length: n }, () => openUpload(w.transport, repository));
+  const sessions = Array.from({ length: n }, () => openUpload(w.transport, repository));
   const config = ensureEmptyConfig(w.transport, repository);
   // A session that fails to open is replaced by the upload itself, a failed config push is tried
   // again by publishing; until then neither is unhandled.
-  for (const p of [...opened, config]) p.catch(() => undefined);
+  for (const p of [...sessions, config]) p.catch(() => undefined);
   return {
-    opened,
+    sessions,
     cancel: async () => {
       await config.catch(() => undefined);
       await Promise.all(
-        opened.map(async (s) => {
+        sessions.map(async (s) => {
           const session = await s.catch(() => undefined);
           if (session) await cancelUpload(w.transport, repository, session);
         }),

@@ -327,56 +327,50 @@ describe('signImages', () => {
     });
   });
 
+  /**
+   * Signs a fresh image in `repository` while the log answers every entry with 503; the run must
+   * fail. @returns the run's upload requests to that repository, by method, and its PUTs
+   */
+  async function signWithLogDown(repository: string, platforms?: string[]) {
+    const t = createTransport(api.host);
+    const built = await pushBuildkitImage(t, { repository, seed: repository, ...(platforms ? { platforms } : {}) });
+    const before = api.requests.length;
+    rekor.failNext(10_000, 503);
+    try {
+      await expect(
+        signImages({
+          images: [`${api.host}/${repository}@${built.digest}`],
+          provider: provider(),
+          transparencyLog: rekor.url,
+        }),
+      ).rejects.toThrow(/503/);
+    } finally {
+      rekor.clearFaults();
+      await t.close();
+    }
+    const seen = api.requests.slice(before).filter((r) => r.path.startsWith(`/v2/${repository}/`));
+    return {
+      uploads: (method: string) => seen.filter((r) => r.method === method && r.path.includes('/blobs/uploads/')),
+      puts: seen.filter((r) => r.method === 'PUT'),
+    };
+  }
+
   describe('when the log fails for good', () => {
     it('publishes nothing and cancels the upload sessions opened while logging', async () => {
-      const t = createTransport(api.host);
-      const built = await pushBuildkitImage(t, { repository: 'acme/log-down', seed: 'log-down' });
-      const before = api.requests.length;
-      rekor.failNext(100, 503);
-      try {
-        await expect(
-          signImages({
-            images: [`${api.host}/acme/log-down@${built.digest}`],
-            provider: provider(),
-            transparencyLog: rekor.url,
-          }),
-        ).rejects.toThrow(/503/);
-      } finally {
-        rekor.clearFaults();
-        await t.close();
-      }
-      const seen = api.requests.slice(before).filter((r) => r.path.startsWith('/v2/acme/log-down/'));
-      const uploads = (method: string) => seen.filter((r) => r.method === method && r.path.includes('/blobs/uploads/'));
+      const { uploads, puts } = await signWithLogDown('acme/log-down');
       // One session per statement, opened while its envelope was being logged, each one deleted;
       // besides them one upload: the empty config, pushed meanwhile. No manifest is written.
       expect(uploads('DELETE').map((r) => r.status)).toEqual([204, 204, 204, 204]);
       expect(uploads('POST')).toHaveLength(4 + 1);
-      expect(seen.filter((r) => r.method === 'PUT').map((r) => r.path.includes(EMPTY_CONFIG_HEX))).toEqual([true]);
+      expect(puts.map((r) => r.path.includes(EMPTY_CONFIG_HEX))).toEqual([true]);
     });
   });
 
   describe('when the log fails for good while more subjects wait than are logged at once', () => {
     it('starts no further subject after the first failure', async () => {
-      const t = createTransport(api.host);
       // 18 subjects; at most 16 are logged at once (log-and-publish.ts SUBJECTS_AHEAD).
       const platforms = Array.from({ length: 18 }, (_, i) => `linux/arch${i}`);
-      const built = await pushBuildkitImage(t, { repository: 'acme/log-down-wide', seed: 'wide', platforms });
-      const before = api.requests.length;
-      rekor.failNext(10_000, 503);
-      try {
-        await expect(
-          signImages({
-            images: [`${api.host}/acme/log-down-wide@${built.digest}`],
-            provider: provider(),
-            transparencyLog: rekor.url,
-          }),
-        ).rejects.toThrow(/503/);
-      } finally {
-        rekor.clearFaults();
-        await t.close();
-      }
-      const seen = api.requests.slice(before).filter((r) => r.path.startsWith('/v2/acme/log-down-wide/'));
-      const uploads = (method: string) => seen.filter((r) => r.method === method && r.path.includes('/blobs/uploads/'));
+      const { uploads } = await signWithLogDown('acme/log-down-wide', platforms);
       // Sessions for the first 16 subjects only (and one upload of the empty config), all cancelled.
       expect(uploads('POST').length).toBe(16 * 2 + 1);
       expect(uploads('DELETE').length).toBe(16 * 2);

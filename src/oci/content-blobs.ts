@@ -25,7 +25,8 @@ export interface PutBlobOptions {
   mountFrom?: string;
   /** Blobs larger than this go up in PATCH chunks of this size; smaller ones in one PUT. */
   chunkSize?: number;
-  /** The bytes cannot be in the repository yet (a fresh signature): skip the HEAD that asks. */
+  /** Skip the HEAD that asks whether the blob is there: the bytes cannot be yet (a fresh
+   *  signature), or are so small that uploading them again costs less than asking. */
   fresh?: boolean;
   /**
    * A session opened for these bytes beforehand (`openUpload`): the first attempt uploads into

@@ -241,8 +241,8 @@ function referrerDescriptor(manifest: Buffer, req: PublishRequest): Descriptor {
 /**
  * Makes sure `repository` holds the empty config blob every artifact manifest names: pushed once
  * per transport and repository (callers at the same time share the push), mounted from a
- * repository this transport pushed it to before (a fleet's images), else uploaded. Publishing
- * does it; a caller may start it sooner, while the artifacts are still being made.
+ * repository this transport pushed it to before (a fleet's images), else uploaded without asking
+ * first. Publishing does it; a caller may start it sooner, while the artifacts are being made.
  * @throws OciError from the upload (a failed push is tried again by the next caller)
  */
 export function ensureEmptyConfig(t: RegistryTransport, repository: string): Promise<void> {
@@ -256,7 +256,9 @@ export function ensureEmptyConfig(t: RegistryTransport, repository: string): Pro
       );
       if (done) return;
     }
-    await putBlob(t, repository, data);
+    // No HEAD first: where the blob is missing (a repository's first signing) the question adds a
+    // round trip before the upload; where it is there, uploading costs one request more than asking.
+    await putBlob(t, repository, data, { fresh: true });
   });
 }
 

@@ -1,8 +1,8 @@
 /**
  * The fake log's hashedrekord handling, done as Rekor does it: validate the proposal, verify the
  * ECDSA P-256 signature over the given digest (OpenSSL's scalar multiplications by way of ECDH,
- * since Node verifies only messages it hashes itself), and canonicalise the body with the key or certificate
- * re-encoded as Go's PEM encoder writes it. Independent of `src/`.
+ * since Node verifies only messages it hashes itself), and canonicalise the body with the key or
+ * certificate re-encoded as Go's PEM encoder writes it. Independent of `src/`.
  */
 import { createECDH, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';

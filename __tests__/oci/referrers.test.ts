@@ -435,7 +435,7 @@ describe('publishReferrers', () => {
         const second = await pushBuildkitImage(t, { repository: 'fleet/two' });
         await publishReferrers(t, [request(first, 'a')], FAST);
         await publishReferrers(t, [request(second, 'b')], FAST);
-        // Uploaded to the first without asking whether it is there (no HEAD): a session and its PUT.
+        // Uploaded to the first without asking whether it is there: no HEAD, only the upload's PUT.
         expect(configRequests(reg, 'fleet/one').map((r) => r.method)).toEqual(['PUT']);
         expect(configRequests(reg, 'fleet/two').map((r) => [r.method, r.status])).toEqual([['POST', 201]]);
         expect((await listReferrers(t, 'fleet/two', second.platforms[0]!.manifest.digest)).referrers).toHaveLength(1);

@@ -102,7 +102,7 @@ describe('the test log’s check of a hashedrekord signature', () => {
     }
   });
 
-  it('decides the crafted edge cases (u1 = 0, u2 = ±1, u2·Q = G-multiple) as noble does', () => {
+  it('decides crafted signatures (u1 = 0, u2 = ±1, and a generic one) as noble does', () => {
     const u = () => Fn.create(BigInt(`0x${Buffer.from(random32()).toString('hex')}`)) || 1n;
     const edges = [crafted(key, 0n, u()), crafted(key, u(), 1n), crafted(key, u(), Fn.neg(1n)), crafted(key, u(), u())];
     for (const { digest, der } of edges) {

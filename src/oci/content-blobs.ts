@@ -26,7 +26,7 @@ export interface PutBlobOptions {
   /** Blobs larger than this go up in PATCH chunks of this size; smaller ones in one PUT. */
   chunkSize?: number;
   /** Skip the HEAD that asks whether the blob is there: the bytes cannot be yet (a fresh
-   *  signature), or are so small that uploading them again costs less than asking. */
+   *  signature), or are so few that uploading them costs about what asking does. */
   fresh?: boolean;
   /**
    * A session opened for these bytes beforehand (`openUpload`): the first attempt uploads into

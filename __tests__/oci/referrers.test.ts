@@ -480,6 +480,31 @@ describe('publishReferrers', () => {
         expect(confirm.at - put.at).toBeLessThan(2_000);
       }));
 
+    it("waits three cycles on a first attempt, not a jittered multiple (a run's subjects settle at once)", () =>
+      withRegistry({ referrersApi: false, conditionalPut: false }, async (reg, t) => {
+        const platforms = ['linux/amd64', 'linux/arm64', 'linux/386', 'linux/s390x', 'linux/ppc64le', 'linux/riscv64'];
+        const img = await pushBuildkitImage(t, { repository: 'settle/first', platforms });
+        // Each subject's reads answer 150 ms late, so a cycle is ~150 ms and dwarfs timer slop.
+        for (const p of platforms.keys())
+          reg.inject({
+            kind: 'delay',
+            ms: 150,
+            times: 2,
+            match: { method: 'GET', path: `/manifests/${tagOf(img, p)}` },
+          });
+        await Promise.all(platforms.map((_, p) => publishReferrers(t, [request(img, `f${p}`, SPDX_DSSE, p)], FAST)));
+        const ratios = platforms.map((_, p) => {
+          const [early, fresh, confirm] = onTag(reg, tagOf(img, p), 'GET');
+          const put = onTag(reg, tagOf(img, p), 'PUT')[0]!;
+          expect(early && confirm).toBeDefined();
+          return (confirm!.at - put.at) / (put.at - fresh!.at);
+        });
+        // Three cycles each (the client's cycle is a little longer than the registry sees it); with
+        // the retries' jitter (× 1 to 1.5) all six would stay under 3.6 once in ~250 runs.
+        for (const r of ratios) expect(r).toBeGreaterThanOrEqual(2.9);
+        expect(Math.max(...ratios)).toBeLessThan(3.6);
+      }));
+
     it('keeps waiting after a 412 that the tag did not earn (a proxy fault proves nothing)', () =>
       withRegistry({ referrersApi: false, conditionalPut: false }, async (reg, t) => {
         const img = await pushBuildkitImage(t, { repository: 'settle/spurious' });

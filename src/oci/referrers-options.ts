@@ -18,9 +18,9 @@ export interface ReferrersOptions {
   backoffMs?: number;
   /**
    * Least wait between writing the fallback tag and the read that confirms it (default 25 ms).
-   * The wait itself is 3× the measured read-modify-write cycle, jittered, at most 2 s (or this
-   * floor when it is larger); none once the registry has proven it enforces If-Match and
-   * If-None-Match. See docs/referrers.md.
+   * The wait itself is 3× the measured read-modify-write cycle (jittered on retries), at most
+   * 2 s (or this floor when it is larger); none once the registry has proven it enforces
+   * If-Match and If-None-Match. See docs/referrers.md.
    */
   settleMs?: number;
 }

@@ -103,7 +103,7 @@ export async function updateReferrersTag(t: RegistryTransport, u: TagUpdate): Pr
       cycleMs = performance.now() - start;
     }
     if (refused === undefined) {
-      await sleep(settleDelay(t, cycleMs, o));
+      await sleep(settleDelay(t, cycleMs, attempt, o));
       const confirmed = await readReferrersTag(t, repository, subject);
       if (holdsAll(confirmed, seen)) return confirmed?.manifest.manifests ?? [];
       learn(seen, confirmed);
@@ -138,10 +138,14 @@ export async function readReferrersTag(
   return { manifest: found.manifest, etag: found.etag ?? `"${found.digest}"`, digest: found.digest };
 }
 
-/** How long to wait before the confirming read (docs/referrers.md); 0 on a registry that enforces preconditions. */
-function settleDelay(t: RegistryTransport, cycleMs: number, o: ResolvedReferrersOptions): number {
+/**
+ * How long to wait before the confirming read (docs/referrers.md); 0 on a registry that enforces
+ * preconditions. Retries are jittered, so that writers who lost to each other do not meet again;
+ * a first attempt is not: a run's subjects settle at once, and would all wait for the longest draw.
+ */
+function settleDelay(t: RegistryTransport, cycleMs: number, attempt: number, o: ResolvedReferrersOptions): number {
   if (t.knowledge.enforcesPreconditions) return 0;
-  const wait = SETTLE_CYCLES * cycleMs * (1 + Math.random() / 2);
+  const wait = SETTLE_CYCLES * cycleMs * (attempt === 1 ? 1 : 1 + Math.random() / 2);
   return Math.min(Math.max(wait, o.settleMs), Math.max(o.settleMs, MAX_SETTLE_MS));
 }
 

@@ -1,5 +1,5 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{signImages}from"./chunk-2KVEDBUX.js";import{PROVIDER_OPTIONS,PROVIDER_USAGE,announcingProvider,providerFromFlags}from"./chunk-PPMYJTPN.js";import"./chunk-PE2CSBND.js";import{TIMEOUT_OPTION,deadlineFromFlag,timeoutUsage}from"./chunk-F7ENSKOD.js";import{runCommand}from"./chunk-NAJCFSEN.js";import{UsageError,printable}from"./chunk-XXCMBVWR.js";import{DEFAULT_SIGN_BUDGET_MS}from"./chunk-WIPHR7ZQ.js";import"./chunk-VZWIJIF7.js";import"./chunk-E6IDJBQO.js";import{readFile}from"node:fs/promises";var USAGE=`usage: opk-attest sign IMAGE... [options]
+import{signImages}from"./chunk-ZZCWJXGE.js";import{PROVIDER_OPTIONS,PROVIDER_USAGE,announcingProvider,providerFromFlags}from"./chunk-PPMYJTPN.js";import"./chunk-JI4NF572.js";import{TIMEOUT_OPTION,deadlineFromFlag,timeoutUsage}from"./chunk-F7ENSKOD.js";import{runCommand}from"./chunk-NAJCFSEN.js";import{UsageError,printable}from"./chunk-XXCMBVWR.js";import{DEFAULT_SIGN_BUDGET_MS}from"./chunk-WIPHR7ZQ.js";import"./chunk-VZWIJIF7.js";import"./chunk-E6IDJBQO.js";import{readFile}from"node:fs/promises";var USAGE=`usage: opk-attest sign IMAGE... [options]
 
 Signs every SBOM and provenance statement of each IMAGE (name@digest or name:tag) with one
 OpenPubkey PK token, records the signatures in the transparency log and attaches them as OCI

@@ -1,5 +1,5 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{TRUST_KEYS,describeTrustSource,resolveFromFlags}from"./chunk-YVGG2N46.js";import{TRUST_OPTIONS,TRUST_USAGE}from"./chunk-KNM3V76F.js";import"./chunk-SJQAXNXC.js";import"./chunk-3UOXLQVJ.js";import"./chunk-BKMZ6JQ3.js";import"./chunk-PE2CSBND.js";import{runCommand}from"./chunk-NAJCFSEN.js";import{printable}from"./chunk-XXCMBVWR.js";import"./chunk-WIPHR7ZQ.js";import"./chunk-VZWIJIF7.js";import"./chunk-VOILUVHC.js";import"./chunk-E6IDJBQO.js";var USAGE=`usage: opk-attest config [trust options] [--json]
+import{TRUST_KEYS,describeTrustSource,resolveFromFlags}from"./chunk-NCTP5ANX.js";import{TRUST_OPTIONS,TRUST_USAGE}from"./chunk-Z7JLGZBF.js";import"./chunk-SJQAXNXC.js";import"./chunk-B4RIRNLP.js";import"./chunk-UXKKSKWD.js";import"./chunk-JI4NF572.js";import{runCommand}from"./chunk-NAJCFSEN.js";import{printable}from"./chunk-XXCMBVWR.js";import"./chunk-WIPHR7ZQ.js";import"./chunk-VZWIJIF7.js";import"./chunk-VOILUVHC.js";import"./chunk-E6IDJBQO.js";var USAGE=`usage: opk-attest config [trust options] [--json]
 
 Shows which saved trust configuration "verify" uses here and why: the user file
 ($XDG_CONFIG_HOME/opk-attest/trust.json), the project file (.opk-attest.json, found walking up

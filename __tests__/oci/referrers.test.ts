@@ -484,11 +484,11 @@ describe('publishReferrers', () => {
       withRegistry({ referrersApi: false, conditionalPut: false }, async (reg, t) => {
         const platforms = ['linux/amd64', 'linux/arm64', 'linux/386', 'linux/s390x', 'linux/ppc64le', 'linux/riscv64'];
         const img = await pushBuildkitImage(t, { repository: 'settle/first', platforms });
-        // Each subject's reads answer 150 ms late, so a cycle is ~150 ms and dwarfs timer slop.
+        // Each subject's reads answer 250 ms late, so a cycle is ~250 ms and dwarfs timer slop.
         for (const p of platforms.keys())
           reg.inject({
             kind: 'delay',
-            ms: 150,
+            ms: 250,
             times: 2,
             match: { method: 'GET', path: `/manifests/${tagOf(img, p)}` },
           });
@@ -499,8 +499,9 @@ describe('publishReferrers', () => {
           expect(early && confirm).toBeDefined();
           return (confirm!.at - put.at) / (put.at - fresh!.at);
         });
-        // Three cycles each (the client's cycle is a little longer than the registry sees it); with
-        // the retries' jitter (× 1 to 1.5) all six would stay under 3.6 once in ~250 runs.
+        // Three cycles each (the client's cycle is a little longer than the registry sees it; a
+        // stall of ~150 ms is tolerated); with the retries' jitter (× 1 to 1.5) all six would stay
+        // under 3.6 once in ~250 runs.
         for (const r of ratios) expect(r).toBeGreaterThanOrEqual(2.9);
         expect(Math.max(...ratios)).toBeLessThan(3.6);
       }));

@@ -62,6 +62,8 @@ function nobleAccepts(key: Key, digest: Uint8Array, der: Uint8Array): boolean {
 const derOf = (r: bigint, s: bigint) => new p256.Signature(r, s).toBytes('der');
 const bytes32 = (v: bigint) => Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
 const random32 = () => p256.utils.randomSecretKey();
+/** A random nonzero scalar mod n. */
+const randomScalar = () => Fn.create(BigInt(`0x${Buffer.from(random32()).toString('hex')}`)) || 1n;
 
 /** A valid signature made for given u1 and u2: R = u1·G + u2·Q, r = x(R), s = r / u2, e = u1·s. */
 function crafted(key: Key, u1: bigint, u2: bigint): { digest: Uint8Array; der: Uint8Array } {
@@ -96,14 +98,14 @@ describe('the test log’s check of a hashedrekord signature', () => {
         [key, digest, derOf(Fn.add(sig.r, 1n), sig.s)],
         [key, digest, derOf(sig.r, Fn.add(sig.s, 1n))],
         [other, digest, sig.toBytes('der')],
-        [key, digest, derOf(Fn.create(BigInt(`0x${Buffer.from(random32()).toString('hex')}`)) || 1n, sig.s)],
+        [key, digest, derOf(randomScalar(), sig.s)],
       ];
       for (const [k, d, der] of cases) expect([logAccepts(k, d, der), nobleAccepts(k, d, der)]).toEqual([false, false]);
     }
   });
 
   it('decides crafted signatures (u1 = 0, u2 = ±1, and a generic one) as noble does', () => {
-    const u = () => Fn.create(BigInt(`0x${Buffer.from(random32()).toString('hex')}`)) || 1n;
+    const u = randomScalar;
     const edges = [crafted(key, 0n, u()), crafted(key, u(), 1n), crafted(key, u(), Fn.neg(1n)), crafted(key, u(), u())];
     for (const { digest, der } of edges) {
       expect([logAccepts(key, digest, der), nobleAccepts(key, digest, der)]).toEqual([true, true]);
